@@ -1,0 +1,25 @@
+//! The pieces every function in this project shares: Cognito user-pool JWT
+//! verification backed by a JWKS cache that suits Lambda's lifecycle, the IAM
+//! policy builder for API Gateway authorizers, configuration read from the
+//! environment, errors and logging set-up.
+//!
+//! This file only declares modules and re-exports; each concern lives in its
+//! own module.
+#![deny(missing_docs)]
+
+pub mod claims;
+pub mod config;
+pub mod error;
+pub mod fetch;
+pub mod init;
+pub mod jwks;
+pub mod logging;
+pub mod policy;
+pub mod token;
+pub mod trigger;
+pub mod verify;
+
+pub use claims::Claims;
+pub use config::ConfigError;
+pub use error::VerifyError;
+pub use verify::{Verifier, VerifierConfig};

@@ -1,0 +1,121 @@
+//! A moto server on 127.0.0.1: the real protocol peer for DynamoDB and the
+//! Cognito user-pool API in tests.
+//!
+//! `moto_server` comes from the `moto[server]` package that `make test`
+//! installs. If it is missing, the test fails with a message saying so: a
+//! skipped test would hide the missing dependency.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The region every test resource lives in.
+pub const REGION: &str = "us-east-1";
+
+/// A running `moto_server`, killed when dropped.
+pub struct Moto {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl Moto {
+    /// Starts `moto_server` on a free port and waits until it answers.
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "cannot start moto_server ({err}). It comes from `pip install 'moto[server]'`; \
+                     `make test` installs it into .venv and puts .venv/bin on PATH."
+                )
+            });
+        let moto = Moto {
+            child: Some(child),
+            port,
+        };
+        moto.wait_until_ready();
+        moto
+    }
+
+    fn wait_until_ready(&self) {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let started = Instant::now();
+        while TcpStream::connect_timeout(&address, Duration::from_millis(100)).is_err() {
+            assert!(
+                started.elapsed() < READY_TIMEOUT,
+                "moto_server did not listen on {address} within {READY_TIMEOUT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The port moto listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server, for tests of an endpoint that goes away.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The environment a function binary needs to reach this server through
+    /// the standard SDK variables.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![("AWS_ENDPOINT_URL".to_owned(), self.endpoint())]
+    }
+
+    /// An SDK configuration for test set-up and assertions, with dummy
+    /// credentials and this server as the endpoint.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "testing", "testing", None, None, "moto",
+            ))
+            .load()
+            .await
+    }
+
+    /// A Cognito user-pool client for this server.
+    pub async fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.sdk_config().await)
+    }
+
+    /// A DynamoDB client for this server.
+    pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("find a free port on 127.0.0.1")
+}
