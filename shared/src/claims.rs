@@ -1,0 +1,622 @@
+//! The claims of a Cognito token, typed.
+//!
+//! `Claims::from_payload` turns a parsed payload into [`Claims`] and checks
+//! the type of every claim it models: a claim of the wrong type is an error,
+//! never "absent" (a string `exp` once passed jsonwebtoken as "no expiry",
+//! CVE-2026-25537). Whether the values are acceptable (time, issuer, client,
+//! token use) is checked by the verifier once the signature holds; the time
+//! arithmetic lives here as pure functions so that it is tested on its own.
+//!
+//! Cognito's shapes, for reference:
+//! - access token: `sub`, `iss`, `client_id`, `token_use: "access"`, `scope`,
+//!   `auth_time`, `iat`, `exp`, `jti`, `username`, `cognito:groups`,
+//!   `origin_jti`, `event_id`, `version`; no `aud`;
+//! - id token: `sub`, `iss`, `aud`, `token_use: "id"`, `auth_time`, `iat`,
+//!   `exp`, `jti`, `cognito:username`, `cognito:groups`, `email`,
+//!   `email_verified`, `origin_jti`, `event_id`, plus user attributes.
+
+use serde_json::{Map, Value};
+
+use crate::error::VerifyError;
+
+/// What a token is for, from its `token_use` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenUse {
+    /// An access token: authorises calls, names the app client in `client_id`.
+    Access,
+    /// An id token: describes the user, names the app client in `aud`.
+    Id,
+}
+
+impl TokenUse {
+    /// The claim's value: `access` or `id`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TokenUse::Access => "access",
+            TokenUse::Id => "id",
+        }
+    }
+
+    /// The claim that names the user: `username` in access tokens,
+    /// `cognito:username` in id tokens.
+    fn username_claim(self) -> &'static str {
+        match self {
+            TokenUse::Access => "username",
+            TokenUse::Id => "cognito:username",
+        }
+    }
+
+    /// The claim that names the app client: `client_id` in access tokens,
+    /// `aud` in id tokens.
+    fn client_claim(self) -> &'static str {
+        match self {
+            TokenUse::Access => "client_id",
+            TokenUse::Id => "aud",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verified claims of a Cognito access or id token.
+///
+/// Only a [`Verifier`](crate::Verifier) hands these out, and only for a token
+/// whose signature, issuer, client, token use and times all checked out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims {
+    /// `sub`: the user's stable id (a UUID), never reused. Prefer it over the
+    /// username as a database key: usernames can be recycled.
+    pub sub: String,
+    /// `username` (access token) or `cognito:username` (id token).
+    pub username: String,
+    /// `cognito:groups`; empty when the user is in no group.
+    pub groups: Vec<String>,
+    /// `scope`, split on spaces; empty when absent (id tokens have none).
+    pub scopes: Vec<String>,
+    /// The app client: `client_id` (access token) or `aud` (id token).
+    pub client_id: String,
+    /// `token_use`.
+    pub token_use: TokenUse,
+    /// `email`. Cognito puts it in id tokens; access tokens carry it only if
+    /// a pre-token-generation trigger adds it.
+    pub email: Option<String>,
+    /// `iss`: the issuing pool's issuer URL.
+    pub issuer: String,
+    /// `exp`, seconds since the epoch.
+    pub exp: u64,
+    /// `iat`, seconds since the epoch.
+    pub iat: u64,
+    /// `auth_time`, seconds since the epoch: when the user signed in (it
+    /// stays the same across refreshes).
+    pub auth_time: Option<u64>,
+    /// Every claim not modelled above (`jti`, `origin_jti`, `event_id`,
+    /// `email_verified`, custom attributes, `nbf`...), as sent.
+    pub other: Map<String, Value>,
+}
+
+/// A payload turned into [`Claims`], plus what only the checks need.
+#[derive(Debug)]
+pub(crate) struct UnverifiedClaims {
+    /// The claims, types checked, values not yet.
+    pub claims: Claims,
+    /// `nbf`, when present (also kept in `claims.other`).
+    pub nbf: Option<u64>,
+}
+
+impl Claims {
+    /// `true` when the user is in at least one of `groups` (exact, case-
+    /// sensitive match). An empty list matches nothing: callers with no group
+    /// requirement should not ask.
+    pub fn has_any_group(&self, groups: &[impl AsRef<str>]) -> bool {
+        groups
+            .iter()
+            .any(|wanted| self.groups.iter().any(|have| have == wanted.as_ref()))
+    }
+
+    /// `true` when the token grants every one of `scopes`. Each scope must
+    /// equal a whole space-separated item of the `scope` claim, so `admin`
+    /// is not granted by `administrators` nor by `admin:read`. An empty list
+    /// is trivially granted.
+    pub fn has_all_scopes(&self, scopes: &[impl AsRef<str>]) -> bool {
+        scopes
+            .iter()
+            .all(|wanted| self.scopes.iter().any(|have| have == wanted.as_ref()))
+    }
+
+    /// Any claim by its JWT name, modelled ones included (`sub`,
+    /// `cognito:groups`, `scope`, `client_id`/`aud`...), rebuilt as JSON.
+    /// `cognito:groups` and `scope` are `None` when empty. Used where
+    /// configuration names a claim, such as API Gateway's
+    /// `usageIdentifierKey`.
+    pub fn claim(&self, name: &str) -> Option<Value> {
+        let modelled = match name {
+            "sub" => Some(Value::from(self.sub.as_str())),
+            "iss" => Some(Value::from(self.issuer.as_str())),
+            "token_use" => Some(Value::from(self.token_use.as_str())),
+            "exp" => Some(Value::from(self.exp)),
+            "iat" => Some(Value::from(self.iat)),
+            "auth_time" => return self.auth_time.map(Value::from),
+            "email" => return self.email.as_deref().map(Value::from),
+            "cognito:groups" if self.groups.is_empty() => return None,
+            "cognito:groups" => Some(Value::from(self.groups.clone())),
+            "scope" if self.scopes.is_empty() => return None,
+            "scope" => Some(Value::from(self.scopes.join(" "))),
+            _ if name == self.token_use.username_claim() => {
+                Some(Value::from(self.username.as_str()))
+            }
+            _ if name == self.token_use.client_claim() => {
+                Some(Value::from(self.client_id.as_str()))
+            }
+            _ => None,
+        };
+        modelled.or_else(|| self.other.get(name).cloned())
+    }
+
+    /// Type-checks `payload` and builds the claims. Required: `sub`, `iss`,
+    /// `token_use`, `exp`, `iat`, the client claim and the username claim of
+    /// the token's kind. Optional but typed when present: `nbf`, `auth_time`,
+    /// `cognito:groups` (array of strings), `scope` (string), `email`.
+    ///
+    /// Client-credentials (machine-to-machine) access tokens have no
+    /// `username`, so they are refused with `missing_claim`: this crate
+    /// guards user-facing APIs.
+    ///
+    /// `aud` must be a single string: Cognito never issues an array, and an
+    /// array would mean the token was not shaped by Cognito, so it is refused
+    /// as a wrong type rather than searched for a match.
+    pub(crate) fn from_payload(
+        mut payload: Map<String, Value>,
+    ) -> Result<UnverifiedClaims, VerifyError> {
+        let token_use = match payload.remove("token_use") {
+            None => return Err(VerifyError::MissingClaim { claim: "token_use" }),
+            Some(Value::String(value)) => match value.as_str() {
+                "access" => TokenUse::Access,
+                "id" => TokenUse::Id,
+                _ => return Err(VerifyError::InvalidTokenUse),
+            },
+            Some(_) => {
+                return Err(VerifyError::WrongClaimType {
+                    claim: "token_use",
+                    expected: "string",
+                });
+            }
+        };
+        let issuer = required_string(&mut payload, "iss")?;
+        let sub = required_string(&mut payload, "sub")?;
+        let exp = required_date(&mut payload, "exp")?;
+        let iat = required_date(&mut payload, "iat")?;
+        let auth_time = optional_date(&mut payload, "auth_time")?;
+        // `nbf` is not modelled in `Claims`; it stays in `other` as sent.
+        let nbf = match payload.get("nbf") {
+            None => None,
+            Some(value) => Some(numeric_date("nbf", value)?),
+        };
+        let client_id = required_string(&mut payload, token_use.client_claim())?;
+        let username = required_string(&mut payload, token_use.username_claim())?;
+        let groups = match payload.remove("cognito:groups") {
+            None => Vec::new(),
+            Some(value) => string_array("cognito:groups", value)?,
+        };
+        let scopes = match optional_string(&mut payload, "scope")? {
+            None => Vec::new(),
+            Some(scope) => split_scopes(&scope),
+        };
+        let email = optional_string(&mut payload, "email")?;
+
+        Ok(UnverifiedClaims {
+            claims: Claims {
+                sub,
+                username,
+                groups,
+                scopes,
+                client_id,
+                token_use,
+                email,
+                issuer,
+                exp,
+                iat,
+                auth_time,
+                other: payload,
+            },
+            nbf,
+        })
+    }
+}
+
+/// The time checks, with `now` and `leeway` in seconds since the epoch.
+/// All additions saturate, so a huge `exp` cannot wrap around.
+///
+/// - `exp`: refused once `now >= exp + leeway` (RFC 7519: "on or after");
+/// - `nbf`: refused while `now + leeway < nbf`;
+/// - `iat`: refused while `now + leeway < iat`: a token from the future means
+///   a broken or forged issuer clock, and would outlive its stated lifetime.
+pub(crate) fn check_times(
+    claims: &Claims,
+    nbf: Option<u64>,
+    now: u64,
+    leeway: u64,
+) -> Result<(), VerifyError> {
+    if now >= claims.exp.saturating_add(leeway) {
+        return Err(VerifyError::Expired);
+    }
+    if nbf.is_some_and(|nbf| now.saturating_add(leeway) < nbf) {
+        return Err(VerifyError::NotYetValid);
+    }
+    if now.saturating_add(leeway) < claims.iat {
+        return Err(VerifyError::IssuedInFuture);
+    }
+    Ok(())
+}
+
+/// Splits an OAuth `scope` value on spaces (RFC 6749 §3.3), dropping empty
+/// items from doubled spaces.
+fn split_scopes(scope: &str) -> Vec<String> {
+    scope
+        .split(' ')
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn required_string(
+    payload: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<String, VerifyError> {
+    match optional_string(payload, claim)? {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(VerifyError::MissingClaim { claim }),
+    }
+}
+
+fn optional_string(
+    payload: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<String>, VerifyError> {
+    match payload.remove(claim) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value)),
+        Some(_) => Err(VerifyError::WrongClaimType {
+            claim,
+            expected: "string",
+        }),
+    }
+}
+
+fn required_date(
+    payload: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<u64, VerifyError> {
+    optional_date(payload, claim)?.ok_or(VerifyError::MissingClaim { claim })
+}
+
+fn optional_date(
+    payload: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<u64>, VerifyError> {
+    payload
+        .remove(claim)
+        .map(|value| numeric_date(claim, &value))
+        .transpose()
+}
+
+/// A NumericDate as Cognito writes it: a non-negative integer. Fractions,
+/// negatives, strings and `null` are wrong types; RFC 7519 would allow a
+/// fraction, but no Cognito token has one and rounding rules are where
+/// verifiers disagree.
+fn numeric_date(claim: &'static str, value: &Value) -> Result<u64, VerifyError> {
+    value.as_u64().ok_or(VerifyError::WrongClaimType {
+        claim,
+        expected: "non-negative integer",
+    })
+}
+
+fn string_array(claim: &'static str, value: Value) -> Result<Vec<String>, VerifyError> {
+    let wrong = VerifyError::WrongClaimType {
+        claim,
+        expected: "array of strings",
+    };
+    let Value::Array(items) = value else {
+        return Err(wrong);
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(item) => Ok(item),
+            _ => Err(wrong.clone()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn access_payload() -> Value {
+        json!({
+            "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+            "cognito:groups": ["admin", "staff"],
+            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+            "version": 2,
+            "client_id": "client1",
+            "origin_jti": "o-jti",
+            "event_id": "e-id",
+            "token_use": "access",
+            "scope": "openid profile  orders/read",
+            "auth_time": 1_700_000_000u64,
+            "exp": 1_700_003_600u64,
+            "iat": 1_700_000_000u64,
+            "jti": "jti-1",
+            "username": "alice"
+        })
+    }
+
+    fn id_payload() -> Value {
+        json!({
+            "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+            "aud": "client1",
+            "token_use": "id",
+            "cognito:username": "alice",
+            "email": "alice@example.com",
+            "email_verified": true,
+            "auth_time": 1_700_000_000u64,
+            "exp": 1_700_003_600u64,
+            "iat": 1_700_000_000u64,
+            "jti": "jti-2"
+        })
+    }
+
+    fn parse(payload: Value) -> Result<Claims, VerifyError> {
+        let Value::Object(map) = payload else {
+            panic!("test payload must be an object");
+        };
+        Claims::from_payload(map).map(|parsed| parsed.claims)
+    }
+
+    fn with(mut payload: Value, name: &str, value: Value) -> Value {
+        payload[name] = value;
+        payload
+    }
+
+    fn without(mut payload: Value, name: &str) -> Value {
+        payload.as_object_mut().unwrap().remove(name);
+        payload
+    }
+
+    #[test]
+    fn access_token_claims_are_typed() {
+        let claims = parse(access_payload()).unwrap();
+        assert_eq!(claims.token_use, TokenUse::Access);
+        assert_eq!(claims.username, "alice");
+        assert_eq!(claims.client_id, "client1");
+        assert_eq!(claims.groups, ["admin", "staff"]);
+        assert_eq!(claims.scopes, ["openid", "profile", "orders/read"]);
+        assert_eq!(claims.auth_time, Some(1_700_000_000));
+        assert_eq!(claims.email, None);
+        assert_eq!(claims.other["jti"], "jti-1");
+        assert_eq!(claims.other["version"], 2);
+        assert!(!claims.other.contains_key("sub"));
+        assert!(!claims.other.contains_key("username"));
+    }
+
+    #[test]
+    fn id_token_claims_are_typed() {
+        let claims = parse(id_payload()).unwrap();
+        assert_eq!(claims.token_use, TokenUse::Id);
+        assert_eq!(claims.username, "alice");
+        assert_eq!(claims.client_id, "client1");
+        assert!(claims.groups.is_empty());
+        assert!(claims.scopes.is_empty());
+        assert_eq!(claims.email.as_deref(), Some("alice@example.com"));
+        assert_eq!(claims.other["email_verified"], true);
+    }
+
+    #[test]
+    fn claim_finds_modelled_and_other_claims_by_jwt_name() {
+        let access = parse(access_payload()).unwrap();
+        assert_eq!(
+            access.claim("sub").unwrap(),
+            "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+        );
+        assert_eq!(access.claim("username").unwrap(), "alice");
+        assert_eq!(access.claim("client_id").unwrap(), "client1");
+        assert_eq!(
+            access.claim("cognito:groups").unwrap(),
+            json!(["admin", "staff"])
+        );
+        assert_eq!(access.claim("scope").unwrap(), "openid profile orders/read");
+        assert_eq!(access.claim("exp").unwrap(), 1_700_003_600u64);
+        assert_eq!(access.claim("token_use").unwrap(), "access");
+        assert_eq!(access.claim("jti").unwrap(), "jti-1");
+        assert_eq!(access.claim("aud"), None);
+        assert_eq!(access.claim("cognito:username"), None);
+        assert_eq!(access.claim("email"), None);
+        assert_eq!(access.claim("nope"), None);
+
+        let id = parse(id_payload()).unwrap();
+        assert_eq!(id.claim("aud").unwrap(), "client1");
+        assert_eq!(id.claim("cognito:username").unwrap(), "alice");
+        assert_eq!(id.claim("email").unwrap(), "alice@example.com");
+        assert_eq!(id.claim("username"), None);
+        assert_eq!(id.claim("cognito:groups"), None);
+        assert_eq!(id.claim("scope"), None);
+    }
+
+    #[test]
+    fn required_claims_must_be_present() {
+        for claim in [
+            "sub",
+            "iss",
+            "exp",
+            "iat",
+            "token_use",
+            "client_id",
+            "username",
+        ] {
+            assert_eq!(
+                parse(without(access_payload(), claim)).unwrap_err(),
+                VerifyError::MissingClaim { claim },
+                "{claim}"
+            );
+        }
+        for claim in ["aud", "cognito:username"] {
+            assert_eq!(
+                parse(without(id_payload(), claim)).unwrap_err(),
+                VerifyError::MissingClaim { claim },
+            );
+        }
+        // An empty string is no better than an absent claim.
+        assert_eq!(
+            parse(with(access_payload(), "sub", json!(""))).unwrap_err(),
+            VerifyError::MissingClaim { claim: "sub" }
+        );
+    }
+
+    #[test]
+    fn wrong_typed_claims_are_errors_not_absent() {
+        let string = "string";
+        let date = "non-negative integer";
+        let cases = [
+            ("exp", json!("1700003600"), date),
+            ("exp", json!(null), date),
+            ("exp", json!(1_700_003_600.5), date),
+            ("exp", json!(-1), date),
+            ("iat", json!(true), date),
+            ("auth_time", json!("now"), date),
+            ("nbf", json!("0"), date),
+            (
+                "iss",
+                json!(["https://cognito-idp.eu-west-1.amazonaws.com/x"]),
+                string,
+            ),
+            ("sub", json!(42), string),
+            ("client_id", json!(["client1"]), string),
+            ("username", json!({"name": "alice"}), string),
+            ("scope", json!(["admin"]), string),
+            ("email", json!(1), string),
+            ("token_use", json!(["access"]), string),
+        ];
+        for (claim, value, expected) in cases {
+            assert_eq!(
+                parse(with(access_payload(), claim, value.clone())).unwrap_err(),
+                VerifyError::WrongClaimType { claim, expected },
+                "{claim} = {value}"
+            );
+        }
+        let groups = VerifyError::WrongClaimType {
+            claim: "cognito:groups",
+            expected: "array of strings",
+        };
+        for value in [json!("admin"), json!(["admin", 1]), json!(null)] {
+            assert_eq!(
+                parse(with(access_payload(), "cognito:groups", value)).unwrap_err(),
+                groups
+            );
+        }
+    }
+
+    #[test]
+    fn id_token_aud_must_be_one_string() {
+        for value in [json!(["client1"]), json!(["client1", "other"]), json!(7)] {
+            assert_eq!(
+                parse(with(id_payload(), "aud", value)).unwrap_err(),
+                VerifyError::WrongClaimType {
+                    claim: "aud",
+                    expected: "string"
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn token_use_must_be_access_or_id() {
+        for value in ["Access", "ID", "refresh", ""] {
+            assert_eq!(
+                parse(with(access_payload(), "token_use", json!(value))).unwrap_err(),
+                VerifyError::InvalidTokenUse
+            );
+        }
+    }
+
+    #[test]
+    fn scopes_match_whole_items_only() {
+        let claims = parse(with(
+            access_payload(),
+            "scope",
+            json!("administrators admin:read orders/read"),
+        ))
+        .unwrap();
+        assert!(!claims.has_all_scopes(&["admin"]));
+        assert!(!claims.has_all_scopes(&["orders"]));
+        assert!(!claims.has_all_scopes(&["read"]));
+        assert!(!claims.has_all_scopes(&["administrators admin:read"]));
+        assert!(claims.has_all_scopes(&["admin:read", "orders/read"]));
+        assert!(!claims.has_all_scopes(&["admin:read", "orders/write"]));
+        assert!(claims.has_all_scopes(&[] as &[&str]));
+    }
+
+    #[test]
+    fn groups_match_exactly() {
+        let claims = parse(access_payload()).unwrap();
+        assert!(claims.has_any_group(&["nobody", "staff"]));
+        assert!(!claims.has_any_group(&["Admin", "adm", "admins"]));
+        assert!(!claims.has_any_group(&[] as &[String]));
+        assert!(claims.has_any_group(&[String::from("admin")]));
+    }
+
+    fn times(
+        exp: u64,
+        iat: u64,
+        nbf: Option<u64>,
+        now: u64,
+        leeway: u64,
+    ) -> Result<(), VerifyError> {
+        let mut claims = parse(access_payload()).unwrap();
+        claims.exp = exp;
+        claims.iat = iat;
+        check_times(&claims, nbf, now, leeway)
+    }
+
+    #[test]
+    fn expiry_is_exclusive_and_leeway_is_honoured() {
+        assert_eq!(times(100, 0, None, 99, 0), Ok(()));
+        assert_eq!(times(100, 0, None, 100, 0), Err(VerifyError::Expired));
+        assert_eq!(times(100, 0, None, 104, 5), Ok(()));
+        assert_eq!(times(100, 0, None, 105, 5), Err(VerifyError::Expired));
+        // No wrap-around near the top of the range.
+        assert_eq!(times(u64::MAX, 0, None, 10, 5), Ok(()));
+    }
+
+    #[test]
+    fn nbf_and_iat_may_not_be_in_the_future_beyond_leeway() {
+        assert_eq!(times(1000, 0, Some(105), 100, 5), Ok(()));
+        assert_eq!(
+            times(1000, 0, Some(106), 100, 5),
+            Err(VerifyError::NotYetValid)
+        );
+        assert_eq!(times(1000, 105, None, 100, 5), Ok(()));
+        assert_eq!(
+            times(1000, 106, None, 100, 5),
+            Err(VerifyError::IssuedInFuture)
+        );
+        assert_eq!(
+            times(1000, u64::MAX, None, 100, 5),
+            Err(VerifyError::IssuedInFuture)
+        );
+    }
+
+    #[test]
+    fn nbf_is_parsed_and_kept() {
+        let Value::Object(map) = with(access_payload(), "nbf", json!(5)) else {
+            unreachable!()
+        };
+        let parsed = Claims::from_payload(map).unwrap();
+        assert_eq!(parsed.nbf, Some(5));
+        assert_eq!(parsed.claims.claim("nbf").unwrap(), 5);
+    }
+}

@@ -1,0 +1,635 @@
+//! [`VerifierConfig`]: what the verifier accepts, read from the environment
+//! once at init. Every malformed value is a [`ConfigError`] naming its
+//! variable, so a typo fails the cold start instead of letting tokens through.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::claims::TokenUse;
+use crate::config::{ConfigError, Env};
+use crate::jwks::RefreshPolicy;
+
+/// `USER_POOL_ID`: the user pools whose tokens are accepted.
+pub const USER_POOL_ID: &str = "USER_POOL_ID";
+/// `APP_CLIENT_IDS`: the app clients whose tokens are accepted.
+pub const APP_CLIENT_IDS: &str = "APP_CLIENT_IDS";
+/// `TOKEN_USE`: which kind of token is accepted.
+pub const TOKEN_USE: &str = "TOKEN_USE";
+/// `JWKS_URL`: where to fetch keys, when not from the issuer.
+pub const JWKS_URL: &str = "JWKS_URL";
+/// `JWKS_FILE`: keys to load at init instead of fetching.
+pub const JWKS_FILE: &str = "JWKS_FILE";
+/// `JWT_LEEWAY_SECONDS`: clock skew tolerated on `exp`, `nbf`, `iat`.
+pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
+/// `JWKS_MAX_AGE_SECONDS`: age at which keys are refreshed.
+pub const JWKS_MAX_AGE_SECONDS: &str = "JWKS_MAX_AGE_SECONDS";
+/// `JWKS_COOLDOWN_SECONDS`: least time between two fetches of one pool.
+pub const JWKS_COOLDOWN_SECONDS: &str = "JWKS_COOLDOWN_SECONDS";
+/// `JWKS_FETCH_TIMEOUT_MS`: total time allowed for one fetch.
+pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
+/// `JWKS_MAX_BYTES`: largest JWKS body accepted.
+pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
+/// `JWKS_STALE_GRACE_SECONDS`: how long past max age old keys may serve.
+pub const JWKS_STALE_GRACE_SECONDS: &str = "JWKS_STALE_GRACE_SECONDS";
+/// `VERIFIED_TOKEN_CACHE_SIZE`: verified tokens remembered.
+pub const VERIFIED_TOKEN_CACHE_SIZE: &str = "VERIFIED_TOKEN_CACHE_SIZE";
+
+/// The placeholder replaced by each pool's id in `JWKS_URL` and `JWKS_FILE`.
+pub const POOL_ID_PLACEHOLDER: &str = "{userPoolId}";
+
+/// One Cognito user pool, parsed from `<region>_<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPool {
+    id: String,
+    region: String,
+    issuer: String,
+    jwks_url: reqwest::Url,
+    jwks_file: Option<PathBuf>,
+}
+
+impl UserPool {
+    /// The pool id, e.g. `eu-west-1_AbC123`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The region, e.g. `eu-west-1`.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// `https://cognito-idp.{region}.amazonaws.com/{poolId}`: the exact `iss`
+    /// of the pool's tokens.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Where the pool's keys are fetched from.
+    pub fn jwks_url(&self) -> &reqwest::Url {
+        &self.jwks_url
+    }
+
+    /// The file the pool's keys are loaded from at init, if any.
+    pub fn jwks_file(&self) -> Option<&std::path::Path> {
+        self.jwks_file.as_deref()
+    }
+}
+
+/// Which app clients are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientPolicy {
+    /// Any client of the pool: only from an explicit `APP_CLIENT_IDS=*`.
+    Any,
+    /// Exactly these client ids.
+    Only(BTreeSet<String>),
+}
+
+impl ClientPolicy {
+    /// Whether `client_id` is accepted.
+    pub fn allows(&self, client_id: &str) -> bool {
+        match self {
+            ClientPolicy::Any => true,
+            ClientPolicy::Only(ids) => ids.contains(client_id),
+        }
+    }
+}
+
+/// Which kind of token is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUsePolicy {
+    /// Access tokens only (the default: they are what APIs should get).
+    Access,
+    /// Id tokens only.
+    Id,
+    /// Either.
+    Any,
+}
+
+impl TokenUsePolicy {
+    /// Whether a token of kind `token_use` is accepted.
+    pub fn allows(self, token_use: TokenUse) -> bool {
+        matches!(
+            (self, token_use),
+            (TokenUsePolicy::Any, _)
+                | (TokenUsePolicy::Access, TokenUse::Access)
+                | (TokenUsePolicy::Id, TokenUse::Id)
+        )
+    }
+}
+
+/// The JWKS cache tunables. Public so that code and tests can set values the
+/// environment ranges do not allow (sub-second timings in tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JwksSettings {
+    /// `JWKS_MAX_AGE_SECONDS`.
+    pub max_age: Duration,
+    /// `JWKS_COOLDOWN_SECONDS`.
+    pub cooldown: Duration,
+    /// `JWKS_STALE_GRACE_SECONDS`.
+    pub stale_grace: Duration,
+    /// `JWKS_FETCH_TIMEOUT_MS`.
+    pub fetch_timeout: Duration,
+    /// `JWKS_MAX_BYTES`.
+    pub max_bytes: usize,
+}
+
+impl JwksSettings {
+    pub(crate) fn refresh_policy(&self) -> RefreshPolicy {
+        RefreshPolicy {
+            max_age: self.max_age,
+            cooldown: self.cooldown,
+            stale_grace: self.stale_grace,
+        }
+    }
+}
+
+/// Everything the [`Verifier`](super::Verifier) needs to know. Build it with
+/// [`VerifierConfig::from_env`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierConfig {
+    pools: Vec<UserPool>,
+    clients: ClientPolicy,
+    token_use: TokenUsePolicy,
+    /// `JWT_LEEWAY_SECONDS`.
+    pub leeway: Duration,
+    /// The JWKS cache tunables.
+    pub jwks: JwksSettings,
+    /// `VERIFIED_TOKEN_CACHE_SIZE`; 0 turns the cache off.
+    pub verified_cache_size: usize,
+}
+
+impl VerifierConfig {
+    /// Reads the configuration. Variables (all trimmed; blank means unset):
+    ///
+    /// | variable | default | meaning |
+    /// |---|---|---|
+    /// | `USER_POOL_ID` | required | Comma-separated pool ids, each `<region>_<id>` (e.g. `eu-west-1_AbC123`). Each gives the exact issuer `https://cognito-idp.{region}.amazonaws.com/{poolId}`, and a token is checked with the keys of the pool it names, only. |
+    /// | `APP_CLIENT_IDS` | required | Comma-separated app client ids (`client_id` of access tokens, `aud` of id tokens). `*` alone accepts any client of the pools and logs a warning at init; `*` beside other ids is an error. |
+    /// | `TOKEN_USE` | `access` | `access`, `id` or `any`. |
+    /// | `JWKS_URL` | `{issuer}/.well-known/jwks.json` | Where to fetch keys instead (tests, VPC endpoints, local runs); `{userPoolId}` is replaced per pool and is required with several pools. Must be `https`, or `http` to a loopback host. The issuer check does not change. |
+    /// | `JWKS_FILE` | unset | A JWKS file loaded at init, so a cold start needs no network; `{userPoolId}` is replaced per pool and is required with several pools. An unreadable file, or one with no usable key, fails init. Its keys then age and refresh like fetched keys. |
+    /// | `JWT_LEEWAY_SECONDS` | `5` (0–60) | Clock skew tolerated on `exp`, `nbf` and `iat`. |
+    /// | `JWKS_MAX_AGE_SECONDS` | `3600` (60–86400) | Keys older than this are refreshed. |
+    /// | `JWKS_COOLDOWN_SECONDS` | `10` (1–600) | Least time between two fetches of one pool, after success or failure; bounds a flood of unknown `kid`s to one fetch per cooldown. |
+    /// | `JWKS_FETCH_TIMEOUT_MS` | `1500` (100–10000) | Total time for one fetch, body included (API Gateway's own JWT authorizer uses 1500 ms). |
+    /// | `JWKS_MAX_BYTES` | `150000` (1024–1048576) | Largest JWKS body or file accepted (API Gateway's limit). |
+    /// | `JWKS_STALE_GRACE_SECONDS` | `86400` (0–604800) | How long past the max age old keys stay in use while every refresh fails. |
+    /// | `VERIFIED_TOKEN_CACHE_SIZE` | `1000` (0–100000) | Verified tokens remembered (by SHA-256) until their `exp`; `0` turns it off. |
+    ///
+    /// Why a day of stale grace: Cognito signing keys are long-lived and a
+    /// token lives at most a day, so a day covers a regional outage or a
+    /// broken VPC endpoint without refusing every user, while still bounding
+    /// how long a sandbox that cannot reach the endpoint trusts keys the pool
+    /// may have retired. A successful fetch drops retired keys at once.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let pool_ids = parse_pool_ids(env)?;
+        let several = pool_ids.len() > 1;
+        let url_template = env.optional(JWKS_URL);
+        let file_template = env.optional(JWKS_FILE);
+        for (variable, template) in [(JWKS_URL, &url_template), (JWKS_FILE, &file_template)] {
+            if several
+                && template
+                    .as_ref()
+                    .is_some_and(|t| !t.contains(POOL_ID_PLACEHOLDER))
+            {
+                // One key set for several pools would let pool A's keys
+                // vouch for pool B's issuer.
+                return Err(ConfigError::new(
+                    variable,
+                    format!(
+                        "must contain {POOL_ID_PLACEHOLDER} when {USER_POOL_ID} lists several pools"
+                    ),
+                ));
+            }
+        }
+        let pools = pool_ids
+            .into_iter()
+            .map(|(id, region)| {
+                let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{id}");
+                let jwks_url = match &url_template {
+                    Some(template) => jwks_url(&template.replace(POOL_ID_PLACEHOLDER, &id))?,
+                    None => jwks_url(&format!("{issuer}/.well-known/jwks.json"))?,
+                };
+                let jwks_file = file_template
+                    .as_ref()
+                    .map(|template| PathBuf::from(template.replace(POOL_ID_PLACEHOLDER, &id)));
+                Ok(UserPool {
+                    id,
+                    region,
+                    issuer,
+                    jwks_url,
+                    jwks_file,
+                })
+            })
+            .collect::<Result<Vec<_>, ConfigError>>()?;
+
+        let max_bytes = env.bounded_u64(JWKS_MAX_BYTES, 150_000, 1024..=1_048_576)?;
+        let verified_cache_size = env.bounded_u64(VERIFIED_TOKEN_CACHE_SIZE, 1000, 0..=100_000)?;
+        Ok(Self {
+            pools,
+            clients: parse_clients(env)?,
+            token_use: parse_token_use(env)?,
+            leeway: env.seconds(JWT_LEEWAY_SECONDS, Duration::from_secs(5), 0..=60)?,
+            jwks: JwksSettings {
+                max_age: env.seconds(
+                    JWKS_MAX_AGE_SECONDS,
+                    Duration::from_secs(3600),
+                    60..=86_400,
+                )?,
+                cooldown: env.seconds(JWKS_COOLDOWN_SECONDS, Duration::from_secs(10), 1..=600)?,
+                stale_grace: env.seconds(
+                    JWKS_STALE_GRACE_SECONDS,
+                    Duration::from_secs(86_400),
+                    0..=604_800,
+                )?,
+                fetch_timeout: env.millis(
+                    JWKS_FETCH_TIMEOUT_MS,
+                    Duration::from_millis(1500),
+                    100..=10_000,
+                )?,
+                // Both bounds fit in any usize this code runs on.
+                max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+            },
+            verified_cache_size: usize::try_from(verified_cache_size).unwrap_or(usize::MAX),
+        })
+    }
+
+    /// The configured pools, in `USER_POOL_ID` order.
+    pub fn pools(&self) -> &[UserPool] {
+        &self.pools
+    }
+
+    /// The accepted app clients.
+    pub fn clients(&self) -> &ClientPolicy {
+        &self.clients
+    }
+
+    /// The accepted token kind.
+    pub fn token_use(&self) -> TokenUsePolicy {
+        self.token_use
+    }
+}
+
+/// `USER_POOL_ID` as `(pool id, region)` pairs, deduplicated is an error.
+fn parse_pool_ids(env: &Env) -> Result<Vec<(String, String)>, ConfigError> {
+    env.required(USER_POOL_ID)?;
+    let ids = env.list(USER_POOL_ID);
+    if ids.is_empty() {
+        return Err(ConfigError::new(USER_POOL_ID, "lists no pool id"));
+    }
+    let mut pools: Vec<(String, String)> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let region = pool_region(&id).ok_or_else(|| {
+            ConfigError::new(
+                USER_POOL_ID,
+                format!("`{id}` is not a pool id like `eu-west-1_AbC123`"),
+            )
+        })?;
+        if pools.iter().any(|(seen, _)| *seen == id) {
+            return Err(ConfigError::new(
+                USER_POOL_ID,
+                format!("`{id}` is listed twice"),
+            ));
+        }
+        let region = region.to_owned();
+        pools.push((id, region));
+    }
+    Ok(pools)
+}
+
+/// The region of a pool id `<region>_<id>`, if the id is well formed: the
+/// region is lowercase words and a number joined by `-` (`eu-west-1`,
+/// `us-gov-west-1`), the id is ASCII alphanumeric, and the whole is at most
+/// 55 characters (Cognito's limit). Checked strictly because it is pasted
+/// into the issuer and the JWKS URL.
+fn pool_region(pool_id: &str) -> Option<&str> {
+    if pool_id.len() > 55 {
+        return None;
+    }
+    let (region, id) = pool_id.split_once('_')?;
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let parts: Vec<&str> = region.split('-').collect();
+    let (number, words) = parts.split_last()?;
+    let well_formed = words.len() >= 2
+        && words[0].len() == 2
+        && words
+            .iter()
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase()))
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit());
+    well_formed.then_some(region)
+}
+
+/// A JWKS URL: `https`, or `http` to a loopback host (tests, local runs).
+/// Plain HTTP anywhere else would let anyone on the path hand us keys.
+fn jwks_url(value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value)
+        .map_err(|err| ConfigError::new(JWKS_URL, format!("is not a valid URL: {err}")))?;
+    let loopback = url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        _ => Err(ConfigError::new(
+            JWKS_URL,
+            "must use https (plain http only to a loopback host)",
+        )),
+    }
+}
+
+fn parse_clients(env: &Env) -> Result<ClientPolicy, ConfigError> {
+    env.required(APP_CLIENT_IDS)?;
+    let ids = env.list(APP_CLIENT_IDS);
+    if ids.is_empty() {
+        // An empty allow-list must never read as "allow everything".
+        return Err(ConfigError::new(APP_CLIENT_IDS, "lists no client id"));
+    }
+    if ids.iter().any(|id| id == "*") {
+        return if ids.len() == 1 {
+            Ok(ClientPolicy::Any)
+        } else {
+            Err(ConfigError::new(
+                APP_CLIENT_IDS,
+                "`*` must stand alone: it accepts every client",
+            ))
+        };
+    }
+    for id in &ids {
+        // Cognito's pattern for client ids is `[\w+]+`, 1 to 128 characters.
+        let valid = (1..=128).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+');
+        if !valid {
+            return Err(ConfigError::new(
+                APP_CLIENT_IDS,
+                format!("`{id}` is not an app client id"),
+            ));
+        }
+    }
+    Ok(ClientPolicy::Only(ids.into_iter().collect()))
+}
+
+fn parse_token_use(env: &Env) -> Result<TokenUsePolicy, ConfigError> {
+    match env.optional(TOKEN_USE).as_deref() {
+        None | Some("access") => Ok(TokenUsePolicy::Access),
+        Some("id") => Ok(TokenUsePolicy::Id),
+        Some("any") => Ok(TokenUsePolicy::Any),
+        Some(_) => Err(ConfigError::new(
+            TOKEN_USE,
+            "must be `access`, `id` or `any`",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().copied())
+    }
+
+    fn minimal() -> Vec<(&'static str, &'static str)> {
+        vec![
+            (USER_POOL_ID, "eu-west-1_AbC123"),
+            (APP_CLIENT_IDS, "client1"),
+        ]
+    }
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Env {
+        let mut pairs = minimal();
+        pairs.extend_from_slice(extra);
+        env(&pairs)
+    }
+
+    fn error(extra: &[(&'static str, &'static str)]) -> ConfigError {
+        VerifierConfig::from_env(&with(extra)).unwrap_err()
+    }
+
+    #[test]
+    fn defaults() {
+        let config = VerifierConfig::from_env(&with(&[])).unwrap();
+        let pool = &config.pools()[0];
+        assert_eq!(pool.id(), "eu-west-1_AbC123");
+        assert_eq!(pool.region(), "eu-west-1");
+        assert_eq!(
+            pool.issuer(),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+        );
+        assert_eq!(
+            pool.jwks_url().as_str(),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json"
+        );
+        assert_eq!(pool.jwks_file(), None);
+        assert_eq!(config.token_use(), TokenUsePolicy::Access);
+        assert!(config.clients().allows("client1"));
+        assert!(!config.clients().allows("client2"));
+        assert_eq!(config.leeway, Duration::from_secs(5));
+        assert_eq!(
+            config.jwks,
+            JwksSettings {
+                max_age: Duration::from_secs(3600),
+                cooldown: Duration::from_secs(10),
+                stale_grace: Duration::from_secs(86_400),
+                fetch_timeout: Duration::from_millis(1500),
+                max_bytes: 150_000,
+            }
+        );
+        assert_eq!(config.verified_cache_size, 1000);
+    }
+
+    #[test]
+    fn pool_ids_are_validated() {
+        for good in [
+            "us-east-1_abc",
+            "us-gov-west-1_X9",
+            "ap-southeast-4_Z",
+            "il-central-1_a1",
+        ] {
+            assert!(pool_region(good).is_some(), "{good}");
+        }
+        for bad in [
+            "AbC123",
+            "eu-west-1_",
+            "_AbC123",
+            "eu-west_AbC123",
+            "EU-west-1_AbC123",
+            "eu-west-1_Ab-C123",
+            "eu-west-1_AbC/../x",
+            "eu-west-1_AbC123?x",
+            "e-west-1_AbC123",
+            "eu--1_AbC123",
+            "eu-west-x_AbC123",
+            "eu-west-1_a_b",
+        ] {
+            assert!(pool_region(bad).is_none(), "{bad}");
+            let err = VerifierConfig::from_env(&env(&[(USER_POOL_ID, bad), (APP_CLIENT_IDS, "c")]))
+                .unwrap_err();
+            assert_eq!(err.variable, USER_POOL_ID);
+        }
+        assert!(pool_region(&format!("eu-west-1_{}", "a".repeat(50))).is_none());
+    }
+
+    #[test]
+    fn required_variables_are_required() {
+        let err = VerifierConfig::from_env(&env(&[(APP_CLIENT_IDS, "c")])).unwrap_err();
+        assert_eq!(err.variable, USER_POOL_ID);
+        let err = VerifierConfig::from_env(&env(&[(USER_POOL_ID, "eu-west-1_A")])).unwrap_err();
+        assert_eq!(err.variable, APP_CLIENT_IDS);
+        let err = VerifierConfig::from_env(&env(&[(USER_POOL_ID, " , "), (APP_CLIENT_IDS, "c")]))
+            .unwrap_err();
+        assert_eq!(err.variable, USER_POOL_ID);
+        let err = VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID, "eu-west-1_A"),
+            (APP_CLIENT_IDS, ","),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable, APP_CLIENT_IDS);
+    }
+
+    #[test]
+    fn several_pools_need_the_placeholder_and_no_repeats() {
+        let pools = "eu-west-1_A,us-east-1_B";
+        let env_with = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![(USER_POOL_ID, pools), (APP_CLIENT_IDS, "c")];
+            pairs.extend_from_slice(extra);
+            VerifierConfig::from_env(&env(&pairs))
+        };
+        let config = env_with(&[]).unwrap();
+        assert_eq!(
+            config.pools()[1].issuer(),
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_B"
+        );
+        assert_eq!(
+            env_with(&[(JWKS_URL, "http://127.0.0.1:1/jwks.json")])
+                .unwrap_err()
+                .variable,
+            JWKS_URL
+        );
+        assert_eq!(
+            env_with(&[(JWKS_FILE, "/keys.json")]).unwrap_err().variable,
+            JWKS_FILE
+        );
+        let config = env_with(&[
+            (JWKS_URL, "http://127.0.0.1:1/{userPoolId}/jwks.json"),
+            (JWKS_FILE, "/keys/{userPoolId}.json"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.pools()[1].jwks_url().as_str(),
+            "http://127.0.0.1:1/us-east-1_B/jwks.json"
+        );
+        assert_eq!(
+            config.pools()[0].jwks_file(),
+            Some(std::path::Path::new("/keys/eu-west-1_A.json"))
+        );
+        let err = VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID, "eu-west-1_A, eu-west-1_A"),
+            (APP_CLIENT_IDS, "c"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable, USER_POOL_ID);
+    }
+
+    #[test]
+    fn jwks_url_must_be_https_or_loopback_http() {
+        for good in [
+            "https://vpce.example.com/{userPoolId}/jwks.json",
+            "http://127.0.0.1:8080/{userPoolId}/.well-known/jwks.json",
+            "http://localhost/jwks.json",
+            "http://[::1]:9/jwks.json",
+        ] {
+            let config = VerifierConfig::from_env(&with(&[(JWKS_URL, good)])).unwrap();
+            assert!(
+                !config.pools()[0].jwks_url().as_str().contains('{'),
+                "{good}"
+            );
+        }
+        for bad in [
+            "http://example.com/jwks.json",
+            "ftp://127.0.0.1/x",
+            "file:///etc/keys",
+            "not a url",
+        ] {
+            assert_eq!(error(&[(JWKS_URL, bad)]).variable, JWKS_URL, "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_star_must_stand_alone() {
+        let config = VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID, "eu-west-1_A"),
+            (APP_CLIENT_IDS, " * "),
+        ]))
+        .unwrap();
+        assert_eq!(config.clients(), &ClientPolicy::Any);
+        assert!(config.clients().allows("anything"));
+        let err = VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID, "eu-west-1_A"),
+            (APP_CLIENT_IDS, "c1,*"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable, APP_CLIENT_IDS);
+        let err = VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID, "eu-west-1_A"),
+            (APP_CLIENT_IDS, "c1,c 2"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable, APP_CLIENT_IDS);
+    }
+
+    #[test]
+    fn token_use_values() {
+        for (value, policy) in [
+            ("access", TokenUsePolicy::Access),
+            ("id", TokenUsePolicy::Id),
+            ("any", TokenUsePolicy::Any),
+        ] {
+            let config = VerifierConfig::from_env(&with(&[(TOKEN_USE, value)])).unwrap();
+            assert_eq!(config.token_use(), policy);
+        }
+        assert_eq!(error(&[(TOKEN_USE, "refresh")]).variable, TOKEN_USE);
+        assert!(TokenUsePolicy::Any.allows(TokenUse::Id));
+        assert!(!TokenUsePolicy::Access.allows(TokenUse::Id));
+        assert!(!TokenUsePolicy::Id.allows(TokenUse::Access));
+    }
+
+    #[test]
+    fn tunables_are_bounded() {
+        for variable in [
+            JWT_LEEWAY_SECONDS,
+            JWKS_MAX_AGE_SECONDS,
+            JWKS_COOLDOWN_SECONDS,
+            JWKS_FETCH_TIMEOUT_MS,
+            JWKS_MAX_BYTES,
+            JWKS_STALE_GRACE_SECONDS,
+            VERIFIED_TOKEN_CACHE_SIZE,
+        ] {
+            assert_eq!(error(&[(variable, "99999999")]).variable, variable);
+            assert_eq!(error(&[(variable, "-1")]).variable, variable);
+        }
+        assert_eq!(
+            error(&[(JWKS_COOLDOWN_SECONDS, "0")]).variable,
+            JWKS_COOLDOWN_SECONDS
+        );
+        let config = VerifierConfig::from_env(&with(&[
+            (JWT_LEEWAY_SECONDS, "0"),
+            (VERIFIED_TOKEN_CACHE_SIZE, "0"),
+            (JWKS_FETCH_TIMEOUT_MS, "250"),
+        ]))
+        .unwrap();
+        assert_eq!(config.leeway, Duration::ZERO);
+        assert_eq!(config.verified_cache_size, 0);
+        assert_eq!(config.jwks.fetch_timeout, Duration::from_millis(250));
+    }
+}
