@@ -1,0 +1,449 @@
+//! Which authorizer event arrived, and what the handler needs from it.
+//!
+//! One binary serves every kind, told apart by the payload:
+//!
+//! | kind | how it is recognised | where the credential is | answer |
+//! |---|---|---|---|
+//! | REST `TOKEN` | `"type": "TOKEN"` | `authorizationToken` | IAM policy |
+//! | REST `REQUEST` | `"type": "REQUEST"`, no `version` | the `TOKEN_HEADER` header | IAM policy |
+//! | HTTP API, payload 1.0 | `"type": "REQUEST"`, `"version": "1.0"` | the `TOKEN_HEADER` header | IAM policy |
+//! | HTTP API, payload 2.0 | `"type": "REQUEST"`, `"version": "2.0"` | `identitySource[0]`, else the `TOKEN_HEADER` header | simple response |
+//!
+//! The events are read with `aws_lambda_events`' `apigw` types, which parse
+//! the events API Gateway sends (see `events/authorizer/`). Header lookups
+//! are case-insensitive. A credential header that appears more than once
+//! (two `headers` keys differing in case, or several `multiValueHeaders`
+//! values) is refused: which copy API Gateway's cache keyed on is unknown.
+
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayV2CustomAuthorizerV1Request, ApiGatewayV2CustomAuthorizerV2Request,
+};
+use aws_lambda_events::http::{HeaderMap, HeaderName};
+use cognito_auth_core::policy::{ArnError, MethodArn};
+use serde_json::Value;
+
+/// The kind of authorizer event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// REST API, TOKEN authorizer.
+    Token,
+    /// REST API, REQUEST authorizer.
+    Request,
+    /// HTTP API, payload format 1.0 (REQUEST-shaped, IAM policy answer).
+    HttpV1,
+    /// HTTP API, payload format 2.0 (simple answer).
+    HttpV2,
+}
+
+impl Kind {
+    /// Tells the kind from the payload; `None` when it is no authorizer event.
+    pub fn detect(event: &Value) -> Option<Kind> {
+        let field = |name: &str| event.get(name).and_then(Value::as_str);
+        match (field("type"), field("version")) {
+            (Some("TOKEN"), _) => Some(Kind::Token),
+            (Some("REQUEST"), None) => Some(Kind::Request),
+            (Some("REQUEST"), Some("1.0")) => Some(Kind::HttpV1),
+            (Some("REQUEST"), Some("2.0")) => Some(Kind::HttpV2),
+            _ => None,
+        }
+    }
+
+    /// A stable name for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Token => "token",
+            Kind::Request => "request",
+            Kind::HttpV1 => "http_v1",
+            Kind::HttpV2 => "http_v2",
+        }
+    }
+
+    /// Whether API Gateway expects an IAM policy (and a failed invocation
+    /// with `Unauthorized` for a 401), rather than a simple response.
+    pub fn answers_with_policy(self) -> bool {
+        self != Kind::HttpV2
+    }
+}
+
+/// The credential value the caller sent, before the token is taken out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// One value.
+    Value(String),
+    /// None was sent.
+    Missing,
+    /// The credential header came more than once.
+    Ambiguous,
+    /// The header value is not visible ASCII.
+    NotText,
+}
+
+impl Credential {
+    /// The reason code for a credential that cannot hold a token.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Credential::Value(_) => None,
+            Credential::Missing => Some("missing_token"),
+            Credential::Ambiguous => Some("ambiguous_token_header"),
+            Credential::NotText => Some("malformed_authorization"),
+        }
+    }
+}
+
+/// What is being called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// REST and HTTP API 1.0: the method ARN, whose parts frame the policy.
+    Arn(MethodArn),
+    /// HTTP API 2.0: the real verb and the route template.
+    Route {
+        /// `requestContext.http.method`.
+        verb: String,
+        /// `routeKey`, such as `GET /pets/{id}` or `$default`.
+        route_key: String,
+        /// Every `identitySource` value, for the cache-key check.
+        identity_source: Vec<String>,
+    },
+}
+
+impl Target {
+    /// The route for logs: `GET /pets/42` or the route key.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Arn(arn) => format!("{} {}", arn.verb(), arn.path()),
+            Target::Route { route_key, .. } => route_key.clone(),
+        }
+    }
+}
+
+/// An authorizer event, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// Which kind.
+    pub kind: Kind,
+    /// The credential sent.
+    pub credential: Credential,
+    /// What is being called.
+    pub target: Target,
+}
+
+/// Why an event could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    /// Not an authorizer event (no known `type`/`version`).
+    #[error("not an API Gateway authorizer event (unknown `type` or `version`)")]
+    Unknown,
+    /// A known kind, but its fields do not parse. The parser's message is
+    /// kept out of `Display` because it can quote a header value.
+    #[error("the {kind} event does not parse", kind = .0.as_str())]
+    Unparseable(Kind, #[source] serde_json::Error),
+    /// The method ARN is absent or not an execute-api method ARN.
+    #[error("the {kind} event's method ARN is unusable: {1}", kind = .0.as_str())]
+    BadArn(Kind, #[source] ArnError),
+}
+
+impl Incoming {
+    /// Reads `event`; `token_header` names the credential header of REQUEST
+    /// kinds.
+    pub fn read(event: Value, token_header: &HeaderName) -> Result<Self, EventError> {
+        let kind = Kind::detect(&event).ok_or(EventError::Unknown)?;
+        // The typed `headers` map keeps one of several keys that differ only
+        // in case, so repeats are counted on the raw event.
+        let repeated_header =
+            event
+                .get("headers")
+                .and_then(Value::as_object)
+                .is_some_and(|headers| {
+                    headers
+                        .keys()
+                        .filter(|key| key.eq_ignore_ascii_case(token_header.as_str()))
+                        .count()
+                        > 1
+                });
+        let unparseable = |err| EventError::Unparseable(kind, err);
+        let arn = |arn: Option<&str>| {
+            MethodArn::parse(arn.unwrap_or_default()).map_err(|err| EventError::BadArn(kind, err))
+        };
+        let (credential, target) = match kind {
+            Kind::Token => {
+                let event: ApiGatewayCustomAuthorizerRequest =
+                    serde_json::from_value(event).map_err(unparseable)?;
+                let credential = match event.authorization_token {
+                    Some(value) => Credential::Value(value),
+                    None => Credential::Missing,
+                };
+                (credential, Target::Arn(arn(event.method_arn.as_deref())?))
+            }
+            Kind::Request => {
+                let event: ApiGatewayCustomAuthorizerRequestTypeRequest =
+                    serde_json::from_value(event).map_err(unparseable)?;
+                let credential = if repeated_header
+                    || event
+                        .multi_value_headers
+                        .get_all(token_header)
+                        .iter()
+                        .count()
+                        > 1
+                {
+                    Credential::Ambiguous
+                } else {
+                    header(&event.headers, token_header)
+                };
+                (credential, Target::Arn(arn(event.method_arn.as_deref())?))
+            }
+            Kind::HttpV1 => {
+                let event: ApiGatewayV2CustomAuthorizerV1Request =
+                    serde_json::from_value(event).map_err(unparseable)?;
+                let credential = if repeated_header {
+                    Credential::Ambiguous
+                } else {
+                    header(&event.headers, token_header)
+                };
+                (credential, Target::Arn(arn(event.method_arn.as_deref())?))
+            }
+            Kind::HttpV2 => {
+                let event: ApiGatewayV2CustomAuthorizerV2Request =
+                    serde_json::from_value(event).map_err(unparseable)?;
+                let identity_source = event.identity_source.unwrap_or_default();
+                let credential = match identity_source.first() {
+                    Some(value) => Credential::Value(value.clone()),
+                    None => header(&event.headers, token_header),
+                };
+                let target = Target::Route {
+                    verb: event.request_context.http.method.as_str().to_owned(),
+                    route_key: event.route_key.unwrap_or_default(),
+                    identity_source,
+                };
+                (credential, target)
+            }
+        };
+        Ok(Incoming {
+            kind,
+            credential,
+            target,
+        })
+    }
+}
+
+/// The path part of an HTTP API route key: `GET /pets/{id}` gives
+/// `/pets/{id}`; `$default`, which catches every path, counts as `/{proxy+}`.
+pub fn route_path(route_key: &str) -> &str {
+    if route_key == "$default" {
+        return "/{proxy+}";
+    }
+    route_key
+        .split_once(' ')
+        .map_or(route_key, |(_, path)| path)
+}
+
+fn header(headers: &HeaderMap, name: &HeaderName) -> Credential {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Credential::Missing,
+        (Some(_), Some(_)) => Credential::Ambiguous,
+        (Some(value), None) => match value.to_str() {
+            Ok(value) => Credential::Value(value.to_owned()),
+            Err(_) => Credential::NotText,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn authorization() -> HeaderName {
+        HeaderName::from_static("authorization")
+    }
+
+    fn sample(name: &str) -> Value {
+        let path = format!(
+            "{}/../../events/authorizer/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn detects_each_kind() {
+        assert_eq!(Kind::detect(&json!({"type": "TOKEN"})), Some(Kind::Token));
+        assert_eq!(
+            Kind::detect(&json!({"type": "REQUEST"})),
+            Some(Kind::Request)
+        );
+        assert_eq!(
+            Kind::detect(&json!({"type": "REQUEST", "version": "1.0"})),
+            Some(Kind::HttpV1)
+        );
+        assert_eq!(
+            Kind::detect(&json!({"type": "REQUEST", "version": "2.0"})),
+            Some(Kind::HttpV2)
+        );
+        assert_eq!(
+            Kind::detect(&json!({"type": "REQUEST", "version": "3.0"})),
+            None
+        );
+        assert_eq!(Kind::detect(&json!({"type": "token"})), None);
+        assert_eq!(
+            Kind::detect(&json!({"triggerSource": "PreSignUp_SignUp"})),
+            None
+        );
+        assert_eq!(Kind::detect(&json!([])), None);
+    }
+
+    /// Every committed sample is read by the real types, and yields the
+    /// placeholder credential and the route it was written for.
+    #[test]
+    fn every_sample_event_is_read() {
+        let dir = format!("{}/../../events/authorizer", env!("CARGO_MANIFEST_DIR"));
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if !name.ends_with(".json") {
+                continue;
+            }
+            let incoming = Incoming::read(sample(&name), &authorization())
+                .unwrap_or_else(|err| panic!("{name}: {err}"));
+            let prefix = name.split('-').next().unwrap();
+            let expected = match prefix {
+                "token" => Kind::Token,
+                "request" => Kind::Request,
+                "http1" => Kind::HttpV1,
+                "http2" => Kind::HttpV2,
+                other => panic!("{name}: unknown prefix {other}"),
+            };
+            assert_eq!(incoming.kind, expected, "{name}");
+            seen += 1;
+        }
+        assert!(seen >= 4, "only {seen} samples");
+    }
+
+    #[test]
+    fn reads_a_token_event() {
+        let incoming = Incoming::read(sample("token-allow.json"), &authorization()).unwrap();
+        assert_eq!(
+            incoming.credential,
+            Credential::Value("Bearer {{TOKEN}}".to_owned())
+        );
+        let Target::Arn(arn) = incoming.target else {
+            panic!()
+        };
+        assert_eq!(arn.verb(), "GET");
+        assert_eq!(arn.path(), "/pets/42");
+    }
+
+    #[test]
+    fn reads_the_request_header_in_any_casing() {
+        let mut event = sample("request-allow.json");
+        let incoming = Incoming::read(event.clone(), &authorization()).unwrap();
+        assert_eq!(
+            incoming.credential,
+            Credential::Value("Bearer {{TOKEN}}".to_owned())
+        );
+
+        let custom = HeaderName::from_static("x-auth");
+        event["headers"] = json!({"X-AUTH": "abc", "Accept": "*/*"});
+        event["multiValueHeaders"] = json!({"X-AUTH": ["abc"]});
+        let incoming = Incoming::read(event.clone(), &custom).unwrap();
+        assert_eq!(incoming.credential, Credential::Value("abc".to_owned()));
+        let incoming = Incoming::read(event, &authorization()).unwrap();
+        assert_eq!(incoming.credential, Credential::Missing);
+    }
+
+    #[test]
+    fn a_repeated_credential_header_is_ambiguous() {
+        let mut event = sample("request-allow.json");
+        event["multiValueHeaders"]["Authorization"] = json!(["Bearer a.b.c", "Bearer d.e.f"]);
+        let incoming = Incoming::read(event, &authorization()).unwrap();
+        assert_eq!(incoming.credential, Credential::Ambiguous);
+
+        let mut event = sample("request-allow.json");
+        event["headers"]["authorization"] = json!("Bearer d.e.f");
+        let incoming = Incoming::read(event, &authorization()).unwrap();
+        assert_eq!(incoming.credential, Credential::Ambiguous);
+    }
+
+    #[test]
+    fn null_maps_in_a_request_event_are_read() {
+        let mut event = sample("request-allow.json");
+        for field in [
+            "queryStringParameters",
+            "multiValueQueryStringParameters",
+            "pathParameters",
+            "stageVariables",
+            "multiValueHeaders",
+        ] {
+            event[field] = Value::Null;
+        }
+        let incoming = Incoming::read(event, &authorization()).unwrap();
+        assert!(matches!(incoming.credential, Credential::Value(_)));
+    }
+
+    #[test]
+    fn reads_an_http_v2_event_from_its_identity_source_or_header() {
+        let event = sample("http2-allow.json");
+        let incoming = Incoming::read(event.clone(), &authorization()).unwrap();
+        assert_eq!(
+            incoming.credential,
+            Credential::Value("Bearer {{TOKEN}}".to_owned())
+        );
+        let Target::Route {
+            verb, route_key, ..
+        } = &incoming.target
+        else {
+            panic!()
+        };
+        assert_eq!(verb, "GET");
+        assert_eq!(route_key, "GET /pets/{id}");
+
+        let mut without_source = event;
+        without_source
+            .as_object_mut()
+            .unwrap()
+            .remove("identitySource");
+        without_source["headers"] = json!({"authorization": "Bearer from.header.value"});
+        let incoming = Incoming::read(without_source, &authorization()).unwrap();
+        assert_eq!(
+            incoming.credential,
+            Credential::Value("Bearer from.header.value".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_unusable_method_arn_is_reported() {
+        let mut event = sample("token-allow.json");
+        event["methodArn"] = json!("arn:aws:lambda:us-east-1:1:function:f");
+        assert!(matches!(
+            Incoming::read(event, &authorization()),
+            Err(EventError::BadArn(Kind::Token, ArnError::NotExecuteApi))
+        ));
+        let mut event = sample("request-allow.json");
+        event.as_object_mut().unwrap().remove("methodArn");
+        assert!(matches!(
+            Incoming::read(event, &authorization()),
+            Err(EventError::BadArn(Kind::Request, _))
+        ));
+    }
+
+    #[test]
+    fn an_http_v2_event_without_request_context_does_not_parse() {
+        let mut event = sample("http2-allow.json");
+        event.as_object_mut().unwrap().remove("requestContext");
+        assert!(matches!(
+            Incoming::read(event, &authorization()),
+            Err(EventError::Unparseable(Kind::HttpV2, _))
+        ));
+    }
+
+    #[test]
+    fn route_paths() {
+        assert_eq!(route_path("GET /pets/{id}"), "/pets/{id}");
+        assert_eq!(route_path("ANY /{proxy+}"), "/{proxy+}");
+        assert_eq!(route_path("$default"), "/{proxy+}");
+        assert_eq!(route_path("odd"), "odd");
+    }
+}

@@ -1,0 +1,1269 @@
+//! The authorizer binary, driven through the Runtime API harness with every
+//! kind of API Gateway authorizer event.
+//!
+//! Tokens are minted with the committed development key and verified against
+//! its JWKS through `JWKS_FILE`; one test uses real moto-issued tokens and
+//! fetches moto's JWKS over HTTP. Policies are judged by a small IAM-like
+//! evaluator written here, independently of the one in `shared`, so that a
+//! bug in the builder cannot hide behind the same bug in its checker.
+
+use std::time::Duration;
+
+use e2e_tests::moto::Moto;
+use e2e_tests::runtime_api::{Function, Launch, Outcome, workspace_root};
+use e2e_tests::tokens::{DevKey, Signer, TokenBuilder};
+use serde_json::{Value, json};
+
+const POOL: &str = "eu-west-1_DevPool1";
+const CLIENT: &str = "devclient1";
+/// The API of every event here (the samples use the same account and id).
+const API: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
+const STAGE: &str = "prod";
+
+/// Rules used by most tests; the README example.
+const PET_RULES: &str = r#"[
+    {"method": "GET", "path": "/pets"},
+    {"method": "GET", "path": "/pets/{id}"},
+    {"method": "POST", "path": "/pets", "allScopes": ["pets/write"]},
+    {"method": "*", "path": "/admin/{proxy+}", "anyGroups": ["admins"]},
+    {"path": "/pets/{id}/secrets", "anyGroups": ["admins"]}
+]"#;
+
+// ---- Set-up -----------------------------------------------------------------
+
+fn jwks_file() -> String {
+    workspace_root()
+        .join("tests/fixtures/keys/dev-rsa-1.jwks.json")
+        .display()
+        .to_string()
+}
+
+fn launch() -> Launch {
+    Launch::new("authorizer")
+        .env("USER_POOL_ID", POOL)
+        .env("APP_CLIENT_IDS", CLIENT)
+        .env("JWKS_FILE", jwks_file())
+}
+
+fn with_rules(rules: &str) -> Launch {
+    launch().env("AUTHZ_RULES", rules)
+}
+
+fn access(groups: &[&str]) -> TokenBuilder {
+    TokenBuilder::access(POOL, CLIENT).groups(groups)
+}
+
+fn sub_of(token: &TokenBuilder) -> String {
+    token.claims()["sub"].as_str().unwrap().to_owned()
+}
+
+fn method_arn(verb: &str, path: &str) -> String {
+    format!("{API}/{STAGE}/{verb}{path}")
+}
+
+fn sample(name: &str) -> Value {
+    let path = workspace_root().join("events/authorizer").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path:?}: {err}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The four kinds of event, built from the committed samples so that they
+/// keep API Gateway's real shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Token,
+    Request,
+    Http1,
+    Http2,
+}
+
+const REST_SHAPES: [Shape; 3] = [Shape::Token, Shape::Request, Shape::Http1];
+const ALL_SHAPES: [Shape; 4] = [Shape::Token, Shape::Request, Shape::Http1, Shape::Http2];
+
+impl Shape {
+    /// An event for a call of `verb` on `path` (routed by `route_key` on an
+    /// HTTP API) carrying `credential` (`None`: no credential at all).
+    fn event(self, credential: Option<&str>, verb: &str, path: &str, route_key: &str) -> Value {
+        let arn = method_arn(verb, path);
+        match self {
+            Shape::Token => {
+                let mut event = sample("token-allow.json");
+                event["methodArn"] = json!(arn);
+                match credential {
+                    Some(value) => event["authorizationToken"] = json!(value),
+                    None => {
+                        event.as_object_mut().unwrap().remove("authorizationToken");
+                    }
+                }
+                event
+            }
+            Shape::Request => {
+                let mut event = sample("request-allow.json");
+                event["methodArn"] = json!(arn);
+                event["path"] = json!(path);
+                event["httpMethod"] = json!(verb);
+                event["requestContext"]["httpMethod"] = json!(verb);
+                event["requestContext"]["path"] = json!(format!("/{STAGE}{path}"));
+                set_header(&mut event, "Authorization", credential, true);
+                event
+            }
+            Shape::Http1 => {
+                let mut event = sample("http1-allow.json");
+                event["methodArn"] = json!(arn);
+                event["path"] = json!(path);
+                event["httpMethod"] = json!(verb);
+                event["requestContext"]["httpMethod"] = json!(verb);
+                event["requestContext"]["routeKey"] = json!(route_key);
+                event["identitySource"] = json!(credential.unwrap_or_default());
+                event["authorizationToken"] = json!(credential.unwrap_or_default());
+                set_header(&mut event, "authorization", credential, false);
+                event
+            }
+            Shape::Http2 => {
+                let mut event = sample("http2-allow.json");
+                event["routeArn"] = json!(format!("{API}/$default/{verb}{path}"));
+                event["routeKey"] = json!(route_key);
+                event["rawPath"] = json!(path);
+                event["requestContext"]["routeKey"] = json!(route_key);
+                event["requestContext"]["http"]["method"] = json!(verb);
+                event["requestContext"]["http"]["path"] = json!(path);
+                match credential {
+                    Some(value) => {
+                        event["identitySource"] = json!([value]);
+                        event["headers"]["authorization"] = json!(value);
+                    }
+                    None => {
+                        let event = event.as_object_mut().unwrap();
+                        event.remove("identitySource");
+                        event["headers"]
+                            .as_object_mut()
+                            .unwrap()
+                            .remove("authorization");
+                    }
+                }
+                event
+            }
+        }
+    }
+}
+
+fn set_header(event: &mut Value, name: &str, value: Option<&str>, multi: bool) {
+    let headers = event["headers"].as_object_mut().unwrap();
+    headers.retain(|key, _| !key.eq_ignore_ascii_case(name));
+    if let Some(value) = value {
+        headers.insert(name.to_owned(), json!(value));
+    }
+    if multi {
+        let headers = event["multiValueHeaders"].as_object_mut().unwrap();
+        headers.retain(|key, _| !key.eq_ignore_ascii_case(name));
+        if let Some(value) = value {
+            headers.insert(name.to_owned(), json!([value]));
+        }
+    }
+}
+
+/// What the binary answered, judged the way API Gateway would.
+#[derive(Debug)]
+enum Answer {
+    /// Failed with exactly `Unauthorized`: 401.
+    Unauthorized,
+    /// A REST answer with a policy.
+    Policy(Value),
+    /// An HTTP API 2.0 simple answer.
+    Simple(Value),
+}
+
+impl Answer {
+    /// Whether API Gateway would let the call of `verb` on `path` through
+    /// with this answer (a cached policy is reused for any route).
+    fn lets_through(&self, verb: &str, path: &str) -> bool {
+        match self {
+            Answer::Unauthorized => false,
+            Answer::Policy(answer) => {
+                iam_allows(&answer["policyDocument"], &method_arn(verb, path))
+            }
+            Answer::Simple(answer) => answer["isAuthorized"] == json!(true),
+        }
+    }
+
+    #[track_caller]
+    fn policy(&self) -> &Value {
+        match self {
+            Answer::Policy(answer) => answer,
+            other => panic!("expected a policy, got {other:?}"),
+        }
+    }
+
+    #[track_caller]
+    fn simple(&self) -> &Value {
+        match self {
+            Answer::Simple(answer) => answer,
+            other => panic!("expected a simple answer, got {other:?}"),
+        }
+    }
+}
+
+async fn ask(function: &Function, shape: Shape, event: Value) -> Answer {
+    match function.invoke(event).await.outcome {
+        Outcome::Error(report) => {
+            assert_ne!(
+                shape,
+                Shape::Http2,
+                "HTTP API 2.0 must never fail: {report:?}"
+            );
+            assert_eq!(report.error_message, "Unauthorized", "{report:?}");
+            assert_eq!(report.error_type, "Unauthorized", "{report:?}");
+            Answer::Unauthorized
+        }
+        Outcome::Response(answer) if shape == Shape::Http2 => Answer::Simple(answer),
+        Outcome::Response(answer) => {
+            assert!(answer.get("principalId").is_some(), "{answer}");
+            Answer::Policy(answer)
+        }
+    }
+}
+
+// ---- An IAM-like evaluator, independent of the one under test ---------------
+
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|skip| glob(rest, &text[skip..])),
+        Some((b'?', rest)) => !text.is_empty() && glob(rest, &text[1..]),
+        Some((c, rest)) => text.first() == Some(c) && glob(rest, &text[1..]),
+    }
+}
+
+fn as_list(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().map(|v| v.as_str().unwrap()).collect(),
+        other => panic!("not a string or a list: {other}"),
+    }
+}
+
+/// Explicit Deny wins, then any Allow, else refused.
+fn iam_allows(policy: &Value, arn: &str) -> bool {
+    assert_eq!(policy["Version"], "2012-10-17", "{policy}");
+    let statements = policy["Statement"].as_array().expect("Statement is a list");
+    assert!(!statements.is_empty());
+    let matching = |effect: &str| {
+        statements.iter().any(|statement| {
+            statement["Effect"] == json!(effect)
+                && as_list(&statement["Action"]).contains(&"execute-api:Invoke")
+                && as_list(&statement["Resource"])
+                    .iter()
+                    .any(|resource| glob(resource.as_bytes(), arn.as_bytes()))
+        })
+    };
+    !matching("Deny") && matching("Allow")
+}
+
+fn resources(policy: &Value) -> Vec<(String, String)> {
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|statement| {
+            as_list(&statement["Resource"])
+                .into_iter()
+                .map(|resource| {
+                    (
+                        statement["Effect"].as_str().unwrap().to_owned(),
+                        resource.to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+// ---- Valid tokens -------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_token_without_rules_gets_the_whole_stage_on_rest_kinds() {
+    let function = launch().start().await;
+    let token = access(&["users", "beta"]).scopes(&["openid", "pets/read"]);
+    let credential = format!("Bearer {}", token.build());
+    for shape in REST_SHAPES {
+        let answer = ask(
+            &function,
+            shape,
+            shape.event(Some(&credential), "GET", "/pets/42", "GET /pets/{id}"),
+        )
+        .await;
+        let answer = answer.policy();
+        assert_eq!(
+            answer,
+            &json!({
+                "principalId": sub_of(&token),
+                "policyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Action": "execute-api:Invoke",
+                        "Effect": "Allow",
+                        "Resource": [format!("{API}/{STAGE}/*/*")]
+                    }]
+                },
+                "context": {
+                    "sub": sub_of(&token),
+                    "username": "alice",
+                    "client_id": CLIENT,
+                    "token_use": "access",
+                    "groups": "users,beta",
+                    "scopes": "openid pets/read"
+                }
+            }),
+            "{shape:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_token_without_rules_is_authorized_on_http_v2_with_a_flat_context() {
+    let function = launch().start().await;
+    let token = access(&[]);
+    let credential = format!("Bearer {}", token.build());
+    let answer = ask(
+        &function,
+        Shape::Http2,
+        Shape::Http2.event(Some(&credential), "DELETE", "/x/y", "$default"),
+    )
+    .await;
+    assert_eq!(
+        answer.simple(),
+        &json!({
+            "isAuthorized": true,
+            "context": {
+                "sub": sub_of(&token),
+                "username": "alice",
+                "client_id": CLIENT,
+                "token_use": "access",
+                "groups": "",
+                "scopes": "aws.cognito.signin.user.admin"
+            }
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_tokens_carry_the_email_in_the_context() {
+    let function = launch().env("TOKEN_USE", "id").start().await;
+    let token = TokenBuilder::id(POOL, CLIENT).groups(&["users"]);
+    let credential = format!("Bearer {}", token.build());
+    for shape in ALL_SHAPES {
+        let answer = ask(
+            &function,
+            shape,
+            shape.event(Some(&credential), "GET", "/pets", "GET /pets"),
+        )
+        .await;
+        let context = match &answer {
+            Answer::Policy(answer) | Answer::Simple(answer) => &answer["context"],
+            Answer::Unauthorized => panic!("{shape:?}: unauthorized"),
+        };
+        assert_eq!(context["email"], "alice@example.com", "{shape:?}");
+        assert_eq!(context["token_use"], "id", "{shape:?}");
+        assert!(
+            context.as_object().unwrap().values().all(|v| v.is_string()),
+            "{shape:?}: {context}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_in_any_casing_and_a_bare_jwt_are_accepted_on_every_kind() {
+    let function = launch().start().await;
+    let jwt = access(&[]).build();
+    for credential in [
+        format!("Bearer {jwt}"),
+        format!("bearer {jwt}"),
+        format!("BEARER {jwt}"),
+        format!("Bearer   {jwt}"),
+        jwt.clone(),
+    ] {
+        for shape in ALL_SHAPES {
+            let answer = ask(
+                &function,
+                shape,
+                shape.event(Some(&credential), "GET", "/", "GET /"),
+            )
+            .await;
+            assert!(
+                answer.lets_through("GET", "/"),
+                "{shape:?} {:?}",
+                &credential[..10]
+            );
+        }
+    }
+}
+
+// ---- Unusable credentials ---------------------------------------------------
+
+/// Credentials that must never get through, with a label for messages.
+fn unusable_credentials() -> Vec<(&'static str, Option<String>)> {
+    let good = access(&[]);
+    vec![
+        ("absent", None),
+        ("empty", Some(String::new())),
+        ("other scheme", Some("Basic ZGVtbzpkZW1v".to_owned())),
+        ("scheme only", Some("Bearer".to_owned())),
+        ("tab separator", Some(format!("Bearer\t{}", good.build()))),
+        (
+            "two tokens",
+            Some(format!("Bearer {} {}", good.build(), good.build())),
+        ),
+        ("not a jwt", Some("Bearer not-a-token".to_owned())),
+        (
+            "expired",
+            Some(format!("Bearer {}", good.clone().lifetime(-3600).build())),
+        ),
+        (
+            "unknown key",
+            Some(format!(
+                "Bearer {}",
+                good.clone().signed_by(Signer::Rsa(DevKey::Two)).build()
+            )),
+        ),
+        (
+            "other client",
+            Some(format!(
+                "Bearer {}",
+                TokenBuilder::access(POOL, "otherclient").build()
+            )),
+        ),
+        (
+            "other pool",
+            Some(format!(
+                "Bearer {}",
+                TokenBuilder::access("eu-west-1_Other", CLIENT).build()
+            )),
+        ),
+        (
+            "id token",
+            Some(format!("Bearer {}", TokenBuilder::id(POOL, CLIENT).build())),
+        ),
+        (
+            "tampered",
+            Some(format!("Bearer {}", tamper(&good.build()))),
+        ),
+    ]
+}
+
+/// The token with its payload swapped for one that adds a group.
+fn tamper(token: &str) -> String {
+    let parts: Vec<&str> = token.split('.').collect();
+    let other = access(&["admins"]).build();
+    let payload = other.split('.').nth(1).unwrap();
+    format!("{}.{}.{}", parts[0], payload, parts[2])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_credentials_fail_rest_kinds_with_exactly_unauthorized() {
+    let function = launch().start().await;
+    for (label, credential) in unusable_credentials() {
+        for shape in REST_SHAPES {
+            let event = shape.event(credential.as_deref(), "GET", "/pets", "GET /pets");
+            let answer = ask(&function, shape, event).await;
+            assert!(
+                matches!(answer, Answer::Unauthorized),
+                "{label} {shape:?}: {answer:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_credentials_are_not_authorized_on_http_v2() {
+    let function = launch().start().await;
+    for (label, credential) in unusable_credentials() {
+        let event = Shape::Http2.event(credential.as_deref(), "GET", "/pets", "GET /pets");
+        let answer = ask(&function, Shape::Http2, event).await;
+        assert_eq!(answer.simple(), &json!({"isAuthorized": false}), "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_authorization_header_is_refused() {
+    let function = launch().start().await;
+    let jwt = access(&[]).build();
+    let mut event =
+        Shape::Request.event(Some(&format!("Bearer {jwt}")), "GET", "/pets", "GET /pets");
+    event["multiValueHeaders"]["Authorization"] =
+        json!([format!("Bearer {jwt}"), "Bearer other.token.here"]);
+    assert!(matches!(
+        ask(&function, Shape::Request, event).await,
+        Answer::Unauthorized
+    ));
+}
+
+// ---- Rules ------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_the_rules_do_not_permit_is_left_out_of_the_policy() {
+    let function = with_rules(PET_RULES).start().await;
+    let credential = format!("Bearer {}", access(&["users"]).build());
+    for shape in REST_SHAPES {
+        let answer = ask(
+            &function,
+            shape,
+            shape.event(
+                Some(&credential),
+                "DELETE",
+                "/admin/users/7",
+                "ANY /admin/{proxy+}",
+            ),
+        )
+        .await;
+        // API Gateway answers 403: the policy does not allow the method ARN.
+        assert!(
+            !answer.lets_through("DELETE", "/admin/users/7"),
+            "{shape:?}"
+        );
+        // Yet it is not a blanket refusal: the caller's other routes are in it.
+        assert!(answer.lets_through("GET", "/pets/7"), "{shape:?}");
+        assert!(answer.lets_through("GET", "/pets"), "{shape:?}");
+        assert!(!answer.lets_through("POST", "/pets"), "{shape:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_the_rules_do_not_permit_is_not_authorized_on_http_v2() {
+    let function = with_rules(PET_RULES).start().await;
+    let credential = format!("Bearer {}", access(&["users"]).build());
+    let ask_route = |verb: &'static str, route_key: &'static str| {
+        let event = Shape::Http2.event(Some(&credential), verb, "/ignored", route_key);
+        ask(&function, Shape::Http2, event)
+    };
+    assert_eq!(
+        ask_route("DELETE", "ANY /admin/{proxy+}").await.simple(),
+        &json!({"isAuthorized": false})
+    );
+    assert_eq!(
+        ask_route("POST", "POST /pets").await.simple(),
+        &json!({"isAuthorized": false})
+    );
+    assert_eq!(
+        ask_route("GET", "GET /pets/{id}/secrets").await.simple(),
+        &json!({"isAuthorized": false})
+    );
+    assert_eq!(
+        ask_route("GET", "$default").await.simple(),
+        &json!({"isAuthorized": false})
+    );
+    assert_eq!(
+        ask_route("GET", "GET /pets/{id}").await.simple()["isAuthorized"],
+        true
+    );
+    // The identity sources above hold only the token: said once, not per call.
+    let warnings = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("$context.routeKey"))
+        .count();
+    assert_eq!(warnings, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_permitted_is_an_explicit_deny_of_the_stage() {
+    let function = with_rules(r#"[{"path": "/{proxy+}", "anyGroups": ["staff"]}]"#)
+        .start()
+        .await;
+    let credential = format!("Bearer {}", access(&["users"]).build());
+    for shape in REST_SHAPES {
+        let answer = ask(
+            &function,
+            shape,
+            shape.event(Some(&credential), "GET", "/pets", "GET /pets"),
+        )
+        .await;
+        assert_eq!(
+            answer.policy()["policyDocument"],
+            json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Deny",
+                    "Resource": [format!("{API}/{STAGE}/*/*")]
+                }]
+            }),
+            "{shape:?}"
+        );
+    }
+    let answer = ask(
+        &function,
+        Shape::Http2,
+        Shape::Http2.event(Some(&credential), "GET", "/pets", "GET /pets"),
+    )
+    .await;
+    assert_eq!(answer.simple(), &json!({"isAuthorized": false}));
+}
+
+/// The routes of the cache test: a verb, a concrete path, and the route key
+/// an HTTP API would have declared for it.
+const ROUTES: [(&str, &str, &str); 10] = [
+    ("GET", "/pets", "GET /pets"),
+    ("POST", "/pets", "POST /pets"),
+    ("GET", "/pets/42", "GET /pets/{id}"),
+    ("DELETE", "/pets/42", "DELETE /pets/{id}"),
+    ("GET", "/pets/42/secrets", "GET /pets/{id}/secrets"),
+    ("PUT", "/pets/42/secrets", "ANY /pets/{id}/secrets"),
+    ("GET", "/admin/users", "ANY /admin/{proxy+}"),
+    ("DELETE", "/admin/users/7", "ANY /admin/{proxy+}"),
+    ("GET", "/", "GET /"),
+    ("GET", "/orders", "GET /orders"),
+];
+
+/// API Gateway caches one answer per token and reuses it for every route.
+/// For each caller, the policy issued for any route A must answer route B
+/// exactly as the rules do: the same as the policy issued for B itself, and
+/// the same as the HTTP API's per-route answer for B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_built_for_one_route_answers_every_other_route_correctly() {
+    let function = with_rules(PET_RULES).start().await;
+    let callers = [
+        ("user", access(&["users"])),
+        ("writer", access(&[]).scopes(&["pets/write"])),
+        ("admin", access(&["admins"])),
+    ];
+    // What the rules say, written out by hand.
+    let expected = |caller: &str, verb: &str, path: &str| -> bool {
+        let admin = caller == "admin";
+        match (verb, path) {
+            ("GET", "/pets") | ("GET", "/pets/42") => true,
+            ("POST", "/pets") => caller == "writer",
+            // `/pets/{id}` (GET only: `{id}` spans `/`) and the secrets rule
+            // both match; the admin satisfies both.
+            ("GET", "/pets/42/secrets") => admin,
+            // Only the secrets rule matches.
+            ("PUT", "/pets/42/secrets") => admin,
+            (_, p) if p.starts_with("/admin/") => admin,
+            _ => false,
+        }
+    };
+    for (caller, token) in &callers {
+        let credential = format!("Bearer {}", token.build());
+        let mut policies = Vec::new();
+        for (verb, path, route_key) in ROUTES {
+            let answer = ask(
+                &function,
+                Shape::Token,
+                Shape::Token.event(Some(&credential), verb, path, route_key),
+            )
+            .await;
+            policies.push(answer);
+        }
+        for (b, (verb, path, route_key)) in ROUTES.into_iter().enumerate() {
+            let want = expected(caller, verb, path);
+            let http = ask(
+                &function,
+                Shape::Http2,
+                Shape::Http2.event(Some(&credential), verb, path, route_key),
+            )
+            .await;
+            assert_eq!(
+                http.lets_through(verb, path),
+                want,
+                "{caller}: HTTP API {verb} {route_key}"
+            );
+            assert_eq!(
+                policies[b].lets_through(verb, path),
+                want,
+                "{caller}: own policy for {verb} {path}"
+            );
+            for (a, cached) in policies.iter().enumerate() {
+                assert_eq!(
+                    cached.lets_through(verb, path),
+                    want,
+                    "{caller}: the policy issued for {:?} answers {verb} {path} wrongly",
+                    ROUTES[a]
+                );
+            }
+        }
+        // Every route's policy is the same document: nothing in it depends on
+        // the route that triggered it.
+        for policy in &policies[1..] {
+            assert_eq!(policy.policy(), policies[0].policy(), "{caller}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_root_and_path_parameters_match_on_every_kind() {
+    let function = with_rules(
+        r#"[
+            {"method": "GET", "path": "/"},
+            {"method": "ANY", "path": "/files/{proxy+}"},
+            {"method": "GET", "path": "/pets/{petId}/photos/{photoId}"}
+        ]"#,
+    )
+    .start()
+    .await;
+    let credential = format!("Bearer {}", access(&[]).build());
+    let cases = [
+        ("GET", "/", "GET /", true),
+        ("POST", "/", "POST /", false),
+        ("GET", "/files/a", "ANY /files/{proxy+}", true),
+        ("DELETE", "/files/a/b/c.txt", "ANY /files/{proxy+}", true),
+        ("GET", "/files", "GET /files", false),
+        (
+            "GET",
+            "/pets/1/photos/2",
+            "GET /pets/{id}/photos/{photoId}",
+            true,
+        ),
+        ("GET", "/pets/1/photos", "GET /pets/{id}/photos", false),
+        ("GET", "/other", "$default", false),
+    ];
+    let policy = ask(
+        &function,
+        Shape::Request,
+        Shape::Request.event(Some(&credential), "GET", "/", "GET /"),
+    )
+    .await;
+    let resources = resources(&policy.policy()["policyDocument"]);
+    assert!(
+        resources.contains(&("Allow".to_owned(), format!("{API}/{STAGE}/GET/"))),
+        "{resources:?}"
+    );
+    assert!(
+        resources.contains(&(
+            "Allow".to_owned(),
+            format!("{API}/{STAGE}/GET/pets/*/photos/*")
+        )),
+        "{resources:?}"
+    );
+    for (verb, path, route_key, want) in cases {
+        assert_eq!(policy.lets_through(verb, path), want, "REST {verb} {path}");
+        let http = ask(
+            &function,
+            Shape::Http2,
+            Shape::Http2.event(Some(&credential), verb, path, route_key),
+        )
+        .await;
+        assert_eq!(
+            http.lets_through(verb, path),
+            want,
+            "HTTP API {verb} {route_key}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_arns_never_exceed_512_characters() {
+    // A 300-character rule path fits with any real stage name.
+    let long_path = format!("/{}", "p".repeat(299));
+    let rules = format!(
+        r#"[{{"method": "GET", "path": "{long_path}"}}, {{"method": "GET", "path": "/pets"}}]"#
+    );
+    let function = with_rules(&rules).start().await;
+    let credential = format!("Bearer {}", access(&[]).build());
+    let answer = ask(
+        &function,
+        Shape::Token,
+        Shape::Token.event(Some(&credential), "GET", "/pets", "GET /pets"),
+    )
+    .await;
+    assert!(answer.lets_through("GET", &long_path));
+    assert!(answer.lets_through("GET", "/pets"));
+
+    // A stage no real API has (400 characters): the long Allow cannot fit and
+    // is dropped, the short one stays; nothing is widened into an Allow.
+    let stage = "s".repeat(400);
+    let mut event = Shape::Token.event(Some(&credential), "GET", "/pets", "GET /pets");
+    event["methodArn"] = json!(format!("{API}/{stage}/GET/pets"));
+    let answer = ask(&function, Shape::Token, event).await;
+    let policy = &answer.policy()["policyDocument"];
+    assert_eq!(
+        resources(policy),
+        [("Allow".to_owned(), format!("{API}/{stage}/GET/pets"))]
+    );
+
+    // Without rules, a stage too long for even the stage-wide Allow gives an
+    // explicit Deny that fits, never an Allow wider than the stage.
+    let function = launch().start().await;
+    let stage = "s".repeat(490);
+    let mut event = Shape::Request.event(Some(&credential), "GET", "/pets", "GET /pets");
+    event["methodArn"] = json!(format!("{API}/{stage}/GET/pets"));
+    let answer = ask(&function, Shape::Request, event).await;
+    let policy = &answer.policy()["policyDocument"];
+    assert_eq!(resources(policy), [("Deny".to_owned(), format!("{API}/*"))]);
+    for (_, resource) in resources(policy) {
+        assert!(resource.len() <= 512);
+    }
+    assert!(!iam_allows(policy, &format!("{API}/{stage}/GET/pets")));
+}
+
+// ---- Configuration ----------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_usage_identifier_key_comes_from_the_configured_claim() {
+    let function = launch()
+        .env("USAGE_IDENTIFIER_CLAIM", "custom:api_key")
+        .start()
+        .await;
+    let with_key = access(&[]).claim("custom:api_key", "k3y-for-usage-plan");
+    let credential = format!("Bearer {}", with_key.build());
+    let answer = ask(
+        &function,
+        Shape::Token,
+        Shape::Token.event(Some(&credential), "GET", "/", "GET /"),
+    )
+    .await;
+    assert_eq!(answer.policy()["usageIdentifierKey"], "k3y-for-usage-plan");
+
+    let credential = format!("Bearer {}", access(&[]).build());
+    let answer = ask(
+        &function,
+        Shape::Token,
+        Shape::Token.event(Some(&credential), "GET", "/", "GET /"),
+    )
+    .await;
+    assert!(
+        answer.policy().get("usageIdentifierKey").is_none(),
+        "{:?}",
+        answer.policy()
+    );
+
+    let unset = launch().start().await;
+    let credential = format!("Bearer {}", with_key.build());
+    let answer = ask(
+        &unset,
+        Shape::Token,
+        Shape::Token.event(Some(&credential), "GET", "/", "GET /"),
+    )
+    .await;
+    assert!(answer.policy().get("usageIdentifierKey").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_header_is_configurable_and_found_in_any_casing() {
+    let function = launch().env("TOKEN_HEADER", "X-Api-Token").start().await;
+    let credential = format!("Bearer {}", access(&[]).build());
+    for shape in [Shape::Request, Shape::Http1] {
+        let mut event = shape.event(None, "GET", "/pets", "GET /pets");
+        set_header(
+            &mut event,
+            "x-API-token",
+            Some(&credential),
+            shape == Shape::Request,
+        );
+        assert!(
+            ask(&function, shape, event)
+                .await
+                .lets_through("GET", "/pets"),
+            "{shape:?}"
+        );
+        // The default header is no longer read.
+        let event = shape.event(Some(&credential), "GET", "/pets", "GET /pets");
+        assert!(
+            matches!(ask(&function, shape, event).await, Answer::Unauthorized),
+            "{shape:?}"
+        );
+    }
+    // HTTP API 2.0 without identity sources falls back to the header.
+    let mut event = Shape::Http2.event(None, "GET", "/pets", "GET /pets");
+    event["headers"]["x-api-token"] = json!(credential);
+    assert!(
+        ask(&function, Shape::Http2, event)
+            .await
+            .lets_through("GET", "/pets")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_rules_fail_init_naming_the_rule() {
+    for (rules, message) in [
+        (
+            r#"[{"method":"GET","path":"/pets"},{"method":"GET","path":"/pets/"}]"#,
+            "AUTHZ_RULES: rules[1] (GET /pets/): path must not end with `/`",
+        ),
+        (
+            r#"[{"path":"/a","anyGroup":["admins"]}]"#,
+            "AUTHZ_RULES: rules[0]: unknown field `anyGroup`",
+        ),
+        (
+            r#"[{"path":"/a","anyGroups":[]}]"#,
+            "AUTHZ_RULES: rules[0] (* /a): anyGroups is empty; leave it out to admit every verified caller",
+        ),
+        ("/no/such/rules.json", "AUTHZ_RULES: is neither inline JSON"),
+    ] {
+        let mut function = with_rules(rules).start().await;
+        let report = function.init_error().await;
+        assert_eq!(report.error_type, "ConfigError", "{rules}");
+        assert!(
+            report.error_message.starts_with(message),
+            "{rules}: {}",
+            report.error_message
+        );
+    }
+
+    // Too long for an environment variable (and Lambda allows 4 KB of them
+    // in all): large rule sets come as a file.
+    let ten_thousand = format!("[{}]", vec![r#"{"path":"/a"}"#; 10_000].join(","));
+    let file = std::env::temp_dir().join(format!("authz-rules-10000-{}.json", std::process::id()));
+    std::fs::write(&file, ten_thousand).unwrap();
+    let mut function = with_rules(&file.display().to_string()).start().await;
+    let report = function.init_error().await;
+    assert_eq!(
+        report.error_message,
+        "AUTHZ_RULES: has more than 1000 rules; at most 1000 are allowed"
+    );
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_is_no_authorizer_event_is_a_500_not_a_401() {
+    let function = launch().start().await;
+    let invoked = function
+        .invoke(json!({"version": "1", "triggerSource": "PreSignUp_SignUp", "request": {}, "response": {}}))
+        .await;
+    let report = invoked.error();
+    assert_eq!(report.error_type, "InvalidEvent");
+    assert_ne!(report.error_message, "Unauthorized");
+
+    let credential = format!("Bearer {}", access(&[]).build());
+    let mut event = Shape::Token.event(Some(&credential), "GET", "/", "GET /");
+    event["methodArn"] = json!("arn:aws:lambda:us-east-1:123456789012:function:f");
+    assert_eq!(
+        function.invoke(event).await.error().error_type,
+        "InvalidEvent"
+    );
+}
+
+// ---- Logs -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_log_line_contains_the_token() {
+    // The most verbose level, so that nothing hides below the default.
+    let function = with_rules(PET_RULES).env("RUST_LOG", "trace").start().await;
+    let good = access(&["users"]);
+    let tokens = [
+        good.build(),
+        good.clone().lifetime(-3600).build(),
+        good.clone().signed_by(Signer::Rsa(DevKey::Two)).build(),
+        tamper(&good.build()),
+        TokenBuilder::access(POOL, "otherclient").build(),
+    ];
+    for token in &tokens {
+        for shape in ALL_SHAPES {
+            for credential in [
+                format!("Bearer {token}"),
+                token.clone(),
+                format!("Basic {token}"),
+            ] {
+                let event = shape.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}");
+                ask(&function, shape, event).await;
+            }
+        }
+    }
+    // Make sure the last invocation's lines are in.
+    function
+        .wait_for_log(|line| line.contains("client_not_allowed"))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = function.logs();
+    assert!(!logs.is_empty());
+    for token in &tokens {
+        let parts: Vec<&str> = token.split('.').collect();
+        for line in &logs {
+            assert!(
+                !line.contains(token.as_str()),
+                "a log line holds a token: {line}"
+            );
+            // No segment either: the signature, or the payload (the claims).
+            assert!(
+                !line.contains(parts[2]),
+                "a log line holds a signature: {line}"
+            );
+            assert!(
+                !line.contains(parts[1]),
+                "a log line holds a payload: {line}"
+            );
+        }
+    }
+    // The reasons and the caller are there instead.
+    let text = logs.join("\n");
+    for reason in [
+        "token_expired",
+        "unknown_kid",
+        "invalid_signature",
+        "client_not_allowed",
+        "malformed_authorization",
+    ] {
+        assert!(
+            text.contains(reason),
+            "no log line gives the reason {reason}"
+        );
+    }
+    assert!(
+        text.contains(&sub_of(&good)),
+        "no log line names the caller's sub"
+    );
+    assert!(text.contains("GET /pets/1"), "no log line names the route");
+}
+
+// ---- Sample events ------------------------------------------------------------
+
+/// Every committed sample, with a freshly minted token in place of
+/// `{{TOKEN}}` and the rules of `functions/authorizer/rules.example.json`,
+/// gives the outcome its name
+/// promises: `-allow` lets its route through, `-forbidden` is a 403 for its
+/// route, `-unauthorized` is a 401 (`isAuthorized: false` on HTTP API 2.0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sample_event_gives_the_outcome_its_name_promises() {
+    let rules = workspace_root().join("functions/authorizer/rules.example.json");
+    let function = with_rules(&rules.display().to_string()).start().await;
+    let token = access(&["users"]).build();
+    let dir = workspace_root().join("events/authorizer");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 9, "{names:?}");
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let event: Value = serde_json::from_str(&text.replace("{{TOKEN}}", &token)).unwrap();
+        let shape = match name.split('-').next().unwrap() {
+            "token" => Shape::Token,
+            "request" => Shape::Request,
+            "http1" => Shape::Http1,
+            "http2" => Shape::Http2,
+            other => panic!("{name}: unknown kind {other}"),
+        };
+        let answer = ask(&function, shape, event.clone()).await;
+        let route_allowed = match (&answer, shape) {
+            (Answer::Unauthorized, _) => None,
+            (Answer::Simple(simple), _) => Some(simple["isAuthorized"] == json!(true)),
+            (Answer::Policy(policy), _) => Some(iam_allows(
+                &policy["policyDocument"],
+                event["methodArn"].as_str().unwrap(),
+            )),
+        };
+        let expected = if name.ends_with("-allow.json") {
+            Some(true)
+        } else if name.ends_with("-forbidden.json") {
+            Some(false)
+        } else if name.ends_with("-unauthorized.json") {
+            None
+        } else {
+            panic!("{name}: name it -allow, -forbidden or -unauthorized")
+        };
+        if shape == Shape::Http2 && expected.is_none() {
+            assert_eq!(answer.simple(), &json!({"isAuthorized": false}), "{name}");
+        } else {
+            assert_eq!(route_allowed, expected, "{name}: {answer:?}");
+        }
+    }
+}
+
+// ---- moto ---------------------------------------------------------------------
+
+/// A real Cognito-protocol peer: moto creates the pool, the group and the
+/// user, signs the user in, and serves the pool's JWKS over HTTP; the
+/// authorizer fetches it through `JWKS_URL` and decides with the group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moto_issued_access_token_with_groups_is_authorized_by_its_group() {
+    use aws_sdk_cognitoidentityprovider::types::{
+        AttributeType, AuthFlowType, ExplicitAuthFlowsType,
+    };
+
+    let moto = Moto::start();
+    let cognito = moto.cognito().await;
+    let pool = cognito
+        .create_user_pool()
+        .pool_name("authorizer-e2e")
+        .send()
+        .await
+        .unwrap();
+    let pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let client = cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("api")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap();
+    let client_id = client
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+    cognito
+        .create_group()
+        .user_pool_id(&pool_id)
+        .group_name("admins")
+        .send()
+        .await
+        .unwrap();
+
+    let mut tokens = Vec::new();
+    for (username, admin) in [("ada", true), ("bob", false)] {
+        cognito
+            .admin_create_user()
+            .user_pool_id(&pool_id)
+            .username(username)
+            .user_attributes(
+                AttributeType::builder()
+                    .name("email")
+                    .value(format!("{username}@example.com"))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        cognito
+            .admin_set_user_password()
+            .user_pool_id(&pool_id)
+            .username(username)
+            .password("Correct-Horse-9")
+            .permanent(true)
+            .send()
+            .await
+            .unwrap();
+        if admin {
+            cognito
+                .admin_add_user_to_group()
+                .user_pool_id(&pool_id)
+                .username(username)
+                .group_name("admins")
+                .send()
+                .await
+                .unwrap();
+        }
+        let auth = cognito
+            .admin_initiate_auth()
+            .user_pool_id(&pool_id)
+            .client_id(&client_id)
+            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("PASSWORD", "Correct-Horse-9")
+            .send()
+            .await
+            .unwrap();
+        let access_token = auth
+            .authentication_result()
+            .unwrap()
+            .access_token()
+            .unwrap()
+            .to_owned();
+        tokens.push((username, access_token));
+    }
+
+    let function = Launch::new("authorizer")
+        .env("USER_POOL_ID", &pool_id)
+        .env("APP_CLIENT_IDS", &client_id)
+        .env("JWKS_URL", format!("{}/{{userPoolId}}/.well-known/jwks.json", moto.endpoint()))
+        .env("AUTHZ_RULES", r#"[{"path": "/admin/{proxy+}", "anyGroups": ["admins"]}, {"method": "GET", "path": "/pets"}]"#)
+        .start()
+        .await;
+    for (username, token) in &tokens {
+        let admin = *username == "ada";
+        let credential = format!("Bearer {token}");
+        for shape in ALL_SHAPES {
+            let admin_call = ask(
+                &function,
+                shape,
+                shape.event(
+                    Some(&credential),
+                    "DELETE",
+                    "/admin/users/7",
+                    "ANY /admin/{proxy+}",
+                ),
+            )
+            .await;
+            assert_eq!(
+                admin_call.lets_through("DELETE", "/admin/users/7"),
+                admin,
+                "{username} {shape:?}"
+            );
+            let pets = ask(
+                &function,
+                shape,
+                shape.event(Some(&credential), "GET", "/pets", "GET /pets"),
+            )
+            .await;
+            assert!(pets.lets_through("GET", "/pets"), "{username} {shape:?}");
+            if let Answer::Policy(policy) = &pets {
+                assert_eq!(policy["context"]["username"], *username);
+                assert_eq!(
+                    policy["context"]["groups"],
+                    if admin { "admins" } else { "" }
+                );
+                assert_eq!(policy["context"]["client_id"], client_id.as_str());
+            }
+        }
+    }
+}
+
+// ---- Measurements -------------------------------------------------------------
+
+/// Prints warm invocations per second and the time from exec to the first
+/// response (with `JWKS_FILE`), through this harness. Ignored by default;
+/// run against release binaries:
+///
+/// ```sh
+/// cargo build --release -p authorizer
+/// E2E_BIN_DIR=$PWD/target/release cargo test -p e2e-tests --test authorizer \
+///     -- --ignored --nocapture measure
+/// ```
+///
+/// (`E2E_BIN_DIR` must be absolute: tests run in `tests/`.) The harness
+/// itself is a debug build, so the warm figure is a lower bound dominated by
+/// the harness's HTTP round trips, not the authorizer's own work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check; run on demand"]
+async fn measure_warm_invocations_and_cold_start() {
+    const COLD_RUNS: usize = 20;
+    const WARM_CALLS: usize = 5_000;
+    let token = access(&["users"]);
+    let credential = format!("Bearer {}", token.build());
+
+    let mut cold = Vec::with_capacity(COLD_RUNS);
+    for _ in 0..COLD_RUNS {
+        let started = std::time::Instant::now();
+        let function = with_rules(PET_RULES).start().await;
+        let answer = ask(
+            &function,
+            Shape::Token,
+            Shape::Token.event(Some(&credential), "GET", "/pets", "GET /pets"),
+        )
+        .await;
+        cold.push(started.elapsed());
+        assert!(answer.lets_through("GET", "/pets"));
+        function.stop().await;
+    }
+    cold.sort();
+
+    let function = with_rules(PET_RULES).start().await;
+    for shape in ALL_SHAPES {
+        let event = shape.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}");
+        assert!(
+            ask(&function, shape, event.clone())
+                .await
+                .lets_through("GET", "/pets/1")
+        );
+        let started = std::time::Instant::now();
+        for _ in 0..WARM_CALLS {
+            function.invoke(event.clone()).await;
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "warm {shape:?}: {WARM_CALLS} sequential invocations in {elapsed:?}: {:.0}/s, {:?} each",
+            WARM_CALLS as f64 / elapsed.as_secs_f64(),
+            elapsed / WARM_CALLS as u32
+        );
+    }
+    println!(
+        "exec to first response (JWKS_FILE, {COLD_RUNS} runs): min {:?}, median {:?}, max {:?}",
+        cold[0],
+        cold[COLD_RUNS / 2],
+        cold[COLD_RUNS - 1]
+    );
+}
