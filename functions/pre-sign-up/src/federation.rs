@@ -1,0 +1,475 @@
+//! Federated sign-ins: which identity provider a `userName` comes from, and
+//! which existing native user (if any) it should be linked to. Pure logic;
+//! the calls to Cognito are in [`crate::linker`].
+//!
+//! ## The casing pitfall
+//!
+//! Cognito names a federated user `<ProviderName>_<subject>`, but in a user
+//! pool whose usernames are case-insensitive (the default since 2020) the
+//! event's `userName` arrives lowercased: `google_1234`, `signinwithapple_…`,
+//! `mysaml_…`. `AdminLinkProviderForUser` needs the provider name exactly as
+//! the pool knows it (`Google`, `MySaml`), so the prefix is matched
+//! case-insensitively against the known names and the *known* spelling is
+//! used: the four built-in names, plus the SAML/OIDC names listed in
+//! `LINK_PROVIDER_NAMES`. A prefix that matches no known name is not guessed
+//! at: the sign-up goes on unlinked and a warning says which variable to fix.
+//!
+//! The subject cannot be recovered the same way: what follows the prefix is
+//! used as it arrives. Built-in providers use subjects that lowercasing does
+//! not change (digits, or lowercase hex and dots for Apple), except Login with
+//! Amazon (`amzn1.account.AF…`); for it, and for SAML/OIDC providers with
+//! mixed-case subjects, use a pool with case-sensitive usernames if you link.
+
+use std::collections::BTreeMap;
+
+use cognito_auth_core::config::{ConfigError, Env};
+use serde::Deserialize;
+
+use crate::email::Email;
+
+/// The providers Cognito builds in, spelled as `AdminLinkProviderForUser`
+/// wants them.
+pub const BUILT_IN_PROVIDERS: [&str; 4] =
+    ["Google", "Facebook", "SignInWithApple", "LoginWithAmazon"];
+
+/// The attribute `AdminLinkProviderForUser` matches a source user on: the
+/// subject Cognito puts in the federated username.
+pub const SUBJECT_ATTRIBUTE: &str = "Cognito_Subject";
+
+/// The `ProviderName` of a native (username and password) user.
+pub const NATIVE_PROVIDER: &str = "Cognito";
+
+/// Cognito's limit on an identity provider's name.
+const MAX_PROVIDER_NAME_CHARS: usize = 32;
+
+/// The identity providers a federated username may start with, in the
+/// spelling the pool uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderNames {
+    /// Longest first, so `Corp_EU` wins over `Corp` for `corp_eu_123`.
+    names: Vec<String>,
+}
+
+impl Default for ProviderNames {
+    fn default() -> Self {
+        Self::with_extra(Vec::new())
+    }
+}
+
+impl ProviderNames {
+    /// The built-in providers plus the comma-separated SAML/OIDC names in
+    /// `variable`, which must be spelled exactly as in the pool.
+    pub fn from_env(env: &Env, variable: &str) -> Result<ProviderNames, ConfigError> {
+        let extra = env.list(variable);
+        let mut seen: Vec<String> = BUILT_IN_PROVIDERS
+            .iter()
+            .map(|name| name.to_lowercase())
+            .collect();
+        seen.push(NATIVE_PROVIDER.to_lowercase());
+        for name in &extra {
+            let chars = name.chars().count();
+            if chars > MAX_PROVIDER_NAME_CHARS
+                || name.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(ConfigError::new(
+                    variable,
+                    format!(
+                        "`{name}` is not an identity provider name (1 to 32 characters, no spaces)"
+                    ),
+                ));
+            }
+            let folded = name.to_lowercase();
+            if seen.contains(&folded) {
+                // Usernames may arrive lowercased, so two names that differ
+                // only in case cannot be told apart.
+                return Err(ConfigError::new(
+                    variable,
+                    format!(
+                        "`{name}` is built in or listed twice (names are compared case-insensitively)"
+                    ),
+                ));
+            }
+            seen.push(folded);
+        }
+        Ok(Self::with_extra(extra))
+    }
+
+    fn with_extra(extra: Vec<String>) -> ProviderNames {
+        let mut names: Vec<String> = BUILT_IN_PROVIDERS
+            .iter()
+            .map(|name| (*name).to_owned())
+            .chain(extra)
+            .collect();
+        names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+        ProviderNames { names }
+    }
+
+    /// The provider and subject of a federated `userName`, or `None` when it
+    /// does not start with `<known provider>_` (compared case-insensitively)
+    /// followed by a non-empty subject.
+    pub fn identify(&self, user_name: &str) -> Option<FederatedIdentity> {
+        self.names.iter().find_map(|name| {
+            let subject = strip_prefix_ignore_case(user_name, name)?.strip_prefix('_')?;
+            (!subject.is_empty()).then(|| FederatedIdentity {
+                provider: name.clone(),
+                subject: subject.to_owned(),
+            })
+        })
+    }
+}
+
+/// The provider prefix of a username that [`ProviderNames::identify`] did not
+/// recognise: the text before the first `_`, for the log line that tells the
+/// operator what to add to `LINK_PROVIDER_NAMES`.
+pub fn unknown_prefix(user_name: &str) -> Option<&str> {
+    user_name.split_once('_').map(|(prefix, _)| prefix)
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    (head == prefix || head.to_lowercase() == prefix.to_lowercase()).then(|| &text[prefix.len()..])
+}
+
+/// A sign-in from an external identity provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedIdentity {
+    /// The provider's name as the pool knows it (`Google`, `MySaml`).
+    pub provider: String,
+    /// The user's id at the provider, as it appears in the username.
+    pub subject: String,
+}
+
+/// A user returned by `ListUsers`, reduced to what the choice needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PoolUser {
+    /// The username (for a native user in an email-as-username pool, a UUID).
+    pub username: String,
+    /// `UserStatus`, such as `CONFIRMED` or `EXTERNAL_PROVIDER`.
+    pub status: Option<String>,
+    /// The attributes, by name.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// What to do with a federated sign-in, given the users that share its email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// Link to this native user.
+    Native {
+        /// Its username: the `DestinationUser` value.
+        username: String,
+    },
+    /// This native user already carries the identity (a retried invocation
+    /// whose first attempt linked it): nothing to do.
+    AlreadyLinked {
+        /// Its username.
+        username: String,
+    },
+    /// No native user with this verified email: a plain federated sign-up.
+    NotFound,
+    /// Several native users qualify. Linking to one of them would be a
+    /// guess, and a wrong guess hands one person's account to another, so
+    /// none is linked.
+    Ambiguous {
+        /// How many qualified.
+        count: usize,
+    },
+}
+
+/// Picks the native user to link `identity` to: a user that is not itself
+/// federated (status other than `EXTERNAL_PROVIDER`, username not
+/// `<provider>_…`), whose `email_verified` is `true`, and whose email
+/// normalises to the same address. Exactly one must qualify.
+///
+/// A disabled user still qualifies: linking makes the federated sign-in land
+/// on the disabled account, which keeps it locked out, whereas skipping it
+/// would hand the person a fresh, enabled account.
+pub fn choose_link_target(
+    users: &[PoolUser],
+    email: &Email,
+    identity: &FederatedIdentity,
+    providers: &ProviderNames,
+) -> LinkTarget {
+    let qualified: Vec<&PoolUser> = users
+        .iter()
+        .filter(|user| is_native(user, providers))
+        .filter(|user| {
+            user.attributes
+                .get("email_verified")
+                .is_some_and(|verified| verified.eq_ignore_ascii_case("true"))
+        })
+        .filter(|user| {
+            user.attributes
+                .get("email")
+                .and_then(|address| Email::parse(address).ok())
+                .is_some_and(|address| &address == email)
+        })
+        .collect();
+    match qualified.as_slice() {
+        [] => LinkTarget::NotFound,
+        [user] if carries_identity(user, identity) => LinkTarget::AlreadyLinked {
+            username: user.username.clone(),
+        },
+        [user] => LinkTarget::Native {
+            username: user.username.clone(),
+        },
+        many => LinkTarget::Ambiguous { count: many.len() },
+    }
+}
+
+fn is_native(user: &PoolUser, providers: &ProviderNames) -> bool {
+    !user.username.is_empty()
+        && user.status.as_deref() != Some("EXTERNAL_PROVIDER")
+        && providers.identify(&user.username).is_none()
+}
+
+/// One entry of the `identities` attribute Cognito keeps on a user with
+/// linked providers (a JSON array in a string).
+#[derive(Deserialize)]
+struct LinkedIdentity {
+    #[serde(rename = "providerName")]
+    provider_name: Option<String>,
+    #[serde(rename = "userId")]
+    user_id: Option<String>,
+}
+
+fn carries_identity(user: &PoolUser, identity: &FederatedIdentity) -> bool {
+    let Some(identities) = user.attributes.get("identities") else {
+        return false;
+    };
+    serde_json::from_str::<Vec<LinkedIdentity>>(identities)
+        .unwrap_or_default()
+        .iter()
+        .any(|linked| {
+            linked.provider_name.as_deref() == Some(identity.provider.as_str())
+                && linked
+                    .user_id
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(&identity.subject))
+        })
+}
+
+/// A `ListUsers` filter that matches `email` exactly. Backslashes and double
+/// quotes are escaped as Cognito documents, so the value cannot end the
+/// quoted string early and change the filter (a parsed [`Email`] cannot hold
+/// either, but the escaping does not rely on that).
+pub fn email_filter(email: &str) -> String {
+    let mut escaped = String::with_capacity(email.len() + 2);
+    for c in email.chars() {
+        if matches!(c, '"' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("email = \"{escaped}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn providers(extra: &str) -> ProviderNames {
+        ProviderNames::from_env(&Env::from_pairs([("P", extra)]), "P").unwrap()
+    }
+
+    fn identity(provider: &str, subject: &str) -> FederatedIdentity {
+        FederatedIdentity {
+            provider: provider.to_owned(),
+            subject: subject.to_owned(),
+        }
+    }
+
+    #[test]
+    fn identifies_built_in_providers_in_any_casing() {
+        let names = providers("");
+        for (user_name, provider, subject) in [
+            ("Google_1234", "Google", "1234"),
+            ("google_1234", "Google", "1234"),
+            ("GOOGLE_1234", "Google", "1234"),
+            ("Facebook_10158", "Facebook", "10158"),
+            (
+                "signinwithapple_001234.abcdef.0915",
+                "SignInWithApple",
+                "001234.abcdef.0915",
+            ),
+            (
+                "LoginWithAmazon_amzn1.account.AF2X",
+                "LoginWithAmazon",
+                "amzn1.account.AF2X",
+            ),
+        ] {
+            assert_eq!(
+                names.identify(user_name),
+                Some(identity(provider, subject)),
+                "{user_name}"
+            );
+        }
+    }
+
+    #[test]
+    fn identifies_configured_providers_with_their_configured_spelling() {
+        let names = providers("CorpSAML, Corp_EU, Okta");
+        assert_eq!(
+            names.identify("corpsaml_Alice@corp.example"),
+            Some(identity("CorpSAML", "Alice@corp.example"))
+        );
+        assert_eq!(
+            names.identify("corp_eu_abc"),
+            Some(identity("Corp_EU", "abc"))
+        );
+        assert_eq!(names.identify("Okta_00u1"), Some(identity("Okta", "00u1")));
+    }
+
+    #[test]
+    fn does_not_guess_unknown_or_empty() {
+        let names = providers("");
+        for user_name in [
+            "MySaml_123",
+            "google",
+            "google_",
+            "googles_1",
+            "",
+            "_123",
+            "Gööglé_1",
+        ] {
+            assert_eq!(names.identify(user_name), None, "{user_name}");
+        }
+        assert_eq!(unknown_prefix("MySaml_123"), Some("MySaml"));
+        assert_eq!(unknown_prefix("nounderscore"), None);
+    }
+
+    #[test]
+    fn provider_names_are_validated() {
+        for bad in [
+            "google",
+            "Cognito",
+            "has space",
+            "a234567890123456789012345678901234",
+            "Okta,okta",
+        ] {
+            let error = ProviderNames::from_env(&Env::from_pairs([("P", bad)]), "P").unwrap_err();
+            assert_eq!(error.variable, "P", "{bad}");
+        }
+    }
+
+    #[test]
+    fn escapes_the_filter_value() {
+        assert_eq!(email_filter("a@example.com"), r#"email = "a@example.com""#);
+        assert_eq!(
+            email_filter(r#"a"b\c@example.com"#),
+            r#"email = "a\"b\\c@example.com""#
+        );
+        assert_eq!(
+            email_filter(r#"" or email ^= ""#),
+            r#"email = "\" or email ^= \"""#
+        );
+    }
+
+    fn user(username: &str, status: &str, attributes: &[(&str, &str)]) -> PoolUser {
+        PoolUser {
+            username: username.to_owned(),
+            status: Some(status.to_owned()),
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn chooses_the_single_verified_native_user() {
+        let email = Email::parse("alice@example.com").unwrap();
+        let google = identity("Google", "1234");
+        let names = providers("");
+        let native = user(
+            "6f1c-uuid",
+            "CONFIRMED",
+            &[("email", "alice@Example.com"), ("email_verified", "true")],
+        );
+        let unverified = user(
+            "7a2d-uuid",
+            "CONFIRMED",
+            &[("email", "alice@example.com"), ("email_verified", "false")],
+        );
+        let federated_status = user(
+            "x",
+            "EXTERNAL_PROVIDER",
+            &[("email", "alice@example.com"), ("email_verified", "true")],
+        );
+        let federated_name = user(
+            "facebook_99",
+            "CONFIRMED",
+            &[("email", "alice@example.com"), ("email_verified", "true")],
+        );
+        let other_email = user(
+            "8b3e-uuid",
+            "CONFIRMED",
+            &[("email", "alice@example.org"), ("email_verified", "true")],
+        );
+
+        let users = vec![
+            unverified.clone(),
+            federated_status,
+            federated_name,
+            other_email,
+            native.clone(),
+        ];
+        assert_eq!(
+            choose_link_target(&users, &email, &google, &names),
+            LinkTarget::Native {
+                username: "6f1c-uuid".to_owned()
+            }
+        );
+        assert_eq!(
+            choose_link_target(&[unverified], &email, &google, &names),
+            LinkTarget::NotFound
+        );
+        assert_eq!(
+            choose_link_target(&[], &email, &google, &names),
+            LinkTarget::NotFound
+        );
+        let twin = user(
+            "9c4f-uuid",
+            "CONFIRMED",
+            &[("email", "alice@example.com"), ("email_verified", "TRUE")],
+        );
+        assert_eq!(
+            choose_link_target(&[native, twin], &email, &google, &names),
+            LinkTarget::Ambiguous { count: 2 }
+        );
+    }
+
+    #[test]
+    fn recognises_an_identity_that_is_already_linked() {
+        let email = Email::parse("alice@example.com").unwrap();
+        let names = providers("");
+        let linked = user(
+            "6f1c-uuid",
+            "CONFIRMED",
+            &[
+                ("email", "alice@example.com"),
+                ("email_verified", "true"),
+                (
+                    "identities",
+                    r#"[{"userId":"1234","providerName":"Google","providerType":"Google","issuer":null,"primary":false,"dateCreated":1700000000000}]"#,
+                ),
+            ],
+        );
+        assert_eq!(
+            choose_link_target(
+                std::slice::from_ref(&linked),
+                &email,
+                &identity("Google", "1234"),
+                &names
+            ),
+            LinkTarget::AlreadyLinked {
+                username: "6f1c-uuid".to_owned()
+            }
+        );
+        assert_eq!(
+            choose_link_target(&[linked], &email, &identity("Facebook", "1234"), &names),
+            LinkTarget::Native {
+                username: "6f1c-uuid".to_owned()
+            }
+        );
+    }
+}

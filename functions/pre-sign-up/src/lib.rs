@@ -1,0 +1,401 @@
+//! The Cognito pre sign-up trigger: who may register, what is confirmed
+//! without a code, and linking a first federated sign-in to the native user
+//! with the same verified email.
+//!
+//! Modules, one concern each:
+//! - [`config`]: the environment, checked at init;
+//! - [`email`]: parsing and normalising addresses;
+//! - [`domains`]: domain lists and the shipped disposable-mail list;
+//! - [`rules`]: the policy (pure);
+//! - [`federation`]: provider names and the choice of the user to link (pure);
+//! - [`linker`]: the Cognito API calls;
+//! - [`error`]: every failure and its user-facing text.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod domains;
+pub mod email;
+pub mod error;
+pub mod federation;
+pub mod linker;
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use cognito_auth_core::trigger::TriggerEvent;
+use lambda_runtime::LambdaEvent;
+use serde_json::{Value, json};
+
+pub use config::{AutoConfirm, Config};
+pub use error::PreSignUpError;
+
+use domains::DisposableDomains;
+use email::Email;
+use federation::LinkTarget;
+use linker::Linker;
+use rules::{Decision, Source};
+
+/// What the function builds once, at init, and shares across invocations.
+#[derive(Debug)]
+pub struct State {
+    config: Config,
+    disposable: Option<DisposableDomains>,
+    linker: Option<Linker>,
+}
+
+impl State {
+    /// Loads the disposable-mail list (when enabled) and builds the Cognito
+    /// client (when linking is enabled). Neither is built otherwise, to keep
+    /// the cold start short.
+    pub async fn new(config: Config) -> State {
+        let disposable = config.block_disposable.then(|| {
+            let list = DisposableDomains::load();
+            tracing::info!(
+                domains = list.len(),
+                "loaded the disposable-mail domain list"
+            );
+            list
+        });
+        let linker = if config.link_federated_users {
+            if config.auto_confirm != AutoConfirm::None {
+                // Auto-verified emails are not proof of mailbox ownership, and
+                // linking trusts a verified email: someone who signs up first
+                // with another person's address would receive that person's
+                // federated sign-ins.
+                tracing::warn!(
+                    "LINK_FEDERATED_USERS is combined with AUTO_CONFIRM, which auto-verifies emails: \
+                     a native account registered with someone else's address would be linked to \
+                     their federated sign-in"
+                );
+            }
+            Some(Linker::from_env().await)
+        } else {
+            None
+        };
+        State {
+            config,
+            disposable,
+            linker,
+        }
+    }
+}
+
+/// Handles one invocation: returns the whole event with the response flags
+/// set, or an error that refuses the sign-up.
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, PreSignUpError> {
+    let mut event = TriggerEvent::from_value(event.payload).map_err(|malformed| {
+        tracing::warn!(
+            error_type = "MalformedEvent",
+            reason = malformed.reason,
+            "refused a malformed event"
+        );
+        PreSignUpError::MalformedEvent(malformed.reason)
+    })?;
+    let Some(source) = Source::from_trigger(event.trigger_source()) else {
+        tracing::info!(
+            trigger_source = event.trigger_source(),
+            "not a pre sign-up trigger source; returned the event untouched"
+        );
+        return Ok(event.into_value());
+    };
+    check_request(&event).inspect_err(|error| {
+        tracing::warn!(error_type = error.error_type(), reason = %error, "refused a malformed event");
+    })?;
+
+    let attributes = event.user_attributes();
+    let user_name = event.user_name().unwrap_or_default().to_owned();
+    let decision = rules::evaluate(
+        &state.config,
+        state.disposable.as_ref(),
+        source,
+        &attributes,
+    )
+    .map_err(PreSignUpError::from)
+    .inspect_err(|error| {
+        tracing::warn!(
+            trigger_source = event.trigger_source(),
+            user_name,
+            error_type = error.error_type(),
+            reason = %error,
+            email_domain = email_domain(&attributes),
+            "refused the sign-up"
+        );
+    })?;
+
+    if let Some(flags) = decision.flags {
+        event.set_response("autoConfirmUser", json!(flags.auto_confirm_user));
+        event.set_response("autoVerifyEmail", json!(flags.auto_verify_email));
+        event.set_response("autoVerifyPhone", json!(flags.auto_verify_phone));
+    }
+    if source == Source::ExternalProvider
+        && let Some(linker) = &state.linker
+    {
+        link_federated_user(state, linker, &event, &decision, &attributes).await?;
+    }
+    tracing::info!(
+        trigger_source = event.trigger_source(),
+        user_name,
+        auto_confirm_user = decision.flags.map(|flags| flags.auto_confirm_user),
+        auto_verify_email = decision.flags.map(|flags| flags.auto_verify_email),
+        auto_verify_phone = decision.flags.map(|flags| flags.auto_verify_phone),
+        "accepted the sign-up"
+    );
+    Ok(event.into_value())
+}
+
+/// The pre sign-up request maps must be objects (or null, or absent), and
+/// attribute values scalars: anything else is not an event Cognito sends.
+fn check_request(event: &TriggerEvent) -> Result<(), PreSignUpError> {
+    let request = event.request();
+    for (name, reason) in [
+        ("userAttributes", "request.userAttributes is not an object"),
+        ("validationData", "request.validationData is not an object"),
+        ("clientMetadata", "request.clientMetadata is not an object"),
+    ] {
+        if !matches!(
+            request.get(name),
+            None | Some(Value::Null | Value::Object(_))
+        ) {
+            return Err(PreSignUpError::MalformedEvent(reason));
+        }
+    }
+    if let Some(Value::Object(attributes)) = request.get("userAttributes")
+        && attributes
+            .values()
+            .any(|value| matches!(value, Value::Array(_) | Value::Object(_)))
+    {
+        return Err(PreSignUpError::MalformedEvent(
+            "request.userAttributes has a value that is not a string",
+        ));
+    }
+    Ok(())
+}
+
+/// For `PreSignUp_ExternalProvider` with `LINK_FEDERATED_USERS=true`: links
+/// the new federated identity to the native user with the same verified
+/// email, when there is exactly one. Every "not linked" outcome lets the
+/// sign-up go on as a separate federated user; only a failed API call
+/// refuses it (see [`linker::LinkError`]).
+async fn link_federated_user(
+    state: &State,
+    linker: &Linker,
+    event: &TriggerEvent,
+    decision: &Decision,
+    attributes: &BTreeMap<String, String>,
+) -> Result<(), PreSignUpError> {
+    let user_name = event
+        .user_name()
+        .ok_or(PreSignUpError::MalformedEvent("userName is missing"))?;
+    // From the event, never from configuration: the pool's template would
+    // otherwise depend on the function and the function on the pool.
+    let pool_id = event
+        .user_pool_id()
+        .filter(|id| !id.is_empty())
+        .ok_or(PreSignUpError::MalformedEvent("userPoolId is missing"))?;
+    let Some(identity) = state.config.providers.identify(user_name) else {
+        tracing::warn!(
+            user_name,
+            provider_prefix = federation::unknown_prefix(user_name),
+            "not linked: the username's provider is not a built-in one nor in LINK_PROVIDER_NAMES"
+        );
+        return Ok(());
+    };
+    let Some(email) = &decision.email else {
+        tracing::info!(user_name, "not linked: the federated user has no email");
+        return Ok(());
+    };
+    if attributes
+        .get("email_verified")
+        .is_some_and(|verified| verified.trim().eq_ignore_ascii_case("false"))
+    {
+        tracing::info!(
+            user_name,
+            "not linked: the identity provider says the email is not verified"
+        );
+        return Ok(());
+    }
+    let raw_email = attributes
+        .get("email")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let target = linker
+        .link(
+            pool_id,
+            email,
+            raw_email,
+            &identity,
+            &state.config.providers,
+        )
+        .await
+        .inspect_err(|error| {
+            tracing::error!(
+                user_name,
+                provider = identity.provider,
+                error_type = "LinkFailed",
+                reason = error.reason(),
+                error = %error,
+                "could not link the federated user"
+            );
+        })?;
+    log_link_target(user_name, &identity.provider, email, &target);
+    Ok(())
+}
+
+fn log_link_target(user_name: &str, provider: &str, email: &Email, target: &LinkTarget) {
+    match target {
+        LinkTarget::Native { username } => tracing::info!(
+            user_name,
+            provider,
+            destination = username,
+            "linked the federated identity to the native user"
+        ),
+        LinkTarget::AlreadyLinked { username } => tracing::info!(
+            user_name,
+            provider,
+            destination = username,
+            "the native user already carries this identity; nothing to link"
+        ),
+        LinkTarget::NotFound => tracing::info!(
+            user_name,
+            provider,
+            email_domain = email.domain(),
+            "not linked: no native user has this verified email"
+        ),
+        LinkTarget::Ambiguous { count } => tracing::warn!(
+            user_name,
+            provider,
+            candidates = count,
+            "not linked: several native users have this verified email"
+        ),
+    }
+}
+
+/// The email's domain for a log line (never the address).
+fn email_domain(attributes: &BTreeMap<String, String>) -> Option<String> {
+    attributes
+        .get("email")
+        .and_then(|address| Email::parse(address).ok())
+        .map(|email| email.domain().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cognito_auth_core::config::Env;
+    use lambda_runtime::Context;
+
+    async fn state(pairs: &[(&str, &str)]) -> State {
+        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
+    }
+
+    async fn call(state: &State, payload: Value) -> Result<Value, PreSignUpError> {
+        handle(state, LambdaEvent::new(payload, Context::default())).await
+    }
+
+    fn sign_up(attributes: Value) -> Value {
+        json!({
+            "version": "1",
+            "region": "us-east-1",
+            "userPoolId": "us-east-1_Example",
+            "userName": "7f1c2b1e-0000-4000-8000-000000000001",
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client"},
+            "triggerSource": "PreSignUp_SignUp",
+            "request": {"userAttributes": attributes, "validationData": null, "clientMetadata": null},
+            "response": {"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}
+        })
+    }
+
+    #[tokio::test]
+    async fn sets_the_flags_and_keeps_every_field() {
+        let state = state(&[("AUTO_CONFIRM", "all")]).await;
+        let mut input = sign_up(json!({"email": "a@example.com", "phone_number": "+15555550100"}));
+        input["unknownTopLevel"] = json!({"kept": true});
+        let output = call(&state, input.clone()).await.unwrap();
+        let mut expected = input;
+        expected["response"] =
+            json!({"autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": true});
+        assert_eq!(output, expected);
+    }
+
+    #[tokio::test]
+    async fn tolerates_an_empty_response_no_caller_context_and_null_maps() {
+        let state = state(&[]).await;
+        let input = json!({
+            "triggerSource": "PreSignUp_SignUp",
+            "userName": "u",
+            "request": {"userAttributes": null},
+            "response": {}
+        });
+        let output = call(&state, input).await.unwrap();
+        assert_eq!(
+            output["response"],
+            json!({"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false})
+        );
+        assert!(output.get("callerContext").is_none());
+    }
+
+    #[tokio::test]
+    async fn admin_create_user_leaves_the_response_alone() {
+        let state = state(&[("AUTO_CONFIRM", "all")]).await;
+        let mut input = sign_up(json!({"email": "a@example.com"}));
+        input["triggerSource"] = json!("PreSignUp_AdminCreateUser");
+        input["response"] = json!({});
+        assert_eq!(call(&state, input.clone()).await.unwrap(), input);
+    }
+
+    #[tokio::test]
+    async fn unknown_sources_pass_through_untouched() {
+        let state = state(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]).await;
+        let mut input = sign_up(json!({"email": "a@elsewhere.org"}));
+        input["triggerSource"] = json!("PostConfirmation_ConfirmSignUp");
+        input["request"]["userAttributes"] = json!("not a map");
+        assert_eq!(call(&state, input.clone()).await.unwrap(), input);
+    }
+
+    #[tokio::test]
+    async fn malformed_events_are_errors_with_a_clear_reason() {
+        let state = state(&[]).await;
+        for (payload, reason) in [
+            (json!("text"), "the event is not a JSON object"),
+            (json!({"request": {}}), "triggerSource is missing"),
+            (
+                json!({"triggerSource": "PreSignUp_SignUp", "request": []}),
+                "request is not an object",
+            ),
+            (
+                json!({"triggerSource": "PreSignUp_SignUp", "request": {"userAttributes": "a@b.c"}}),
+                "request.userAttributes is not an object",
+            ),
+            (
+                json!({"triggerSource": "PreSignUp_SignUp", "request": {"userAttributes": {"email": ["a@b.c"]}}}),
+                "request.userAttributes has a value that is not a string",
+            ),
+            (
+                json!({"triggerSource": "PreSignUp_SignUp", "request": {"clientMetadata": 3}}),
+                "request.clientMetadata is not an object",
+            ),
+        ] {
+            match call(&state, payload).await {
+                Err(PreSignUpError::MalformedEvent(actual)) => assert_eq!(actual, reason),
+                other => panic!("{reason}: {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn refusals_never_echo_the_address() {
+        let state = state(&[("BLOCKED_EMAIL_DOMAINS", "example.com")]).await;
+        let error = call(
+            &state,
+            sign_up(json!({"email": "secret.person@example.com"})),
+        )
+        .await
+        .unwrap_err();
+        let diagnostic = lambda_runtime::Diagnostic::from(error);
+        assert_eq!(diagnostic.error_type, "EmailDomainBlocked");
+        assert_eq!(
+            diagnostic.error_message,
+            "Registration with this email domain is not allowed"
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! The calls to Cognito that link a federated sign-in to a native user:
+//! `ListUsers` (by email), then `AdminLinkProviderForUser`.
+//!
+//! The client is built once, at init, with limits that fit Cognito's 5 second
+//! budget for the whole trigger: each attempt may take 1.2 s, each call 2 s
+//! with at most one retry after a short back-off, and the whole linking step
+//! 4 s. `AWS_ENDPOINT_URL` (read by `aws-config`) points it at another
+//! endpoint, which is how the tests reach a local server.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
+use aws_sdk_cognitoidentityprovider::types::{ProviderUserIdentifierType, UserType};
+
+use crate::email::Email;
+use crate::federation::{
+    FederatedIdentity, LinkTarget, NATIVE_PROVIDER, PoolUser, ProviderNames, SUBJECT_ATTRIBUTE,
+    choose_link_target, email_filter,
+};
+
+/// The longest one HTTP attempt may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1200);
+/// The longest one call may take, retries included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// Attempts per call: the first and one retry.
+pub const MAX_ATTEMPTS: u32 = 2;
+/// The longest the whole linking step may take. Cognito gives the trigger
+/// 5 s in all; the rest is left for start-up and the response.
+pub const LINK_BUDGET: Duration = Duration::from_secs(4);
+/// `ListUsers` page size. More users than this with one email is ambiguous
+/// anyway.
+const PAGE_SIZE: i32 = 60;
+
+/// Why linking could not be done. The sign-up is then refused: letting it go
+/// on would create a second, unlinked account for the same person, which
+/// cannot be linked later without deleting it. Cognito shows the user a
+/// retryable message, and the next attempt starts afresh.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// `ListUsers` failed.
+    #[error("ListUsers failed: {0}")]
+    ListUsers(String),
+    /// `AdminLinkProviderForUser` failed.
+    #[error("AdminLinkProviderForUser failed: {0}")]
+    Link(String),
+    /// The whole step took longer than [`LINK_BUDGET`].
+    #[error("linking took longer than {} ms", .0.as_millis())]
+    Timeout(Duration),
+}
+
+impl LinkError {
+    /// A stable snake_case code for logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            LinkError::ListUsers(_) => "list_users_failed",
+            LinkError::Link(_) => "link_failed",
+            LinkError::Timeout(_) => "link_timeout",
+        }
+    }
+}
+
+/// Links federated sign-ins to native users through the Cognito API.
+#[derive(Debug, Clone)]
+pub struct Linker {
+    client: Client,
+}
+
+impl Linker {
+    /// Builds the client from the environment (region, credentials,
+    /// `AWS_ENDPOINT_URL`) with the limits above.
+    pub async fn from_env() -> Linker {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_millis(500))
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(CALL_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(MAX_ATTEMPTS)
+                    .with_initial_backoff(Duration::from_millis(100))
+                    .with_max_backoff(Duration::from_millis(200)),
+            )
+            .load()
+            .await;
+        Linker {
+            client: Client::new(&config),
+        }
+    }
+
+    /// Finds the native user for `email` in `pool_id` and links `identity` to
+    /// it. Returns what was found: [`LinkTarget::Native`] means the link was
+    /// made now.
+    ///
+    /// `raw_email` is the address as the provider sent it. Cognito's filter
+    /// matches exactly, so when it differs from the normalised form (an
+    /// uppercase or Unicode domain) both forms are looked up.
+    pub async fn link(
+        &self,
+        pool_id: &str,
+        email: &Email,
+        raw_email: &str,
+        identity: &FederatedIdentity,
+        providers: &ProviderNames,
+    ) -> Result<LinkTarget, LinkError> {
+        tokio::time::timeout(
+            LINK_BUDGET,
+            self.link_within_budget(pool_id, email, raw_email, identity, providers),
+        )
+        .await
+        .unwrap_or(Err(LinkError::Timeout(LINK_BUDGET)))
+    }
+
+    async fn link_within_budget(
+        &self,
+        pool_id: &str,
+        email: &Email,
+        raw_email: &str,
+        identity: &FederatedIdentity,
+        providers: &ProviderNames,
+    ) -> Result<LinkTarget, LinkError> {
+        let normalised = email.to_string();
+        let mut lookups = vec![normalised.as_str()];
+        let raw_email = raw_email.trim();
+        if raw_email != normalised {
+            lookups.push(raw_email);
+        }
+        let mut users: Vec<PoolUser> = Vec::new();
+        for address in lookups {
+            let (found, more) = self.users_with_email(pool_id, address).await?;
+            if more {
+                return Ok(LinkTarget::Ambiguous {
+                    count: PAGE_SIZE as usize,
+                });
+            }
+            for user in found {
+                if !users.iter().any(|known| known.username == user.username) {
+                    users.push(user);
+                }
+            }
+        }
+        let target = choose_link_target(&users, email, identity, providers);
+        if let LinkTarget::Native { username } = &target {
+            self.client
+                .admin_link_provider_for_user()
+                .user_pool_id(pool_id)
+                .destination_user(
+                    ProviderUserIdentifierType::builder()
+                        .provider_name(NATIVE_PROVIDER)
+                        .provider_attribute_value(username)
+                        .build(),
+                )
+                .source_user(
+                    ProviderUserIdentifierType::builder()
+                        .provider_name(&identity.provider)
+                        .provider_attribute_name(SUBJECT_ATTRIBUTE)
+                        .provider_attribute_value(&identity.subject)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|error| LinkError::Link(DisplayErrorContext(&error).to_string()))?;
+        }
+        Ok(target)
+    }
+
+    /// The users whose email is `address`, and whether there are more pages.
+    async fn users_with_email(
+        &self,
+        pool_id: &str,
+        address: &str,
+    ) -> Result<(Vec<PoolUser>, bool), LinkError> {
+        let output = self
+            .client
+            .list_users()
+            .user_pool_id(pool_id)
+            .filter(email_filter(address))
+            .limit(PAGE_SIZE)
+            .send()
+            .await
+            .map_err(|error| LinkError::ListUsers(DisplayErrorContext(&error).to_string()))?;
+        let more = output
+            .pagination_token()
+            .is_some_and(|token| !token.is_empty());
+        Ok((output.users().iter().map(pool_user).collect(), more))
+    }
+}
+
+fn pool_user(user: &UserType) -> PoolUser {
+    PoolUser {
+        username: user.username().unwrap_or_default().to_owned(),
+        status: user.user_status().map(|status| status.as_str().to_owned()),
+        attributes: user
+            .attributes()
+            .iter()
+            .filter_map(|attribute| {
+                Some((attribute.name().to_owned(), attribute.value()?.to_owned()))
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,405 @@
+//! The sign-up policy: who may register, and what is confirmed without a
+//! code. Pure: attributes in, a decision out.
+
+use std::collections::BTreeMap;
+
+use crate::config::{AutoConfirm, Config};
+use crate::domains::DisposableDomains;
+use crate::email::{Email, InvalidEmail};
+
+/// The pre sign-up trigger sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `PreSignUp_SignUp`: self-service sign-up.
+    SignUp,
+    /// `PreSignUp_AdminCreateUser`: an administrator creates the user.
+    AdminCreateUser,
+    /// `PreSignUp_ExternalProvider`: first sign-in through an identity
+    /// provider.
+    ExternalProvider,
+}
+
+impl Source {
+    /// The source for a `triggerSource`, or `None` for any other trigger.
+    pub fn from_trigger(trigger_source: &str) -> Option<Source> {
+        match trigger_source {
+            "PreSignUp_SignUp" => Some(Source::SignUp),
+            "PreSignUp_AdminCreateUser" => Some(Source::AdminCreateUser),
+            "PreSignUp_ExternalProvider" => Some(Source::ExternalProvider),
+            _ => None,
+        }
+    }
+}
+
+/// Why a sign-up is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A `REQUIRED_ATTRIBUTES` entry is absent or blank.
+    #[error("required attribute `{0}` is missing")]
+    MissingAttribute(String),
+    /// The email attribute is not an address.
+    #[error("email is malformed: {0}")]
+    InvalidEmail(InvalidEmail),
+    /// `ALLOWED_EMAIL_DOMAINS` is set and there is no email to check.
+    #[error("no email, but only listed domains may sign up")]
+    EmailRequired,
+    /// The domain is in `BLOCKED_EMAIL_DOMAINS`.
+    #[error("email domain is blocked")]
+    DomainBlocked,
+    /// `ALLOWED_EMAIL_DOMAINS` is set and the domain is not in it.
+    #[error("email domain is not in the allowed list")]
+    DomainNotAllowed,
+    /// The domain is on the disposable-mail list.
+    #[error("email domain is a disposable-mail domain")]
+    DisposableDomain,
+}
+
+/// The three response flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `autoConfirmUser`.
+    pub auto_confirm_user: bool,
+    /// `autoVerifyEmail`.
+    pub auto_verify_email: bool,
+    /// `autoVerifyPhone`.
+    pub auto_verify_phone: bool,
+}
+
+/// What the policy decided for an accepted sign-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The normalised email, when the user has a well-formed one.
+    pub email: Option<Email>,
+    /// The flags to return, or `None` to leave the response alone
+    /// (`AdminCreateUser`, where Cognito ignores them).
+    pub flags: Option<Flags>,
+}
+
+/// Applies the policy to one sign-up.
+///
+/// The order: required attributes, then the email's form, then the domain
+/// rules (blocked before disposable before allowed, so a block always wins
+/// over an allow), then the flags.
+pub fn evaluate(
+    config: &Config,
+    disposable: Option<&DisposableDomains>,
+    source: Source,
+    attributes: &BTreeMap<String, String>,
+) -> Result<Decision, Refusal> {
+    let present = |name: &str| {
+        attributes
+            .get(name)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+    };
+    if let Some(missing) = config
+        .required_attributes
+        .iter()
+        .find(|name| present(name).is_none())
+    {
+        return Err(Refusal::MissingAttribute(missing.clone()));
+    }
+
+    let domain_rules = source != Source::AdminCreateUser || config.rules_for_admin_create_user;
+    let email = match present("email").map(Email::parse) {
+        None => None,
+        Some(Ok(email)) => Some(email),
+        Some(Err(invalid)) if domain_rules => return Err(Refusal::InvalidEmail(invalid)),
+        // An administrator's input, exempt from our rules: Cognito checks it.
+        Some(Err(_)) => None,
+    };
+    if domain_rules {
+        check_domain(config, disposable, email.as_ref())?;
+    }
+
+    let flags = (source != Source::AdminCreateUser).then(|| {
+        let confirm = match &config.auto_confirm {
+            AutoConfirm::None => false,
+            AutoConfirm::All => true,
+            AutoConfirm::Domains(domains) => email
+                .as_ref()
+                .is_some_and(|email| domains.matches(email.domain())),
+        };
+        Flags {
+            auto_confirm_user: confirm,
+            // Cognito fails the sign-up when asked to verify an attribute
+            // the user does not have.
+            auto_verify_email: confirm && email.is_some(),
+            auto_verify_phone: confirm && present("phone_number").is_some_and(is_e164),
+        }
+    });
+    Ok(Decision { email, flags })
+}
+
+fn check_domain(
+    config: &Config,
+    disposable: Option<&DisposableDomains>,
+    email: Option<&Email>,
+) -> Result<(), Refusal> {
+    let Some(email) = email else {
+        // Nothing to block; but an allow list means "only these", which an
+        // absent address cannot show.
+        return if config.allowed_domains.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::EmailRequired)
+        };
+    };
+    let domain = email.domain();
+    if config.blocked_domains.matches(domain) {
+        return Err(Refusal::DomainBlocked);
+    }
+    if disposable.is_some_and(|list| list.contains(domain)) {
+        return Err(Refusal::DisposableDomain);
+    }
+    if !config.allowed_domains.is_empty() && !config.allowed_domains.matches(domain) {
+        return Err(Refusal::DomainNotAllowed);
+    }
+    Ok(())
+}
+
+/// E.164 as Cognito wants `phone_number`: `+`, a non-zero digit, at most 15
+/// digits in all, nothing else.
+pub fn is_e164(phone: &str) -> bool {
+    let Some(digits) = phone.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cognito_auth_core::config::Env;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+    }
+
+    fn attributes(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn run(config: &Config, source: Source, pairs: &[(&str, &str)]) -> Result<Decision, Refusal> {
+        let disposable = config.block_disposable.then(DisposableDomains::load);
+        evaluate(config, disposable.as_ref(), source, &attributes(pairs))
+    }
+
+    #[test]
+    fn default_policy_accepts_and_confirms_nobody() {
+        let decision = run(&config(&[]), Source::SignUp, &[("email", "a@example.com")]).unwrap();
+        assert_eq!(decision.flags, Some(Flags::default()));
+        assert_eq!(decision.email.unwrap().domain(), "example.com");
+        // Nothing at all is fine too.
+        assert!(run(&config(&[]), Source::SignUp, &[]).is_ok());
+    }
+
+    #[test]
+    fn required_attributes_must_be_non_blank() {
+        let config = config(&[("REQUIRED_ATTRIBUTES", "given_name,custom:tenant")]);
+        assert_eq!(
+            run(
+                &config,
+                Source::SignUp,
+                &[("given_name", "Ann"), ("custom:tenant", "  ")]
+            ),
+            Err(Refusal::MissingAttribute("custom:tenant".to_owned()))
+        );
+        assert_eq!(
+            run(&config, Source::AdminCreateUser, &[]),
+            Err(Refusal::MissingAttribute("given_name".to_owned()))
+        );
+        assert!(
+            run(
+                &config,
+                Source::SignUp,
+                &[("given_name", "Ann"), ("custom:tenant", "t1")]
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn malformed_email_is_refused() {
+        assert_eq!(
+            run(&config(&[]), Source::SignUp, &[("email", "not-an-address")]),
+            Err(Refusal::InvalidEmail(InvalidEmail::NotLocalAtDomain))
+        );
+    }
+
+    #[test]
+    fn domain_rules() {
+        let config = config(&[
+            (
+                "ALLOWED_EMAIL_DOMAINS",
+                "example.com,*.example.com,bücher.de",
+            ),
+            ("BLOCKED_EMAIL_DOMAINS", "old.example.com"),
+        ]);
+        for (address, expected) in [
+            ("a@example.com", Ok(())),
+            ("a@Mail.Example.com", Ok(())),
+            ("a@BÜCHER.de", Ok(())),
+            ("a@xn--bcher-kva.de", Ok(())),
+            ("a@old.example.com", Err(Refusal::DomainBlocked)),
+            ("a@example.org", Err(Refusal::DomainNotAllowed)),
+            ("a@notexample.com", Err(Refusal::DomainNotAllowed)),
+        ] {
+            let result = run(&config, Source::SignUp, &[("email", address)]).map(|_| ());
+            assert_eq!(result, expected, "{address}");
+        }
+        assert_eq!(
+            run(&config, Source::SignUp, &[("phone_number", "+15555550100")]),
+            Err(Refusal::EmailRequired)
+        );
+    }
+
+    #[test]
+    fn blocked_list_alone_lets_an_absent_email_through() {
+        let config = config(&[("BLOCKED_EMAIL_DOMAINS", "spam.example")]);
+        assert!(run(&config, Source::SignUp, &[]).is_ok());
+        assert_eq!(
+            run(&config, Source::SignUp, &[("email", "x@SPAM.example")]),
+            Err(Refusal::DomainBlocked)
+        );
+    }
+
+    #[test]
+    fn disposable_domains_and_their_subdomains_are_refused_when_enabled() {
+        let on = config(&[("BLOCK_DISPOSABLE_EMAILS", "true")]);
+        let off = config(&[]);
+        for address in ["x@mailinator.com", "x@sub.Mailinator.com"] {
+            assert_eq!(
+                run(&on, Source::SignUp, &[("email", address)]),
+                Err(Refusal::DisposableDomain)
+            );
+            assert!(run(&off, Source::SignUp, &[("email", address)]).is_ok());
+        }
+        assert!(run(&on, Source::SignUp, &[("email", "x@gmail.com")]).is_ok());
+    }
+
+    #[test]
+    fn admin_create_user_sets_no_flags_and_its_domain_rules_are_configurable() {
+        let strict = config(&[
+            ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+            ("AUTO_CONFIRM", "all"),
+        ]);
+        let exempt = config(&[
+            ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+            ("AUTO_CONFIRM", "all"),
+            ("APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER", "false"),
+        ]);
+        let ok = run(
+            &strict,
+            Source::AdminCreateUser,
+            &[("email", "a@example.com")],
+        )
+        .unwrap();
+        assert_eq!(ok.flags, None);
+        assert_eq!(
+            run(
+                &strict,
+                Source::AdminCreateUser,
+                &[("email", "a@example.org")]
+            ),
+            Err(Refusal::DomainNotAllowed)
+        );
+        let exempted = run(
+            &exempt,
+            Source::AdminCreateUser,
+            &[("email", "a@example.org")],
+        )
+        .unwrap();
+        assert_eq!(exempted.flags, None);
+        assert!(run(&exempt, Source::AdminCreateUser, &[("email", "bad")]).is_ok());
+        // The exemption is for AdminCreateUser only.
+        assert_eq!(
+            run(&exempt, Source::SignUp, &[("email", "a@example.org")]),
+            Err(Refusal::DomainNotAllowed)
+        );
+    }
+
+    #[test]
+    fn auto_confirm_all_verifies_only_what_is_present_and_valid() {
+        let config = config(&[("AUTO_CONFIRM", "all")]);
+        let flags =
+            |pairs: &[(&str, &str)]| run(&config, Source::SignUp, pairs).unwrap().flags.unwrap();
+        assert_eq!(
+            flags(&[
+                ("email", "a@example.com"),
+                ("phone_number", "+447700900123")
+            ]),
+            Flags {
+                auto_confirm_user: true,
+                auto_verify_email: true,
+                auto_verify_phone: true
+            }
+        );
+        assert_eq!(
+            flags(&[("phone_number", "+447700900123")]),
+            Flags {
+                auto_confirm_user: true,
+                auto_verify_email: false,
+                auto_verify_phone: true
+            }
+        );
+        assert_eq!(
+            flags(&[("email", "a@example.com"), ("phone_number", "07700 900123")]),
+            Flags {
+                auto_confirm_user: true,
+                auto_verify_email: true,
+                auto_verify_phone: false
+            }
+        );
+    }
+
+    #[test]
+    fn auto_confirm_domains_confirms_listed_domains_only() {
+        let config = config(&[
+            ("AUTO_CONFIRM", "domains"),
+            ("AUTO_CONFIRM_EMAIL_DOMAINS", "*.corp.example"),
+        ]);
+        let confirmed = run(&config, Source::SignUp, &[("email", "a@eu.corp.example")]).unwrap();
+        assert_eq!(
+            confirmed.flags,
+            Some(Flags {
+                auto_confirm_user: true,
+                auto_verify_email: true,
+                auto_verify_phone: false
+            })
+        );
+        let other = run(
+            &config,
+            Source::ExternalProvider,
+            &[("email", "a@corp.example")],
+        )
+        .unwrap();
+        assert_eq!(other.flags, Some(Flags::default()));
+        let none = run(&config, Source::SignUp, &[]).unwrap();
+        assert_eq!(none.flags, Some(Flags::default()));
+    }
+
+    #[test]
+    fn e164() {
+        for good in ["+15555550100", "+447700900123", "+12", "+123456789012345"] {
+            assert!(is_e164(good), "{good}");
+        }
+        for bad in [
+            "15555550100",
+            "+",
+            "+1",
+            "+0123456",
+            "+1234567890123456",
+            "+1 555 555",
+            "+1-555",
+            "+１２３",
+        ] {
+            assert!(!is_e164(bad), "{bad}");
+        }
+    }
+}

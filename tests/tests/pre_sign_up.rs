@@ -1,0 +1,1138 @@
+//! End-to-end tests of the pre sign-up trigger: the real `pre-sign-up` binary
+//! driven through the local Runtime API, one test per rule, and the linking
+//! flow through the real AWS SDK against moto.
+//!
+//! moto (5.2.1) implements `ListUsers` but not `AdminLinkProviderForUser`: it
+//! answers that call with a bare HTML 500. So the linking tests put a small
+//! front server (`CognitoFront`, below) between the function and moto: it
+//! forwards every call to moto unchanged, except `AdminLinkProviderForUser`,
+//! which it answers itself as Cognito documents (JSON 1.1, `{}`) and records,
+//! so the test can assert exactly what the SDK sent.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use e2e_tests::moto::Moto;
+use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const FUNCTION: &str = "pre-sign-up";
+const LINK_TARGET: &str = "AWSCognitoIdentityProviderService.AdminLinkProviderForUser";
+const LIST_USERS_TARGET: &str = "AWSCognitoIdentityProviderService.ListUsers";
+
+// ---- Helpers ---------------------------------------------------------------
+
+fn events_dir() -> PathBuf {
+    workspace_root().join("events").join("pre-sign-up")
+}
+
+fn sample(name: &str) -> Value {
+    let path = events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
+}
+
+/// The sample sign-up with its attributes replaced.
+fn sign_up(attributes: Value) -> Value {
+    let mut event = sample("sign-up");
+    event["request"]["userAttributes"] = attributes;
+    event
+}
+
+fn with_source(mut event: Value, source: &str) -> Value {
+    event["triggerSource"] = json!(source);
+    event
+}
+
+fn flags(confirm: bool, email: bool, phone: bool) -> Value {
+    json!({"autoConfirmUser": confirm, "autoVerifyEmail": email, "autoVerifyPhone": phone})
+}
+
+async fn start(env: &[(&str, &str)]) -> Function {
+    Launch::new(FUNCTION)
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
+        .start()
+        .await
+}
+
+/// Invokes and returns the response's `response` member, failing on an error.
+async fn respond_flags(function: &Function, event: Value) -> Value {
+    function.respond(event).await["response"].clone()
+}
+
+/// Invokes, expects an error, and checks it never echoes the address.
+async fn refused(function: &Function, event: Value) -> (String, String) {
+    let email = event["request"]["userAttributes"]["email"]
+        .as_str()
+        .map(str::to_owned);
+    let error = function.invoke(event).await.error();
+    if let Some(email) = email {
+        // No `@` at all, and not the local part (when it is long enough not
+        // to occur in ordinary words).
+        let local = email.trim().split('@').next().unwrap_or_default();
+        assert!(
+            !error.error_message.contains('@')
+                && (local.len() < 5 || !error.error_message.contains(local)),
+            "the message echoes the address: {}",
+            error.error_message
+        );
+    }
+    (error.error_type, error.error_message)
+}
+
+const DOMAIN_REFUSED: &str = "Registration with this email domain is not allowed";
+
+// ---- Round trip and event tolerance ----------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sample_event_round_trips_with_every_field_kept() {
+    let function = start(&[]).await;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(events_dir())
+        .expect("events/pre-sign-up exists")
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 6,
+        "expected the sample events, found {files:?}"
+    );
+    for path in files {
+        let input: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read sample"))
+                .expect("parse sample");
+        let output = function.respond(input.clone()).await;
+        let (mut input_rest, mut output_rest) = (input.clone(), output.clone());
+        let input_response = input_rest
+            .as_object_mut()
+            .and_then(|event| event.remove("response"));
+        let output_response = output_rest
+            .as_object_mut()
+            .and_then(|event| event.remove("response"));
+        assert_eq!(
+            output_rest,
+            input_rest,
+            "{}: a field changed or went missing",
+            path.display()
+        );
+        if input["triggerSource"] == "PreSignUp_AdminCreateUser" {
+            assert_eq!(
+                output_response,
+                input_response,
+                "{}: AdminCreateUser flags were touched",
+                path.display()
+            );
+        } else {
+            // The default policy confirms nobody, and says so explicitly.
+            assert_eq!(
+                output_response,
+                Some(flags(false, false, false)),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tolerates_what_the_aws_lambda_events_types_reject() {
+    let function = start(&[("AUTO_CONFIRM", "all")]).await;
+    // `"response": {}`, no callerContext, no version, null maps.
+    let event = json!({
+        "triggerSource": "PreSignUp_SignUp",
+        "userPoolId": "us-east-1_EXAMPLE1",
+        "userName": "console",
+        "request": {"userAttributes": {"email": "a@example.com"}, "validationData": null, "clientMetadata": null},
+        "response": {}
+    });
+    let output = function.respond(event.clone()).await;
+    let mut expected = event;
+    expected["response"] = flags(true, true, false);
+    assert_eq!(output, expected);
+    // No response member at all, and null user attributes.
+    let bare = json!({"triggerSource": "PreSignUp_SignUp", "request": {"userAttributes": null}});
+    assert_eq!(
+        function.respond(bare).await["response"],
+        flags(true, false, false)
+    );
+    // Booleans where Cognito sends strings.
+    let typed =
+        sign_up(json!({"email": "b@example.com", "email_verified": true, "custom:age": 42}));
+    assert_eq!(
+        respond_flags(&function, typed).await,
+        flags(true, true, false)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_trigger_sources_pass_through_untouched() {
+    let function = start(&[
+        ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+        ("AUTO_CONFIRM", "all"),
+    ])
+    .await;
+    let event = with_source(
+        sign_up(json!({"email": "a@elsewhere.org"})),
+        "PreSignUp_SomethingNew",
+    );
+    assert_eq!(function.respond(event.clone()).await, event);
+    function
+        .wait_for_log(|line| line.contains("not a pre sign-up trigger source"))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_events_get_a_clear_error_and_never_a_panic() {
+    let function = start(&[]).await;
+    for (event, reason) in [
+        (json!([1, 2]), "the event is not a JSON object"),
+        (json!("PreSignUp_SignUp"), "the event is not a JSON object"),
+        (json!({"userName": "u"}), "triggerSource is missing"),
+        (json!({"triggerSource": 7}), "triggerSource is not a string"),
+        (
+            json!({"triggerSource": "PreSignUp_SignUp", "request": "x"}),
+            "request is not an object",
+        ),
+        (
+            json!({"triggerSource": "PreSignUp_SignUp", "response": []}),
+            "response is not an object",
+        ),
+        (
+            json!({"triggerSource": "PreSignUp_SignUp", "request": {"userAttributes": ["email"]}}),
+            "request.userAttributes is not an object",
+        ),
+        (
+            json!({"triggerSource": "PreSignUp_SignUp", "request": {"userAttributes": {"email": {"a": 1}}}}),
+            "request.userAttributes has a value that is not a string",
+        ),
+        (
+            json!({"triggerSource": "PreSignUp_SignUp", "request": {"validationData": "x"}}),
+            "request.validationData is not an object",
+        ),
+    ] {
+        let error = function.invoke(event).await.error();
+        assert_eq!(error.error_type, "MalformedEvent", "{reason}");
+        assert_eq!(
+            error.error_message,
+            format!("Invalid sign-up request: {reason}")
+        );
+    }
+    // Still serving: nothing panicked or exited.
+    assert_eq!(
+        respond_flags(&function, sample("sign-up")).await,
+        flags(false, false, false)
+    );
+    assert!(
+        !function.logs().iter().any(|line| line.contains("panicked")),
+        "a panic was logged"
+    );
+}
+
+// ---- Domain rules ------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_domains_admit_listed_domains_and_wildcard_subdomains_only() {
+    let function = start(&[("ALLOWED_EMAIL_DOMAINS", "example.com, *.corp.example")]).await;
+    for email in [
+        "a@example.com",
+        "  A@EXAMPLE.COM ",
+        "a@eu.corp.example",
+        "a@x.eu.corp.example",
+    ] {
+        respond_flags(&function, sign_up(json!({ "email": email }))).await;
+    }
+    for email in [
+        "secret.person@example.org",
+        "secret.person@corp.example",
+        "secret.person@mail.example.com",
+    ] {
+        let (error_type, message) = refused(&function, sign_up(json!({ "email": email }))).await;
+        assert_eq!(
+            (error_type.as_str(), message.as_str()),
+            ("EmailDomainNotAllowed", DOMAIN_REFUSED),
+            "{email}"
+        );
+    }
+    // An allow list needs an address to check.
+    let (error_type, message) =
+        refused(&function, sign_up(json!({"phone_number": "+15555550100"}))).await;
+    assert_eq!(
+        (error_type.as_str(), message.as_str()),
+        ("EmailRequired", "An email address is required")
+    );
+    // The refusals are logged with the domain, never the address.
+    function
+        .wait_for_log(|line| line.contains("refused the sign-up"))
+        .await;
+    assert!(
+        !function
+            .logs()
+            .iter()
+            .any(|line| line.contains("secret.person")),
+        "an address reached the logs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_domains_are_refused_and_win_over_the_allow_list() {
+    let function = start(&[
+        ("ALLOWED_EMAIL_DOMAINS", "*.example.com"),
+        ("BLOCKED_EMAIL_DOMAINS", "Old.Example.com"),
+    ])
+    .await;
+    respond_flags(&function, sign_up(json!({"email": "a@new.example.com"}))).await;
+    let (error_type, message) =
+        refused(&function, sign_up(json!({"email": "a@old.example.com"}))).await;
+    assert_eq!(
+        (error_type.as_str(), message.as_str()),
+        ("EmailDomainBlocked", DOMAIN_REFUSED)
+    );
+
+    let blocked_only = start(&[("BLOCKED_EMAIL_DOMAINS", "spam.example")]).await;
+    respond_flags(&blocked_only, sign_up(json!({"email": "a@example.com"}))).await;
+    respond_flags(&blocked_only, sign_up(json!({}))).await;
+    let (error_type, _) = refused(&blocked_only, sign_up(json!({"email": "a@SPAM.example"}))).await;
+    assert_eq!(error_type, "EmailDomainBlocked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internationalised_domains_are_compared_in_punycode() {
+    // The rule in punycode, the address in Unicode (the sample), and the
+    // other way round.
+    let punycode_rule = start(&[("ALLOWED_EMAIL_DOMAINS", "xn--bcher-kva.example")]).await;
+    respond_flags(&punycode_rule, sample("sign-up-internationalised-domain")).await;
+    let unicode_rule = start(&[("ALLOWED_EMAIL_DOMAINS", "BÜCHER.example")]).await;
+    respond_flags(
+        &unicode_rule,
+        sign_up(json!({"email": "hans@xn--bcher-kva.example"})),
+    )
+    .await;
+    respond_flags(&unicode_rule, sample("sign-up-internationalised-domain")).await;
+    let (error_type, _) = refused(
+        &unicode_rule,
+        sign_up(json!({"email": "hans@bucher.example"})),
+    )
+    .await;
+    assert_eq!(error_type, "EmailDomainNotAllowed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_addresses_are_refused_with_a_clear_message() {
+    let function = start(&[]).await;
+    for email in [
+        "secret.person",
+        "secret.person@",
+        "secret.person@localhost",
+        "secret person@example.com",
+        "\"secret.person\"@example.com",
+        "secret.person@[192.0.2.1]",
+        "secret.person@exa_mple.com",
+    ] {
+        let (error_type, message) = refused(&function, sign_up(json!({ "email": email }))).await;
+        assert_eq!(
+            (error_type.as_str(), message.as_str()),
+            ("InvalidEmail", "The email address is not valid"),
+            "{email}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disposable_domains_are_refused_from_a_list_loaded_once_at_init() {
+    let function = start(&[("BLOCK_DISPOSABLE_EMAILS", "true")]).await;
+    let (error_type, message) = refused(&function, sample("sign-up-disposable-email")).await;
+    assert_eq!(
+        (error_type.as_str(), message.as_str()),
+        (
+            "DisposableEmail",
+            "Disposable email addresses are not allowed"
+        )
+    );
+    // A subdomain of a listed domain is caught through its parent.
+    let (error_type, _) = refused(
+        &function,
+        sign_up(json!({"email": "x@inbox.Mailinator.com"})),
+    )
+    .await;
+    assert_eq!(error_type, "DisposableEmail");
+    respond_flags(&function, sign_up(json!({"email": "x@gmail.com"}))).await;
+
+    let loads: Vec<Value> = function
+        .log_records()
+        .into_iter()
+        .filter(|record| record["message"] == "loaded the disposable-mail domain list")
+        .collect();
+    assert_eq!(
+        loads.len(),
+        1,
+        "the list must be loaded once, at init: {loads:?}"
+    );
+    assert!(
+        loads[0]["domains"].as_u64().unwrap_or_default() > 5_000,
+        "{loads:?}"
+    );
+
+    // Off by default.
+    let default = start(&[]).await;
+    respond_flags(&default, sample("sign-up-disposable-email")).await;
+    assert!(
+        !default
+            .logs()
+            .iter()
+            .any(|line| line.contains("loaded the disposable-mail domain list"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_create_user_gets_no_flags_and_its_domain_rules_are_configurable() {
+    let admin = |email: &str| {
+        let mut event = sample("admin-create-user");
+        event["request"]["userAttributes"]["email"] = json!(email);
+        event
+    };
+    let env = [
+        ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+        ("AUTO_CONFIRM", "all"),
+    ];
+    let strict = start(&env).await;
+    let accepted = admin("new.hire@example.com");
+    assert_eq!(
+        strict.respond(accepted.clone()).await,
+        accepted,
+        "flags must not be touched"
+    );
+    let (error_type, _) = refused(&strict, admin("contractor@partner.example")).await;
+    assert_eq!(error_type, "EmailDomainNotAllowed");
+
+    let mut exempt = env.to_vec();
+    exempt.push(("APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER", "false"));
+    let exempt = start(&exempt).await;
+    let outside = admin("contractor@partner.example");
+    assert_eq!(exempt.respond(outside.clone()).await, outside);
+    // Self-service sign-ups stay under the rules.
+    let (error_type, _) = refused(&exempt, sign_up(json!({"email": "a@partner.example"}))).await;
+    assert_eq!(error_type, "EmailDomainNotAllowed");
+}
+
+// ---- Required attributes and auto-confirmation ----------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn required_attributes_must_be_present_and_non_blank() {
+    let function = start(&[("REQUIRED_ATTRIBUTES", "given_name, custom:tenant")]).await;
+    respond_flags(
+        &function,
+        sign_up(json!({"email": "a@example.com", "given_name": "Ann", "custom:tenant": "t-1"})),
+    )
+    .await;
+    for (attributes, missing) in [
+        (
+            json!({"email": "a@example.com", "custom:tenant": "t-1"}),
+            "given_name",
+        ),
+        (
+            json!({"given_name": "Ann", "custom:tenant": "   "}),
+            "custom:tenant",
+        ),
+        (
+            json!({"given_name": "Ann", "custom:tenant": null}),
+            "custom:tenant",
+        ),
+    ] {
+        let (error_type, message) = refused(&function, sign_up(attributes)).await;
+        assert_eq!(error_type, "MissingAttribute");
+        assert_eq!(message, format!("Missing required attribute: {missing}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_confirm_all_verifies_only_present_and_valid_attributes() {
+    let function = start(&[("AUTO_CONFIRM", "all")]).await;
+    assert_eq!(
+        respond_flags(&function, sample("sign-up")).await,
+        flags(true, true, true)
+    );
+    assert_eq!(
+        respond_flags(&function, sign_up(json!({"phone_number": "+447700900123"}))).await,
+        flags(true, false, true)
+    );
+    for phone in ["07700 900123", "+44 7700 900123", "+0123", ""] {
+        assert_eq!(
+            respond_flags(
+                &function,
+                sign_up(json!({"email": "a@example.com", "phone_number": phone}))
+            )
+            .await,
+            flags(true, true, false),
+            "{phone:?}"
+        );
+    }
+    // Federated sign-ups are confirmed the same way.
+    assert_eq!(
+        respond_flags(&function, sample("external-provider-google")).await,
+        flags(true, true, false)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_confirm_domains_confirms_listed_domains_only() {
+    let function = start(&[
+        ("AUTO_CONFIRM", "domains"),
+        ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com, *.corp.example"),
+    ])
+    .await;
+    assert_eq!(
+        respond_flags(&function, sample("sign-up")).await,
+        flags(true, true, true)
+    );
+    assert_eq!(
+        respond_flags(&function, sign_up(json!({"email": "a@eu.corp.example"}))).await,
+        flags(true, true, false)
+    );
+    assert_eq!(
+        respond_flags(
+            &function,
+            sign_up(json!({"email": "a@example.org", "phone_number": "+15555550100"}))
+        )
+        .await,
+        flags(false, false, false)
+    );
+    assert_eq!(
+        respond_flags(&function, sign_up(json!({"phone_number": "+15555550100"}))).await,
+        flags(false, false, false)
+    );
+}
+
+// ---- Configuration -----------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_fails_the_init_naming_the_variable() {
+    for (env, variable) in [
+        (vec![("AUTO_CONFIRM", "sometimes")], "AUTO_CONFIRM"),
+        (
+            vec![("AUTO_CONFIRM", "domains")],
+            "AUTO_CONFIRM_EMAIL_DOMAINS",
+        ),
+        (
+            vec![("ALLOWED_EMAIL_DOMAINS", "example.com, not a domain")],
+            "ALLOWED_EMAIL_DOMAINS",
+        ),
+        (
+            vec![("BLOCKED_EMAIL_DOMAINS", "@spam.example")],
+            "BLOCKED_EMAIL_DOMAINS",
+        ),
+        (
+            vec![
+                ("AUTO_CONFIRM", "domains"),
+                ("AUTO_CONFIRM_EMAIL_DOMAINS", "exa*mple.com"),
+            ],
+            "AUTO_CONFIRM_EMAIL_DOMAINS",
+        ),
+        (
+            vec![("BLOCK_DISPOSABLE_EMAILS", "yes")],
+            "BLOCK_DISPOSABLE_EMAILS",
+        ),
+        (
+            vec![("REQUIRED_ATTRIBUTES", "given name")],
+            "REQUIRED_ATTRIBUTES",
+        ),
+        (vec![("LINK_FEDERATED_USERS", "1")], "LINK_FEDERATED_USERS"),
+        (
+            vec![
+                ("LINK_FEDERATED_USERS", "true"),
+                ("LINK_PROVIDER_NAMES", "google"),
+            ],
+            "LINK_PROVIDER_NAMES",
+        ),
+        (
+            vec![("APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER", "no")],
+            "APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER",
+        ),
+    ] {
+        let mut function = start(&env).await;
+        let report = function.init_error().await;
+        assert_eq!(report.error_type, "ConfigError", "{env:?}");
+        assert!(
+            report.error_message.starts_with(&format!("{variable}: ")),
+            "{env:?}: {}",
+            report.error_message
+        );
+    }
+}
+
+// ---- Linking federated users ---------------------------------------------------
+
+/// What the front server saw of one call.
+#[derive(Debug, Clone)]
+struct Seen {
+    target: String,
+    body: Value,
+    content_type: String,
+    authorization: String,
+}
+
+/// How the front server answers `AdminLinkProviderForUser`.
+#[derive(Debug, Clone, Copy)]
+enum LinkAnswer {
+    /// `200 {}`, as Cognito does.
+    Ok,
+    /// `400 InvalidParameterException`, not retryable.
+    Refuse,
+    /// `500`, retryable.
+    Fail,
+    /// `{}` after this long.
+    Slow(Duration),
+}
+
+struct Front {
+    moto: String,
+    answer: LinkAnswer,
+    seen: Mutex<Vec<Seen>>,
+}
+
+/// A Cognito endpoint on 127.0.0.1 that forwards to moto and answers
+/// `AdminLinkProviderForUser` itself (moto does not implement it).
+struct CognitoFront {
+    state: Arc<Front>,
+    address: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl CognitoFront {
+    async fn start(moto: &Moto, answer: LinkAnswer) -> CognitoFront {
+        let state = Arc::new(Front {
+            moto: format!("127.0.0.1:{}", moto.port()),
+            answer,
+            seen: Mutex::new(Vec::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the front server");
+        let address = listener.local_addr().expect("front address").to_string();
+        let router = axum::Router::new()
+            .fallback(front)
+            .with_state(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        CognitoFront {
+            state,
+            address,
+            server,
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.state.seen.lock().expect("seen").clone()
+    }
+
+    fn calls(&self, target: &str) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|seen| seen.target == target)
+            .collect()
+    }
+}
+
+impl Drop for CognitoFront {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn front(State(front): State<Arc<Front>>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let target = header("x-amz-target");
+    front.seen.lock().expect("seen").push(Seen {
+        target: target.clone(),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        content_type: header("content-type"),
+        authorization: header("authorization"),
+    });
+    if target != LINK_TARGET {
+        return forward(&front.moto, &headers, &body).await;
+    }
+    let json_1_1 = [("content-type", "application/x-amz-json-1.1")];
+    match front.answer {
+        LinkAnswer::Ok => (StatusCode::OK, json_1_1, "{}").into_response(),
+        LinkAnswer::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            (StatusCode::OK, json_1_1, "{}").into_response()
+        }
+        LinkAnswer::Refuse => (
+            StatusCode::BAD_REQUEST,
+            json_1_1,
+            r#"{"__type":"InvalidParameterException","message":"Merging is not currently supported"}"#,
+        )
+            .into_response(),
+        LinkAnswer::Fail => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json_1_1,
+            r#"{"__type":"InternalErrorException","message":"Internal error"}"#,
+        )
+            .into_response(),
+    }
+}
+
+/// Forwards one request to moto over a fresh HTTP/1.1 connection and relays
+/// the answer. Minimal on purpose: moto answers with Content-Length and
+/// closes the connection when asked to.
+async fn forward(moto: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let mut request = format!(
+        "POST / HTTP/1.1\r\nHost: {moto}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        if ["host", "connection", "content-length", "transfer-encoding"].contains(&name.as_str()) {
+            continue;
+        }
+        if let Ok(value) = value.to_str() {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    request.push_str("\r\n");
+    let mut stream = tokio::net::TcpStream::connect(moto)
+        .await
+        .expect("connect to moto");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send to moto");
+    stream.write_all(body).await.expect("send the body to moto");
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .await
+        .expect("read moto's answer");
+    let split = raw
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("moto's answer has headers");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .expect("moto's status line");
+    let content_type = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_else(|| "application/x-amz-json-1.1".to_owned());
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "the front server does not decode chunked answers"
+    );
+    (
+        status,
+        [("content-type", content_type)],
+        raw[split + 4..].to_vec(),
+    )
+        .into_response()
+}
+
+/// A user pool in moto with native users whose emails are verified or not.
+struct Pool {
+    id: String,
+}
+
+impl Pool {
+    async fn create(moto: &Moto) -> Pool {
+        let cognito = moto.cognito().await;
+        let id = cognito
+            .create_user_pool()
+            .pool_name("pre-sign-up-e2e")
+            .send()
+            .await
+            .expect("create a user pool in moto")
+            .user_pool()
+            .and_then(|pool| pool.id())
+            .expect("the pool has an id")
+            .to_owned();
+        Pool { id }
+    }
+
+    async fn add_native_user(&self, moto: &Moto, username: &str, email: &str, verified: bool) {
+        let cognito = moto.cognito().await;
+        let attribute = |name: &str, value: &str| {
+            AttributeType::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .expect("attribute")
+        };
+        cognito
+            .admin_create_user()
+            .user_pool_id(&self.id)
+            .username(username)
+            .user_attributes(attribute("email", email))
+            .user_attributes(attribute(
+                "email_verified",
+                if verified { "true" } else { "false" },
+            ))
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .expect("create a native user in moto");
+        cognito
+            .admin_set_user_password()
+            .user_pool_id(&self.id)
+            .username(username)
+            .password("Correct-Horse-9-Battery")
+            .permanent(true)
+            .send()
+            .await
+            .expect("confirm the native user in moto");
+    }
+
+    /// An ExternalProvider event for this pool.
+    fn federated_sign_up(&self, user_name: &str, email: &str) -> Value {
+        let mut event = sample("external-provider-google");
+        event["userPoolId"] = json!(self.id);
+        event["userName"] = json!(user_name);
+        event["request"]["userAttributes"]["email"] = json!(email);
+        event
+    }
+}
+
+async fn start_linking(front: &CognitoFront, extra: &[(&str, &str)]) -> Function {
+    Launch::new(FUNCTION)
+        .env("LINK_FEDERATED_USERS", "true")
+        .env("AWS_ENDPOINT_URL", front.endpoint())
+        .envs(extra.iter().map(|(k, v)| (*k, *v)))
+        .start()
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_a_federated_sign_in_to_the_native_user_with_the_same_verified_email() {
+    let moto = Moto::start();
+    let pool = Pool::create(&moto).await;
+    pool.add_native_user(&moto, "jane", "jane.doe@example.com", true)
+        .await;
+    pool.add_native_user(&moto, "jane-unverified", "jane.doe@example.org", false)
+        .await;
+    pool.add_native_user(&moto, "sam", "sam@corp.example", true)
+        .await;
+    let front = CognitoFront::start(&moto, LinkAnswer::Ok).await;
+    let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML")]).await;
+
+    // Google, with the username lowercased as case-insensitive pools send it.
+    let event = pool.federated_sign_up("google_103571795941234567890", "jane.doe@example.com");
+    let output = function.respond(event.clone()).await;
+    let mut expected = event;
+    expected["response"] = flags(false, false, false);
+    assert_eq!(output, expected, "the event comes back whole");
+
+    let lookups = front.calls(LIST_USERS_TARGET);
+    assert_eq!(lookups.len(), 1);
+    assert_eq!(
+        lookups[0].body,
+        json!({"UserPoolId": pool.id, "Filter": "email = \"jane.doe@example.com\"", "Limit": 60})
+    );
+    let links = front.calls(LINK_TARGET);
+    assert_eq!(
+        links.len(),
+        1,
+        "exactly one AdminLinkProviderForUser: {:?}",
+        front.seen()
+    );
+    assert_eq!(
+        links[0].body,
+        json!({
+            "UserPoolId": pool.id,
+            "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": "jane"},
+            "SourceUser": {
+                "ProviderName": "Google",
+                "ProviderAttributeName": "Cognito_Subject",
+                "ProviderAttributeValue": "103571795941234567890"
+            }
+        })
+    );
+    assert_eq!(links[0].content_type, "application/x-amz-json-1.1");
+    assert!(
+        links[0]
+            .authorization
+            .starts_with("AWS4-HMAC-SHA256 Credential=testing/")
+            && links[0]
+                .authorization
+                .contains("/us-east-1/cognito-idp/aws4_request"),
+        "signed with SigV4 for cognito-idp: {}",
+        links[0].authorization
+    );
+
+    // A SAML provider, lowercased in the username: linked under its
+    // configured spelling. The provider sent the domain in capitals; the
+    // local part is compared exactly.
+    let saml = pool.federated_sign_up("corpsaml_sam@corp.example", "sam@CORP.Example");
+    function.respond(saml).await;
+    let links = front.calls(LINK_TARGET);
+    assert_eq!(links.len(), 2);
+    assert_eq!(
+        links[1].body["DestinationUser"]["ProviderAttributeValue"],
+        "sam"
+    );
+    assert_eq!(links[1].body["SourceUser"]["ProviderName"], "CorpSAML");
+    assert_eq!(
+        links[1].body["SourceUser"]["ProviderAttributeValue"],
+        "sam@corp.example"
+    );
+    // Both forms of the address were looked up, the normalised one first.
+    let filters: Vec<Value> = front.calls(LIST_USERS_TARGET)[1..]
+        .iter()
+        .map(|seen| seen.body["Filter"].clone())
+        .collect();
+    assert_eq!(
+        filters,
+        [
+            json!("email = \"sam@corp.example\""),
+            json!("email = \"sam@CORP.Example\"")
+        ]
+    );
+
+    // What moto holds afterwards: the same three native users, untouched;
+    // the function created nobody.
+    let cognito = moto.cognito().await;
+    let users = cognito
+        .list_users()
+        .user_pool_id(&pool.id)
+        .send()
+        .await
+        .expect("list the users in moto");
+    let mut names: Vec<&str> = users
+        .users()
+        .iter()
+        .filter_map(|user| user.username())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["jane", "jane-unverified", "sam"]);
+    let jane = cognito
+        .admin_get_user()
+        .user_pool_id(&pool.id)
+        .username("jane")
+        .send()
+        .await
+        .expect("get jane from moto");
+    assert_eq!(
+        jane.user_status().map(|status| status.as_str()),
+        Some("CONFIRMED")
+    );
+    function
+        .wait_for_log(|line| line.contains("linked the federated identity to the native user"))
+        .await;
+    assert!(
+        !function
+            .logs()
+            .iter()
+            .any(|line| line.contains("jane.doe@")),
+        "an address reached the logs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_goes_on_unlinked_when_no_single_native_user_qualifies() {
+    let moto = Moto::start();
+    let pool = Pool::create(&moto).await;
+    pool.add_native_user(&moto, "unverified", "nobody@example.com", false)
+        .await;
+    pool.add_native_user(&moto, "twin-a", "twin@example.com", true)
+        .await;
+    pool.add_native_user(&moto, "twin-b", "twin@example.com", true)
+        .await;
+    let front = CognitoFront::start(&moto, LinkAnswer::Ok).await;
+    let function = start_linking(&front, &[]).await;
+
+    for (email, log) in [
+        (
+            "nobody@example.com",
+            "not linked: no native user has this verified email",
+        ),
+        (
+            "stranger@example.com",
+            "not linked: no native user has this verified email",
+        ),
+        (
+            "twin@example.com",
+            "not linked: several native users have this verified email",
+        ),
+    ] {
+        let event = pool.federated_sign_up("Google_42", email);
+        assert_eq!(
+            respond_flags(&function, event).await,
+            flags(false, false, false),
+            "{email}"
+        );
+        function.wait_for_log(|line| line.contains(log)).await;
+    }
+    assert_eq!(front.calls(LIST_USERS_TARGET).len(), 3);
+
+    // No lookup at all when the provider says the email is unverified, when
+    // there is no email, or when the provider is unknown.
+    let mut unverified = pool.federated_sign_up("Google_43", "twin@example.com");
+    unverified["request"]["userAttributes"]["email_verified"] = json!("false");
+    let mut no_email = pool.federated_sign_up("Google_44", "x@example.com");
+    no_email["request"]["userAttributes"]
+        .as_object_mut()
+        .expect("attributes")
+        .remove("email");
+    let unknown = pool.federated_sign_up("othersaml_45", "twin@example.com");
+    for event in [unverified, no_email, unknown] {
+        respond_flags(&function, event).await;
+    }
+    function
+        .wait_for_log(|line| {
+            line.contains("not a built-in one nor in LINK_PROVIDER_NAMES")
+                && line.contains("othersaml")
+        })
+        .await;
+    assert_eq!(front.calls(LIST_USERS_TARGET).len(), 3);
+    assert!(
+        front.calls(LINK_TARGET).is_empty(),
+        "nothing may be linked: {:?}",
+        front.seen()
+    );
+
+    // Native sign-ups are never looked up.
+    let mut native = sample("sign-up");
+    native["userPoolId"] = json!(pool.id);
+    respond_flags(&function, native).await;
+    assert_eq!(front.seen().len(), 3);
+
+    // The pool comes from the event only: without it there is nothing to
+    // look up, and the event is refused as malformed.
+    let mut no_pool = pool.federated_sign_up("Google_46", "twin@example.com");
+    no_pool.as_object_mut().expect("event").remove("userPoolId");
+    let error = function.invoke(no_pool).await.error();
+    assert_eq!(error.error_type, "MalformedEvent");
+    assert_eq!(
+        error.error_message,
+        "Invalid sign-up request: userPoolId is missing"
+    );
+    assert_eq!(front.seen().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linking_with_auto_confirm_warns_at_init() {
+    // Auto-verified emails prove nothing, and linking trusts verified
+    // emails: the combination is allowed but called out.
+    let function = start(&[("LINK_FEDERATED_USERS", "true"), ("AUTO_CONFIRM", "all")]).await;
+    respond_flags(&function, sample("sign-up")).await;
+    let warning = function
+        .wait_for_log(|line| line.contains("LINK_FEDERATED_USERS is combined with AUTO_CONFIRM"))
+        .await;
+    assert!(warning.contains("\"level\":\"WARN\""), "{warning}");
+    let quiet = start(&[("LINK_FEDERATED_USERS", "true")]).await;
+    respond_flags(&quiet, sample("sign-up")).await;
+    assert!(
+        !quiet
+            .logs()
+            .iter()
+            .any(|line| line.contains("combined with AUTO_CONFIRM"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
+    let moto = Moto::start();
+    let pool = Pool::create(&moto).await;
+    pool.add_native_user(&moto, "jane", "jane@example.com", true)
+        .await;
+
+    // A client error is not retried.
+    let refusing = CognitoFront::start(&moto, LinkAnswer::Refuse).await;
+    let function = start_linking(&refusing, &[]).await;
+    let error = function
+        .invoke(pool.federated_sign_up("Google_1", "jane@example.com"))
+        .await
+        .error();
+    assert_eq!(error.error_type, "LinkFailed");
+    assert_eq!(
+        error.error_message,
+        "Sign-in could not be completed, please try again"
+    );
+    assert_eq!(refusing.calls(LINK_TARGET).len(), 1);
+    function
+        .wait_for_log(|line| {
+            line.contains("could not link the federated user")
+                && line.contains("InvalidParameterException")
+        })
+        .await;
+
+    // A server error is retried once (two attempts in all), then refused.
+    let failing = CognitoFront::start(&moto, LinkAnswer::Fail).await;
+    let function = start_linking(&failing, &[]).await;
+    let error = function
+        .invoke(pool.federated_sign_up("Google_2", "jane@example.com"))
+        .await
+        .error();
+    assert_eq!(error.error_type, "LinkFailed");
+    assert_eq!(failing.calls(LINK_TARGET).len(), 2);
+
+    // moto itself, which lacks the call, gives the same refusal.
+    let function = Launch::new(FUNCTION)
+        .env("LINK_FEDERATED_USERS", "true")
+        .envs(moto.env())
+        .start()
+        .await;
+    let error = function
+        .invoke(pool.federated_sign_up("Google_3", "jane@example.com"))
+        .await
+        .error();
+    assert_eq!(error.error_type, "LinkFailed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_cognito_is_cut_off_well_within_the_five_second_budget() {
+    let moto = Moto::start();
+    let pool = Pool::create(&moto).await;
+    pool.add_native_user(&moto, "jane", "jane@example.com", true)
+        .await;
+    let front = CognitoFront::start(&moto, LinkAnswer::Slow(Duration::from_secs(10))).await;
+    let function = start_linking(&front, &[]).await;
+    // Warm up (first SDK use, credentials) with a sign-up that needs no link.
+    respond_flags(
+        &function,
+        pool.federated_sign_up("Google_0", "nobody@example.com"),
+    )
+    .await;
+
+    let started = Instant::now();
+    let error = function
+        .invoke(pool.federated_sign_up("Google_1", "jane@example.com"))
+        .await
+        .error();
+    let elapsed = started.elapsed();
+    assert_eq!(error.error_type, "LinkFailed");
+    assert!(
+        elapsed < Duration::from_millis(4_500),
+        "took {elapsed:?}; Cognito gives up after 5 s"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(1_000),
+        "took only {elapsed:?}"
+    );
+    eprintln!("slow AdminLinkProviderForUser cut off after {elapsed:?}");
+}
