@@ -1,0 +1,229 @@
+//! The AWS side: SDK clients built once at init, and the two idempotent calls.
+//!
+//! # Budget
+//!
+//! Cognito waits 5 s for a trigger, cold start included, then retries it. The
+//! SDK defaults (3.1 s to connect, no operation timeout, backoff up to 20 s)
+//! do not fit in that, so every call gets an operation timeout
+//! (`AWS_CALL_TIMEOUT_MS`, retries and backoff included), an attempt timeout
+//! (`AWS_ATTEMPT_TIMEOUT_MS`, connecting included) and the standard retry
+//! mode with short backoffs. The two calls run concurrently, so the handler
+//! waits for the slower one, never for their sum.
+//!
+//! The endpoint comes from the SDK's usual sources, so `AWS_ENDPOINT_URL` (or
+//! `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`)
+//! points the function at a local server such as moto.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_cognitoidentityprovider::operation::admin_add_user_to_group::AdminAddUserToGroupError;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+
+use crate::config::{AwsLimits, Config};
+use crate::error::FnError;
+use crate::provision::{Membership, PARTITION_KEY, Profile};
+
+/// Backoff before the first retry; doubled (with jitter) up to the maximum.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The configuration and the clients, built once per sandbox and shared by
+/// every invocation. A client exists only when its side effect is
+/// configured, so an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) once, with
+    /// the timeouts and retries of `config`, and builds the clients it needs.
+    /// Nothing here touches the network: credentials and endpoints resolve
+    /// on the first call.
+    pub async fn new(config: Config) -> Self {
+        if !config.profile_attributes.is_empty() && config.users_table.is_none() {
+            tracing::warn!(
+                "PROFILE_ATTRIBUTES is set but USERS_TABLE is not: no profile is written"
+            );
+        }
+        let (cognito, dynamodb) = if config.provisions_anything() {
+            let sdk = sdk_config(&config.aws).await;
+            (
+                config
+                    .default_group
+                    .as_ref()
+                    .map(|_| aws_sdk_cognitoidentityprovider::Client::new(&sdk)),
+                config
+                    .users_table
+                    .as_ref()
+                    .map(|_| aws_sdk_dynamodb::Client::new(&sdk)),
+            )
+        } else {
+            (None, None)
+        };
+        Self {
+            config,
+            cognito,
+            dynamodb,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+async fn sdk_config(limits: &AwsLimits) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(limits.call_timeout)
+                .operation_attempt_timeout(limits.attempt_timeout)
+                .connect_timeout(limits.attempt_timeout)
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(limits.max_attempts)
+                .with_initial_backoff(INITIAL_BACKOFF)
+                .with_max_backoff(MAX_BACKOFF),
+        )
+        .load()
+        .await
+}
+
+/// How a profile write ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileWrite {
+    /// The item was created now.
+    Created,
+    /// An item with this `sub` already existed and was kept as it was: a
+    /// retried or replayed invocation.
+    AlreadyExisted,
+}
+
+impl ProfileWrite {
+    /// A stable snake_case word for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileWrite::Created => "created",
+            ProfileWrite::AlreadyExisted => "already_existed",
+        }
+    }
+}
+
+/// `AdminAddUserToGroup`. Adding a member twice succeeds, so a retry is
+/// harmless.
+pub(crate) async fn add_to_group(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    membership: &Membership,
+    limits: &AwsLimits,
+) -> Result<(), FnError> {
+    const OPERATION: &str = "AdminAddUserToGroup";
+    let result = client
+        .admin_add_user_to_group()
+        .user_pool_id(&membership.user_pool_id)
+        .username(&membership.user_name)
+        .group_name(&membership.group)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) => Err(match error.as_service_error() {
+            Some(AdminAddUserToGroupError::ResourceNotFoundException(_)) => {
+                FnError::GroupNotFound {
+                    group: membership.group.clone(),
+                    user_pool_id: membership.user_pool_id.clone(),
+                    detail: service_message(&error),
+                }
+            }
+            Some(AdminAddUserToGroupError::UserNotFoundException(_)) => FnError::UserNotFound {
+                user_name: membership.user_name.clone(),
+                user_pool_id: membership.user_pool_id.clone(),
+                detail: service_message(&error),
+            },
+            _ => classify(OPERATION, error, limits),
+        }),
+    }
+}
+
+/// `PutItem` under `attribute_not_exists(sub)`: the first write wins, and a
+/// failed condition means an earlier attempt (or invocation) already wrote
+/// the item, which counts as success.
+pub(crate) async fn put_profile(
+    client: &aws_sdk_dynamodb::Client,
+    profile: &Profile,
+    limits: &AwsLimits,
+) -> Result<ProfileWrite, FnError> {
+    const OPERATION: &str = "PutItem";
+    let result = client
+        .put_item()
+        .table_name(&profile.table)
+        .set_item(Some(profile.item.clone()))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PARTITION_KEY)
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(ProfileWrite::Created),
+        Err(error) => match error.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(_)) => {
+                Ok(ProfileWrite::AlreadyExisted)
+            }
+            Some(PutItemError::ResourceNotFoundException(_)) => Err(FnError::TableNotFound {
+                table: profile.table.clone(),
+                detail: service_message(&error),
+            }),
+            _ => Err(classify(OPERATION, error, limits)),
+        },
+    }
+}
+
+/// Sorts any other SDK error into timeout, unreachable, or a failed call
+/// with its AWS error code.
+fn classify<E, R>(operation: &'static str, error: SdkError<E, R>, limits: &AwsLimits) -> FnError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let detail = DisplayErrorContext(&error).to_string();
+    let timed_out = match &error {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(failure) => failure.is_timeout(),
+        _ => false,
+    };
+    match &error {
+        _ if timed_out => FnError::AwsTimeout {
+            operation,
+            call_ms: limits.call_timeout.as_millis(),
+            attempt_ms: limits.attempt_timeout.as_millis(),
+            max_attempts: limits.max_attempts,
+            detail,
+        },
+        SdkError::DispatchFailure(_) => FnError::AwsUnreachable { operation, detail },
+        _ => FnError::AwsCallFailed {
+            operation,
+            code: error.code().unwrap_or("UnknownError").to_owned(),
+            detail,
+        },
+    }
+}
+
+/// The service's own message (such as "Group not found"), or the whole error
+/// chain when it sent none.
+fn service_message<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error.message() {
+        Some(message) => message.to_owned(),
+        None => DisplayErrorContext(error).to_string(),
+    }
+}

@@ -1,0 +1,390 @@
+//! The function's configuration, read from the environment and checked once
+//! at init, so a typo fails the cold start instead of a user's sign-up.
+
+use std::time::Duration;
+
+use cognito_auth_core::config::{ConfigError, Env};
+
+/// Cognito gives a trigger 5 seconds in all, cold start included. The AWS
+/// calls run concurrently, so the slowest one bounds the handler; capping a
+/// call at 4 s leaves at least 1 s for the cold start and Lambda's own
+/// overhead.
+const MAX_CALL_TIMEOUT_MS: u64 = 4_000;
+const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(2_000);
+/// An in-region PutItem or AdminAddUserToGroup answers in tens of
+/// milliseconds; an attempt that takes 600 ms is better abandoned and retried
+/// than waited for.
+const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(600);
+const DEFAULT_MAX_ATTEMPTS: u64 = 3;
+
+/// Cognito's standard attributes (OpenID Connect claims) that may be copied
+/// into the profile item, plus the two that Cognito adds for some users.
+/// `sub`, `email` and `email_verified` are not listed: they are always
+/// copied.
+const COPYABLE_STANDARD_ATTRIBUTES: &[&str] = &[
+    "address",
+    "birthdate",
+    "family_name",
+    "gender",
+    "given_name",
+    "identities",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "phone_number_verified",
+    "picture",
+    "preferred_username",
+    "profile",
+    "updated_at",
+    "website",
+    "zoneinfo",
+];
+
+/// Attributes the item always holds, so listing them is a mistake.
+const ALWAYS_COPIED: &[&str] = &["sub", "email", "email_verified"];
+
+/// Everything the function needs, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `DEFAULT_GROUP`: the group every newly confirmed user joins.
+    pub default_group: Option<String>,
+    /// `USERS_TABLE`: the DynamoDB table (name or ARN) for profile items,
+    /// partition key `sub` (S).
+    pub users_table: Option<String>,
+    /// `PROFILE_ATTRIBUTES`: extra user attributes copied into the item.
+    pub profile_attributes: Vec<String>,
+    /// Timeouts and retries for every AWS call.
+    pub aws: AwsLimits,
+}
+
+/// How long an AWS call may take, all retries included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsLimits {
+    /// `AWS_CALL_TIMEOUT_MS`: the whole operation, retries and backoff
+    /// included.
+    pub call_timeout: Duration,
+    /// `AWS_ATTEMPT_TIMEOUT_MS`: one attempt, connecting included.
+    pub attempt_timeout: Duration,
+    /// `AWS_MAX_ATTEMPTS`: attempts per call, the first included.
+    pub max_attempts: u32,
+}
+
+impl Default for AwsLimits {
+    fn default() -> Self {
+        Self {
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            max_attempts: DEFAULT_MAX_ATTEMPTS as u32,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates every variable.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let default_group = env
+            .optional("DEFAULT_GROUP")
+            .map(|group| validate_group_name(&group).map(|()| group))
+            .transpose()?;
+        let users_table = env
+            .optional("USERS_TABLE")
+            .map(|table| validate_table(&table).map(|()| table))
+            .transpose()?;
+        let profile_attributes = validate_profile_attributes(env.list("PROFILE_ATTRIBUTES"))?;
+        Ok(Self {
+            default_group,
+            users_table,
+            profile_attributes,
+            aws: AwsLimits::from_env(env)?,
+        })
+    }
+
+    /// Whether a confirmed sign-up has anything to do.
+    pub fn provisions_anything(&self) -> bool {
+        self.default_group.is_some() || self.users_table.is_some()
+    }
+}
+
+impl AwsLimits {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let call_timeout = env.millis(
+            "AWS_CALL_TIMEOUT_MS",
+            DEFAULT_CALL_TIMEOUT,
+            100..=MAX_CALL_TIMEOUT_MS,
+        )?;
+        // A short call timeout shortens the default attempt with it, so that
+        // setting only AWS_CALL_TIMEOUT_MS never needs a second variable.
+        let attempt_timeout = env.millis(
+            "AWS_ATTEMPT_TIMEOUT_MS",
+            DEFAULT_ATTEMPT_TIMEOUT.min(call_timeout),
+            50..=MAX_CALL_TIMEOUT_MS,
+        )?;
+        if attempt_timeout > call_timeout {
+            return Err(ConfigError::new(
+                "AWS_ATTEMPT_TIMEOUT_MS",
+                format!(
+                    "must not exceed AWS_CALL_TIMEOUT_MS ({} ms)",
+                    call_timeout.as_millis()
+                ),
+            ));
+        }
+        let max_attempts = env.bounded_u64("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1..=5)? as u32;
+        Ok(Self {
+            call_timeout,
+            attempt_timeout,
+            max_attempts,
+        })
+    }
+}
+
+/// Cognito group names are 1 to 128 letters, marks, symbols, numbers or
+/// punctuation: no spaces, no control characters.
+fn validate_group_name(group: &str) -> Result<(), ConfigError> {
+    let length = group.chars().count();
+    if length > 128 {
+        return Err(ConfigError::new(
+            "DEFAULT_GROUP",
+            "is longer than 128 characters, the limit for a Cognito group name",
+        ));
+    }
+    if group.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::new(
+            "DEFAULT_GROUP",
+            "contains a space or control character, which a Cognito group name cannot",
+        ));
+    }
+    Ok(())
+}
+
+/// A DynamoDB table name (3 to 255 of `a-z A-Z 0-9 _ - .`) or a table ARN
+/// (`arn:<partition>:dynamodb:<region>:<account>:table/<name>`), both of which
+/// PutItem accepts.
+fn validate_table(table: &str) -> Result<(), ConfigError> {
+    let name = if table.starts_with("arn:") {
+        let parts: Vec<&str> = table.splitn(6, ':').collect();
+        match parts.as_slice() {
+            ["arn", _, "dynamodb", _, _, resource] => match resource.strip_prefix("table/") {
+                Some(name) => name,
+                None => {
+                    return Err(ConfigError::new(
+                        "USERS_TABLE",
+                        "is an ARN but not a DynamoDB table ARN (…:table/<name>)",
+                    ));
+                }
+            },
+            _ => {
+                return Err(ConfigError::new(
+                    "USERS_TABLE",
+                    "is an ARN but not a DynamoDB table ARN (arn:<partition>:dynamodb:…)",
+                ));
+            }
+        }
+    } else {
+        table
+    };
+    let valid_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !(3..=255).contains(&name.len()) || !valid_chars {
+        return Err(ConfigError::new(
+            "USERS_TABLE",
+            "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`) or a table ARN",
+        ));
+    }
+    Ok(())
+}
+
+/// Each name must be a Cognito standard attribute or `custom:<name>`, at most
+/// once. A typo such as `givenname` would otherwise copy nothing, silently.
+fn validate_profile_attributes(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    const VARIABLE: &str = "PROFILE_ATTRIBUTES";
+    for (index, name) in names.iter().enumerate() {
+        if ALWAYS_COPIED.contains(&name.as_str()) {
+            return Err(ConfigError::new(
+                VARIABLE,
+                format!("lists `{name}`, which the item always holds; remove it"),
+            ));
+        }
+        if !is_copyable_attribute(name) {
+            return Err(ConfigError::new(
+                VARIABLE,
+                format!(
+                    "`{name}` is neither a Cognito standard attribute ({}) nor `custom:<name>` \
+                     (1 to 20 characters, no spaces)",
+                    COPYABLE_STANDARD_ATTRIBUTES.join(", ")
+                ),
+            ));
+        }
+        if names[..index].contains(name) {
+            return Err(ConfigError::new(VARIABLE, format!("lists `{name}` twice")));
+        }
+    }
+    Ok(names)
+}
+
+fn is_copyable_attribute(name: &str) -> bool {
+    match name.strip_prefix("custom:") {
+        Some(custom) => {
+            (1..=20).contains(&custom.chars().count())
+                && !custom.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => COPYABLE_STANDARD_ATTRIBUTES.contains(&name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
+    }
+
+    fn variable_at_fault(pairs: &[(&str, &str)]) -> String {
+        config(pairs).unwrap_err().variable
+    }
+
+    #[test]
+    fn nothing_set_provisions_nothing() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.default_group, None);
+        assert_eq!(config.users_table, None);
+        assert!(config.profile_attributes.is_empty());
+        assert_eq!(config.aws, AwsLimits::default());
+        assert!(!config.provisions_anything());
+    }
+
+    #[test]
+    fn blank_values_count_as_unset() {
+        let config = config(&[("DEFAULT_GROUP", " "), ("USERS_TABLE", "")]).unwrap();
+        assert!(!config.provisions_anything());
+    }
+
+    #[test]
+    fn reads_a_full_configuration() {
+        let config = config(&[
+            ("DEFAULT_GROUP", "members"),
+            ("USERS_TABLE", "app-users"),
+            (
+                "PROFILE_ATTRIBUTES",
+                "given_name, family_name,locale,custom:plan",
+            ),
+            ("AWS_CALL_TIMEOUT_MS", "3000"),
+            ("AWS_ATTEMPT_TIMEOUT_MS", "1000"),
+            ("AWS_MAX_ATTEMPTS", "2"),
+        ])
+        .unwrap();
+        assert_eq!(config.default_group.as_deref(), Some("members"));
+        assert_eq!(config.users_table.as_deref(), Some("app-users"));
+        assert_eq!(
+            config.profile_attributes,
+            ["given_name", "family_name", "locale", "custom:plan"]
+        );
+        assert_eq!(
+            config.aws,
+            AwsLimits {
+                call_timeout: Duration::from_millis(3000),
+                attempt_timeout: Duration::from_millis(1000),
+                max_attempts: 2,
+            }
+        );
+    }
+
+    #[test]
+    fn group_names_follow_cognito_rules() {
+        assert_eq!(
+            variable_at_fault(&[("DEFAULT_GROUP", "two words")]),
+            "DEFAULT_GROUP"
+        );
+        let long = "g".repeat(129);
+        assert_eq!(
+            variable_at_fault(&[("DEFAULT_GROUP", &long)]),
+            "DEFAULT_GROUP"
+        );
+        assert!(config(&[("DEFAULT_GROUP", &"g".repeat(128))]).is_ok());
+        assert!(config(&[("DEFAULT_GROUP", "Paid-Users_2026.eu")]).is_ok());
+    }
+
+    #[test]
+    fn tables_are_names_or_table_arns() {
+        for good in [
+            "users",
+            "app.users-prod_1",
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/users",
+        ] {
+            assert!(config(&[("USERS_TABLE", good)]).is_ok(), "{good}");
+        }
+        for bad in [
+            "ab",
+            "users table",
+            "users/1",
+            "arn:aws:s3:::bucket",
+            "arn:aws:dynamodb:eu-west-1:123456789012:index/users",
+        ] {
+            assert_eq!(
+                variable_at_fault(&[("USERS_TABLE", bad)]),
+                "USERS_TABLE",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn profile_attributes_are_checked_by_name() {
+        for bad in [
+            "givenname",
+            "email",
+            "sub",
+            "email_verified",
+            "custom:",
+            "custom:this-name-is-far-too-long",
+            "locale,locale",
+            "cognito:user_status",
+        ] {
+            let err = config(&[("PROFILE_ATTRIBUTES", bad)]).unwrap_err();
+            assert_eq!(err.variable, "PROFILE_ATTRIBUTES", "{bad}");
+        }
+        assert_eq!(
+            config(&[("PROFILE_ATTRIBUTES", "locale,locale")])
+                .unwrap_err()
+                .reason,
+            "lists `locale` twice"
+        );
+        assert!(config(&[("PROFILE_ATTRIBUTES", "identities,custom:tier,zoneinfo")]).is_ok());
+    }
+
+    #[test]
+    fn timeouts_stay_within_the_cognito_budget() {
+        assert_eq!(
+            config(&[("AWS_CALL_TIMEOUT_MS", "5000")])
+                .unwrap_err()
+                .to_string(),
+            "AWS_CALL_TIMEOUT_MS: must be between 100 and 4000"
+        );
+        assert_eq!(
+            config(&[
+                ("AWS_CALL_TIMEOUT_MS", "500"),
+                ("AWS_ATTEMPT_TIMEOUT_MS", "800")
+            ])
+            .unwrap_err()
+            .to_string(),
+            "AWS_ATTEMPT_TIMEOUT_MS: must not exceed AWS_CALL_TIMEOUT_MS (500 ms)"
+        );
+        let short = config(&[("AWS_CALL_TIMEOUT_MS", "300")]).unwrap();
+        assert_eq!(short.aws.attempt_timeout, Duration::from_millis(300));
+        assert_eq!(
+            variable_at_fault(&[("AWS_MAX_ATTEMPTS", "0")]),
+            "AWS_MAX_ATTEMPTS"
+        );
+        assert_eq!(
+            variable_at_fault(&[("AWS_MAX_ATTEMPTS", "6")]),
+            "AWS_MAX_ATTEMPTS"
+        );
+        assert_eq!(
+            variable_at_fault(&[("AWS_CALL_TIMEOUT_MS", "2s")]),
+            "AWS_CALL_TIMEOUT_MS"
+        );
+    }
+}

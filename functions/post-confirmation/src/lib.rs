@@ -1,0 +1,201 @@
+//! Cognito post-confirmation trigger: after a user confirms their sign-up,
+//! add them to a default group and write their profile item, exactly once
+//! however often Cognito retries.
+//!
+//! | `triggerSource` | what happens |
+//! |---|---|
+//! | `PostConfirmation_ConfirmSignUp` (federated first sign-in included) | [`Plan`] built, then `AdminAddUserToGroup` and a conditional `PutItem`, concurrently |
+//! | `PostConfirmation_ConfirmForgotPassword` | nothing but a log line |
+//! | anything else | passed through untouched |
+//!
+//! The event is always returned whole. Modules: [`config`] (environment),
+//! [`provision`] (what to do, pure), [`aws`] (clients and calls), [`clock`]
+//! (`created_at`), [`error`] (failures and what the user sees).
+#![deny(missing_docs)]
+
+pub mod aws;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod provision;
+
+use std::time::SystemTime;
+
+use cognito_auth_core::trigger::TriggerEvent;
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+
+pub use aws::{ProfileWrite, State};
+pub use config::Config;
+pub use error::{FnError, USER_MESSAGE};
+pub use provision::{Plan, Source};
+
+/// Handles one invocation. Details of any failure are logged here; the
+/// returned error carries only a code and [`USER_MESSAGE`].
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+    let event = TriggerEvent::from_value(event.payload).inspect_err(|error| {
+        tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
+    })?;
+    match Source::of(event.trigger_source()) {
+        Source::ConfirmSignUp => provision(state, &event).await?,
+        Source::ConfirmForgotPassword => tracing::info!(
+            userName = event.user_name().unwrap_or_default(),
+            "password reset confirmed; the user was provisioned at sign-up, nothing to do"
+        ),
+        Source::Unknown => tracing::info!(
+            triggerSource = event.trigger_source(),
+            "not a post-confirmation trigger source; event passed through untouched"
+        ),
+    }
+    Ok(event.into_value())
+}
+
+async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
+    let user_name = event.user_name().unwrap_or_default();
+    let user_status = event
+        .user_attribute("cognito:user_status")
+        .unwrap_or_default();
+    let plan = Plan::for_sign_up(&state.config, event, SystemTime::now()).inspect_err(|error| {
+        tracing::error!(
+            error_type = error.code(),
+            error = %error,
+            userName = user_name,
+            "cannot provision the user"
+        );
+    })?;
+    if plan.membership.is_none() && plan.profile.is_none() {
+        tracing::info!(
+            userName = user_name,
+            "sign-up confirmed; neither DEFAULT_GROUP nor USERS_TABLE is set, nothing to provision"
+        );
+        return Ok(());
+    }
+
+    // The two side effects are independent, so they run at the same time:
+    // the handler waits for the slower call rather than the sum of both, and
+    // each call can use the whole AWS_CALL_TIMEOUT_MS inside Cognito's 5 s.
+    // Running them one after the other would not avoid a half-done state
+    // either (the second can fail after the first succeeded); both are
+    // idempotent, so a re-drive completes whatever is missing.
+    let limits = &state.config.aws;
+    let membership = async {
+        match (&plan.membership, &state.cognito) {
+            (Some(membership), Some(client)) => aws::add_to_group(client, membership, limits)
+                .await
+                .map(Some),
+            _ => Ok(None),
+        }
+    };
+    let profile = async {
+        match (&plan.profile, &state.dynamodb) {
+            (Some(profile), Some(client)) => {
+                aws::put_profile(client, profile, limits).await.map(Some)
+            }
+            _ => Ok(None),
+        }
+    };
+    let (membership, profile) = tokio::join!(membership, profile);
+
+    let sub = event.user_attribute("sub").unwrap_or_default();
+    let group = plan
+        .membership
+        .as_ref()
+        .map(|membership| membership.group.as_str());
+    let table = plan.profile.as_ref().map(|profile| profile.table.as_str());
+    for error in [membership.as_ref().err(), profile.as_ref().err()]
+        .into_iter()
+        .flatten()
+    {
+        tracing::error!(
+            error_type = error.code(),
+            error = %error,
+            userName = user_name,
+            sub = %sub,
+            user_status = %user_status,
+            "provisioning failed; the user is confirmed but not fully provisioned"
+        );
+    }
+    membership?;
+    let profile = profile?;
+    tracing::info!(
+        userName = user_name,
+        sub = %sub,
+        user_status = %user_status,
+        group,
+        table,
+        profile = profile.map(ProfileWrite::as_str),
+        "user provisioned"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use cognito_auth_core::config::Env;
+    use lambda_runtime::Context;
+    use serde_json::json;
+
+    use super::*;
+
+    async fn state(pairs: &[(&str, &str)]) -> State {
+        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
+    }
+
+    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
+        handle(state, LambdaEvent::new(payload, Context::default())).await
+    }
+
+    fn sign_up() -> Value {
+        json!({
+            "version": "1",
+            "region": "us-east-1",
+            "userPoolId": "us-east-1_Example1",
+            "userName": "alice",
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
+            "triggerSource": "PostConfirmation_ConfirmSignUp",
+            "request": {"userAttributes": {"sub": "s-1", "email": "alice@example.com"}},
+            "response": {},
+            "futureField": [1, 2]
+        })
+    }
+
+    #[tokio::test]
+    async fn without_configuration_the_event_comes_back_whole() {
+        let state = state(&[]).await;
+        assert!(state.cognito.is_none() && state.dynamodb.is_none());
+        assert_eq!(call(&state, sign_up()).await.unwrap(), sign_up());
+    }
+
+    #[tokio::test]
+    async fn forgot_password_and_unknown_sources_make_no_call() {
+        // Any call would fail here (no pool, no table, no moto), so a
+        // returned event shows that none was made.
+        let state = state(&[("DEFAULT_GROUP", "members"), ("USERS_TABLE", "users")]).await;
+        for source in [
+            "PostConfirmation_ConfirmForgotPassword",
+            "CustomMessage_SignUp",
+        ] {
+            let mut event = sign_up();
+            event["triggerSource"] = json!(source);
+            assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_malformed_event_is_a_clear_error() {
+        let state = state(&[]).await;
+        let error = call(&state, json!({"no": "source"})).await.unwrap_err();
+        assert_eq!(error.code(), "MalformedEvent");
+        let error = call(&state, json!("text")).await.unwrap_err();
+        assert_eq!(error.code(), "MalformedEvent");
+    }
+
+    #[tokio::test]
+    async fn a_missing_pool_id_fails_before_any_call() {
+        let state = state(&[("DEFAULT_GROUP", "members")]).await;
+        let mut event = sign_up();
+        event["userPoolId"] = Value::Null;
+        let error = call(&state, event).await.unwrap_err();
+        assert!(matches!(error, FnError::MissingField("userPoolId")));
+    }
+}

@@ -1,0 +1,14 @@
+use cognito_auth_core::{config::Env, init, logging};
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    logging::init();
+    let config = match post_confirmation::Config::from_env(&Env::from_process()) {
+        Ok(config) => config,
+        Err(error) => init::fail("ConfigError", &error).await,
+    };
+    // The SDK clients are built once here and reused by every invocation.
+    let state = post_confirmation::State::new(config).await;
+    run(service_fn(|event| post_confirmation::handle(&state, event))).await
+}
