@@ -1,0 +1,269 @@
+//! Cognito custom-message trigger: branded, localised, HTML-safe messages.
+//!
+//! Cognito calls this function before it sends a verification code, a
+//! password-reset code, an invitation or an MFA code. The function returns the
+//! whole event with `response.emailSubject`, `emailMessage` (HTML) and
+//! `smsMessage` set; a `null` keeps the pool's default text for that channel.
+//! An unknown `triggerSource` is returned untouched.
+//!
+//! # Modules
+//! - [`config`]: `APP_NAME`, `APP_URL`, `SUPPORT_EMAIL`, `DEFAULT_LOCALE`,
+//!   `TEMPLATES_DIR`.
+//! - [`templates`]: the catalogue (built-in and operator templates), locale
+//!   resolution, the init checks. Its docs list what a template can use.
+//! - [`message`]: one message from one event, with the fallback.
+//! - [`rules`]: Cognito's limits and placeholder rules.
+//! - [`locale`], [`source`]: small value types.
+//!
+//! # Why minijinja
+//!
+//! The templates must be HTML auto-escaped, and `TEMPLATES_DIR` loads the
+//! operator's templates **at run time**, at init. That needs a run-time
+//! engine. askama compiles templates into the binary at build time, so it
+//! could serve the built-ins but not `TEMPLATES_DIR`: that would take a
+//! second engine, or a rebuild of the function for every wording change.
+//! minijinja parses at run time, auto-escapes by file name (`.html` escaped,
+//! `.txt` not), and marks values as safe from Rust, which is exactly what the
+//! placeholders need. Only three of its features are enabled:
+//! `builtins` (filters such as `default`, `upper`, `trim` that operators
+//! expect), `multi_template` (`{% extends "layout.html" %}`, so every body
+//! shares one shell per language), and `fuel` (bounds a runaway operator
+//! template, well within Cognito's 5-second budget). No serde, no debug
+//! dumps, no Unicode identifier tables.
+//!
+//! Measured (release build, fat LTO, stripped, on a shared 2-core machine):
+//! the binary is 3.2 MB; init parses the 66 built-in files and renders each
+//! of the 63 message templates twice to check it, and a process that loads
+//! and checks everything then exits takes at most about 3 ms longer than one
+//! that stops at a config error (6.6 ms against 3.7 ms, starting the runtime
+//! client included), with a peak RSS of 5 MB. Each built-in render uses under
+//! 100 units of fuel.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod locale;
+pub mod message;
+pub mod rules;
+pub mod source;
+pub mod templates;
+
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::trigger::{MalformedEvent, TriggerEvent};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+
+pub use config::{Brand, Config};
+pub use message::{Composed, Step};
+pub use source::Source;
+pub use templates::Catalog;
+
+/// What the handler needs, built once at init.
+#[derive(Debug)]
+pub struct State {
+    catalog: Catalog,
+}
+
+impl State {
+    /// Loads and checks every template. A template that cannot produce a
+    /// valid message fails init here, naming its file.
+    pub fn new(config: Config) -> Result<State, ConfigError> {
+        let catalog = Catalog::load(
+            &config.brand,
+            &config.default_locale,
+            config.templates_dir.as_deref(),
+        )?;
+        tracing::info!(
+            locales = ?catalog.locales().collect::<Vec<_>>(),
+            templates_dir = config.templates_dir.is_some(),
+            "templates loaded and checked"
+        );
+        Ok(State { catalog })
+    }
+
+    /// The catalogue, for tools and tests.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+/// Why an invocation failed. Only an event that no Cognito trigger sends can
+/// fail: a message that cannot be built falls back instead of failing, so a
+/// user is never blocked from signing up because of a template.
+#[derive(Debug, thiserror::Error)]
+pub enum FnError {
+    /// The event is not a trigger event.
+    #[error(transparent)]
+    Malformed(#[from] MalformedEvent),
+}
+
+impl From<FnError> for Diagnostic {
+    fn from(error: FnError) -> Diagnostic {
+        // Cognito shows this to the user as
+        // "CustomMessage failed with error <message>.": keep it short and
+        // free of anything from the event.
+        let (error_type, error_message) = match error {
+            FnError::Malformed(_) => ("MalformedEvent", "the request could not be processed"),
+        };
+        Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error_message.to_owned(),
+        }
+    }
+}
+
+/// The Lambda handler.
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+    respond(state, event.payload)
+}
+
+/// The handler's logic, without the Lambda context.
+pub fn respond(state: &State, payload: Value) -> Result<Value, FnError> {
+    let mut event = TriggerEvent::from_value(payload).map_err(|error| {
+        tracing::error!(reason = error.reason, "malformed trigger event");
+        FnError::Malformed(error)
+    })?;
+    let Some(source) = Source::from_trigger(event.trigger_source()) else {
+        tracing::info!(
+            trigger_source = event.trigger_source(),
+            "not a custom-message source; returned untouched"
+        );
+        return Ok(event.into_value());
+    };
+    let Some(code) = event
+        .request_str("codeParameter")
+        .filter(|code| !code.is_empty())
+        .map(str::to_owned)
+    else {
+        // Cognito requires the code placeholder in every message, so without
+        // it no valid message exists: leave the pool's defaults.
+        tracing::error!(
+            trigger_source = source.trigger(),
+            sub = event.user_attribute("sub"),
+            "event has no codeParameter; leaving the pool's default messages"
+        );
+        for channel in rules::Channel::ALL {
+            event.set_response(channel.response_field(), Value::Null);
+        }
+        return Ok(event.into_value());
+    };
+
+    let composed = message::compose(&state.catalog, source, &event, &code);
+    let step = |channel: rules::Channel| {
+        composed
+            .texts
+            .iter()
+            .find(|(c, _, _)| *c == channel)
+            .map_or("", |(_, _, step)| step.code())
+    };
+    tracing::info!(
+        trigger_source = source.trigger(),
+        sub = event.user_attribute("sub"),
+        locale = composed.locale,
+        email_subject = step(rules::Channel::Subject),
+        email_message = step(rules::Channel::Email),
+        sms_message = step(rules::Channel::Sms),
+        "custom message composed"
+    );
+    for (channel, text, _) in composed.texts {
+        event.set_response(
+            channel.response_field(),
+            text.map_or(Value::Null, Value::String),
+        );
+    }
+    Ok(event.into_value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cognito_auth_core::config::Env;
+    use serde_json::json;
+
+    fn state() -> State {
+        let env = Env::from_pairs([("APP_NAME", "Acme"), ("DEFAULT_LOCALE", "en")]);
+        State::new(Config::from_env(&env).unwrap()).unwrap()
+    }
+
+    fn event(source: &str) -> Value {
+        json!({
+            "version": "1",
+            "triggerSource": source,
+            "region": "us-east-1",
+            "userPoolId": "us-east-1_Ex4mPle01",
+            "userName": "user-1",
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
+            "request": {
+                "userAttributes": {"sub": "user-1", "given_name": "Ana", "locale": "es-AR"},
+                "codeParameter": "{####}",
+                "linkParameter": "{##Click Here##}",
+                "usernameParameter": null,
+                "clientMetadata": null
+            },
+            "response": {"smsMessage": null, "emailMessage": null, "emailSubject": null},
+            "extra": {"kept": true}
+        })
+    }
+
+    #[test]
+    fn fills_the_three_fields_and_keeps_the_rest() {
+        let input = event("CustomMessage_ForgotPassword");
+        let output = respond(&state(), input.clone()).unwrap();
+        for key in ["version", "request", "callerContext", "extra", "userName"] {
+            assert_eq!(output[key], input[key], "{key}");
+        }
+        assert_eq!(
+            output["response"]["emailSubject"],
+            "Restablece tu contraseña de Acme"
+        );
+        assert!(
+            output["response"]["smsMessage"]
+                .as_str()
+                .unwrap()
+                .contains("{####}")
+        );
+        assert!(
+            output["response"]["emailMessage"]
+                .as_str()
+                .unwrap()
+                .contains("Hola, Ana:")
+        );
+    }
+
+    #[test]
+    fn unknown_sources_are_untouched() {
+        let input = event("CustomMessage_Unknown");
+        assert_eq!(respond(&state(), input.clone()).unwrap(), input);
+    }
+
+    #[test]
+    fn malformed_events_are_errors_with_a_safe_message() {
+        let error = respond(&state(), json!({"triggerSource": 7})).unwrap_err();
+        let diagnostic = Diagnostic::from(error);
+        assert_eq!(diagnostic.error_type, "MalformedEvent");
+        assert_eq!(
+            diagnostic.error_message,
+            "the request could not be processed"
+        );
+    }
+
+    #[test]
+    fn no_code_placeholder_leaves_the_pool_defaults() {
+        let mut input = event("CustomMessage_SignUp");
+        input["request"]["codeParameter"] = json!("");
+        input["response"]["emailSubject"] = json!("stale");
+        let output = respond(&state(), input).unwrap();
+        assert_eq!(
+            output["response"],
+            json!({"smsMessage": null, "emailMessage": null, "emailSubject": null})
+        );
+    }
+
+    #[test]
+    fn an_invitation_without_username_placeholder_keeps_only_its_subject() {
+        let input = event("CustomMessage_AdminCreateUser");
+        let output = respond(&state(), input).unwrap();
+        assert_eq!(output["response"]["emailMessage"], Value::Null);
+        assert_eq!(output["response"]["smsMessage"], Value::Null);
+        assert_eq!(output["response"]["emailSubject"], "Te han invitado a Acme");
+    }
+}
