@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks template.yaml: both linters (offline, no warnings allowed), then the
+# drift test that compares it with the code. With --build, also runs
+# `sam build` (arm64, cargo-lambda + zig) and reports how long it took.
+#
+#   scripts/check-template.sh            # lint + drift test
+#   scripts/check-template.sh --build    # ... and sam build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+export SAM_CLI_TELEMETRY=0
+
+build=false
+for arg in "$@"; do
+  case "$arg" in
+    --build) build=true ;;
+    *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+  esac
+done
+
+echo "==> cfn-lint"
+cfn-lint template.yaml
+
+echo "==> sam validate --lint"
+sam validate --lint --region us-east-1 --template template.yaml
+
+echo "==> drift test (template.yaml against the code)"
+cargo test -p e2e-tests --test template --locked
+
+if "$build"; then
+  echo "==> sam build (arm64)"
+  rustup target add aarch64-unknown-linux-gnu >/dev/null
+  started=$SECONDS
+  sam build --region us-east-1 --template template.yaml
+  echo "sam build took $((SECONDS - started)) s"
+fi
