@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# `make demo`: every function on every sample event, locally, the way a user
+# would try them: `cargo lambda watch` serves the functions, `cargo lambda
+# invoke` sends each file of events/, and a moto server on 127.0.0.1 stands
+# in for DynamoDB and the Cognito user-pool API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+demo=.demo
+rm -rf "$demo"
+mkdir -p "$demo/events/authorizer"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_for_port() { # port, what, log
+  for _ in $(seq 1 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "demo: $2 did not start; its log ($3):" >&2
+  tail -n 40 "$3" >&2
+  exit 1
+}
+
+echo "==> building the functions and the development token minter"
+cargo build --workspace --bins --locked
+
+echo "==> starting moto (DynamoDB + Cognito user pools) on 127.0.0.1"
+moto_port=$(free_port)
+moto_server -H 127.0.0.1 -p "$moto_port" >"$demo/moto.log" 2>&1 &
+pids+=($!)
+wait_for_port "$moto_port" moto_server "$demo/moto.log"
+moto="http://127.0.0.1:$moto_port"
+# Sets POOL_ID and USERS_TABLE, and copies the trigger events into .demo with
+# userPoolId pointing at the new pool.
+eval "$(python3 scripts/demo_moto.py "$moto" events "$demo/events")"
+
+echo "==> minting a development token (tests/fixtures/keys/dev-rsa-1.pem, a member of 'users')"
+dev_pool=eu-west-1_DevPool1
+dev_client=devclient1
+token=$(target/debug/mint-dev-token --pool-id "$dev_pool" --client-id "$dev_client" --groups users)
+for event in events/authorizer/*.json; do
+  sed "s/{{TOKEN}}/$token/g" "$event" >"$demo/events/authorizer/$(basename "$event")"
+done
+
+# One environment for all four functions: their variables do not overlap.
+cat >"$demo/env" <<ENV
+AWS_REGION=us-east-1
+AWS_ACCESS_KEY_ID=testing
+AWS_SECRET_ACCESS_KEY=testing
+AWS_ENDPOINT_URL=$moto
+USER_POOL_ID=$dev_pool
+APP_CLIENT_IDS=$dev_client
+JWKS_FILE=$PWD/tests/fixtures/keys/dev-rsa-1.jwks.json
+AUTHZ_RULES=$PWD/functions/authorizer/rules.example.json
+BLOCK_DISPOSABLE_EMAILS=true
+AUTO_CONFIRM=domains
+AUTO_CONFIRM_EMAIL_DOMAINS=example.com
+DEFAULT_GROUP=users
+USERS_TABLE=$USERS_TABLE
+PROFILE_ATTRIBUTES=given_name,locale
+APP_NAME="Acme Notes"
+APP_URL=https://notes.example.com
+SUPPORT_EMAIL=support@example.com
+DEFAULT_LOCALE=en
+ENV
+
+echo "==> serving the functions with cargo lambda watch"
+watch_port=$(free_port)
+cargo lambda watch -A 127.0.0.1 -P "$watch_port" --env-file "$demo/env" >"$demo/watch.log" 2>&1 &
+pids+=($!)
+wait_for_port "$watch_port" "cargo lambda watch" "$demo/watch.log"
+
+for function in authorizer pre-sign-up post-confirmation custom-message; do
+  echo
+  echo "==================== $function ===================="
+  for event in "$demo/events/$function"/*.json; do
+    set +e
+    cargo lambda invoke -A 127.0.0.1 -P "$watch_port" "$function" --data-file "$event" >"$demo/answer" 2>&1
+    code=$?
+    set -e
+    python3 scripts/demo_show.py "$function" "$event" "$code" "$demo/answer" || {
+      echo "demo: $function did not answer $event; the function's log:" >&2
+      tail -n 20 "$demo/watch.log" >&2
+      exit 1
+    }
+  done
+done
+
+echo
+echo "==================== what post-confirmation provisioned ===================="
+python3 scripts/demo_moto.py report "$moto" "$POOL_ID"
+echo
+echo "Function logs (JSON, one object per line): $demo/watch.log"
