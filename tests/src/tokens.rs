@@ -8,10 +8,8 @@
 //! `Header`), so that a test can send what no honest library would: `alg:
 //! "nOnE"`, a `crit` list, an embedded `jwk`, duplicate members.
 //!
-//! Signing goes through `jsonwebtoken::crypto::sign`. The PEM files are
-//! PKCS#8; jsonwebtoken's `EncodingKey::from_rsa_pem` sits behind its default
-//! `use_pem` feature, which this workspace does not enable, so the PEM is
-//! decoded here and the PKCS#1 key taken out of its PKCS#8 wrapper.
+//! Signing goes through `jsonwebtoken::crypto::sign` (aws-lc-rs backend),
+//! with keys read from the committed PEM files.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -20,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value, json};
 
@@ -312,7 +310,8 @@ pub fn sign_raw(header_json: &str, payload_json: &str, signer: &Signer) -> Strin
                 .expect("RS256 signing with a committed key")
         }
         Signer::Ec => {
-            let key = EncodingKey::from_ec_der(&pem_der(EC_PEM));
+            let key = EncodingKey::from_ec_pem(EC_PEM.as_bytes())
+                .expect("the committed key is an EC PEM");
             jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::ES256)
                 .expect("ES256 signing with the committed key")
         }
@@ -334,61 +333,7 @@ fn rsa_key(key: DevKey) -> EncodingKey {
             "aws-lc refuses to sign with a 1024-bit key; publish DevKey::Weak1024 in a JWKS instead"
         ),
     };
-    let pkcs8 = pem_der(pem);
-    let pkcs1 = pkcs1_from_pkcs8(&pkcs8).expect("committed key is PKCS#8-wrapped RSA");
-    EncodingKey::from_rsa_der(pkcs1)
-}
-
-/// The DER inside a PEM's armour.
-fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    STANDARD.decode(body).expect("PEM body is base64")
-}
-
-/// The `privateKey` OCTET STRING of a PKCS#8 `PrivateKeyInfo` (RFC 5208):
-/// `SEQUENCE { INTEGER version, SEQUENCE algorithm, OCTET STRING key, .. }`.
-/// For RSA it holds the PKCS#1 `RSAPrivateKey` jsonwebtoken wants.
-fn pkcs1_from_pkcs8(der: &[u8]) -> Option<&[u8]> {
-    let (0x30, info, _) = tlv(der)? else {
-        return None;
-    };
-    let (0x02, _, rest) = tlv(info)? else {
-        return None;
-    };
-    let (0x30, _, rest) = tlv(rest)? else {
-        return None;
-    };
-    let (0x04, key, _) = tlv(rest)? else {
-        return None;
-    };
-    Some(key)
-}
-
-/// One DER TLV: `(tag, contents, rest)`.
-fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let length = if first < 0x80 {
-        usize::from(first)
-    } else {
-        let count = usize::from(first & 0x7f);
-        if count == 0 || count > 4 || rest.len() < count {
-            return None;
-        }
-        let (bytes, after) = rest.split_at(count);
-        rest = after;
-        bytes
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-    };
-    if rest.len() < length {
-        return None;
-    }
-    let (contents, rest) = rest.split_at(length);
-    Some((tag, contents, rest))
+    EncodingKey::from_rsa_pem(pem.as_bytes()).expect("the committed key is an RSA PEM")
 }
 
 #[cfg(test)]
@@ -468,13 +413,5 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
-    }
-
-    #[test]
-    fn truncated_der_is_refused() {
-        let pkcs8 = pem_der(DEV_1_PEM);
-        assert!(pkcs1_from_pkcs8(&pkcs8).is_some());
-        assert!(pkcs1_from_pkcs8(&pkcs8[..pkcs8.len() / 2]).is_none());
-        assert!(pkcs1_from_pkcs8(&[]).is_none());
     }
 }

@@ -8,6 +8,7 @@
 
 use std::process::ExitCode;
 
+use cognito_auth_core::config::split_list;
 use e2e_tests::tokens::{Kind, TokenBuilder};
 
 const USAGE: &str = "\
@@ -122,8 +123,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
                 }
             }
             "--username" => options.username = value,
-            "--groups" => options.groups = list(&value),
-            "--scopes" => options.scopes = Some(list(&value)),
+            "--groups" => options.groups = split_list(&value),
+            "--scopes" => options.scopes = Some(split_list(&value)),
             "--email" => options.email = Some(value),
             "--lifetime" => {
                 options.lifetime = value.parse().map_err(|_| {
@@ -134,15 +135,6 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         }
     }
     Ok(Some(options))
-}
-
-fn list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 #[cfg(test)]
