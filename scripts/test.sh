@@ -16,7 +16,7 @@ step() {
 }
 
 step "rustfmt --check"
-cargo fmt --all --check
+cargo fmt --all --check -- --color=never
 
 step "clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings

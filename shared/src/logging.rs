@@ -10,8 +10,9 @@
 //!
 //! What must never be logged: tokens, Authorization headers, passwords,
 //! verification codes. Call sites log reason codes and identifiers instead.
-//! lambda_runtime itself prints every raw event at TRACE level, which would
-//! put bearer tokens in the logs, so that one event is capped at DEBUG
+//! Two dependencies print payloads at TRACE level: lambda_runtime every raw
+//! event (bearer tokens included), and the AWS SDK every request body (the
+//! `ListUsers` email filter, the profile item). Both are capped at DEBUG
 //! whatever level is asked for.
 
 use tracing_subscriber::EnvFilter;
@@ -42,12 +43,31 @@ fn level_filter() -> EnvFilter {
         other => other.to_owned(),
     };
     let filter = EnvFilter::try_new(&directive).unwrap_or_else(|_| EnvFilter::new("info"));
-    match RAW_EVENT_CAP.parse() {
-        Ok(cap) => filter.add_directive(cap),
-        Err(_) => filter,
-    }
+    PAYLOAD_CAPS
+        .iter()
+        .filter_map(|cap| cap.parse().ok())
+        .fold(filter, EnvFilter::add_directive)
 }
 
-/// Keeps lambda_runtime's "raw JSON event received" TRACE line (the whole
-/// event, tokens included) out of the logs, whatever level is configured.
-const RAW_EVENT_CAP: &str = "lambda_runtime::layers::api_response=debug";
+/// Targets that log whole payloads at TRACE level, capped at DEBUG: the raw
+/// event lambda_runtime receives (tokens included) and the request bodies the
+/// AWS SDK sends (emails included).
+const PAYLOAD_CAPS: [&str; 2] = [
+    "lambda_runtime::layers::api_response=debug",
+    "aws_smithy_runtime=debug",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::PAYLOAD_CAPS;
+
+    #[test]
+    fn every_payload_cap_parses() {
+        for cap in PAYLOAD_CAPS {
+            assert!(
+                cap.parse::<tracing_subscriber::filter::Directive>().is_ok(),
+                "{cap}"
+            );
+        }
+    }
+}
