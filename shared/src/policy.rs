@@ -17,9 +17,18 @@
 //! - A path pattern `/pets/*` also matches `/pets/1/owner`. Callers that need
 //!   a narrower set must add Deny statements (explicit Deny always wins).
 //! - A method wildcard would also match across `/`: `…/*/pets/*` matches the
-//!   ARN of `GET /x/pets/1`. So "any method" on a path that starts with a
-//!   literal segment is written as one ARN per HTTP verb; it stays a single
-//!   `*` only where that cannot widen the match (paths that start with `/*`).
+//!   ARN of `GET /x/pets/1`. So a Deny of "any method" on a path that starts
+//!   with a literal segment is written as one ARN per verb of [`HTTP_VERBS`];
+//!   it stays a single `*` only where that cannot widen the match (paths
+//!   that start with `/*`).
+//! - An Allow must never reach a verb that the Denies cannot name: a per-verb
+//!   Deny says nothing about `PROPFIND` or any other verb outside
+//!   [`HTTP_VERBS`], so an Allow with the `*` verb would let such a verb
+//!   through on a denied path. So an Allow of "any method" is always written
+//!   as one ARN per verb of [`HTTP_VERBS`], whatever its path, and a policy
+//!   with Denies never allows a verb outside [`HTTP_VERBS`]. Only the
+//!   stage-wide Allow ([`PolicyBuilder::allow_stage`]) keeps the `*` verb,
+//!   and only in a policy without Denies.
 //! - An ARN is at most [`MAX_RESOURCE_ARN_LEN`] characters. An Allow that does
 //!   not fit is dropped (the caller gets less, never more); a Deny that does
 //!   not fit is widened until it fits (it refuses more, never less). Both
@@ -265,24 +274,46 @@ impl PolicyBuilder {
     }
 
     /// Allows every method on every path of the stage:
-    /// `…/{apiId}/{stage}/*/*`.
+    /// `…/{apiId}/{stage}/*/*`. In a policy that also has Denies, it is
+    /// written per verb of [`HTTP_VERBS`] instead (see [`Self::build`]).
     pub fn allow_stage(&mut self) {
         let resource = self.arn.resource(None, "/*");
         self.push_allow(resource);
     }
 
-    /// Allows `verb` (`None`: any verb) on every path matching
-    /// `path_pattern`, which starts with `/` and uses IAM wildcards.
+    /// Allows `verb` (`None`: every verb of [`HTTP_VERBS`]) on every path
+    /// matching `path_pattern`, which starts with `/` and uses IAM wildcards.
+    ///
+    /// "Any verb" is always one ARN per verb of [`HTTP_VERBS`], never the
+    /// `*` verb, even where the path starts with `/*`: a Deny of any verb on
+    /// a literal path is written per verb (see [`Self::deny`]), so a `*`-verb
+    /// Allow would be broader in verbs than every such Deny and let a
+    /// non-standard verb (`PROPFIND /pets/1/secrets`) through a path the
+    /// Deny refuses. Each of the seven ARNs fits the length limit when the
+    /// `OPTIONS` one does, and the authorizer's longest rule path
+    /// (`MAX_PATH_LEN`) is sized for `OPTIONS`.
     pub fn allow(&mut self, verb: Option<&str>, path_pattern: &str) {
-        for resource in self.resources(verb, path_pattern) {
+        let resources: Vec<String> = match verb {
+            Some(verb) => vec![self.arn.resource(Some(verb), path_pattern)],
+            None => HTTP_VERBS
+                .iter()
+                .map(|verb| self.arn.resource(Some(verb), path_pattern))
+                .collect(),
+        };
+        for resource in resources {
             self.push_allow(resource);
         }
     }
 
     /// Denies `verb` (`None`: any verb) on every path matching
     /// `path_pattern`. A Deny wins over every Allow.
+    ///
+    /// "Any verb" is one ARN per verb of [`HTTP_VERBS`] on a path that starts
+    /// with a literal segment (so other verbs are not denied: no Allow but
+    /// the stage-wide one, in a policy without Denies, reaches them), and the
+    /// `*` verb on a path that starts with `/*` (every verb, standard or not).
     pub fn deny(&mut self, verb: Option<&str>, path_pattern: &str) {
-        for resource in self.resources(verb, path_pattern) {
+        for resource in self.deny_resources(verb, path_pattern) {
             let fitted = self.fit_deny(resource);
             self.deny.insert(fitted);
         }
@@ -301,7 +332,24 @@ impl PolicyBuilder {
     /// The policy. With no Allow at all, it is a single explicit Deny of the
     /// whole stage, so that nothing (not even another authorizer's stale
     /// answer) can be read as permission.
+    ///
+    /// With Denies, an Allow of the `*` verb (only [`Self::allow_stage`]
+    /// writes one) becomes one Allow per verb of [`HTTP_VERBS`], for the
+    /// reason given at [`Self::allow`].
     pub fn build(mut self) -> PolicyDocument {
+        if !self.deny.is_empty() {
+            for resource in std::mem::take(&mut self.allow).into_vec() {
+                match self.any_verb_path(&resource) {
+                    Some(path) => {
+                        for verb in HTTP_VERBS {
+                            let narrowed = self.arn.resource(Some(verb), path);
+                            self.push_allow(narrowed);
+                        }
+                    }
+                    None => self.allow.insert(resource),
+                }
+            }
+        }
         let mut statements = Vec::with_capacity(2);
         if self.allow.is_empty() {
             let stage = self.arn.resource(None, "/*");
@@ -331,9 +379,9 @@ impl PolicyBuilder {
         }
     }
 
-    /// The ARNs for `verb` on `path_pattern`: one ARN, or one per verb when
-    /// a method wildcard could otherwise match across `/`.
-    fn resources(&self, verb: Option<&str>, path_pattern: &str) -> Vec<String> {
+    /// The Deny ARNs for `verb` on `path_pattern`: one ARN, or one per verb
+    /// when a method wildcard could otherwise match across `/`.
+    fn deny_resources(&self, verb: Option<&str>, path_pattern: &str) -> Vec<String> {
         match verb {
             Some(verb) => vec![self.arn.resource(Some(verb), path_pattern)],
             // `…/*/*rest` matches nothing that `…/{VERB}/*rest` for some verb
@@ -391,6 +439,15 @@ impl PolicyBuilder {
             "a Deny resource ARN is too long for API Gateway; widened it (the caller is refused more, never less)"
         );
         fitted
+    }
+
+    /// The path pattern of an ARN this builder made with the `*` verb.
+    fn any_verb_path<'a>(&self, resource: &'a str) -> Option<&'a str> {
+        let stage_prefix = format!("{}/{}/", self.arn.api_prefix(), self.arn.stage);
+        resource
+            .strip_prefix(&stage_prefix)?
+            .strip_prefix('*')
+            .filter(|path| path.starts_with('/'))
     }
 
     /// The verb segment of an ARN this builder made.
@@ -596,14 +653,133 @@ mod tests {
     }
 
     #[test]
-    fn any_verb_on_a_wildcard_first_path_stays_one_arn() {
+    fn any_verb_allow_on_a_wildcard_first_path_is_one_arn_per_verb_too() {
         let mut builder = PolicyBuilder::new(&arn());
         builder.allow(None, "/*/photos");
         let policy = builder.build();
+        let prefix = "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod";
+        let expected: Vec<String> = HTTP_VERBS
+            .iter()
+            .map(|verb| format!("{prefix}/{verb}/*/photos"))
+            .collect();
+        assert_eq!(policy.statements[0].resources, expected);
+        assert!(policy.allows(&format!("{prefix}/PATCH/x/y/photos")));
+        assert!(!policy.allows(&format!("{prefix}/PROPFIND/x/photos")));
+    }
+
+    #[test]
+    fn any_verb_deny_on_a_wildcard_first_path_stays_one_arn() {
+        let mut builder = PolicyBuilder::new(&arn());
+        builder.allow(Some("GET"), "/pets");
+        builder.deny(None, "/*/photos");
+        let policy = builder.build();
+        let prefix = "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod";
         assert_eq!(
-            policy.statements[0].resources,
-            ["arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod/*/*/photos"]
+            policy.statements[1].resources,
+            [format!("{prefix}/*/*/photos")]
         );
+    }
+
+    /// The review's case: any verb allowed everywhere, any verb denied on a
+    /// literal path. A `…/*/*` Allow would have let a verb outside
+    /// `HTTP_VERBS` through the per-verb Denies.
+    #[test]
+    fn a_verb_outside_the_standard_ones_never_slips_past_a_deny() {
+        let prefix = "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod";
+        let odd_verbs = ["PROPFIND", "MKCOL", "LOCK", "TRACE", "CONNECT", "X"];
+
+        let mut builder = PolicyBuilder::new(&arn());
+        builder.allow(None, "/*");
+        builder.deny(None, "/pets/*/secrets");
+        let policy = builder.build();
+        assert!(
+            policy.statements[0]
+                .resources
+                .iter()
+                .all(|resource| !resource.starts_with(&format!("{prefix}/*/"))),
+            "{:?}",
+            policy.statements[0].resources
+        );
+        for verb in HTTP_VERBS {
+            assert!(policy.allows(&format!("{prefix}/{verb}/pets/1")), "{verb}");
+            assert!(!policy.allows(&format!("{prefix}/{verb}/pets/1/secrets")));
+        }
+        for verb in odd_verbs {
+            assert!(
+                !policy.allows(&format!("{prefix}/{verb}/pets/1/secrets")),
+                "{verb}"
+            );
+        }
+
+        // The stage-wide Allow is narrowed the same way once a Deny joins it.
+        let mut builder = PolicyBuilder::new(&arn());
+        builder.allow_stage();
+        builder.deny(None, "/pets/*/secrets");
+        let policy = builder.build();
+        let expected: Vec<String> = HTTP_VERBS
+            .iter()
+            .map(|verb| format!("{prefix}/{verb}/*"))
+            .collect();
+        assert_eq!(policy.statements[0].resources, expected);
+        for verb in odd_verbs {
+            assert!(
+                !policy.allows(&format!("{prefix}/{verb}/pets/1/secrets")),
+                "{verb}"
+            );
+        }
+        assert!(policy.allows(&format!("{prefix}/GET/pets/1")));
+
+        // A Deny that names one verb, or the `*` verb, needs no narrowing to
+        // be sound, but the Allow is narrowed all the same: simpler, and
+        // never broader.
+        let mut builder = PolicyBuilder::new(&arn());
+        builder.allow_stage();
+        builder.deny(None, "/*/secrets");
+        let policy = builder.build();
+        for verb in odd_verbs {
+            assert!(!policy.allows(&format!("{prefix}/{verb}/pets/1/secrets")));
+        }
+
+        // Without Denies, the whole stage stays one `*` ARN, every verb.
+        let mut builder = PolicyBuilder::new(&arn());
+        builder.allow_stage();
+        let policy = builder.build();
+        assert_eq!(policy.statements[0].resources, [format!("{prefix}/*/*")]);
+        assert!(policy.allows(&format!("{prefix}/PROPFIND/pets/1/secrets")));
+    }
+
+    /// Seven per-verb Allows on a 300-character path (the authorizer's
+    /// longest rule path) still fit with the longest partition, region and
+    /// stage name, so none is dropped.
+    #[test]
+    fn per_verb_allows_fit_the_arn_limit_with_the_longest_parts() {
+        let stage = "s".repeat(128);
+        let arn = MethodArn::parse(&format!(
+            "arn:aws-us-gov:execute-api:ap-southeast-2:123456789012:abcdefghij/{stage}/GET/x"
+        ))
+        .unwrap();
+        let mut builder = PolicyBuilder::new(&arn);
+        let path = format!("/*/{}", "a".repeat(297));
+        assert_eq!(path.len(), 300);
+        builder.allow(None, &path);
+        builder.allow_stage();
+        builder.deny(None, &format!("/{}", "b".repeat(299)));
+        assert_eq!(builder.dropped_allows(), 0);
+        assert_eq!(builder.widened_denies(), 0);
+        let policy = builder.build();
+        assert_eq!(policy.resource_count(Effect::Allow), 2 * HTTP_VERBS.len());
+        assert_eq!(policy.resource_count(Effect::Deny), HTTP_VERBS.len());
+        let longest = policy
+            .statements
+            .iter()
+            .flat_map(|statement| &statement.resources)
+            .map(String::len)
+            .max()
+            .unwrap();
+        assert!(longest <= MAX_RESOURCE_ARN_LEN, "{longest}");
+        let prefix =
+            format!("arn:aws-us-gov:execute-api:ap-southeast-2:123456789012:abcdefghij/{stage}");
+        assert!(policy.allows(&format!("{prefix}/OPTIONS/x/{}", "a".repeat(297))));
     }
 
     #[test]

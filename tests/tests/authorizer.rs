@@ -688,6 +688,146 @@ async fn a_policy_built_for_one_route_answers_every_other_route_correctly() {
     }
 }
 
+/// The review's case. HTTP API 2.0 caches its answer per token and route
+/// key, so the answer for `GET /pets/{proxy+}` is reused for every path that
+/// route receives: it must be a refusal for a caller whom REST would refuse
+/// `GET /pets/1/secrets`, even though the route template does not match the
+/// secrets rule as text. `GET /pets/{id}` never receives that path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_route_is_refused_when_any_path_it_receives_is_refused() {
+    let function = with_rules(
+        r#"[{"method":"GET","path":"/pets/{id}"},
+            {"method":"GET","path":"/pets/{id}/secrets","anyGroups":["admins"]}]"#,
+    )
+    .start()
+    .await;
+    for (caller, token) in [("user", access(&["users"])), ("admin", access(&["admins"]))] {
+        let admin = caller == "admin";
+        let credential = format!("Bearer {}", token.build());
+
+        // What REST decides, path by path.
+        let rest = ask(
+            &function,
+            Shape::Token,
+            Shape::Token.event(
+                Some(&credential),
+                "GET",
+                "/pets/1/secrets",
+                "GET /pets/{id}",
+            ),
+        )
+        .await;
+        assert_eq!(
+            rest.lets_through("GET", "/pets/1/secrets"),
+            admin,
+            "{caller}"
+        );
+        assert!(rest.lets_through("GET", "/pets/1"), "{caller}");
+
+        let http = |verb: &'static str, path: &'static str, route_key: &'static str| {
+            let event = Shape::Http2.event(Some(&credential), verb, path, route_key);
+            ask(&function, Shape::Http2, event)
+        };
+        // The greedy route: one answer for all its paths, whichever comes
+        // first (API Gateway would reuse it from the cache).
+        for path in ["/pets/1/secrets", "/pets/1"] {
+            let answer = http("GET", path, "GET /pets/{proxy+}").await;
+            assert_eq!(
+                answer.simple()["isAuthorized"],
+                json!(admin),
+                "{caller}: GET {path} through GET /pets/{{proxy+}}"
+            );
+        }
+        let answer = http("GET", "/pets/1", "GET /pets/{id}").await;
+        assert_eq!(answer.simple()["isAuthorized"], json!(true), "{caller}");
+        let answer = http("GET", "/pets/1/secrets", "GET /pets/{id}/secrets").await;
+        assert_eq!(answer.simple()["isAuthorized"], json!(admin), "{caller}");
+        // `$default` takes every verb and path; no rule covers that.
+        let answer = http("GET", "/pets/1", "$default").await;
+        assert_eq!(answer.simple()["isAuthorized"], json!(false), "{caller}");
+    }
+}
+
+/// An `ANY` route key covers every verb, and the cache reuses its answer
+/// for all of them: a GET must not earn an answer that a DELETE then reuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_any_route_is_answered_for_every_verb_it_takes() {
+    let function = with_rules(
+        r#"[{"method":"GET","path":"/pets/{id}"},
+            {"method":"DELETE","path":"/pets/{id}","anyGroups":["admins"]},
+            {"path":"/files/{proxy+}"}]"#,
+    )
+    .start()
+    .await;
+    let credential = format!("Bearer {}", access(&["users"]).build());
+    for (verb, path, route_key, want) in [
+        ("GET", "/pets/1", "GET /pets/{id}", true),
+        ("DELETE", "/pets/1", "DELETE /pets/{id}", false),
+        // REST would allow this GET, but the answer would be cached for the
+        // DELETE through the same route key.
+        ("GET", "/pets/1", "ANY /pets/{id}", false),
+        ("DELETE", "/pets/1", "ANY /pets/{id}", false),
+        ("PATCH", "/files/a/b", "ANY /files/{proxy+}", true),
+    ] {
+        let answer = ask(
+            &function,
+            Shape::Http2,
+            Shape::Http2.event(Some(&credential), verb, path, route_key),
+        )
+        .await;
+        assert_eq!(
+            answer.simple()["isAuthorized"],
+            json!(want),
+            "{verb} {path} through {route_key}"
+        );
+    }
+}
+
+/// A verb outside the seven API Gateway names (`PROPFIND`, …) must not get
+/// through a REST policy on a path that a Deny of "any verb" refuses. An
+/// Allow of any verb on `/{proxy+}` used to be a single `…/*/*` ARN, which
+/// the per-verb Denies of `/pets/*/secrets` did not cover.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_standard_verb_does_not_slip_past_a_deny() {
+    let function = with_rules(
+        r#"[{"path":"/{proxy+}"},
+            {"path":"/pets/{id}/secrets","anyGroups":["admins"]}]"#,
+    )
+    .start()
+    .await;
+    let credential = format!("Bearer {}", access(&["users"]).build());
+    for shape in REST_SHAPES {
+        let answer = ask(
+            &function,
+            shape,
+            shape.event(Some(&credential), "GET", "/pets/1", "ANY /{proxy+}"),
+        )
+        .await;
+        for verb in ["GET", "DELETE", "OPTIONS"] {
+            assert!(answer.lets_through(verb, "/pets/1"), "{shape:?} {verb}");
+            assert!(
+                !answer.lets_through(verb, "/pets/1/secrets"),
+                "{shape:?} {verb}"
+            );
+        }
+        for verb in ["PROPFIND", "MKCOL", "TRACE"] {
+            assert!(
+                !answer.lets_through(verb, "/pets/1/secrets"),
+                "{shape:?} {verb}"
+            );
+        }
+        let policy = &answer.policy()["policyDocument"];
+        for (effect, resource) in resources(policy) {
+            if effect == "Allow" {
+                assert!(
+                    !resource.starts_with(&format!("{API}/{STAGE}/*/")),
+                    "{shape:?}: {resource}"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proxy_root_and_path_parameters_match_on_every_kind() {
     let function = with_rules(

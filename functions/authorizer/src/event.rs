@@ -96,9 +96,10 @@ impl Credential {
 pub enum Target {
     /// REST and HTTP API 1.0: the method ARN, whose parts frame the policy.
     Arn(MethodArn),
-    /// HTTP API 2.0: the real verb and the route template.
+    /// HTTP API 2.0: the real verb and the route key.
     Route {
-        /// `requestContext.http.method`.
+        /// `requestContext.http.method`, for logs only: the decision, cached
+        /// per route key, must not depend on it.
         verb: String,
         /// `routeKey`, such as `GET /pets/{id}` or `$default`.
         route_key: String,
@@ -226,15 +227,35 @@ impl Incoming {
     }
 }
 
-/// The path part of an HTTP API route key: `GET /pets/{id}` gives
-/// `/pets/{id}`; `$default`, which catches every path, counts as `/{proxy+}`.
-pub fn route_path(route_key: &str) -> &str {
-    if route_key == "$default" {
-        return "/{proxy+}";
+/// An HTTP API route key, read: `GET /pets/{id}`, `ANY /{proxy+}` or
+/// `$default`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteKey<'a> {
+    /// The route's verb; `None` for `ANY` and `$default`, which take every
+    /// verb.
+    pub verb: Option<&'a str>,
+    /// The route's path template; `$default`, which catches every path,
+    /// counts as `/{proxy+}`.
+    pub path: &'a str,
+}
+
+impl<'a> RouteKey<'a> {
+    /// Reads a route key; `None` when it is neither `$default` nor
+    /// `{VERB} {path}`.
+    pub fn parse(route_key: &'a str) -> Option<Self> {
+        if route_key == "$default" {
+            return Some(Self {
+                verb: None,
+                path: "/{proxy+}",
+            });
+        }
+        let (verb, path) = route_key.split_once(' ')?;
+        if verb.is_empty() {
+            return None;
+        }
+        let verb = (!verb.eq_ignore_ascii_case("ANY")).then_some(verb);
+        Some(Self { verb, path })
     }
-    route_key
-        .split_once(' ')
-        .map_or(route_key, |(_, path)| path)
 }
 
 fn header(headers: &HeaderMap, name: &HeaderName) -> Credential {
@@ -440,10 +461,14 @@ mod tests {
     }
 
     #[test]
-    fn route_paths() {
-        assert_eq!(route_path("GET /pets/{id}"), "/pets/{id}");
-        assert_eq!(route_path("ANY /{proxy+}"), "/{proxy+}");
-        assert_eq!(route_path("$default"), "/{proxy+}");
-        assert_eq!(route_path("odd"), "odd");
+    fn route_keys() {
+        let read = |key| RouteKey::parse(key).map(|route| (route.verb, route.path));
+        assert_eq!(read("GET /pets/{id}"), Some((Some("GET"), "/pets/{id}")));
+        assert_eq!(read("ANY /{proxy+}"), Some((None, "/{proxy+}")));
+        assert_eq!(read("any /x"), Some((None, "/x")));
+        assert_eq!(read("$default"), Some((None, "/{proxy+}")));
+        assert_eq!(read("odd"), None);
+        assert_eq!(read(" /x"), None);
+        assert_eq!(read(""), None);
     }
 }

@@ -14,7 +14,7 @@
 //! | outcome | REST / HTTP API 1.0 | HTTP API 2.0 |
 //! |---|---|---|
 //! | no token, malformed, or not verified | invocation fails with `Unauthorized` (401) | `{"isAuthorized": false}` |
-//! | verified | `principalId` = `sub`, a policy for every route the caller may call, flat `context` | `{"isAuthorized": true/false, "context"}` for this route |
+//! | verified | `principalId` = `sub`, a policy for every route the caller may call, flat `context` | `{"isAuthorized": true/false, "context"}` for this route key (every verb and path it can receive) |
 //! | nothing permitted | an explicit Deny of the stage (403) | `{"isAuthorized": false}` (403) |
 //! | not an authorizer event | invocation fails with `InvalidEvent` (500) | same |
 //!
@@ -35,7 +35,7 @@ use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
-use crate::event::{Credential, EventError, Incoming, Kind, Target};
+use crate::event::{Credential, EventError, Incoming, Kind, RouteKey, Target};
 use crate::response::{PolicyResponse, SimpleResponse};
 use crate::rules::RuleSet;
 
@@ -183,13 +183,16 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
             route_key,
             identity_source,
         } => {
+            // The answer is cached per token and route key, so it depends on
+            // the route key only: never on the real verb (an `ANY` route
+            // takes every verb) nor on the real path.
             let allowed = match &state.rules {
                 None => true,
                 Some(rules) => {
                     warn_if_cache_ignores_route(state, route_key, identity_source);
-                    rules
-                        .evaluate(&claims)
-                        .allows(verb, event::route_path(route_key))
+                    RouteKey::parse(route_key).is_some_and(|route| {
+                        rules.evaluate(&claims).allows_route(route.verb, route.path)
+                    })
                 }
             };
             tracing::info!(

@@ -35,7 +35,7 @@
 //! which matches any text **including `/`**: `/pets/{id}` matches
 //! `/pets/42` and also `/pets/42/owner`, and `/{proxy+}` matches every path,
 //! the root included. That is the only wildcard an IAM policy can express,
-//! and the REST policy must mean exactly what the HTTP API decision means.
+//! so the rules mean exactly what a REST policy can say.
 //!
 //! A call is allowed when **at least one rule matches it and the caller
 //! satisfies every rule that matches it**. Order does not matter; rules
@@ -49,17 +49,36 @@
 //! "any match" would let `/pets/{id}` for everyone open `/pets/1/secrets`
 //! to everyone, and "first match" cannot be written as an IAM policy. "Every
 //! matching rule" is exactly an IAM policy with an Allow for each satisfied
-//! rule and a Deny for each unsatisfied one, so a REST caller's cached
-//! policy and an HTTP API caller's per-route answer always agree.
+//! rule and a Deny for each unsatisfied one.
 //!
 //! - REST APIs and HTTP API payload 1.0 match against the method ARN: the
 //!   real verb and the real request path. The policy covers every rule at
-//!   once, so API Gateway's authorizer cache can reuse it for any route.
-//! - HTTP API payload 2.0 matches the real verb
-//!   (`requestContext.http.method`) and the path of the route template
-//!   (`routeKey`, e.g. `GET /pets/{id}`; `$default` counts as `/{proxy+}`).
-//!   A request that the API routes through a greedy route is matched as that
-//!   route, so write rules for the routes the API declares.
+//!   once, so API Gateway's authorizer cache can reuse it for any route. For
+//!   the verbs of [`HTTP_VERBS`] it allows exactly the calls the rules allow
+//!   ([`Evaluation::allows`]); it allows no other verb (`PROPFIND`, …), since
+//!   IAM cannot deny "every verb" on a path that starts with a literal
+//!   segment without also denying other paths.
+//! - HTTP API payload 2.0 caches its answer per token and `routeKey`, so the
+//!   answer may depend on nothing else: not on the real path, and not on the
+//!   real verb (an `ANY` route takes every verb under one key). The route is
+//!   taken as the set of calls it can receive: its verb (`ANY`, and
+//!   `$default`, take every verb), and every path its template can match,
+//!   where `{name}` is one non-empty segment and `{name+}` is one segment or
+//!   more (`$default` counts as `ANY /{proxy+}`). The caller is authorized
+//!   only when **one satisfied rule matches every one of those calls, and no
+//!   unsatisfied rule matches any of them** ([`Evaluation::allows_route`]).
+//!
+//! So what REST and HTTP API 2.0 share is one direction: when HTTP API 2.0
+//! authorizes a route, the rules (and so the REST policy, for the verbs of
+//! [`HTTP_VERBS`]) allow every call that route can receive. The converse does
+//! not hold: a route that receives both allowed and refused calls is refused
+//! as a whole. With `GET /pets/{id}` for everyone and
+//! `GET /pets/{id}/secrets` for `admins`, the route `GET /pets/{id}` is
+//! authorized for everyone (it never receives `/pets/1/secrets`), but
+//! `GET /pets/{proxy+}` only for admins, although REST lets anyone call
+//! `GET /pets/1`; an `ANY` route (or `$default`) needs a rule for every verb
+//! (`*`) that covers its whole template, and any unsatisfied rule under it
+//! refuses it. Declare the routes the way the rules are written.
 //!
 //! # Bounds
 //!
@@ -68,7 +87,8 @@
 //! fits API Gateway's 512-character resource ARN with the longest stage
 //! name); at most [`MAX_NAMES`] groups or scopes per rule. Parsing and every
 //! per-request evaluation are linear in the number of rules (the Deny
-//! selection is O(n log n)).
+//! selection is O(n log n); an HTTP API route is compared with each rule in
+//! O(rule segments × route segments)).
 
 use std::collections::{HashMap, HashSet};
 
@@ -277,6 +297,25 @@ impl Rule {
         self.method.is_none_or(|method| method == verb) && wildcard_match(&self.pattern, path)
     }
 
+    /// Whether this rule matches every verb a route takes (`None`: every
+    /// verb, `ANY`).
+    fn takes_every_verb_of(&self, route_verb: Option<&str>) -> bool {
+        match (self.method, route_verb) {
+            (None, _) => true,
+            (Some(method), Some(verb)) => method.eq_ignore_ascii_case(verb),
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Whether this rule matches some verb a route takes (`None`: every
+    /// verb, `ANY`).
+    fn takes_a_verb_of(&self, route_verb: Option<&str>) -> bool {
+        match (self.method, route_verb) {
+            (Some(method), Some(verb)) => method.eq_ignore_ascii_case(verb),
+            _ => true,
+        }
+    }
+
     /// The pattern's literal prefix: everything before the first `*`, or the
     /// whole pattern. Two rules can only match a common path when one's
     /// prefix starts the other's.
@@ -308,6 +347,40 @@ impl Evaluation<'_> {
             }
         }
         matched
+    }
+
+    /// Whether the caller may call an HTTP API route (payload 2.0): `verb`
+    /// is the route key's verb (`None` for `ANY` and `$default`) and
+    /// `template` its path (`/pets/{id}`; `/{proxy+}` for `$default`).
+    ///
+    /// API Gateway caches the answer per token and route key, and reuses it
+    /// for every request the route receives, so the answer must hold for all
+    /// of them: some satisfied rule must match every verb the route takes on
+    /// every path the template matches, and no unsatisfied rule may match
+    /// any verb the route takes on any path the template matches. Then the
+    /// rules ([`Self::allows`]) allow every such request. A template that
+    /// does not start with `/` is refused.
+    pub fn allows_route(&self, verb: Option<&str>, template: &str) -> bool {
+        let Some(route) = route_segments(template) else {
+            return false;
+        };
+        let mut covered = false;
+        for (rule, &satisfied) in self.rules.iter().zip(&self.satisfied) {
+            if satisfied {
+                // The rule's pattern matches the template's own text: its
+                // literal segments can hold no `{` or `}`, so each `{name}`
+                // and `{name+}` falls inside one of its `*`, which then takes
+                // whatever text the parameter stands for. So the rule
+                // matches every path the template matches.
+                covered = covered
+                    || (rule.takes_every_verb_of(verb) && wildcard_match(&rule.pattern, template));
+            } else if rule.takes_a_verb_of(verb)
+                && segments_overlap(&pattern_segments(&rule.pattern), &route)
+            {
+                return false;
+            }
+        }
+        covered
     }
 
     /// How many rules the caller satisfies.
@@ -416,6 +489,113 @@ fn overlaps(prefix: &str, exact: &HashSet<&str>, sorted: &[&str]) -> bool {
     sorted
         .get(first_candidate)
         .is_some_and(|candidate| candidate.starts_with(prefix))
+}
+
+/// One path segment, or a run of them, for [`segments_overlap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Segment<'a> {
+    /// Exactly this text (empty only for the root, `/`, or `//`).
+    Literal(&'a str),
+    /// A route's `{name}`: exactly one segment, not empty, of any text.
+    One,
+    /// A rule's `*` or a route's `{name+}`: one segment or more, of any
+    /// text, empty segments included.
+    Many,
+}
+
+/// A rule's IAM pattern as segments: a `*` is [`Segment::Many`] (IAM's `*`
+/// right after a `/` takes any text, `/` included: one segment or more,
+/// empty ones included), anything else a literal; the root `/` is one empty
+/// segment.
+fn pattern_segments(pattern: &str) -> Vec<Segment<'_>> {
+    match pattern.strip_prefix('/') {
+        Some("") | None => vec![Segment::Literal("")],
+        Some(rest) => rest
+            .split('/')
+            .map(|segment| match segment {
+                "*" => Segment::Many,
+                literal => Segment::Literal(literal),
+            })
+            .collect(),
+    }
+}
+
+/// An HTTP API route template as segments: `{name}` is [`Segment::One`];
+/// `{name+}` and, to be safe, any other segment with a brace in it are
+/// [`Segment::Many`]; the root `/` is one empty segment. `None` when it does
+/// not start with `/`.
+fn route_segments(template: &str) -> Option<Vec<Segment<'_>>> {
+    let rest = template.strip_prefix('/')?;
+    if rest.is_empty() {
+        return Some(vec![Segment::Literal("")]);
+    }
+    let segments = rest
+        .split('/')
+        .map(|segment| {
+            let name = segment
+                .strip_prefix('{')
+                .and_then(|inner| inner.strip_suffix('}'));
+            match name {
+                Some(name) if !name.is_empty() && !name.contains(['{', '}', '+']) => Segment::One,
+                _ if segment.contains(['{', '}']) => Segment::Many,
+                _ => Segment::Literal(segment),
+            }
+        })
+        .collect();
+    Some(segments)
+}
+
+/// Whether some path is matched both by `rule` and by `route`: an exact
+/// test, by a walk over the pairs of positions in the two lists, each step
+/// taking one segment of the path. O(rule segments × route segments).
+///
+/// The literal-prefix test of the REST Deny selection ([`overlaps`]) would
+/// be sound here too, but far too coarse: it would say that `/pets/*/secrets`
+/// may match a path of `/pets/{id}`, and refuse that route to everyone who
+/// is not allowed the secrets.
+fn segments_overlap(rule: &[Segment<'_>], route: &[Segment<'_>]) -> bool {
+    let width = route.len() + 1;
+    let mut seen = vec![false; (rule.len() + 1) * width];
+    let mut pending = vec![(0, 0)];
+    seen[0] = true;
+    while let Some((at_rule, at_route)) = pending.pop() {
+        if at_rule == rule.len() && at_route == route.len() {
+            return true;
+        }
+        for (next_rule, a) in steps(rule, at_rule) {
+            for (next_route, b) in steps(route, at_route) {
+                let next = next_rule * width + next_route;
+                if !seen[next] && one_segment_fits_both(a, b) {
+                    seen[next] = true;
+                    pending.push((next_rule, next_route));
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The ways to take the next path segment from position `at` of a list: the
+/// segment at `at` (moving on), or, just after a [`Segment::Many`], one more
+/// segment for it (staying).
+fn steps<'a>(
+    segments: &[Segment<'a>],
+    at: usize,
+) -> impl Iterator<Item = (usize, Segment<'a>)> + use<'a> {
+    let next = segments.get(at).map(|&segment| (at + 1, segment));
+    let again = (at > 0 && segments[at - 1] == Segment::Many).then_some((at, Segment::Many));
+    next.into_iter().chain(again)
+}
+
+/// Whether one path segment can be taken by both `a` and `b`.
+fn one_segment_fits_both(a: Segment<'_>, b: Segment<'_>) -> bool {
+    match (a, b) {
+        (Segment::Literal(a), Segment::Literal(b)) => a == b,
+        (Segment::Literal(text), Segment::One) | (Segment::One, Segment::Literal(text)) => {
+            !text.is_empty()
+        }
+        _ => true,
+    }
 }
 
 fn read_file(path: &str) -> Result<String, ConfigError> {

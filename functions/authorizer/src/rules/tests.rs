@@ -198,6 +198,17 @@ fn a_thousand_rules_evaluate_fast() {
     let elapsed = started.elapsed();
     assert!(policy.allows(&format!("{PREFIX}/GET/r1/7/x1")));
     assert!(!policy.allows(&format!("{PREFIX}/GET/r0/7/x0")));
+    // HTTP API routes: every unsatisfied rule is compared with the route.
+    let started = std::time::Instant::now();
+    assert!(evaluation.allows_route(Some("GET"), "/r1/{id}/x1"));
+    assert!(!evaluation.allows_route(Some("GET"), "/r1/{proxy+}"));
+    assert!(!evaluation.allows_route(None, "/{proxy+}"));
+    assert!(!evaluation.allows_route(Some("GET"), "/r0/{a}/{b}/{c}/{proxy+}"));
+    let routes_elapsed = started.elapsed();
+    assert!(
+        routes_elapsed < std::time::Duration::from_millis(200),
+        "{routes_elapsed:?}"
+    );
     // Generous: it is about 1 ms in a debug build.
     assert!(
         elapsed < std::time::Duration::from_millis(200),
@@ -267,6 +278,130 @@ fn a_call_needs_a_matching_rule_and_every_matching_rule() {
         "route templates match too"
     );
 }
+
+/// The review's case: a greedy HTTP API route receives `/pets/1/secrets`,
+/// which the secrets rule keeps for admins, so the route is refused to
+/// everyone else, although the route template itself (`/pets/{proxy+}`)
+/// does not match the secrets rule's pattern as text.
+#[test]
+fn an_http_route_is_refused_when_an_unsatisfied_rule_matches_a_path_it_receives() {
+    let set = rules(
+        r#"[{"method":"GET","path":"/pets/{id}"},
+            {"method":"GET","path":"/pets/{id}/secrets","anyGroups":["admins"]}]"#,
+    );
+    let user = set.evaluate(&claims(&["users"], &[]));
+    let admin = set.evaluate(&claims(&["admins"], &[]));
+    let arn = MethodArn::parse(ARN).unwrap();
+
+    // What REST decides for a path the greedy route receives.
+    assert!(!user.allows("GET", "/pets/1/secrets"));
+    assert!(
+        !user
+            .policy(&arn)
+            .allows(&format!("{PREFIX}/GET/pets/1/secrets"))
+    );
+
+    assert!(!user.allows_route(Some("GET"), "/pets/{proxy+}"));
+    assert!(admin.allows_route(Some("GET"), "/pets/{proxy+}"));
+    // `{id}` is one segment: `GET /pets/{id}` never receives the secrets.
+    assert!(user.allows_route(Some("GET"), "/pets/{id}"));
+    assert!(!user.allows_route(Some("GET"), "/pets/{id}/secrets"));
+    assert!(admin.allows_route(Some("GET"), "/pets/{id}/secrets"));
+    // A literal segment where the rule has a parameter is received too.
+    assert!(!user.allows_route(Some("GET"), "/pets/7/{proxy+}"));
+    assert!(!user.allows_route(Some("GET"), "/pets/{id}/{other}"));
+    assert!(user.allows_route(Some("GET"), "/pets/{id}/photos"));
+    // The unsatisfied rule is for GET only.
+    assert!(
+        !user.allows_route(Some("POST"), "/pets/{proxy+}"),
+        "no rule"
+    );
+    // `$default` (`ANY /{proxy+}`): no rule covers every verb and path.
+    assert!(!user.allows_route(None, "/{proxy+}"));
+    assert!(!admin.allows_route(None, "/{proxy+}"));
+}
+
+/// The answer is cached per route key, so an `ANY` route is answered for
+/// every verb at once, never for the verb that happened to come first.
+#[test]
+fn an_any_route_is_answered_for_every_verb() {
+    let set = rules(
+        r#"[{"method":"GET","path":"/pets/{id}"},
+            {"method":"DELETE","path":"/pets/{id}","anyGroups":["admins"]},
+            {"path":"/files/{proxy+}"},
+            {"method":"PUT","path":"/files/locked","anyGroups":["admins"]}]"#,
+    );
+    let user = set.evaluate(&claims(&["users"], &[]));
+    let admin = set.evaluate(&claims(&["admins"], &[]));
+    assert!(user.allows_route(Some("GET"), "/pets/{id}"));
+    assert!(!user.allows_route(Some("DELETE"), "/pets/{id}"));
+    assert!(admin.allows_route(Some("DELETE"), "/pets/{id}"));
+    // Per-verb rules never cover an `ANY` route (it also takes PATCH, …).
+    assert!(!user.allows_route(None, "/pets/{id}"));
+    assert!(!admin.allows_route(None, "/pets/{id}"));
+    // An every-verb rule does, unless some unsatisfied rule of any verb
+    // matches a path of the route.
+    assert!(!user.allows_route(None, "/files/{proxy+}"));
+    assert!(admin.allows_route(None, "/files/{proxy+}"));
+    assert!(user.allows_route(None, "/files/{name}/{version}"));
+    assert!(!user.allows_route(None, "/files/{name}"));
+    assert!(user.allows_route(Some("GET"), "/files/{name}"));
+    assert!(!user.allows_route(Some("PUT"), "/files/{name}"));
+    assert!(user.allows_route(Some("PUT"), "/files/open"));
+}
+
+#[test]
+fn odd_route_templates_are_refused_or_taken_broadly() {
+    let set =
+        rules(r#"[{"path":"/{proxy+}"},{"method":"GET","path":"/a/b","anyGroups":["admins"]}]"#);
+    let user = set.evaluate(&claims(&[], &[]));
+    assert!(!user.allows_route(Some("GET"), "odd"));
+    assert!(!user.allows_route(Some("GET"), ""));
+    assert!(user.allows_route(Some("GET"), "/"));
+    assert!(
+        !user.allows_route(None, "/{proxy+}"),
+        "it receives GET /a/b"
+    );
+    assert!(user.allows_route(None, "/c/{proxy+}"));
+    // A brace that is not a whole `{name}` is taken as `{name+}`.
+    assert!(!user.allows_route(Some("GET"), "/a/{x}.json"));
+    assert!(!user.allows_route(Some("GET"), "/{a}{b}/b"));
+    assert!(user.allows_route(Some("GET"), "/{a}/c"));
+    assert!(!user.allows_route(Some("GET"), "/{a}/b"));
+    assert!(user.allows_route(Some("GET"), "/a/{b}/c"));
+
+    let root = rules(r#"[{"method":"GET","path":"/"},{"path":"/x","anyGroups":["a"]}]"#);
+    let user = root.evaluate(&claims(&[], &[]));
+    assert!(user.allows_route(Some("GET"), "/"));
+    assert!(!user.allows_route(Some("GET"), "/{proxy+}"), "not covered");
+}
+
+#[test]
+fn route_overlap_examples() {
+    let overlap = |pattern: &str, template: &str| {
+        segments_overlap(
+            &pattern_segments(pattern),
+            &route_segments(template).unwrap(),
+        )
+    };
+    assert!(overlap("/pets/*/secrets", "/pets/{proxy+}"));
+    assert!(!overlap("/pets/*/secrets", "/pets/{id}"));
+    assert!(overlap("/pets/*/secrets", "/pets/{id}/{x}"));
+    assert!(overlap("/pets/*/secrets", "/pets/{a}/{b}/{c}"));
+    assert!(!overlap("/pets/*/secrets", "/pets/{a}/{b}/other"));
+    assert!(overlap("/pets/*/secrets", "/pets/{a}/{b}/secrets"));
+    assert!(overlap("/*", "/"));
+    assert!(overlap("/", "/{proxy+}"));
+    assert!(!overlap("/", "/{id}"));
+    assert!(!overlap("/pets", "/pets/{proxy+}"));
+    assert!(!overlap("/pets/*", "/pets"));
+    assert!(overlap("/*/b", "/{id}/b"));
+    assert!(!overlap("/a", "/b"));
+}
+
+/// A deterministic pseudo-random generator, so the property test needs no
+/// extra crate and fails the same way every time.
+struct Lcg(u64);
 
 #[test]
 fn a_policy_covers_every_route_of_the_caller_at_once() {
@@ -345,10 +480,6 @@ fn deny_selection_skips_rules_that_cannot_overlap() {
     assert!(!denies.iter().any(|d| d.contains("/POST/")));
 }
 
-/// A deterministic pseudo-random generator, so the property test needs no
-/// extra crate and fails the same way every time.
-struct Lcg(u64);
-
 impl Lcg {
     fn next(&mut self) -> u64 {
         self.0 = self
@@ -363,37 +494,118 @@ impl Lcg {
     }
 }
 
-/// The REST policy and the HTTP API decision are the same function: for any
-/// rules, caller, verb and path, the policy built for one route allows a
-/// second route exactly when the rules allow it.
+/// A random path of up to three segments drawn from `segments`, with a
+/// greedy one only last; `/` when empty.
+fn random_path(rng: &mut Lcg, segments: &[&str]) -> String {
+    let depth = rng.next() % 4;
+    let mut path = String::new();
+    for at in 0..depth {
+        let segment = *rng.pick(segments);
+        path.push('/');
+        if segment.ends_with("+}") && at + 1 != depth {
+            path.push('a');
+        } else {
+            path.push_str(segment);
+        }
+    }
+    if path.is_empty() {
+        path.push('/');
+    }
+    path
+}
+
+/// Every path an HTTP API route `template` receives, within a small world:
+/// `{name}` takes `a`, `b` or `x`, and `{name+}` one to three segments of
+/// `a`, `b`, `x` or nothing. The rules of the tests use only `a` and `b` as
+/// literals and have at most three segments, so this finds a path for every
+/// way a rule can meet the route.
+fn concrete_paths(template: &str) -> Vec<String> {
+    let one = ["a", "b", "x"];
+    let many_parts = ["a", "b", "x", ""];
+    let mut many: Vec<String> = Vec::new();
+    for first in many_parts {
+        many.push(first.to_owned());
+        for second in many_parts {
+            many.push(format!("{first}/{second}"));
+            for third in many_parts {
+                many.push(format!("{first}/{second}/{third}"));
+            }
+        }
+    }
+    let mut paths = vec![String::new()];
+    let rest = template.strip_prefix('/').unwrap();
+    if rest.is_empty() {
+        return vec!["/".to_owned()];
+    }
+    for segment in rest.split('/') {
+        let choices: Vec<String> = if segment.ends_with("+}") {
+            many.clone()
+        } else if segment.starts_with('{') {
+            one.iter().map(|s| s.to_string()).collect()
+        } else {
+            vec![segment.to_owned()]
+        };
+        paths = paths
+            .iter()
+            .flat_map(|path| choices.iter().map(move |choice| format!("{path}/{choice}")))
+            .collect();
+    }
+    paths
+}
+
+/// The exact overlap test agrees with brute force: a rule pattern and a
+/// route template overlap exactly when some path the route receives is
+/// matched by the pattern (IAM matching on the text).
+#[test]
+fn route_overlap_is_exact() {
+    let rule_segments = ["a", "b", "*"];
+    let route_segments_ = ["a", "b", "{id}", "{proxy+}"];
+    let mut rng = Lcg(11);
+    let (mut overlapping, mut total) = (0, 0);
+    for _ in 0..3000 {
+        let pattern = random_path(&mut rng, &rule_segments);
+        let template = random_path(&mut rng, &route_segments_);
+        let brute = concrete_paths(&template)
+            .iter()
+            .any(|path| wildcard_match(&pattern, path));
+        let exact = segments_overlap(
+            &pattern_segments(&pattern),
+            &route_segments(&template).unwrap(),
+        );
+        assert_eq!(exact, brute, "{pattern} vs {template}");
+        overlapping += usize::from(exact);
+        total += 1;
+    }
+    assert!(
+        overlapping > total / 10 && overlapping < total * 9 / 10,
+        "{overlapping}/{total}"
+    );
+}
+
+/// The REST policy and the rules are the same function: for any rules,
+/// caller, verb and path, the policy built for one route allows a second
+/// route exactly when the rules allow it. And the HTTP API 2.0 answer, which
+/// is for a whole route key, is never more generous: when it authorizes a
+/// route, the rules and the REST policy allow every call the route can
+/// receive (every verb of an `ANY` route, every path of its template).
 #[test]
 fn policies_and_http_decisions_agree_everywhere() {
     let segments = ["a", "b", "{id}", "*", "{proxy+}"];
+    let route_segments_ = ["a", "b", "{id}", "{proxy+}"];
     let concrete = ["a", "b", "c"];
     let groups = ["g1", "g2", "g3"];
     let methods = ["GET", "POST", "*", "DELETE"];
+    let route_verbs = [Some("GET"), Some("POST"), Some("DELETE"), None];
     let mut rng = Lcg(7);
     let arn = MethodArn::parse(ARN).unwrap();
     let mut allowed = 0;
     let mut checked = 0;
+    let (mut routes_allowed, mut routes_rest_allows, mut routes) = (0, 0, 0);
     for _ in 0..400 {
         let count = 1 + rng.next() % 6;
         let rules_json: Vec<String> = (0..count)
             .map(|_| {
-                let depth = rng.next() % 4;
-                let mut path = String::new();
-                for at in 0..depth {
-                    let segment = *rng.pick(&segments);
-                    if segment == "{proxy+}" && at + 1 != depth {
-                        path.push_str("/a");
-                    } else {
-                        path.push('/');
-                        path.push_str(segment);
-                    }
-                }
-                if path.is_empty() {
-                    path.push('/');
-                }
+                let path = random_path(&mut rng, &segments);
                 let group = if rng.next().is_multiple_of(2) {
                     format!(r#","anyGroups":["{}"]"#, rng.pick(&groups))
                 } else {
@@ -414,16 +626,7 @@ fn policies_and_http_decisions_agree_everywhere() {
         let evaluation = set.evaluate(&claims(&caller_groups, &[]));
         let policy = evaluation.policy(&arn);
         for _ in 0..20 {
-            let depth = rng.next() % 4;
-            let mut path = String::new();
-            for _ in 0..depth {
-                path.push('/');
-                let segment = rng.pick(&concrete);
-                path.push_str(segment);
-            }
-            if path.is_empty() {
-                path.push('/');
-            }
+            let path = random_path(&mut rng, &concrete);
             for verb in ["GET", "POST", "DELETE"] {
                 let expected = evaluation.allows(verb, &path);
                 let actual = policy.allows(&format!("{PREFIX}/{verb}{path}"));
@@ -437,10 +640,46 @@ fn policies_and_http_decisions_agree_everywhere() {
                 checked += 1;
             }
         }
+        for _ in 0..6 {
+            let template = random_path(&mut rng, &route_segments_);
+            let route_verb = *rng.pick(&route_verbs);
+            let verbs: Vec<&str> = match route_verb {
+                Some(verb) => vec![verb],
+                None => vec!["GET", "POST", "DELETE", "PUT", "PROPFIND"],
+            };
+            let http = evaluation.allows_route(route_verb, &template);
+            let mut rest_allows_all = true;
+            for path in concrete_paths(&template) {
+                for &verb in &verbs {
+                    let by_rules = evaluation.allows(verb, &path);
+                    let by_policy = policy.allows(&format!("{PREFIX}/{verb}{path}"));
+                    let standard = HTTP_VERBS.contains(&verb);
+                    assert!(
+                        !http || (by_rules && (by_policy || !standard)),
+                        "HTTP API authorizes {route_verb:?} {template}, but {verb} {path} \
+                         is refused (rules: {by_rules}, policy: {by_policy}); \
+                         rules {rules_json:?}, groups {caller_groups:?}"
+                    );
+                    assert!(standard || !by_policy, "{verb} {path}");
+                    rest_allows_all &= by_rules;
+                }
+            }
+            routes_allowed += usize::from(http);
+            routes_rest_allows += usize::from(rest_allows_all);
+            routes += 1;
+        }
     }
     // The generator must exercise both answers.
     assert!(
         allowed > checked / 10 && allowed < checked * 9 / 10,
         "{allowed}/{checked}"
+    );
+    // The HTTP API answer must not be trivially "no": it authorizes most of
+    // the routes whose every call the rules allow (it refuses the others
+    // only when no single rule covers the whole route).
+    assert!(
+        routes_allowed > routes / 10 && routes_allowed * 10 >= routes_rest_allows * 9,
+        "HTTP API authorized {routes_allowed} routes, the rules allow every call of \
+         {routes_rest_allows}, of {routes}"
     );
 }
