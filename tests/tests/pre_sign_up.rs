@@ -474,11 +474,39 @@ async fn auto_confirm_all_verifies_only_present_and_valid_attributes() {
             "{phone:?}"
         );
     }
-    // Federated sign-ups are confirmed the same way.
+    // Federated sign-ups are confirmed the same way, but their email is
+    // verified only when the provider says so (the Google sample does).
     assert_eq!(
         respond_flags(&function, sample("external-provider-google")).await,
         flags(true, true, false)
     );
+    let mut asserted = sample("external-provider-saml");
+    asserted["request"]["userAttributes"]["email_verified"] = json!(" True ");
+    assert_eq!(
+        respond_flags(&function, asserted).await,
+        flags(true, true, false)
+    );
+    // SAML and Apple samples carry no email_verified: nobody vouched for the
+    // address, so it is not auto-verified.
+    for name in [
+        "external-provider-saml",
+        "external-provider-lowercase-username",
+    ] {
+        assert_eq!(
+            respond_flags(&function, sample(name)).await,
+            flags(true, false, false),
+            "{name}"
+        );
+    }
+    for unverified in [json!("false"), json!(""), json!("1"), json!("yes")] {
+        let mut event = sample("external-provider-google");
+        event["request"]["userAttributes"]["email_verified"] = unverified.clone();
+        assert_eq!(
+            respond_flags(&function, event).await,
+            flags(true, false, false),
+            "{unverified}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -507,6 +535,35 @@ async fn auto_confirm_domains_confirms_listed_domains_only() {
     assert_eq!(
         respond_flags(&function, sign_up(json!({"phone_number": "+15555550100"}))).await,
         flags(false, false, false)
+    );
+    // A federated sign-up from a listed domain is confirmed, and its email
+    // verified only on the provider's word.
+    let federated = |verified: Option<&str>| {
+        let mut event = sample("external-provider-google");
+        let attributes = &mut event["request"]["userAttributes"];
+        attributes["email"] = json!("a@eu.corp.example");
+        match verified {
+            Some(value) => attributes["email_verified"] = json!(value),
+            None => {
+                attributes
+                    .as_object_mut()
+                    .expect("attributes")
+                    .remove("email_verified");
+            }
+        }
+        event
+    };
+    assert_eq!(
+        respond_flags(&function, federated(Some("true"))).await,
+        flags(true, true, false)
+    );
+    assert_eq!(
+        respond_flags(&function, federated(None)).await,
+        flags(true, false, false)
+    );
+    assert_eq!(
+        respond_flags(&function, federated(Some("false"))).await,
+        flags(true, false, false)
     );
 }
 
@@ -554,6 +611,10 @@ async fn bad_configuration_fails_the_init_naming_the_variable() {
         (
             vec![("APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER", "no")],
             "APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER",
+        ),
+        (
+            vec![("LINK_FEDERATED_USERS", "true"), ("AUTO_CONFIRM", "all")],
+            "LINK_FEDERATED_USERS",
         ),
     ] {
         let mut function = start(&env).await;
@@ -989,8 +1050,9 @@ async fn sign_up_goes_on_unlinked_when_no_single_native_user_qualifies() {
     }
     assert_eq!(front.calls(LIST_USERS_TARGET).len(), 3);
 
-    // No lookup at all when the provider says the email is unverified, when
-    // there is no email, or when the provider is unknown.
+    // No lookup at all when the provider does not say the email is verified
+    // (see links_only_when_the_identity_provider_asserts_a_verified_email),
+    // when there is no email, or when the provider is unknown.
     let mut unverified = pool.federated_sign_up("Google_43", "twin@example.com");
     unverified["request"]["userAttributes"]["email_verified"] = json!("false");
     let mut no_email = pool.federated_sign_up("Google_44", "x@example.com");
@@ -1035,23 +1097,175 @@ async fn sign_up_goes_on_unlinked_when_no_single_native_user_qualifies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn linking_with_auto_confirm_warns_at_init() {
+async fn linking_with_auto_confirm_fails_the_init() {
     // Auto-verified emails prove nothing, and linking trusts verified
-    // emails: the combination is allowed but called out.
-    let function = start(&[("LINK_FEDERATED_USERS", "true"), ("AUTO_CONFIRM", "all")]).await;
-    respond_flags(&function, sample("sign-up")).await;
-    let warning = function
-        .wait_for_log(|line| line.contains("LINK_FEDERATED_USERS is combined with AUTO_CONFIRM"))
+    // emails: whoever signed up first with a victim's address would receive
+    // the victim's federated sign-ins. The combination is refused, not
+    // merely warned about.
+    for auto_confirm in [
+        vec![("AUTO_CONFIRM", "all")],
+        vec![
+            ("AUTO_CONFIRM", "domains"),
+            ("AUTO_CONFIRM_EMAIL_DOMAINS", "corp.example"),
+        ],
+    ] {
+        let mut env = auto_confirm.clone();
+        env.push(("LINK_FEDERATED_USERS", "true"));
+        let mut function = start(&env).await;
+        let report = function.init_error().await;
+        assert_eq!(report.error_type, "ConfigError", "{env:?}");
+        assert!(
+            report
+                .error_message
+                .starts_with("LINK_FEDERATED_USERS: cannot be combined with AUTO_CONFIRM"),
+            "{env:?}: {}",
+            report.error_message
+        );
+        assert!(
+            report.error_message.contains("pre-hijacking"),
+            "{}",
+            report.error_message
+        );
+        // Each alone starts and serves.
+        let confirming = start(&auto_confirm).await;
+        assert_eq!(
+            respond_flags(&confirming, sign_up(json!({"email": "a@corp.example"}))).await,
+            flags(true, true, false),
+            "{auto_confirm:?}"
+        );
+    }
+    for env in [
+        vec![("LINK_FEDERATED_USERS", "true")],
+        vec![("LINK_FEDERATED_USERS", "true"), ("AUTO_CONFIRM", "none")],
+    ] {
+        let linking = start(&env).await;
+        assert_eq!(
+            respond_flags(&linking, sample("sign-up")).await,
+            flags(false, false, false),
+            "{env:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_only_when_the_identity_provider_asserts_a_verified_email() {
+    let moto = Moto::start();
+    let pool = Pool::create(&moto).await;
+    pool.add_native_user(&moto, "victim", "victim@example.com", true)
         .await;
-    assert!(warning.contains("\"level\":\"WARN\""), "{warning}");
-    let quiet = start(&[("LINK_FEDERATED_USERS", "true")]).await;
-    respond_flags(&quiet, sample("sign-up")).await;
+    let front = CognitoFront::start(&moto, LinkAnswer::Ok).await;
+    let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML,CorpOIDC")]).await;
+
+    // Providers that never send email_verified (Facebook, Login with
+    // Amazon, most SAML), and an OIDC provider whose users set their own
+    // email claim: each carries the victim's address, none may reach the
+    // victim's account, and none is even looked up.
+    let without = |user_name: &str| {
+        let mut event = pool.federated_sign_up(user_name, "victim@example.com");
+        event["request"]["userAttributes"]
+            .as_object_mut()
+            .expect("attributes")
+            .remove("email_verified");
+        event
+    };
+    let mut unasserted = vec![
+        without("facebook_10158"),
+        without("loginwithamazon_amzn1.account.af2x"),
+        without("corpsaml_attacker@corp.example"),
+    ];
+    for (index, value) in [
+        json!("false"),
+        json!("False"),
+        json!(""),
+        json!("1"),
+        json!("yes"),
+        json!(false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut event =
+            pool.federated_sign_up(&format!("corpoidc_attacker{index}"), "victim@example.com");
+        event["request"]["userAttributes"]["email_verified"] = value;
+        unasserted.push(event);
+    }
+    // The last one's log line comes last: once it is read, all are.
+    let last = unasserted.last().expect("events")["userName"]
+        .as_str()
+        .expect("userName")
+        .to_owned();
+    let count = unasserted.len();
+    for event in unasserted {
+        let expected = event["request"]["userAttributes"].clone();
+        assert_eq!(
+            respond_flags(&function, event).await,
+            flags(false, false, false),
+            "{expected}"
+        );
+    }
+    let not_linked = |function: &Function| {
+        function
+            .log_records()
+            .into_iter()
+            .filter(|record| {
+                record["message"]
+                    == "not linked: the identity provider did not assert a verified email"
+            })
+            .collect::<Vec<Value>>()
+    };
+    function
+        .wait_for_log(|line| {
+            line.contains("not linked: the identity provider did not assert a verified email")
+                && line.contains(&format!("\"{last}\""))
+        })
+        .await;
+    let skipped = not_linked(&function);
+    assert_eq!(skipped.len(), count, "{skipped:?}");
     assert!(
-        !quiet
-            .logs()
-            .iter()
-            .any(|line| line.contains("combined with AUTO_CONFIRM"))
+        skipped.iter().all(|record| record["level"] == "INFO"),
+        "{skipped:?}"
     );
+    let providers: Vec<&Value> = skipped.iter().map(|record| &record["provider"]).collect();
+    assert_eq!(
+        providers[..3],
+        [
+            &json!("Facebook"),
+            &json!("LoginWithAmazon"),
+            &json!("CorpSAML")
+        ],
+        "{skipped:?}"
+    );
+    assert!(
+        providers[3..]
+            .iter()
+            .all(|name| **name == json!("CorpOIDC")),
+        "{skipped:?}"
+    );
+    assert!(
+        front.seen().is_empty(),
+        "no lookup and no link without the provider's word: {:?}",
+        front.seen()
+    );
+
+    // The provider's explicit `true`, in any casing and padding, links.
+    for (user_name, value) in [
+        ("google_1", json!("true")),
+        ("corpoidc_victim", json!(" TRUE ")),
+        ("corpsaml_victim@corp.example", json!(true)),
+    ] {
+        let mut event = pool.federated_sign_up(user_name, "victim@example.com");
+        event["request"]["userAttributes"]["email_verified"] = value;
+        respond_flags(&function, event).await;
+    }
+    let links = front.calls(LINK_TARGET);
+    assert_eq!(links.len(), 3, "{:?}", front.seen());
+    assert!(
+        links
+            .iter()
+            .all(|link| link.body["DestinationUser"]["ProviderAttributeValue"] == "victim"),
+        "{links:?}"
+    );
+    assert_eq!(not_linked(&function).len(), count);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

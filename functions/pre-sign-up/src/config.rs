@@ -22,6 +22,7 @@ pub const REQUIRED_ATTRIBUTES: &str = "REQUIRED_ATTRIBUTES";
 /// `false` exempts `AdminCreateUser` from the email and domain rules.
 pub const APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER: &str = "APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER";
 /// `true` links a federated sign-in to the native user with its email.
+/// Requires `AUTO_CONFIRM=none`.
 pub const LINK_FEDERATED_USERS: &str = "LINK_FEDERATED_USERS";
 /// The pool's SAML/OIDC provider names, spelled as in the pool.
 pub const LINK_PROVIDER_NAMES: &str = "LINK_PROVIDER_NAMES";
@@ -106,6 +107,18 @@ impl Config {
                 "is set but LINK_FEDERATED_USERS is not `true`",
             ));
         }
+        if link_federated_users && auto_confirm != AutoConfirm::None {
+            // Linking trusts a native user's verified email, and
+            // auto-confirmation verifies emails nobody proved: whoever signs
+            // up first with someone else's address would receive that
+            // person's federated sign-ins. A refusal, not a warning: the
+            // warning is easy to miss and the hijack is silent.
+            return Err(ConfigError::new(
+                LINK_FEDERATED_USERS,
+                "cannot be combined with AUTO_CONFIRM: an auto-confirmed sign-up would receive \
+                 the verified email's owner's federated sign-ins (account pre-hijacking)",
+            ));
+        }
 
         Ok(Config {
             allowed_domains: DomainList::from_env(env, ALLOWED_EMAIL_DOMAINS)?,
@@ -157,28 +170,79 @@ mod tests {
 
     #[test]
     fn reads_every_variable() {
-        let config = config(&[
+        // Every variable but the linking ones, which cannot be combined with
+        // AUTO_CONFIRM (see the next test).
+        let common = [
             (ALLOWED_EMAIL_DOMAINS, "example.com, *.example.com"),
             (BLOCKED_EMAIL_DOMAINS, "bad.example.com"),
             (BLOCK_DISPOSABLE_EMAILS, "TRUE"),
-            (AUTO_CONFIRM, "Domains"),
-            (AUTO_CONFIRM_EMAIL_DOMAINS, "example.com"),
             (REQUIRED_ATTRIBUTES, "given_name, custom:tenant"),
             (APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER, "false"),
+        ];
+        let check_common = |config: &Config| {
+            assert_eq!(config.allowed_domains.len(), 2);
+            assert!(config.blocked_domains.matches("bad.example.com"));
+            assert!(config.block_disposable);
+            assert_eq!(config.required_attributes, ["given_name", "custom:tenant"]);
+            assert!(!config.rules_for_admin_create_user);
+        };
+
+        let mut confirming = common.to_vec();
+        confirming.extend([
+            (AUTO_CONFIRM, "Domains"),
+            (AUTO_CONFIRM_EMAIL_DOMAINS, "example.com"),
+        ]);
+        let confirms = config(&confirming).unwrap();
+        check_common(&confirms);
+        assert!(
+            matches!(&confirms.auto_confirm, AutoConfirm::Domains(d) if d.matches("example.com"))
+        );
+        assert!(!confirms.link_federated_users);
+
+        let mut linking = common.to_vec();
+        linking.extend([
+            (AUTO_CONFIRM, "None"),
             (LINK_FEDERATED_USERS, "true"),
             (LINK_PROVIDER_NAMES, "CorpSAML"),
-        ])
-        .unwrap();
-        assert_eq!(config.allowed_domains.len(), 2);
-        assert!(config.blocked_domains.matches("bad.example.com"));
-        assert!(config.block_disposable);
-        assert!(
-            matches!(&config.auto_confirm, AutoConfirm::Domains(d) if d.matches("example.com"))
-        );
-        assert_eq!(config.required_attributes, ["given_name", "custom:tenant"]);
-        assert!(!config.rules_for_admin_create_user);
-        assert!(config.link_federated_users);
-        assert!(config.providers.identify("corpsaml_x").is_some());
+        ]);
+        let links = config(&linking).unwrap();
+        check_common(&links);
+        assert_eq!(links.auto_confirm, AutoConfirm::None);
+        assert!(links.link_federated_users);
+        assert!(links.providers.identify("corpsaml_x").is_some());
+    }
+
+    #[test]
+    fn linking_cannot_be_combined_with_auto_confirmation() {
+        for auto_confirm in [
+            vec![(AUTO_CONFIRM, "all")],
+            vec![(AUTO_CONFIRM, "ALL")],
+            vec![
+                (AUTO_CONFIRM, "domains"),
+                (AUTO_CONFIRM_EMAIL_DOMAINS, "corp.example"),
+            ],
+        ] {
+            let mut pairs = auto_confirm.clone();
+            pairs.push((LINK_FEDERATED_USERS, "true"));
+            let error = config(&pairs).unwrap_err();
+            assert_eq!(error.variable, LINK_FEDERATED_USERS, "{pairs:?}");
+            let message = error.to_string();
+            assert!(
+                message.starts_with("LINK_FEDERATED_USERS: cannot be combined with AUTO_CONFIRM"),
+                "{message}"
+            );
+            assert!(message.contains("pre-hijacking"), "{message}");
+            // Either one alone is fine.
+            assert!(config(&auto_confirm).is_ok(), "{auto_confirm:?}");
+            let mut off = auto_confirm.clone();
+            off.push((LINK_FEDERATED_USERS, "false"));
+            assert!(config(&off).is_ok(), "{off:?}");
+        }
+        for none in [vec![], vec![(AUTO_CONFIRM, "none")]] {
+            let mut pairs = none;
+            pairs.push((LINK_FEDERATED_USERS, "true"));
+            assert!(config(&pairs).unwrap().link_federated_users, "{pairs:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,27 @@
 //! without a code, and linking a first federated sign-in to the native user
 //! with the same verified email.
 //!
+//! ## Whose word a verified email rests on
+//!
+//! Linking hands a native account to whoever signs in with the identity
+//! provider, so both sides of the match must be proven:
+//!
+//! - the federated side: the provider must assert the email verified, with an
+//!   `email_verified` attribute of exactly `true` (whitespace and ASCII case
+//!   ignored; see [`rules::provider_verified_email`]). An absent attribute is
+//!   not an assertion: Facebook and Login with Amazon never send it, SAML
+//!   providers rarely do (map one to `email_verified` if yours vouches for
+//!   its addresses), and an OIDC provider may let users choose their email
+//!   claim. Without it the sign-up goes on as a separate, unlinked federated
+//!   user, and does not get `autoVerifyEmail` either;
+//! - the native side: the user's `email_verified` is `true`, which must come
+//!   from a code the user confirmed (or an administrator), never from this
+//!   function. So `LINK_FEDERATED_USERS` cannot be combined with
+//!   `AUTO_CONFIRM` (a [`config`] error at init):
+//!   auto-confirmation verifies addresses nobody proved, and whoever signed up
+//!   first with someone else's address would receive that person's federated
+//!   sign-ins (account pre-hijacking).
+//!
 //! Modules, one concern each:
 //! - [`config`]: the environment, checked at init;
 //! - [`email`]: parsing and normalising addresses;
@@ -56,18 +77,9 @@ impl State {
             );
             list
         });
+        // `Config::from_env` refuses linking with AUTO_CONFIRM, so no native
+        // email a linker trusts was verified by this function.
         let linker = if config.link_federated_users {
-            if config.auto_confirm != AutoConfirm::None {
-                // Auto-verified emails are not proof of mailbox ownership, and
-                // linking trusts a verified email: someone who signs up first
-                // with another person's address would receive that person's
-                // federated sign-ins.
-                tracing::warn!(
-                    "LINK_FEDERATED_USERS is combined with AUTO_CONFIRM, which auto-verifies emails: \
-                     a native account registered with someone else's address would be linked to \
-                     their federated sign-in"
-                );
-            }
             Some(Linker::from_env().await)
         } else {
             None
@@ -173,9 +185,10 @@ fn check_request(event: &TriggerEvent) -> Result<(), PreSignUpError> {
 
 /// For `PreSignUp_ExternalProvider` with `LINK_FEDERATED_USERS=true`: links
 /// the new federated identity to the native user with the same verified
-/// email, when there is exactly one. Every "not linked" outcome lets the
-/// sign-up go on as a separate federated user; only a failed API call
-/// refuses it (see [`linker::LinkError`]).
+/// email, when the identity provider asserted the email verified
+/// (`email_verified` is `true`) and exactly one native user qualifies. Every
+/// "not linked" outcome lets the sign-up go on as a separate federated user;
+/// only a failed API call refuses it (see [`linker::LinkError`]).
 async fn link_federated_user(
     state: &State,
     linker: &Linker,
@@ -204,13 +217,15 @@ async fn link_federated_user(
         tracing::info!(user_name, "not linked: the federated user has no email");
         return Ok(());
     };
-    if attributes
-        .get("email_verified")
-        .is_some_and(|verified| verified.trim().eq_ignore_ascii_case("false"))
-    {
+    // Only an explicit `true` from the provider: an absent attribute (never
+    // sent by Facebook or Login with Amazon, rarely by SAML) or any other
+    // value proves nothing, and linking on it would let anyone who can make
+    // a provider carry a victim's address take over the victim's account.
+    if !rules::provider_verified_email(attributes) {
         tracing::info!(
             user_name,
-            "not linked: the identity provider says the email is not verified"
+            provider = identity.provider,
+            "not linked: the identity provider did not assert a verified email"
         );
         return Ok(());
     }
@@ -378,6 +393,57 @@ mod tests {
             match call(&state, payload).await {
                 Err(PreSignUpError::MalformedEvent(actual)) => assert_eq!(actual, reason),
                 other => panic!("{reason}: {other:?}"),
+            }
+        }
+    }
+
+    /// A linking state whose Cognito calls all fail: an error from
+    /// [`call`] means a lookup was attempted.
+    async fn linking_state() -> State {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let mut state = state(&[("LINK_FEDERATED_USERS", "false")]).await;
+        state.config.link_federated_users = true;
+        state.linker = Some(Linker::unreachable(&format!("http://127.0.0.1:{port}")));
+        state
+    }
+
+    fn federated(attributes: Value) -> Value {
+        let mut event = sign_up(attributes);
+        event["triggerSource"] = json!("PreSignUp_ExternalProvider");
+        event["userName"] = json!("Facebook_10158");
+        event
+    }
+
+    #[tokio::test]
+    async fn links_only_when_the_provider_asserts_a_verified_email() {
+        let state = linking_state().await;
+        let email = "victim@example.com";
+        for unverified in [
+            json!({"email": email}),
+            json!({"email": email, "email_verified": "false"}),
+            json!({"email": email, "email_verified": ""}),
+            json!({"email": email, "email_verified": "1"}),
+            json!({"email": email, "email_verified": "yes"}),
+            json!({"email": email, "email_verified": false}),
+        ] {
+            let output = call(&state, federated(unverified.clone())).await;
+            assert_eq!(
+                output.unwrap()["response"],
+                json!({"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}),
+                "{unverified}"
+            );
+        }
+        for verified in [
+            json!({"email": email, "email_verified": "true"}),
+            json!({"email": email, "email_verified": " TRUE "}),
+            json!({"email": email, "email_verified": true}),
+        ] {
+            match call(&state, federated(verified.clone())).await {
+                Err(PreSignUpError::Link(linker::LinkError::ListUsers(_))) => {}
+                other => panic!("{verified}: expected a lookup, got {other:?}"),
             }
         }
     }

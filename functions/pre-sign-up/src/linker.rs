@@ -94,6 +94,23 @@ impl Linker {
         }
     }
 
+    /// A linker whose every call fails to connect (nothing listens at
+    /// `endpoint`), for unit tests that must tell whether a call was made.
+    #[cfg(test)]
+    pub(crate) fn unreachable(endpoint: &str) -> Linker {
+        use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
+        let config = aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+            .endpoint_url(endpoint)
+            .retry_config(RetryConfig::disabled())
+            .build();
+        Linker {
+            client: Client::from_conf(config),
+        }
+    }
+
     /// Finds the native user for `email` in `pool_id` and links `identity` to
     /// it. Returns what was found: [`LinkTarget::Native`] means the link was
     /// made now.

@@ -1,5 +1,21 @@
 //! The sign-up policy: who may register, and what is confirmed without a
 //! code. Pure: attributes in, a decision out.
+//!
+//! ## What counts as a verified email
+//!
+//! An email is only ever treated as proven when someone proved it: for a
+//! `PreSignUp_ExternalProvider` sign-up, that is the identity provider, and
+//! only when its (mapped) `email_verified` attribute says exactly `true`
+//! ([`provider_verified_email`]). Facebook and Login with Amazon never send
+//! it, SAML providers rarely do, and an OIDC provider may let its users set
+//! their own email claim, so an absent or any other value is "not verified".
+//! Such a sign-up may still be confirmed under `AUTO_CONFIRM`, but it does not
+//! get `autoVerifyEmail`, and it is never linked to a native user (see
+//! [`crate::federation`]).
+//!
+//! A self-service `PreSignUp_SignUp` confirmed under `AUTO_CONFIRM` does get
+//! `autoVerifyEmail` when it has an email, although nobody proved it: that is
+//! what auto-confirmation is for, and the README documents the risk.
 
 use std::collections::BTreeMap;
 
@@ -120,15 +136,35 @@ pub fn evaluate(
                 .as_ref()
                 .is_some_and(|email| domains.matches(email.domain())),
         };
+        // A federated email is verified only on the provider's word: an
+        // auto-verified address nobody proved would count as the owner's
+        // everywhere a verified email is trusted (sign-in aliases, linking,
+        // the ID token's `email_verified`).
+        let email_proven =
+            source != Source::ExternalProvider || provider_verified_email(attributes);
         Flags {
             auto_confirm_user: confirm,
             // Cognito fails the sign-up when asked to verify an attribute
             // the user does not have.
-            auto_verify_email: confirm && email.is_some(),
+            auto_verify_email: confirm && email.is_some() && email_proven,
             auto_verify_phone: confirm && present("phone_number").is_some_and(is_e164),
         }
     });
     Ok(Decision { email, flags })
+}
+
+/// Whether a federated sign-up's identity provider asserted that the email
+/// is verified: its `email_verified` attribute is `true` (surrounding
+/// whitespace and ASCII case ignored). Absent, empty, `false` and anything
+/// else (`1`, `yes`) are not an assertion: many providers never send the
+/// attribute, and some let users set their email claim themselves.
+///
+/// Consulted for `PreSignUp_ExternalProvider` only: on any other sign-up the
+/// attribute, if present at all, would come from the user.
+pub fn provider_verified_email(attributes: &BTreeMap<String, String>) -> bool {
+    attributes
+        .get("email_verified")
+        .is_some_and(|verified| verified.trim().eq_ignore_ascii_case("true"))
 }
 
 fn check_domain(
@@ -382,6 +418,91 @@ mod tests {
         assert_eq!(other.flags, Some(Flags::default()));
         let none = run(&config, Source::SignUp, &[]).unwrap();
         assert_eq!(none.flags, Some(Flags::default()));
+    }
+
+    #[test]
+    fn only_a_plain_true_is_a_verified_email() {
+        for verified in ["true", "TRUE", "True", "  true\t"] {
+            assert!(
+                provider_verified_email(&attributes(&[("email_verified", verified)])),
+                "{verified:?}"
+            );
+        }
+        for unverified in ["false", "", "  ", "1", "yes", "verified", "truee", "t rue"] {
+            assert!(
+                !provider_verified_email(&attributes(&[("email_verified", unverified)])),
+                "{unverified:?}"
+            );
+        }
+        assert!(!provider_verified_email(&attributes(&[(
+            "email",
+            "a@example.com"
+        )])));
+    }
+
+    #[test]
+    fn federated_emails_are_auto_verified_only_on_the_providers_word() {
+        let confirmed = |email: bool, phone: bool| Flags {
+            auto_confirm_user: true,
+            auto_verify_email: email,
+            auto_verify_phone: phone,
+        };
+        for config in [
+            config(&[("AUTO_CONFIRM", "all")]),
+            config(&[
+                ("AUTO_CONFIRM", "domains"),
+                ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com"),
+            ]),
+        ] {
+            let flags = |source: Source, pairs: &[(&str, &str)]| {
+                run(&config, source, pairs).unwrap().flags.unwrap()
+            };
+            let email = ("email", "a@example.com");
+            // Facebook, Login with Amazon, most SAML: no attribute at all.
+            assert_eq!(
+                flags(Source::ExternalProvider, &[email]),
+                confirmed(false, false)
+            );
+            for unverified in ["false", "", "1", "yes"] {
+                assert_eq!(
+                    flags(
+                        Source::ExternalProvider,
+                        &[email, ("email_verified", unverified)]
+                    ),
+                    confirmed(false, false),
+                    "{unverified:?}"
+                );
+            }
+            for verified in ["true", " True "] {
+                assert_eq!(
+                    flags(
+                        Source::ExternalProvider,
+                        &[email, ("email_verified", verified)]
+                    ),
+                    confirmed(true, false),
+                    "{verified:?}"
+                );
+            }
+            // Self-service sign-ups are unchanged: confirmed users with an
+            // email get it verified, and a user-supplied attribute is not
+            // consulted either way.
+            assert_eq!(flags(Source::SignUp, &[email]), confirmed(true, false));
+            assert_eq!(
+                flags(Source::SignUp, &[email, ("email_verified", "false")]),
+                confirmed(true, false)
+            );
+        }
+        // Without auto-confirmation, nothing is verified, asserted or not.
+        assert_eq!(
+            run(
+                &config(&[]),
+                Source::ExternalProvider,
+                &[("email", "a@example.com"), ("email_verified", "true")]
+            )
+            .unwrap()
+            .flags,
+            Some(Flags::default())
+        );
     }
 
     #[test]
