@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check CI runs, in order, stopping at the first failure:
 # formatting, clippy, all tests (unit, Runtime API end-to-end against real
-# JWKS and moto peers on 127.0.0.1), and template linting.
+# JWKS and moto peers on 127.0.0.1, fuzz-corpus replays), the log audit, and
+# template linting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -25,7 +26,13 @@ step "function binaries (debug, as the end-to-end tests run them)"
 cargo build --workspace --bins --locked
 
 step "tests"
+# The harness copies every line the function binaries print here; the log
+# audit below reads what this run left.
+rm -rf target/e2e-logs
 cargo test --workspace --locked
+
+step "log audit: no token, credential, password, code or email in any function's logs"
+cargo test -p e2e-tests --locked --test log_audit -- --ignored
 
 step "cfn-lint"
 cfn-lint template.yaml

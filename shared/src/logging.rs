@@ -15,6 +15,8 @@
 //! `ListUsers` email filter, the profile item). Both are capped at DEBUG
 //! whatever level is asked for.
 
+use std::borrow::Cow;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the JSON subscriber. Safe to call more than once: later calls are
@@ -57,9 +59,52 @@ const PAYLOAD_CAPS: [&str; 2] = [
     "aws_smithy_runtime=debug",
 ];
 
+/// A Cognito `userName` as it may appear in logs.
+///
+/// Usernames identify users in logs, but some of them are email addresses:
+/// a pool that signs users in by username may hold `jane@example.com`, and a
+/// federated username embeds the provider's subject, which for SAML is often
+/// the address (`CorpSAML_jane@example.com`). Those are logged as a SHA-256
+/// fingerprint (`sha256:` and the digest's first 16 hex digits), which still
+/// lets an operator find every line about one user: hash the username the
+/// same way. No prefix is kept, since in `jane_doe@example.com` it would be
+/// part of the address. Other usernames (UUIDs, `Google_1234`) are logged as
+/// they are.
+pub fn loggable_user_name(user_name: &str) -> Cow<'_, str> {
+    if !user_name.contains('@') {
+        return Cow::Borrowed(user_name);
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, user_name.as_bytes());
+    let fingerprint: String = digest.as_ref()[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    Cow::Owned(format!("sha256:{fingerprint}"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::PAYLOAD_CAPS;
+    use super::{PAYLOAD_CAPS, loggable_user_name};
+
+    #[test]
+    fn usernames_that_hold_an_address_are_fingerprinted() {
+        assert_eq!(loggable_user_name("Google_1234"), "Google_1234");
+        assert_eq!(
+            loggable_user_name("7f3b2c1a-5d4e-4f60-8a9b-0c1d2e3f4a5b"),
+            "7f3b2c1a-5d4e-4f60-8a9b-0c1d2e3f4a5b"
+        );
+        for user_name in ["corpsaml_jane.doe@corp.example", "jane_doe@example.com"] {
+            let logged = loggable_user_name(user_name);
+            assert!(logged.starts_with("sha256:"), "{logged}");
+            assert_eq!(logged.len(), "sha256:".len() + 16);
+            assert!(!logged.contains("jane"));
+        }
+        // Deterministic, so lines about one user can be found together.
+        assert_eq!(
+            loggable_user_name("jane@example.com"),
+            loggable_user_name("jane@example.com")
+        );
+    }
 
     #[test]
     fn every_payload_cap_parses() {

@@ -23,6 +23,8 @@ use aws_sdk_cognitoidentityprovider::operation::admin_add_user_to_group::AdminAd
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
+use cognito_auth_core::logging::loggable_user_name;
+
 use crate::config::{AwsLimits, Config};
 use crate::error::FnError;
 use crate::provision::{Membership, PARTITION_KEY, Profile};
@@ -144,7 +146,7 @@ pub(crate) async fn add_to_group(
                 }
             }
             Some(AdminAddUserToGroupError::UserNotFoundException(_)) => FnError::UserNotFound {
-                user_name: membership.user_name.clone(),
+                user_name: loggable_user_name(&membership.user_name).into_owned(),
                 user_pool_id: membership.user_pool_id.clone(),
                 detail: service_message(&error),
             },

@@ -47,7 +47,8 @@ pub enum FnError {
     /// `AdminAddUserToGroup` answered UserNotFoundException.
     #[error("user `{user_name}` does not exist in user pool {user_pool_id}: {detail}")]
     UserNotFound {
-        /// The event's `userName`.
+        /// The event's `userName`, in its loggable form (see
+        /// `cognito_auth_core::logging::loggable_user_name`).
         user_name: String,
         /// The pool, from the event.
         user_pool_id: String,

@@ -21,6 +21,7 @@ pub mod provision;
 
 use std::time::SystemTime;
 
+use cognito_auth_core::logging::loggable_user_name;
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -39,7 +40,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
     match Source::of(event.trigger_source()) {
         Source::ConfirmSignUp => provision(state, &event).await?,
         Source::ConfirmForgotPassword => tracing::info!(
-            userName = event.user_name().unwrap_or_default(),
+            userName = %loggable_user_name(event.user_name().unwrap_or_default()),
             "password reset confirmed; the user was provisioned at sign-up, nothing to do"
         ),
         Source::Unknown => tracing::info!(
@@ -51,7 +52,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
 }
 
 async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
-    let user_name = event.user_name().unwrap_or_default();
+    let user_name = loggable_user_name(event.user_name().unwrap_or_default());
     let user_status = event
         .user_attribute("cognito:user_status")
         .unwrap_or_default();
@@ -59,13 +60,13 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
         tracing::error!(
             error_type = error.code(),
             error = %error,
-            userName = user_name,
+            userName = %user_name,
             "cannot provision the user"
         );
     })?;
     if plan.membership.is_none() && plan.profile.is_none() {
         tracing::info!(
-            userName = user_name,
+            userName = %user_name,
             "sign-up confirmed; neither DEFAULT_GROUP nor USERS_TABLE is set, nothing to provision"
         );
         return Ok(());
@@ -109,7 +110,7 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
         tracing::error!(
             error_type = error.code(),
             error = %error,
-            userName = user_name,
+            userName = %user_name,
             sub = %sub,
             user_status = %user_status,
             "provisioning failed; the user is confirmed but not fully provisioned"
@@ -118,7 +119,7 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
     membership?;
     let profile = profile?;
     tracing::info!(
-        userName = user_name,
+        userName = %user_name,
         sub = %sub,
         user_status = %user_status,
         group,

@@ -43,6 +43,7 @@ pub mod rules;
 
 use std::collections::BTreeMap;
 
+use cognito_auth_core::logging::loggable_user_name;
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
@@ -115,7 +116,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, P
     })?;
 
     let attributes = event.user_attributes();
-    let user_name = event.user_name().unwrap_or_default().to_owned();
+    let user_name = loggable_user_name(event.user_name().unwrap_or_default()).into_owned();
     let decision = rules::evaluate(
         &state.config,
         state.disposable.as_ref(),
@@ -126,7 +127,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, P
     .inspect_err(|error| {
         tracing::warn!(
             trigger_source = event.trigger_source(),
-            user_name,
+            user_name = %user_name,
             error_type = error.error_type(),
             reason = %error,
             email_domain = email_domain(&attributes),
@@ -146,7 +147,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, P
     }
     tracing::info!(
         trigger_source = event.trigger_source(),
-        user_name,
+        user_name = %user_name,
         auto_confirm_user = decision.flags.map(|flags| flags.auto_confirm_user),
         auto_verify_email = decision.flags.map(|flags| flags.auto_verify_email),
         auto_verify_phone = decision.flags.map(|flags| flags.auto_verify_phone),
@@ -205,16 +206,17 @@ async fn link_federated_user(
         .user_pool_id()
         .filter(|id| !id.is_empty())
         .ok_or(PreSignUpError::MalformedEvent("userPoolId is missing"))?;
+    let log_name = loggable_user_name(user_name);
     let Some(identity) = state.config.providers.identify(user_name) else {
         tracing::warn!(
-            user_name,
+            user_name = %log_name,
             provider_prefix = federation::unknown_prefix(user_name),
             "not linked: the username's provider is not a built-in one nor in LINK_PROVIDER_NAMES"
         );
         return Ok(());
     };
     let Some(email) = &decision.email else {
-        tracing::info!(user_name, "not linked: the federated user has no email");
+        tracing::info!(user_name = %log_name, "not linked: the federated user has no email");
         return Ok(());
     };
     // Only an explicit `true` from the provider: an absent attribute (never
@@ -223,7 +225,7 @@ async fn link_federated_user(
     // a provider carry a victim's address take over the victim's account.
     if !rules::provider_verified_email(attributes) {
         tracing::info!(
-            user_name,
+            user_name = %log_name,
             provider = identity.provider,
             "not linked: the identity provider did not assert a verified email"
         );
@@ -244,7 +246,7 @@ async fn link_federated_user(
         .await
         .inspect_err(|error| {
             tracing::error!(
-                user_name,
+                user_name = %log_name,
                 provider = identity.provider,
                 error_type = "LinkFailed",
                 reason = error.reason(),
@@ -252,22 +254,24 @@ async fn link_federated_user(
                 "could not link the federated user"
             );
         })?;
-    log_link_target(user_name, &identity.provider, email, &target);
+    log_link_target(&log_name, &identity.provider, email, &target);
     Ok(())
 }
 
+/// `user_name` is already in its loggable form; the native user's name is
+/// made so here.
 fn log_link_target(user_name: &str, provider: &str, email: &Email, target: &LinkTarget) {
     match target {
         LinkTarget::Native { username } => tracing::info!(
             user_name,
             provider,
-            destination = username,
+            destination = %loggable_user_name(username),
             "linked the federated identity to the native user"
         ),
         LinkTarget::AlreadyLinked { username } => tracing::info!(
             user_name,
             provider,
-            destination = username,
+            destination = %loggable_user_name(username),
             "the native user already carries this identity; nothing to link"
         ),
         LinkTarget::NotFound => tracing::info!(

@@ -1,0 +1,311 @@
+//! The log audit: every line any function binary printed during the
+//! end-to-end suite (the Runtime API harness copies each one under
+//! `target/e2e-logs/`) is searched for credentials and personal data.
+//!
+//! A line fails the audit when it holds:
+//! - a JWT: `eyJ` starting three dot-separated base64url segments;
+//! - a `Bearer` credential, or the value of an `Authorization` header;
+//! - a password or a verification code the suite uses (see [`SECRETS`]);
+//!   Cognito's placeholders (`{####}`) are what the functions handle, and
+//!   may appear;
+//! - an email address, other than the operator's own support address.
+//!
+//! It runs after the suite, as its own step of `scripts/test.sh`:
+//! `target/e2e-logs` is cleared before `cargo test --workspace`, then
+//! `cargo test -p e2e-tests --test log_audit -- --ignored` audits what the
+//! suite left. With no log at all it fails, so it cannot pass by reading
+//! nothing.
+//!
+//! The second test needs no earlier step: an authorizer at trace level,
+//! given a valid token, must not print it, which checks that the cap on
+//! lambda_runtime's raw-event TRACE line (`shared/src/logging.rs`) holds.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use e2e_tests::runtime_api::{Launch, target_dir, workspace_root};
+use e2e_tests::tokens::TokenBuilder;
+use serde_json::json;
+
+/// Passwords and codes the suite hands to moto or puts in events. None of
+/// them may ever be printed by a function.
+const SECRETS: &[&str] = &["Correct-Horse-9-Battery", "Correct-Horse-9"];
+
+/// Operator configuration, not user data: shown in emails and allowed in
+/// logs (e.g. an init error that names it).
+const ALLOWED_ADDRESSES: &[&str] = &["support@example.com"];
+
+/// What a line must not hold, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Finding {
+    Jwt,
+    Bearer,
+    AuthorizationHeader,
+    Secret,
+    Email,
+}
+
+fn is_b64url(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
+}
+
+/// A run of `eyJ…` then two more base64url segments (the third may be
+/// empty, as in `alg: none`).
+fn holds_jwt(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    line.match_indices("eyJ").any(|(start, _)| {
+        let segment = |from: usize| {
+            let end = bytes[from..]
+                .iter()
+                .position(|&b| !is_b64url(b))
+                .map_or(bytes.len(), |len| from + len);
+            (end - from, end)
+        };
+        let (header, end) = segment(start);
+        if header < 10 || bytes.get(end) != Some(&b'.') {
+            return false;
+        }
+        let (payload, end) = segment(end + 1);
+        payload >= 2 && bytes.get(end) == Some(&b'.')
+    })
+}
+
+/// `Bearer <something>` in any casing, where the something is not a
+/// `{{PLACEHOLDER}}`.
+fn holds_bearer(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    lower.match_indices("bearer ").any(|(at, word)| {
+        let rest = line[at + word.len()..].trim_start();
+        let credential: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\\')
+            .collect();
+        credential.len() >= 8 && !credential.starts_with('{')
+    })
+}
+
+/// An `Authorization` member or header with a value: `"authorization":"…"`
+/// (a JSON member) or `authorization: …` (a header line), any casing.
+fn holds_authorization_header(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    lower.match_indices("authorization").any(|(at, word)| {
+        let rest = &lower[at + word.len()..];
+        let value = rest
+            .strip_prefix("\":")
+            .or_else(|| rest.strip_prefix("\\\":"))
+            .or_else(|| rest.strip_prefix(':'))
+            .or_else(|| rest.strip_prefix('='));
+        value.is_some_and(|value| {
+            let value = value.trim_start().trim_start_matches(['"', '\\', '[']);
+            !value.is_empty()
+                && !value.starts_with(['"', ',', '}', ']'])
+                && !value.starts_with("null")
+        })
+    })
+}
+
+fn is_email_byte(byte: u8, local: bool) -> bool {
+    byte.is_ascii_alphanumeric()
+        || matches!(byte, b'.' | b'-')
+        || (local && matches!(byte, b'_' | b'+' | b'%'))
+}
+
+/// Every `local@domain.tld` in the line.
+fn email_addresses(line: &str) -> Vec<&str> {
+    let bytes = line.as_bytes();
+    line.match_indices('@')
+        .filter_map(|(at, _)| {
+            let start = bytes[..at]
+                .iter()
+                .rposition(|&b| !is_email_byte(b, true))
+                .map_or(0, |i| i + 1);
+            let end = bytes[at + 1..]
+                .iter()
+                .position(|&b| !is_email_byte(b, false))
+                .map_or(bytes.len(), |len| at + 1 + len);
+            let domain = line[at + 1..end].trim_end_matches('.');
+            let local = &line[start..at];
+            let tld_ok = domain
+                .rsplit_once('.')
+                .is_some_and(|(name, tld)| !name.is_empty() && tld.len() >= 2);
+            (!local.is_empty() && tld_ok).then(|| &line[start..at + 1 + domain.len()])
+        })
+        .collect()
+}
+
+fn audit_line(line: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if holds_jwt(line) {
+        findings.push(Finding::Jwt);
+    }
+    if holds_bearer(line) {
+        findings.push(Finding::Bearer);
+    }
+    if holds_authorization_header(line) {
+        findings.push(Finding::AuthorizationHeader);
+    }
+    if SECRETS.iter().any(|secret| line.contains(secret)) {
+        findings.push(Finding::Secret);
+    }
+    if email_addresses(line).iter().any(|address| {
+        !ALLOWED_ADDRESSES
+            .iter()
+            .any(|allowed| address.eq_ignore_ascii_case(allowed))
+    }) {
+        findings.push(Finding::Email);
+    }
+    findings
+}
+
+fn log_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+#[ignore = "audits what the whole suite printed: run by scripts/test.sh after `cargo test --workspace` \
+            (with target/e2e-logs cleared before it) as `cargo test -p e2e-tests --test log_audit -- --ignored`"]
+fn no_log_line_of_the_suite_holds_a_credential_or_an_address() {
+    let dir = target_dir().join("e2e-logs");
+    let files = log_files(&dir);
+    assert!(
+        !files.is_empty(),
+        "no log file under {}: run the end-to-end suite first (the audit must not pass by reading nothing)",
+        dir.display()
+    );
+    let mut lines = 0;
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read(file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        let text = String::from_utf8_lossy(&text);
+        for (number, line) in text.lines().enumerate() {
+            lines += 1;
+            let findings = audit_line(line);
+            if !findings.is_empty() {
+                let name = file.file_name().unwrap_or_default().to_string_lossy();
+                failures.push(format!("{name}:{}: {findings:?}: {line}", number + 1));
+            }
+        }
+    }
+    assert!(
+        lines > 0,
+        "{} log files but not one line in them",
+        files.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {lines} lines in {} files hold what logs must not:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+    eprintln!("audited {lines} lines in {} files", files.len());
+}
+
+/// lambda_runtime prints every raw event at TRACE, bearer token included;
+/// `logging::init` caps that one line at DEBUG. Ask for everything and check
+/// that the token, and every part of it, stays out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorizer_at_trace_level_never_prints_the_token() {
+    const POOL: &str = "eu-west-1_TracePool1";
+    const CLIENT: &str = "traceclient1";
+    let jwks = workspace_root().join("tests/fixtures/keys/dev-rsa-1.jwks.json");
+    let function = Launch::new("authorizer")
+        .env("USER_POOL_ID", POOL)
+        .env("APP_CLIENT_IDS", CLIENT)
+        .env("JWKS_FILE", jwks.display().to_string())
+        .env("AWS_LAMBDA_LOG_LEVEL", "trace")
+        .start()
+        .await;
+    let token = TokenBuilder::access(POOL, CLIENT).build();
+    let arn = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/pets/1";
+    let answer = function
+        .respond(json!({
+            "type": "TOKEN",
+            "authorizationToken": format!("Bearer {token}"),
+            "methodArn": arn,
+        }))
+        .await;
+    assert!(answer["policyDocument"].is_object(), "{answer}");
+    // The level really is trace: lambda_runtime's own TRACE lines are there.
+    function
+        .wait_for_log(|line| line.contains("\"level\":\"TRACE\""))
+        .await;
+    function
+        .wait_for_log(|line| line.contains("policy issued"))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let logs = function.logs();
+    for line in &logs {
+        assert!(!line.contains(&token), "a line holds the token: {line}");
+        for part in token.split('.') {
+            assert!(
+                !line.contains(part),
+                "a line holds part of the token: {line}"
+            );
+        }
+        assert_eq!(audit_line(line), [], "{line}");
+    }
+}
+
+// ---- The detectors themselves -------------------------------------------------
+
+#[test]
+fn the_detectors_find_what_they_look_for_and_pass_ordinary_lines() {
+    let token = TokenBuilder::access("eu-west-1_A", "c").build();
+    let header_and_payload = token.rsplit_once('.').map(|(head, _)| head).unwrap();
+    for (line, expected) in [
+        (format!(r#"{{"token":"{token}"}}"#), vec![Finding::Jwt]),
+        (
+            format!(r#"{{"t":"{header_and_payload}."}}"#),
+            vec![Finding::Jwt],
+        ),
+        (
+            format!("Authorization: Bearer {token}"),
+            vec![Finding::Jwt, Finding::Bearer, Finding::AuthorizationHeader],
+        ),
+        (
+            r#"{"headers":{"Authorization":"Basic dXNlcjpwYXNz"}}"#.to_owned(),
+            vec![Finding::AuthorizationHeader],
+        ),
+        (
+            r#"{"event":"{\"authorization\":\"abc\"}"}"#.to_owned(),
+            vec![Finding::AuthorizationHeader],
+        ),
+        ("bearer abcdefghijkl".to_owned(), vec![Finding::Bearer]),
+        (
+            r#"{"password":"Correct-Horse-9-Battery"}"#.to_owned(),
+            vec![Finding::Secret],
+        ),
+        (
+            r#"{"user_name":"corpsaml_jane.doe@corp.example"}"#.to_owned(),
+            vec![Finding::Email],
+        ),
+    ] {
+        assert_eq!(audit_line(&line), expected, "{line}");
+    }
+    for line in [
+        r#"{"level":"INFO","reason":"malformed_authorization","route":"GET /pets/1"}"#,
+        r#"{"message":"refused","authorizationToken":null}"#,
+        r#"{"sms":"Your code is {####}","subject":"Bearer {{TOKEN}}"}"#,
+        r#"{"email_domain":"example.com","error":"`@spam.example` is not a domain name"}"#,
+        r#"{"support":"support@example.com","version":"1.2.3"}"#,
+        r#"{"x":"eyJhbGciOiJSUzI1NiJ9"}"#,
+        "thread 'main' panicked at src/main.rs:1:1",
+    ] {
+        assert_eq!(audit_line(line), [], "{line}");
+    }
+    assert_eq!(
+        email_addresses("to a.b+c@mail.example.com, x@y"),
+        ["a.b+c@mail.example.com"]
+    );
+}
