@@ -1,0 +1,749 @@
+//! The fuzz targets' bodies. Each `fuzz_targets/<name>.rs` is one line that
+//! calls the function of the same name here, so the targets stay readable
+//! and a crash reproduces with `cargo fuzz run <name> <file>`.
+//!
+//! Every target drives a public entry point with the configuration in
+//! `env/*.env` (the same files `tests/tests/abuse.rs` gives the real
+//! binaries when it replays the seed corpus on stable), and checks
+//! invariants on top of "no panic": a finding is a panic, an abort, a hang
+//! (libFuzzer's `-timeout`) or memory blow-up (`-rss_limit_mb`), or one of
+//! the assertions below failing.
+//!
+//! | target | input | entry point |
+//! |---|---|---|
+//! | `token_verify` | a compact token, as text | `Verifier::verify` |
+//! | `token_signed` | header JSON, `\n`, payload JSON; signed here with the dev key | `Verifier::verify` |
+//! | `jwks_parse` | a JWKS document | `jwks::KeySet::parse` |
+//! | `authorizer_event` | an event, as JSON | `authorizer::handle` |
+//! | `authorizer_rules` | `AUTHZ_RULES`, inline JSON | `RuleSet::from_env`, then `evaluate`, `allows`, `policy` |
+//! | `pre_sign_up_event` | an event, as JSON | `pre_sign_up::handle` (two configurations) |
+//! | `post_confirmation_event` | an event, as JSON | `post_confirmation::handle`, `Plan::for_sign_up` |
+//! | `custom_message_event` | an event, as JSON | `custom_message::handle` |
+//! | `custom_message_attributes` | `userAttributes`, as JSON | `custom_message::handle`, once per trigger source |
+//!
+//! Nothing here touches the network except the verifier's one JWKS fetch
+//! attempt for an unknown `kid`, aimed at a closed port on 127.0.0.1.
+
+use std::cell::RefCell;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use cognito_auth_core::config::Env;
+use cognito_auth_core::jwks::KeySet;
+use cognito_auth_core::policy::MethodArn;
+use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
+use serde_json::{Value, json};
+
+// ---- Fixtures -------------------------------------------------------------------
+
+/// The pool of `env/verifier.env`.
+pub const POOL: &str = "eu-west-1_FuzzPool1";
+/// The app client of `env/verifier.env`.
+pub const CLIENT: &str = "fuzzclient1";
+/// The issuer of [`POOL`].
+pub const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_FuzzPool1";
+/// The kid of the development key in `tests/fixtures/keys/dev-rsa-1.jwks.json`.
+pub const DEV_KID: &str = "dev-key-1";
+/// The API every authorizer seed event calls.
+pub const API_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
+/// Marks hostile attribute values in the `custom_message_attributes` corpus:
+/// no template contains it, so finding it in an HTML body means an attribute
+/// was rendered unescaped.
+pub const MARKUP_MARKER: &str = "<x-fz";
+
+const VERIFIER_ENV: &str = include_str!("../env/verifier.env");
+const AUTHORIZER_ENV: &str = include_str!("../env/authorizer.env");
+const PRE_SIGN_UP_A_ENV: &str = include_str!("../env/pre-sign-up-a.env");
+const PRE_SIGN_UP_B_ENV: &str = include_str!("../env/pre-sign-up-b.env");
+const POST_CONFIRMATION_ENV: &str = include_str!("../env/post-confirmation.env");
+const POST_CONFIRMATION_PLAN_ENV: &str = include_str!("../env/post-confirmation-plan.env");
+const CUSTOM_MESSAGE_ENV: &str = include_str!("../env/custom-message.env");
+const DEV_KEY_PEM: &str = include_str!("../../tests/fixtures/keys/dev-rsa-1.pem");
+
+/// The workspace root, for `${ROOT}` in the env files.
+fn root() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/..")
+}
+
+/// `KEY=VALUE` lines of env files; `#` starts a comment line, `${ROOT}` is
+/// the workspace root. The same rules as `tests/tests/abuse.rs`.
+pub fn env_pairs(files: &[&str]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .flat_map(|file| file.lines())
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.replace("${ROOT}", root())))
+        .collect()
+}
+
+fn env(files: &[&str]) -> Env {
+    Env::from_pairs(env_pairs(files))
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+thread_local! {
+    static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime");
+}
+
+/// Runs `future` to completion on this thread's runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    RUNTIME.with(|runtime| runtime.block_on(future))
+}
+
+/// Keeps one lazily built value per thread (libFuzzer runs one thread).
+macro_rules! per_thread {
+    ($name:ident: $ty:ty = $init:expr) => {
+        fn $name<R>(f: impl FnOnce(&$ty) -> R) -> R {
+            thread_local! {
+                static VALUE: RefCell<Option<&'static $ty>> = const { RefCell::new(None) };
+            }
+            let value = VALUE.with(|cell| {
+                *cell
+                    .borrow_mut()
+                    .get_or_insert_with(|| Box::leak(Box::new($init)))
+            });
+            f(value)
+        }
+    };
+}
+
+per_thread!(verifier: Verifier = block_on(Verifier::new(
+    VerifierConfig::from_env(&env(&[VERIFIER_ENV])).expect("env/verifier.env is valid")
+))
+.expect("the verifier starts"));
+
+per_thread!(signing_key: aws_lc_rs::signature::RsaKeyPair = {
+    let body: String = DEV_KEY_PEM
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let der = STANDARD.decode(body).expect("the dev key PEM is base64");
+    aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).expect("the dev key is PKCS#8 RSA")
+});
+
+/// `base64url(header) "." base64url(payload) "." RS256 signature` with the
+/// development key: what `e2e_tests::tokens::sign_raw` makes.
+pub fn sign(header_json: &[u8], payload_json: &[u8]) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header_json),
+        URL_SAFE_NO_PAD.encode(payload_json)
+    );
+    let signature = signing_key(|key| {
+        let mut signature = vec![0; key.public_modulus_len()];
+        key.sign(
+            &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            input.as_bytes(),
+            &mut signature,
+        )
+        .expect("RS256 signing");
+        signature
+    });
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// A valid access token for [`POOL`] and [`CLIENT`], good until 2100.
+fn fixture_token(groups: &[&str], scope: &str) -> String {
+    let header = json!({"kid": DEV_KID, "alg": "RS256"});
+    let payload = json!({
+        "sub": format!("fuzz-user-{}", groups.len()),
+        "iss": ISSUER,
+        "client_id": CLIENT,
+        "token_use": "access",
+        "scope": scope,
+        "username": "fuzz",
+        "cognito:groups": groups,
+        "iat": 1_700_000_000u64,
+        "auth_time": 1_700_000_000u64,
+        "exp": 4_102_444_800u64,
+    });
+    sign(
+        header.to_string().as_bytes(),
+        payload.to_string().as_bytes(),
+    )
+}
+
+/// Parses fuzz bytes as one JSON value, the way lambda_runtime would.
+fn json(data: &[u8]) -> Option<Value> {
+    serde_json::from_slice(data).ok()
+}
+
+fn lambda_event(payload: Value) -> LambdaEvent<Value> {
+    LambdaEvent::new(payload, Context::default())
+}
+
+/// Counts in UTF-16 code units, as Cognito's limits do.
+fn utf16_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// Every member but `response` must come back exactly as sent.
+fn assert_envelope_kept(sent: &Value, returned: &Value) {
+    let (Some(sent), Some(returned)) = (sent.as_object(), returned.as_object()) else {
+        panic!("a trigger returned a non-object for an object: {returned}");
+    };
+    for (key, value) in sent {
+        if key != "response" {
+            assert_eq!(returned.get(key), Some(value), "member `{key}` changed");
+        }
+    }
+    for key in returned.keys() {
+        assert!(
+            key == "response" || sent.contains_key(key),
+            "member `{key}` appeared"
+        );
+    }
+}
+
+// ---- The token path ------------------------------------------------------------
+
+/// Checks what the verifier said about `token`.
+fn check_verdict(token: &str, result: Result<Claims, VerifyError>) {
+    match result {
+        Ok(claims) => {
+            assert_eq!(claims.issuer, ISSUER, "accepted another issuer");
+            assert_eq!(claims.client_id, CLIENT, "accepted another client");
+            assert!(
+                now() < claims.exp.saturating_add(60),
+                "accepted an expired token"
+            );
+            // The second call may come from the verified-token cache: it must
+            // say exactly the same.
+            let again = verifier(|verifier| block_on(verifier.verify(token)))
+                .expect("a verified token verifies again");
+            assert_eq!(again, claims, "the cache changed the claims");
+        }
+        Err(error) => {
+            assert!(!error.reason().is_empty());
+            // Errors never echo token content (they reach logs).
+            let shown = format!("{error} {error:?}");
+            // Only token-like parts: a run of base64url long enough that no
+            // fixed error text holds it (the fuzzer does put error texts in
+            // tokens).
+            let token_like = |part: &&str| {
+                part.len() >= 24
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
+            for part in token.split('.').filter(token_like) {
+                assert!(!shown.contains(part), "the error echoes the token: {shown}");
+            }
+        }
+    }
+}
+
+/// `token_verify`: the bytes, as text, are the token.
+pub fn token_verify(data: &[u8]) {
+    let Ok(token) = std::str::from_utf8(data) else {
+        return;
+    };
+    let result = verifier(|verifier| block_on(verifier.verify(token)));
+    check_verdict(token, result);
+}
+
+/// `token_signed`: header JSON, a newline, payload JSON; signed with the dev
+/// key, so the fuzzer reaches the claim checks that follow the signature.
+pub fn token_signed(data: &[u8]) {
+    let (header, payload) = match data.iter().position(|&b| b == b'\n') {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, &b""[..]),
+    };
+    let token = sign(header, payload);
+    let result = verifier(|verifier| block_on(verifier.verify(&token)));
+    check_verdict(&token, result);
+}
+
+/// `jwks_parse`: a JWKS document as the endpoint (or `JWKS_FILE`) sends it.
+pub fn jwks_parse(data: &[u8]) {
+    let Ok(set) = KeySet::parse(data) else {
+        return;
+    };
+    assert!(!set.is_empty(), "a parsed set holds a key");
+    assert_eq!(set.kids().count(), set.len());
+    for kid in set.kids() {
+        let key = set.get(kid).expect("every listed kid is held");
+        assert_eq!(key.kid(), kid);
+        assert_eq!(key.alg(), "RS256");
+        assert!((2048..=8192).contains(&key.modulus_bits()));
+        // An arbitrary signature never verifies.
+        assert!(!key.verify(b"message", &[0u8; 256]));
+    }
+}
+
+// ---- The authorizer ---------------------------------------------------------------
+
+per_thread!(authorizer_state: authorizer::State = block_on(authorizer::State::new(
+    authorizer::Config::from_env(&env(&[VERIFIER_ENV, AUTHORIZER_ENV]))
+        .expect("env/authorizer.env is valid")
+))
+.expect("the authorizer starts"));
+
+/// The credential-bearing members, removed to see what else the event says.
+fn without_credentials(event: &Value) -> String {
+    let mut event = event.clone();
+    if let Some(fields) = event.as_object_mut() {
+        for name in [
+            "authorizationToken",
+            "headers",
+            "multiValueHeaders",
+            "identitySource",
+        ] {
+            fields.remove(name);
+        }
+    }
+    event.to_string()
+}
+
+/// `authorizer_event`: one event, as API Gateway would send it.
+pub fn authorizer_event(data: &[u8]) {
+    use authorizer::FnError;
+    use authorizer::event::Kind;
+
+    let Some(event) = json(data) else {
+        return;
+    };
+    let kind = Kind::detect(&event);
+    let others = without_credentials(&event);
+    let token = event
+        .get("authorizationToken")
+        .or_else(|| event.pointer("/headers/Authorization"))
+        .or_else(|| event.pointer("/headers/authorization"))
+        .or_else(|| event.pointer("/identitySource/0"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let result =
+        authorizer_state(|state| block_on(authorizer::handle(state, lambda_event(event.clone()))));
+
+    match (&result, kind) {
+        (Err(FnError::InvalidEvent), _) => {}
+        (_, None) => panic!("a non-authorizer event was answered: {result:?}"),
+        (Err(FnError::Unauthorized), Some(kind)) => {
+            assert!(kind.answers_with_policy(), "HTTP API 2.0 got a 401 error");
+        }
+        (Ok(answer), Some(kind)) if kind.answers_with_policy() => {
+            assert!(answer["principalId"].is_string(), "{answer}");
+            let statements = answer["policyDocument"]["Statement"]
+                .as_array()
+                .expect("a policy has statements");
+            assert!(!statements.is_empty());
+            for statement in statements {
+                for resource in statement["Resource"].as_array().expect("resources") {
+                    let resource = resource.as_str().expect("an ARN");
+                    assert!(resource.len() <= 512, "ARN over 512: {resource}");
+                }
+            }
+        }
+        (Ok(answer), Some(_)) => {
+            assert!(answer["isAuthorized"].is_boolean(), "{answer}");
+        }
+    }
+    let diagnostic = result.map_or_else(
+        |error| {
+            let diagnostic = Diagnostic::from(error);
+            format!("{} {}", diagnostic.error_type, diagnostic.error_message)
+        },
+        |answer| answer.to_string(),
+    );
+    if let Some(credential) = token {
+        // No part of the credential comes back, unless the rest of the event
+        // also holds it (a path can hold anything).
+        for part in credential.split(['.', ' ']).filter(|part| part.len() >= 24) {
+            assert!(
+                diagnostic.matches(part).count() <= others.matches(part).count(),
+                "the answer echoes the credential: {diagnostic}"
+            );
+        }
+    }
+}
+
+per_thread!(rule_callers: Vec<Claims> = [
+    fixture_token(&["admins"], "pets/write openid"),
+    fixture_token(&[], "openid"),
+]
+.iter()
+.map(|token| {
+    verifier(|verifier| block_on(verifier.verify(token))).expect("fixture token verifies")
+})
+.collect());
+
+/// Concrete paths that a rule pattern matches, and a few that it nearly
+/// matches, for probing.
+fn probe_paths(patterns: impl Iterator<Item = String>) -> Vec<String> {
+    let mut paths: Vec<String> = [
+        "/",
+        "/pets",
+        "/pets/42",
+        "/pets/42/secrets",
+        "/admin/users/1",
+        "/x",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for pattern in patterns.take(24) {
+        paths.push(pattern.replace('*', "x"));
+        paths.push(pattern.replace('*', "x/y"));
+        paths.push(pattern.replace('*', ""));
+        paths.push(format!("{}/z", pattern.replace('*', "x")));
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Concrete paths an HTTP API route template can receive: every `{name}`
+/// and `{name+}` replaced by one of `values` (and a greedy one also by two
+/// segments).
+fn route_instances(template: &str, values: &[String]) -> Vec<String> {
+    let mut instances = Vec::new();
+    for (index, value) in values.iter().enumerate() {
+        let deeper = format!("{value}/{}", values[(index + 1) % values.len()]);
+        for greedy in [value.as_str(), deeper.as_str()] {
+            let path: Vec<String> = template
+                .split('/')
+                .map(|segment| {
+                    match segment
+                        .strip_prefix('{')
+                        .and_then(|inner| inner.strip_suffix('}'))
+                    {
+                        Some(name) if name.ends_with('+') => greedy.to_owned(),
+                        Some(_) => value.clone(),
+                        None => segment.to_owned(),
+                    }
+                })
+                .collect();
+            instances.push(path.join("/"));
+        }
+    }
+    instances.sort();
+    instances.dedup();
+    instances
+}
+
+/// `authorizer_rules`: `AUTHZ_RULES` as the operator writes it (inline JSON;
+/// a path to a file is not fuzzed). For two callers:
+/// - REST: the one cached IAM policy allows exactly what the rules allow
+///   (`Evaluation::allows`) for every probe call;
+/// - HTTP API 2.0: a route the caller is authorized for
+///   (`Evaluation::allows_route`, cached per route key) only receives
+///   calls the rules, and so the REST policy, allow.
+pub fn authorizer_rules(data: &[u8]) {
+    use authorizer::rules::{MAX_RULES, RuleSet, VARIABLE};
+    use cognito_auth_core::policy::HTTP_VERBS;
+
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if !text.trim_start().starts_with(['[', '{']) {
+        return;
+    }
+    let rules = match RuleSet::from_env(&Env::from_pairs([(VARIABLE, text)])) {
+        Ok(Some(rules)) => rules,
+        Ok(None) => return,
+        Err(error) => {
+            assert_eq!(error.variable, VARIABLE);
+            return;
+        }
+    };
+    assert!((1..=MAX_RULES).contains(&rules.rules().len()));
+    let paths = probe_paths(rules.rules().iter().map(|rule| rule.pattern.clone()));
+    let verbs = ["GET", "POST", "DELETE", "OPTIONS"];
+    // HTTP API route templates: the rules' own paths (an HTTP API has no
+    // `*` segment), and the usual greedy ones.
+    let mut templates: Vec<String> = ["/", "/pets/{id}", "/pets/{proxy+}", "/{proxy+}"]
+        .map(str::to_owned)
+        .to_vec();
+    templates.extend(
+        rules
+            .rules()
+            .iter()
+            .map(|rule| rule.path.clone())
+            .filter(|path| !path.contains('*'))
+            .take(8),
+    );
+    templates.sort();
+    templates.dedup();
+    // What a parameter stands for: the rules' literal segments, and more.
+    let mut values: Vec<String> = rules
+        .rules()
+        .iter()
+        .flat_map(|rule| rule.path.split('/').map(str::to_owned).collect::<Vec<_>>())
+        .filter(|segment| !segment.is_empty() && !segment.contains(['{', '}', '*']))
+        .take(4)
+        .collect();
+    values.extend(["x".to_owned(), "secrets".to_owned()]);
+    values.dedup();
+    rule_callers(|callers| {
+        for claims in callers {
+            let evaluation = rules.evaluate(claims);
+            let Ok(trigger) = MethodArn::parse(&format!("{API_ARN}/prod/GET/pets/42")) else {
+                panic!("the trigger ARN parses");
+            };
+            let policy = evaluation.policy(&trigger);
+            for verb in verbs {
+                for path in &paths {
+                    let arn = format!("{API_ARN}/prod/{verb}{path}");
+                    if MethodArn::parse(&arn).is_err() {
+                        continue;
+                    }
+                    let decided = evaluation.allows(verb, path);
+                    let cached = policy.allows(&arn);
+                    assert_eq!(
+                        cached, decided,
+                        "{verb} {path}: the policy says {cached}, the route decision {decided}; \
+                         groups {:?}",
+                        claims.groups
+                    );
+                }
+            }
+            for template in &templates {
+                for route_verb in [Some("GET"), Some("DELETE"), None] {
+                    if !evaluation.allows_route(route_verb, template) {
+                        continue;
+                    }
+                    let verbs = match route_verb {
+                        Some(verb) => vec![verb],
+                        None => HTTP_VERBS.to_vec(),
+                    };
+                    for path in route_instances(template, &values) {
+                        for verb in &verbs {
+                            let arn = format!("{API_ARN}/prod/{verb}{path}");
+                            assert!(
+                                evaluation.allows(verb, &path),
+                                "route {route_verb:?} {template} is authorized, but the rules \
+                                 refuse {verb} {path}; groups {:?}",
+                                claims.groups
+                            );
+                            if MethodArn::parse(&arn).is_ok() {
+                                assert!(
+                                    policy.allows(&arn),
+                                    "route {route_verb:?} {template} is authorized, but the REST \
+                                     policy refuses {verb} {path}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+// ---- The Cognito triggers ---------------------------------------------------------
+
+per_thread!(pre_sign_up_states: Vec<pre_sign_up::State> = [PRE_SIGN_UP_A_ENV, PRE_SIGN_UP_B_ENV]
+    .iter()
+    .map(|file| {
+        let config = pre_sign_up::Config::from_env(&env(&[file]))
+            .expect("env/pre-sign-up-*.env is valid");
+        block_on(pre_sign_up::State::new(config))
+    })
+    .collect());
+
+/// `pre_sign_up_event`: one event, through both configurations.
+pub fn pre_sign_up_event(data: &[u8]) {
+    let Some(event) = json(data) else {
+        return;
+    };
+    pre_sign_up_states(|states| {
+        for state in states {
+            match block_on(pre_sign_up::handle(state, lambda_event(event.clone()))) {
+                Ok(returned) => assert_envelope_kept(&event, &returned),
+                Err(error) => {
+                    let diagnostic = Diagnostic::from(error);
+                    assert!(
+                        !diagnostic.error_message.contains('@'),
+                        "the user sees an address: {}",
+                        diagnostic.error_message
+                    );
+                }
+            }
+        }
+    });
+}
+
+per_thread!(post_confirmation_state: post_confirmation::State = block_on(
+    post_confirmation::State::new(
+        post_confirmation::Config::from_env(&env(&[POST_CONFIRMATION_ENV]))
+            .expect("env/post-confirmation.env is valid")
+    )
+));
+
+per_thread!(post_confirmation_plan_config: post_confirmation::Config =
+    post_confirmation::Config::from_env(&env(&[POST_CONFIRMATION_PLAN_ENV]))
+        .expect("env/post-confirmation-plan.env is valid"));
+
+/// `post_confirmation_event`: the handler (with nothing to provision, so no
+/// AWS call), then the provisioning plan with a group and a table.
+pub fn post_confirmation_event(data: &[u8]) {
+    use cognito_auth_core::trigger::TriggerEvent;
+    use post_confirmation::{Plan, provision::PARTITION_KEY};
+
+    let Some(event) = json(data) else {
+        return;
+    };
+    let result = post_confirmation_state(|state| {
+        block_on(post_confirmation::handle(
+            state,
+            lambda_event(event.clone()),
+        ))
+    });
+    if let Ok(returned) = result {
+        assert_eq!(
+            returned, event,
+            "post confirmation returns the event as sent"
+        );
+    }
+    let Ok(trigger) = TriggerEvent::from_value(event) else {
+        return;
+    };
+    post_confirmation_plan_config(|config| {
+        if let Ok(plan) = Plan::for_sign_up(config, &trigger, SystemTime::now()) {
+            let membership = plan.membership.expect("DEFAULT_GROUP is set");
+            assert!(!membership.user_pool_id.is_empty() && !membership.user_name.is_empty());
+            let profile = plan.profile.expect("USERS_TABLE is set");
+            assert!(profile.item.contains_key(PARTITION_KEY));
+        }
+    });
+}
+
+per_thread!(custom_message_state: custom_message::State = custom_message::State::new(
+    custom_message::Config::from_env(&env(&[CUSTOM_MESSAGE_ENV]))
+        .expect("env/custom-message.env is valid")
+)
+.expect("the templates load"));
+
+/// Checks one custom-message answer against Cognito's rules.
+fn check_custom_message(sent: &Value, returned: &Value) {
+    use custom_message::Source;
+    use custom_message::rules::{EMAIL_LIMIT, SMS_LIMIT, SUBJECT_LIMIT};
+
+    assert_envelope_kept(sent, returned);
+    let source = sent["triggerSource"]
+        .as_str()
+        .and_then(Source::from_trigger);
+    let Some(source) = source else {
+        assert_eq!(returned, sent, "an unknown source is returned untouched");
+        return;
+    };
+    let code = sent["request"]["codeParameter"]
+        .as_str()
+        .unwrap_or_default();
+    let username = sent["request"]["usernameParameter"].as_str();
+    let response = &returned["response"];
+    for (field, limit, body) in [
+        ("emailSubject", SUBJECT_LIMIT, false),
+        ("emailMessage", EMAIL_LIMIT, true),
+        ("smsMessage", SMS_LIMIT, true),
+    ] {
+        let text = match &response[field] {
+            Value::Null => continue,
+            Value::String(text) => text,
+            other => panic!("response.{field} is {other}"),
+        };
+        assert!(!code.is_empty(), "a message without a code placeholder");
+        assert!(utf16_len(text) <= limit, "response.{field} is over {limit}");
+        assert!(!text.trim().is_empty(), "response.{field} is blank");
+        if body {
+            assert!(text.contains(code), "response.{field} lost the code");
+            if source == Source::AdminCreateUser {
+                let username = username.expect("an invitation body needs usernameParameter");
+                assert!(
+                    text.contains(username),
+                    "response.{field} lost the username"
+                );
+            }
+        }
+    }
+    if let Value::String(html) = &response["emailMessage"] {
+        let lowered = html.to_ascii_lowercase();
+        assert!(
+            !lowered.contains(MARKUP_MARKER),
+            "markup from the event reached the HTML body: {html}"
+        );
+    }
+}
+
+fn custom_message_respond(event: &Value) {
+    let result = custom_message_state(|state| {
+        block_on(custom_message::handle(state, lambda_event(event.clone())))
+    });
+    if let Ok(returned) = result {
+        check_custom_message(event, &returned);
+    }
+}
+
+/// `custom_message_event`: one event, as Cognito would send it.
+pub fn custom_message_event(data: &[u8]) {
+    let Some(event) = json(data) else {
+        return;
+    };
+    // The marker check assumes the marker only comes from attributes; a
+    // placeholder is inserted raw by design, so skip events that put it there.
+    if event["request"]["codeParameter"]
+        .to_string()
+        .to_ascii_lowercase()
+        .contains(MARKUP_MARKER)
+        || ["usernameParameter", "linkParameter"].iter().any(|name| {
+            event["request"][*name]
+                .to_string()
+                .to_ascii_lowercase()
+                .contains(MARKUP_MARKER)
+        })
+    {
+        return;
+    }
+    custom_message_respond(&event);
+}
+
+/// The event every `custom_message_attributes` input is put in.
+fn attributes_event(source: &str, attributes: Value, client_metadata: Value) -> Value {
+    json!({
+        "version": "1",
+        "triggerSource": source,
+        "region": "us-east-1",
+        "userPoolId": "us-east-1_Ex4mPle01",
+        "userName": "7f3b2c1a-5d4e-4f60-8a9b-0c1d2e3f4a5b",
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
+        "request": {
+            "userAttributes": attributes,
+            "codeParameter": "{####}",
+            "linkParameter": "{##Click Here##}",
+            "usernameParameter": "{username}",
+            "clientMetadata": client_metadata
+        },
+        "response": {"smsMessage": null, "emailMessage": null, "emailSubject": null}
+    })
+}
+
+/// `custom_message_attributes`: hostile `userAttributes` (a JSON object; a
+/// `clientMetadata` member inside it, if any, becomes the event's
+/// `clientMetadata`), rendered for every trigger source.
+pub fn custom_message_attributes(data: &[u8]) {
+    let Some(Value::Object(mut attributes)) = json(data) else {
+        return;
+    };
+    let client_metadata = attributes.remove("clientMetadata").unwrap_or(Value::Null);
+    let attributes = Value::Object(std::mem::take(&mut attributes));
+    for source in custom_message::Source::ALL {
+        let event = attributes_event(
+            source.trigger(),
+            attributes.clone(),
+            client_metadata.clone(),
+        );
+        custom_message_respond(&event);
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make bench`: the figures of issue 9, ending with one report.
+#   1. the release binaries, as Lambda runs them;
+#   2. the criterion verify bench (shared/benches/verify.rs), kept short;
+#   3. the Node.js comparison's dependencies (bench/node, `npm ci`);
+#   4. bench-functions: every function through the Runtime API harness, on
+#      the release binaries, with the Node.js authorizer beside them; it
+#      prints the report, the verify results included.
+# Nothing here asserts a time: a busy machine gives slower figures, not a
+# failure. Extra arguments go to bench-functions (e.g. --starts 50).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+started=$SECONDS
+step() {
+  echo
+  echo "==> $* ($((SECONDS - started)) s)"
+}
+
+step "release binaries"
+cargo build --release --workspace --bins --locked
+
+step "criterion: verify (1 s warm-up, 3 s per benchmark)"
+cargo bench -p cognito-auth-core --bench verify --locked -- \
+  --warm-up-time 1 --measurement-time 3
+
+step "Node.js comparison: npm ci in bench/node"
+for tool in node npm; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required for the Node.js comparison" >&2; exit 1; }
+done
+(cd bench/node && npm ci --no-audit --no-fund --loglevel=error)
+
+step "functions through the Runtime API harness"
+E2E_BIN_DIR="$PWD/target/release" target/release/bench-functions "$@"

@@ -1,0 +1,956 @@
+//! Abuse cases, through the real authorizer binary where possible, and the
+//! stable smoke of the fuzz targets.
+//!
+//! # The fuzz corpus on stable
+//!
+//! `fuzz/` (cargo fuzz, nightly) is not part of this workspace. So that CI
+//! still exercises each target's code path on every committed seed, the
+//! `fuzz_corpus_*` tests replay `fuzz/corpus/<target>/*` through the same
+//! entry points with the same configuration (`fuzz/env/*.env`): the shared
+//! crate's `Verifier` and `KeySet::parse` directly, and each function's
+//! `handle` through its real binary and the Runtime API harness. They check
+//! what the targets check, less whatever needs the functions' library types.
+//!
+//! # Abuse cases
+//!
+//! Oversized and hostile input must be refused cleanly, cheaply and without
+//! taking the sandbox down: each test ends by checking the binary still
+//! answers and never logged a panic. Behaviour is asserted, not timing.
+
+use std::path::PathBuf;
+
+use cognito_auth_core::config::Env;
+use cognito_auth_core::jwks::KeySet;
+use cognito_auth_core::token::MAX_TOKEN_BYTES;
+use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
+use e2e_tests::jwks_server::JwksServer;
+use e2e_tests::moto::free_port;
+use e2e_tests::runtime_api::{Function, Launch, Outcome, target_dir, workspace_root};
+use e2e_tests::tokens::{self, DevKey, Signer, TokenBuilder, sign_raw};
+use serde_json::{Map, Value, json};
+
+/// The pool and client of `fuzz/env/verifier.env`.
+const POOL: &str = "eu-west-1_FuzzPool1";
+const CLIENT: &str = "fuzzclient1";
+const API: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
+
+// ---- Shared helpers -------------------------------------------------------------
+
+/// `fuzz/env/<name>.env` as pairs: `KEY=VALUE` lines, `#` comments, `${ROOT}`
+/// replaced by the workspace root (the rules of `fuzz/src/lib.rs`).
+fn env_file(name: &str) -> Vec<(String, String)> {
+    let path = workspace_root()
+        .join("fuzz/env")
+        .join(format!("{name}.env"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let root = workspace_root().display().to_string();
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.replace("${ROOT}", &root)))
+        .collect()
+}
+
+/// Every seed of `target`, by file name.
+fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = workspace_root().join("fuzz/corpus").join(target);
+    let mut seeds: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+        .map(|entry| entry.expect("a corpus entry").path())
+        .filter(|path| path.is_file())
+        .map(|path| {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&path).expect("read a seed"))
+        })
+        .collect();
+    seeds.sort();
+    assert!(!seeds.is_empty(), "no seed in {}", dir.display());
+    seeds
+}
+
+/// The seeds that parse as JSON, as the targets and lambda_runtime parse them.
+fn json_seeds(target: &str) -> Vec<(String, Value)> {
+    seeds(target)
+        .into_iter()
+        .filter_map(|(name, bytes)| Some((name, serde_json::from_slice(&bytes).ok()?)))
+        .collect()
+}
+
+/// No line the binary printed tells of a panic.
+#[track_caller]
+fn assert_no_panic(function: &Function) {
+    for line in function.logs() {
+        assert!(
+            !line.contains("panicked") && !line.contains("RUST_BACKTRACE"),
+            "the binary panicked: {line}"
+        );
+    }
+}
+
+/// An error report is never a caught panic.
+#[track_caller]
+fn assert_not_a_panic(outcome: &Outcome) {
+    if let Outcome::Error(report) = outcome {
+        assert!(
+            !report.error_message.starts_with("Lambda panicked"),
+            "{report:?}"
+        );
+    }
+}
+
+fn verifier_config() -> VerifierConfig {
+    VerifierConfig::from_env(&Env::from_pairs(env_file("verifier")))
+        .expect("fuzz/env/verifier.env is valid")
+}
+
+fn now() -> u64 {
+    tokens::now()
+}
+
+/// What `fuzz/src/lib.rs` checks of a verdict.
+async fn check_verdict(verifier: &Verifier, token: &str, result: Result<Claims, VerifyError>) {
+    match result {
+        Ok(claims) => {
+            assert_eq!(claims.issuer, tokens::issuer(POOL));
+            assert_eq!(claims.client_id, CLIENT);
+            assert!(now() < claims.exp.saturating_add(60));
+            let again = verifier.verify(token).await.expect("verifies again");
+            assert_eq!(again, claims);
+        }
+        Err(error) => {
+            let shown = format!("{error} {error:?}");
+            // Only token-like parts: a run of base64url long enough that no
+            // fixed error text holds it (the fuzzer does put error texts in
+            // tokens).
+            let token_like = |part: &&str| {
+                part.len() >= 24
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
+            for part in token.split('.').filter(token_like) {
+                assert!(!shown.contains(part), "the error echoes the token: {shown}");
+            }
+        }
+    }
+}
+
+fn authorizer_launch() -> Launch {
+    Launch::new("authorizer")
+        .envs(env_file("verifier"))
+        .envs(env_file("authorizer"))
+}
+
+/// A valid access token for the fuzz pool, signed by the development key.
+fn fuzz_token(groups: &[&str]) -> TokenBuilder {
+    TokenBuilder::access(POOL, CLIENT)
+        .groups(groups)
+        .scopes(&["openid", "pets/write"])
+}
+
+fn token_event(credential: &str, verb: &str, path: &str) -> Value {
+    json!({
+        "type": "TOKEN",
+        "authorizationToken": credential,
+        "methodArn": format!("{API}/prod/{verb}{path}"),
+    })
+}
+
+/// The HTTP API 2.0 sample with `credential` as its identity source.
+fn http2_event(credential: &str) -> Value {
+    let path = workspace_root().join("events/authorizer/http2-allow.json");
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read the sample"))
+            .expect("parse the sample");
+    event["identitySource"] = json!([credential]);
+    event["headers"]["authorization"] = json!(credential);
+    event
+}
+
+/// Whether the policy in `answer` allows `verb path` (no wildcard cases
+/// needed here: the stage-wide Allow is `…/prod/*/*`).
+fn policy_effect(answer: &Value) -> Vec<(String, Vec<String>)> {
+    answer["policyDocument"]["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|statement| {
+            (
+                statement["Effect"].as_str().unwrap_or_default().to_owned(),
+                statement["Resource"]
+                    .as_array()
+                    .expect("resources")
+                    .iter()
+                    .map(|resource| resource.as_str().unwrap_or_default().to_owned())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_unauthorized(invoked: Outcome) {
+    match invoked {
+        Outcome::Error(report) => {
+            assert_eq!(report.error_type, "Unauthorized", "{report:?}");
+            assert_eq!(report.error_message, "Unauthorized");
+        }
+        Outcome::Response(answer) => panic!("expected a 401, got {answer}"),
+    }
+}
+
+#[track_caller]
+fn assert_allowed(invoked: Outcome) -> Value {
+    match invoked {
+        Outcome::Response(answer) => {
+            let effects = policy_effect(&answer);
+            assert_eq!(effects[0].0, "Allow", "{answer}");
+            answer
+        }
+        Outcome::Error(report) => panic!("expected an Allow, got {report:?}"),
+    }
+}
+
+/// The binary still answers a good request: nothing above took it down.
+async fn assert_still_serves(function: &Function) {
+    let token = fuzz_token(&["admins"]).build();
+    let invoked = function
+        .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+        .await;
+    assert_allowed(invoked.outcome);
+    assert_no_panic(function);
+}
+
+/// The binary's peak resident memory, in KiB.
+fn peak_rss_kib(function: &Function) -> u64 {
+    let pid = function.pid().expect("the binary runs");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/<pid>/status")
+}
+
+// ---- The fuzz corpus, replayed on stable ------------------------------------------
+
+#[tokio::test]
+async fn fuzz_corpus_token_verify() {
+    let verifier = Verifier::new(verifier_config()).await.expect("verifier");
+    let mut accepted = 0;
+    for (name, seed) in seeds("token_verify") {
+        let Ok(token) = std::str::from_utf8(&seed) else {
+            continue;
+        };
+        let result = verifier.verify(token).await;
+        accepted += usize::from(result.is_ok());
+        eprintln!(
+            "{name}: {:?}",
+            result.as_ref().map(|_| "ok").map_err(|e| e.reason())
+        );
+        check_verdict(&verifier, token, result).await;
+    }
+    assert!(accepted >= 2, "the seeds include valid tokens");
+}
+
+#[tokio::test]
+async fn fuzz_corpus_token_signed() {
+    let verifier = Verifier::new(verifier_config()).await.expect("verifier");
+    let mut accepted = 0;
+    for (_, seed) in seeds("token_signed") {
+        let (header, payload) = match seed.iter().position(|&b| b == b'\n') {
+            Some(at) => (&seed[..at], &seed[at + 1..]),
+            None => (&seed[..], &b""[..]),
+        };
+        let (Ok(header), Ok(payload)) = (std::str::from_utf8(header), std::str::from_utf8(payload))
+        else {
+            continue;
+        };
+        let token = sign_raw(header, payload, &Signer::Rsa(DevKey::One));
+        let result = verifier.verify(&token).await;
+        accepted += usize::from(result.is_ok());
+        check_verdict(&verifier, &token, result).await;
+    }
+    assert!(accepted >= 2, "the seeds include valid claims");
+}
+
+#[test]
+fn fuzz_corpus_jwks_parse() {
+    let mut parsed = 0;
+    for (_, seed) in seeds("jwks_parse") {
+        let Ok(set) = KeySet::parse(&seed) else {
+            continue;
+        };
+        parsed += 1;
+        assert!(!set.is_empty());
+        assert_eq!(set.kids().count(), set.len());
+        for kid in set.kids() {
+            let key = set.get(kid).expect("listed kid is held");
+            assert_eq!(key.alg(), "RS256");
+            assert!((2048..=8192).contains(&key.modulus_bits()));
+            assert!(!key.verify(b"message", &[0u8; 256]));
+        }
+    }
+    assert!(parsed >= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_corpus_authorizer_event() {
+    let function = authorizer_launch().start().await;
+    for (name, event) in json_seeds("authorizer_event") {
+        let outcome = function.invoke(event.clone()).await.outcome;
+        assert_not_a_panic(&outcome);
+        match &outcome {
+            Outcome::Error(report) => assert!(
+                ["Unauthorized", "InvalidEvent"].contains(&report.error_type.as_str()),
+                "{name}: {report:?}"
+            ),
+            Outcome::Response(answer) if event["version"] == "2.0" => {
+                assert!(answer["isAuthorized"].is_boolean(), "{name}: {answer}");
+            }
+            Outcome::Response(answer) => {
+                for (_, resources) in policy_effect(answer) {
+                    assert!(resources.iter().all(|arn| arn.len() <= 512), "{name}");
+                }
+            }
+        }
+    }
+    assert_still_serves(&function).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_corpus_authorizer_rules() {
+    let token = fuzz_token(&["admins"]).build();
+    for (name, seed) in seeds("authorizer_rules") {
+        let Ok(rules) = String::from_utf8(seed) else {
+            continue;
+        };
+        if !rules.trim_start().starts_with(['[', '{']) || rules.contains('\0') {
+            continue;
+        }
+        let mut function = Launch::new("authorizer")
+            .envs(env_file("verifier"))
+            .env("AUTHZ_RULES", &rules)
+            .start()
+            .await;
+        let first = function
+            .wait_for_log(|line| line.contains("init failed") || line.contains("from JWKS_FILE"))
+            .await;
+        if first.contains("init failed") {
+            let report = function.init_error().await;
+            assert_eq!(report.error_type, "ConfigError", "{name}");
+            assert!(
+                report.error_message.starts_with("AUTHZ_RULES: "),
+                "{name}: {report:?}"
+            );
+        } else {
+            let outcome = function
+                .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/42"))
+                .await
+                .outcome;
+            let Outcome::Response(answer) = outcome else {
+                panic!("{name}: a verified caller gets a policy, got {outcome:?}");
+            };
+            assert!(!policy_effect(&answer).is_empty(), "{name}");
+            // And an HTTP API 2.0 route, decided by the route rules.
+            let answer = function
+                .respond(http2_event(&format!("Bearer {token}")))
+                .await;
+            assert!(answer["isAuthorized"].is_boolean(), "{name}: {answer}");
+            assert_no_panic(&function);
+        }
+    }
+}
+
+/// Every member but `response` comes back exactly as sent.
+#[track_caller]
+fn assert_envelope_kept(name: &str, sent: &Value, returned: &Value) {
+    let (Some(sent), Some(returned)) = (sent.as_object(), returned.as_object()) else {
+        panic!("{name}: not objects");
+    };
+    for (key, value) in sent {
+        if key != "response" {
+            assert_eq!(returned.get(key), Some(value), "{name}: `{key}` changed");
+        }
+    }
+    assert!(
+        returned
+            .keys()
+            .all(|key| key == "response" || sent.contains_key(key)),
+        "{name}: a member appeared"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_corpus_pre_sign_up_event() {
+    for env in ["pre-sign-up-a", "pre-sign-up-b"] {
+        let function = Launch::new("pre-sign-up").envs(env_file(env)).start().await;
+        for (name, event) in json_seeds("pre_sign_up_event") {
+            match function.invoke(event.clone()).await.outcome {
+                Outcome::Response(returned) => assert_envelope_kept(&name, &event, &returned),
+                Outcome::Error(report) => {
+                    assert!(!report.error_message.starts_with("Lambda panicked"));
+                    assert!(!report.error_message.contains('@'), "{name}: {report:?}");
+                }
+            }
+        }
+        assert_no_panic(&function);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_corpus_post_confirmation_event() {
+    // As the target: the handler with nothing to provision (no AWS call) ...
+    let function = Launch::new("post-confirmation")
+        .envs(env_file("post-confirmation"))
+        .start()
+        .await;
+    for (name, event) in json_seeds("post_confirmation_event") {
+        let outcome = function.invoke(event.clone()).await.outcome;
+        assert_not_a_panic(&outcome);
+        if let Outcome::Response(returned) = outcome {
+            assert_eq!(returned, event, "{name}: returned as sent");
+        }
+    }
+    assert_no_panic(&function);
+    // ... and the provisioning plan, which the binary builds before calling
+    // AWS: here a closed port, so every planned call fails cleanly.
+    let function = Launch::new("post-confirmation")
+        .envs(env_file("post-confirmation-plan"))
+        .env(
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:{}", free_port()),
+        )
+        .start()
+        .await;
+    for (name, event) in json_seeds("post_confirmation_event") {
+        let outcome = function.invoke(event.clone()).await.outcome;
+        assert_not_a_panic(&outcome);
+        if let Outcome::Error(report) = &outcome {
+            assert!(
+                ["MalformedEvent", "AwsUnreachable", "AwsTimeout"]
+                    .contains(&report.error_type.as_str()),
+                "{name}: {report:?}"
+            );
+        }
+    }
+    assert_no_panic(&function);
+}
+
+/// What `fuzz/src/lib.rs` checks of a custom message.
+#[track_caller]
+fn check_custom_message(name: &str, sent: &Value, returned: &Value) {
+    assert_envelope_kept(name, sent, returned);
+    let known = sent["triggerSource"]
+        .as_str()
+        .is_some_and(|source| CUSTOM_MESSAGE_SOURCES.contains(&source));
+    if !known {
+        return;
+    }
+    let code = sent["request"]["codeParameter"]
+        .as_str()
+        .unwrap_or_default();
+    for (field, limit, body) in [
+        ("emailSubject", 140, false),
+        ("emailMessage", 20_000, true),
+        ("smsMessage", 140, true),
+    ] {
+        let Some(text) = returned["response"][field].as_str() else {
+            continue;
+        };
+        assert!(text.encode_utf16().count() <= limit, "{name}: {field}");
+        if body {
+            assert!(text.contains(code), "{name}: {field} lost the code");
+        }
+    }
+    if let Some(html) = returned["response"]["emailMessage"].as_str() {
+        assert!(
+            !html.to_ascii_lowercase().contains("<x-fz"),
+            "{name}: markup reached the HTML body"
+        );
+    }
+}
+
+fn custom_message_launch() -> Launch {
+    Launch::new("custom-message").envs(env_file("custom-message"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_corpus_custom_message_event() {
+    let function = custom_message_launch().start().await;
+    for (name, event) in json_seeds("custom_message_event") {
+        let outcome = function.invoke(event.clone()).await.outcome;
+        assert_not_a_panic(&outcome);
+        if let Outcome::Response(returned) = outcome {
+            check_custom_message(&name, &event, &returned);
+        }
+    }
+    assert_no_panic(&function);
+}
+
+const CUSTOM_MESSAGE_SOURCES: [&str; 7] = [
+    "CustomMessage_SignUp",
+    "CustomMessage_ResendCode",
+    "CustomMessage_ForgotPassword",
+    "CustomMessage_UpdateUserAttribute",
+    "CustomMessage_VerifyUserAttribute",
+    "CustomMessage_AdminCreateUser",
+    "CustomMessage_Authentication",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_corpus_custom_message_attributes() {
+    let function = custom_message_launch().start().await;
+    for (name, seed) in json_seeds("custom_message_attributes") {
+        let Value::Object(mut attributes) = seed else {
+            continue;
+        };
+        let client_metadata = attributes.remove("clientMetadata").unwrap_or(Value::Null);
+        for source in CUSTOM_MESSAGE_SOURCES {
+            // The event of `attributes_event` in fuzz/src/lib.rs.
+            let event = json!({
+                "version": "1",
+                "triggerSource": source,
+                "region": "us-east-1",
+                "userPoolId": "us-east-1_Ex4mPle01",
+                "userName": "7f3b2c1a-5d4e-4f60-8a9b-0c1d2e3f4a5b",
+                "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
+                "request": {
+                    "userAttributes": Value::Object(attributes.clone()),
+                    "codeParameter": "{####}",
+                    "linkParameter": "{##Click Here##}",
+                    "usernameParameter": "{username}",
+                    "clientMetadata": client_metadata.clone()
+                },
+                "response": {"smsMessage": null, "emailMessage": null, "emailSubject": null}
+            });
+            let returned = function.respond(event.clone()).await;
+            check_custom_message(&format!("{name} {source}"), &event, &returned);
+        }
+    }
+    assert_no_panic(&function);
+}
+
+// ---- Tokens over the size cap ------------------------------------------------------
+
+/// The token with a `pad` claim of `n` bytes.
+fn padded(base: &TokenBuilder, n: usize) -> String {
+    base.clone().claim("pad", "p".repeat(n)).build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_over_the_size_cap_is_refused_and_one_at_the_cap_is_not() {
+    let function = authorizer_launch().start().await;
+    let base = fuzz_token(&["admins"]);
+    // The largest padding that keeps the token within the cap.
+    let (mut low, mut high) = (0, MAX_TOKEN_BYTES);
+    while low < high {
+        let middle = (low + high).div_ceil(2);
+        if padded(&base, middle).len() <= MAX_TOKEN_BYTES {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    let at_cap = padded(&base, low);
+    let over_cap = padded(&base, low + 3);
+    assert!(at_cap.len() <= MAX_TOKEN_BYTES && at_cap.len() > MAX_TOKEN_BYTES - 4);
+    assert!(over_cap.len() > MAX_TOKEN_BYTES);
+
+    let invoked = function
+        .invoke(token_event(&format!("Bearer {at_cap}"), "GET", "/pets/1"))
+        .await;
+    assert_allowed(invoked.outcome);
+    let invoked = function
+        .invoke(token_event(&format!("Bearer {over_cap}"), "GET", "/pets/1"))
+        .await;
+    assert_unauthorized(invoked.outcome);
+    // HTTP API 2.0 says no the other way.
+    let answer = function
+        .respond(http2_event(&format!("Bearer {over_cap}")))
+        .await;
+    assert_eq!(answer, json!({"isAuthorized": false}));
+    // A mebibyte of credential, as far past API Gateway's 10 KB header cap
+    // as an event can be: refused the same way, before any decoding.
+    let huge = format!("Bearer {}", "A".repeat(1 << 20));
+    let invoked = function.invoke(token_event(&huge, "GET", "/pets/1")).await;
+    assert_unauthorized(invoked.outcome);
+    let refusals = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("\"reason\":\"token_too_large\""))
+        .count();
+    assert!(refusals >= 2, "{refusals} token_too_large lines");
+    assert_still_serves(&function).await;
+}
+
+// ---- A header with 10,000 members -------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jose_header_with_10000_members_is_refused_by_the_size_cap() {
+    let function = authorizer_launch().start().await;
+    let mut header = Map::new();
+    header.insert("kid".into(), json!("dev-key-1"));
+    header.insert("alg".into(), json!("RS256"));
+    for index in 0..10_000 {
+        header.insert(format!("m{index}"), json!(index));
+    }
+    let payload = fuzz_token(&[]).claims().clone();
+    let token = sign_raw(
+        &Value::Object(header).to_string(),
+        &Value::Object(payload).to_string(),
+        &Signer::Rsa(DevKey::One),
+    );
+    assert!(token.len() > MAX_TOKEN_BYTES);
+    let invoked = function
+        .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+        .await;
+    assert_unauthorized(invoked.outcome);
+    function
+        .wait_for_log(|line| line.contains("\"reason\":\"token_too_large\""))
+        .await;
+
+    // Under the cap, as many members as fit: decoded, parsed, and the token
+    // still verifies (unknown header members are ignored, RFC 7515).
+    let mut header = Map::new();
+    header.insert("kid".into(), json!("dev-key-1"));
+    header.insert("alg".into(), json!("RS256"));
+    for index in 0..500 {
+        header.insert(format!("m{index}"), json!(0));
+    }
+    let token = sign_raw(
+        &Value::Object(header).to_string(),
+        &Value::Object(fuzz_token(&[]).claims().clone()).to_string(),
+        &Signer::Rsa(DevKey::One),
+    );
+    assert!(token.len() <= MAX_TOKEN_BYTES, "{}", token.len());
+    let invoked = function
+        .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+        .await;
+    assert_allowed(invoked.outcome);
+    assert_still_serves(&function).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_with_10000_http_headers_is_read_and_a_repeated_credential_refused() {
+    let function = authorizer_launch().start().await;
+    let token = fuzz_token(&["admins"]).build();
+    let sample = workspace_root().join("events/authorizer/request-allow.json");
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample).expect("read")).expect("parse");
+    let mut headers = Map::new();
+    let mut multi = Map::new();
+    for index in 0..10_000 {
+        headers.insert(format!("X-Filler-{index}"), json!("v"));
+        multi.insert(format!("X-Filler-{index}"), json!(["v"]));
+    }
+    headers.insert("Authorization".into(), json!(format!("Bearer {token}")));
+    multi.insert("Authorization".into(), json!([format!("Bearer {token}")]));
+    event["headers"] = Value::Object(headers.clone());
+    event["multiValueHeaders"] = Value::Object(multi);
+    assert_allowed(function.invoke(event.clone()).await.outcome);
+
+    // Every casing of `authorization` that fits in one object (2^13 of them):
+    // ambiguous, so refused, and counted in one pass.
+    let mut variants = Map::new();
+    for bits in 0u32..(1 << 13) {
+        let name: String = "authorization"
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if bits >> i & 1 == 1 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        variants.insert(name, json!(format!("Bearer {token}")));
+    }
+    event["headers"] = Value::Object(variants);
+    event["multiValueHeaders"] = Value::Null;
+    assert_unauthorized(function.invoke(event).await.outcome);
+    function
+        .wait_for_log(|line| line.contains("\"reason\":\"ambiguous_token_header\""))
+        .await;
+    assert_still_serves(&function).await;
+}
+
+// ---- Deeply nested JSON -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_json_is_refused_without_a_stack_overflow() {
+    let function = authorizer_launch().start().await;
+    let claims = Value::Object(fuzz_token(&[]).claims().clone()).to_string();
+    let deep = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+
+    // In the JOSE header and in the payload, as deep as the size cap allows.
+    let header = format!(r#"{{"kid":"dev-key-1","alg":"RS256","x":{}}}"#, deep(2_000));
+    let token = sign_raw(&header, &claims, &Signer::Rsa(DevKey::One));
+    assert!(token.len() <= MAX_TOKEN_BYTES);
+    assert_unauthorized(
+        function
+            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+            .await
+            .outcome,
+    );
+    let payload = format!("{},\"x\":{}}}", claims.trim_end_matches('}'), deep(2_000));
+    let token = sign_raw(
+        r#"{"kid":"dev-key-1","alg":"RS256"}"#,
+        &payload,
+        &Signer::Rsa(DevKey::One),
+    );
+    assert!(token.len() <= MAX_TOKEN_BYTES);
+    assert_unauthorized(
+        function
+            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+            .await
+            .outcome,
+    );
+    let refusals = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("\"reason\":\"invalid_json\""))
+        .count();
+    assert!(refusals >= 1, "no invalid_json refusal logged");
+
+    // In the event: nested inside `headers`, the typed event does not parse
+    // (a 401); past serde_json's depth limit of 128, lambda_runtime cannot
+    // even read the event, and reports that as a failed invocation.
+    let token = fuzz_token(&[]).build();
+    let mut nested = json!("x");
+    for _ in 0..100 {
+        nested = json!([nested]);
+    }
+    let mut event = token_event(&format!("Bearer {token}"), "GET", "/pets/1");
+    event["type"] = json!("REQUEST");
+    event["headers"] = json!({"Authorization": format!("Bearer {token}"), "X-Deep": nested});
+    assert_unauthorized(function.invoke(event).await.outcome);
+    let mut nested = json!("x");
+    for _ in 0..1_000 {
+        nested = json!([nested]);
+    }
+    let mut event = token_event(&format!("Bearer {token}"), "GET", "/pets/1");
+    event["extra"] = nested;
+    let outcome = function.invoke(event).await.outcome;
+    assert!(matches!(outcome, Outcome::Error(_)), "{outcome:?}");
+    assert_not_a_panic(&outcome);
+    assert_still_serves(&function).await;
+}
+
+// ---- A JWKS with 10,000 keys ---------------------------------------------------------
+
+fn fetching_authorizer(server: &JwksServer) -> Launch {
+    Launch::new("authorizer")
+        .env("USER_POOL_ID", POOL)
+        .env("APP_CLIENT_IDS", CLIENT)
+        .env("JWKS_URL", server.url_template())
+        .env("JWKS_COOLDOWN_SECONDS", "1")
+}
+
+/// 10,000 real-sized keys are 4 MB, far over the default 150 KB cap: the
+/// fetch is cut off, nothing is cached, and tokens are refused as
+/// `jwks_unavailable` without the binary growing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jwks_of_10000_full_keys_is_cut_off_at_the_size_cap() {
+    let template = DevKey::One.jwk();
+    let keys: Vec<Value> = (0..10_000)
+        .map(|index| {
+            let mut key = template.clone();
+            key["kid"] = json!(format!("k{index}"));
+            key
+        })
+        .collect();
+    let server = JwksServer::start(&json!({ "keys": keys })).await;
+    let function = fetching_authorizer(&server).start().await;
+    let token = fuzz_token(&[]).kid("k42").build();
+    assert_unauthorized(
+        function
+            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+            .await
+            .outcome,
+    );
+    function
+        .wait_for_log(|line| line.contains("\"reason\":\"jwks_too_large\""))
+        .await;
+    assert!(server.requests() >= 1);
+    let peak = peak_rss_kib(&function);
+    assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
+    assert_no_panic(&function);
+}
+
+/// With the cap raised to its 1 MB maximum, 10,000 small unusable keys and
+/// the real one: the set parses, the real key verifies, each bad key is
+/// skipped, and unknown kids are still refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jwks_of_10000_keys_within_the_cap_keeps_only_usable_ones() {
+    let mut keys: Vec<Value> = (0..10_000)
+        .map(|index| json!({"kty": "RSA", "kid": format!("k{index}"), "n": "AQAB", "e": "AQAB"}))
+        .collect();
+    keys.push(DevKey::One.jwk());
+    let server = JwksServer::start(&json!({ "keys": keys })).await;
+    let function = fetching_authorizer(&server)
+        .env("JWKS_MAX_BYTES", "1048576")
+        .start()
+        .await;
+    let good = fuzz_token(&[]).build();
+    assert_allowed(
+        function
+            .invoke(token_event(&format!("Bearer {good}"), "GET", "/pets/1"))
+            .await
+            .outcome,
+    );
+    let bad = fuzz_token(&[]).kid("k7").build();
+    assert_unauthorized(
+        function
+            .invoke(token_event(&format!("Bearer {bad}"), "GET", "/pets/1"))
+            .await
+            .outcome,
+    );
+    assert_eq!(
+        server.requests(),
+        1,
+        "one fetch: the unknown kid is in cooldown"
+    );
+    let skipped = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("skipping a JWKS key"))
+        .count();
+    eprintln!("{skipped} skipped-key warnings for one fetch");
+    assert!(skipped >= 1);
+    let peak = peak_rss_kib(&function);
+    assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
+    assert_no_panic(&function);
+}
+
+/// As many full-sized keys as the 1 MB maximum holds (2,000), all usable:
+/// a token signed with the last one verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jwks_of_2000_usable_keys_verifies_with_any_of_them() {
+    let template = DevKey::One.jwk();
+    let keys: Vec<Value> = (0..2_000)
+        .map(|index| {
+            let mut key = template.clone();
+            key["kid"] = json!(format!("k{index}"));
+            key
+        })
+        .collect();
+    let server = JwksServer::start(&json!({ "keys": keys })).await;
+    let function = fetching_authorizer(&server)
+        .env("JWKS_MAX_BYTES", "1048576")
+        .start()
+        .await;
+    let token = fuzz_token(&[]).kid("k1999").build();
+    assert_allowed(
+        function
+            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+            .await
+            .outcome,
+    );
+    assert_eq!(server.requests(), 1);
+    assert_no_panic(&function);
+}
+
+// ---- AUTHZ_RULES with 10,000 rules -----------------------------------------------------
+
+fn many_rules(count: usize) -> String {
+    let rules: Vec<Value> = (0..count)
+        .map(|index| {
+            if index % 2 == 0 {
+                json!({"method": "GET", "path": format!("/r{index}/{{id}}")})
+            } else {
+                json!({"path": format!("/r{index}/{{proxy+}}"), "anyGroups": ["admins"]})
+            }
+        })
+        .collect();
+    Value::Array(rules).to_string()
+}
+
+/// A rules file in `target/tmp`: 10,000 rules cannot be inline, since
+/// Linux caps one environment string at 128 KiB (and Lambda caps all of a
+/// function's variables at 4 KB).
+fn rules_file(name: &str, text: &str) -> PathBuf {
+    let dir = target_dir().join("tmp");
+    std::fs::create_dir_all(&dir).expect("target/tmp");
+    let path = dir.join(format!("abuse-{name}-{}.json", std::process::id()));
+    std::fs::write(&path, text).expect("write the rules");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authz_rules_with_10000_rules_fail_init_with_a_clear_message() {
+    let rules: Vec<Value> = (0..10_000)
+        .map(|index| json!({"path": format!("/r{index}/{{id}}")}))
+        .collect();
+    let rules = Value::Array(rules).to_string();
+    assert!(
+        rules.len() < 256 * 1024,
+        "under the byte cap: the count is what fails"
+    );
+    let path = rules_file("10000-rules", &rules);
+    let mut function = authorizer_launch()
+        .env("AUTHZ_RULES", path.display().to_string())
+        .start()
+        .await;
+    let report = function.init_error().await;
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(report.error_type, "ConfigError");
+    assert_eq!(
+        report.error_message,
+        "AUTHZ_RULES: has more than 1000 rules; at most 1000 are allowed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authz_rules_with_1000_rules_start_and_decide() {
+    let function = authorizer_launch()
+        .env("AUTHZ_RULES", many_rules(1_000))
+        .start()
+        .await;
+    let admin = fuzz_token(&["admins"]).build();
+    let user = fuzz_token(&["users"]).build();
+    let answer = assert_allowed(
+        function
+            .invoke(token_event(&format!("Bearer {admin}"), "GET", "/r998/7"))
+            .await
+            .outcome,
+    );
+    // Every rule the admin satisfies is in the one cached policy.
+    let allowed: usize = policy_effect(&answer)
+        .iter()
+        .filter(|(effect, _)| effect == "Allow")
+        .map(|(_, resources)| resources.len())
+        .sum();
+    assert!(allowed >= 1_000, "{allowed} allowed resources");
+    // A plain user gets the GET rules and an explicit Deny where admins only.
+    let answer = function
+        .respond(token_event(&format!("Bearer {user}"), "DELETE", "/r1/x"))
+        .await;
+    let effects = policy_effect(&answer);
+    assert!(effects.iter().any(|(effect, _)| effect == "Allow"));
+    assert_still_serves(&function).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authz_rules_file_over_the_byte_cap_fails_init() {
+    let padding = " ".repeat(4 * 1024 * 1024);
+    let path = rules_file("huge", &format!("[{padding}{{\"path\":\"/x\"}}]"));
+    let mut function = authorizer_launch()
+        .env("AUTHZ_RULES", path.display().to_string())
+        .start()
+        .await;
+    let report = function.init_error().await;
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(report.error_type, "ConfigError");
+    assert!(
+        report.error_message.starts_with("AUTHZ_RULES: "),
+        "{report:?}"
+    );
+}

@@ -1,0 +1,790 @@
+//! Fault injection through the real binaries, filling what
+//! `tests/tests/verifier.rs` (the shared verifier against a misbehaving JWKS
+//! endpoint, in process), `post_confirmation.rs` (moto stopped, a closed
+//! port, a silent endpoint) and `pre_sign_up.rs` (a failing and a slow
+//! `AdminLinkProviderForUser`) do not cover:
+//!
+//! - the authorizer binary, end to end, while its JWKS endpoint misbehaves
+//!   mid-flight and at the cold start, and while the pool rotates its keys;
+//! - post-confirmation against throttling (always, and once then recovering);
+//! - pre-sign-up's linking with moto stopped mid-test, and against a
+//!   throttled `ListUsers` (always, and once then recovering).
+//!
+//! Every test ends by checking the binary never logged a panic. Timings
+//! are checked only against the budgets callers impose (Cognito's 5 s),
+//! with generous margins: the machine is shared.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use e2e_tests::jwks_server::{JwksServer, Mode};
+use e2e_tests::moto::Moto;
+use e2e_tests::runtime_api::{Function, Launch, Outcome, workspace_root};
+use e2e_tests::tokens::{self, DevKey, Signer, TokenBuilder};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const POOL: &str = "eu-west-1_FaultPool1";
+const CLIENT: &str = "faultclient1";
+const API: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
+
+/// Cognito waits this long for a trigger, cold start included.
+const COGNITO_BUDGET: Duration = Duration::from_secs(5);
+/// The cooldown and fetch timeout the authorizer runs with here: the
+/// shortest the environment allows for the cooldown, and short for the fetch.
+const COOLDOWN: Duration = Duration::from_secs(1);
+const FETCH_TIMEOUT_MS: &str = "300";
+
+#[track_caller]
+fn assert_no_panic(function: &Function) {
+    for line in function.logs() {
+        assert!(!line.contains("panicked"), "the binary panicked: {line}");
+    }
+}
+
+fn sample(kind: &str, name: &str) -> Value {
+    let path = workspace_root()
+        .join("events")
+        .join(kind)
+        .join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("read a sample"))
+        .expect("parse a sample")
+}
+
+// ---- The authorizer while its JWKS endpoint misbehaves ------------------------------
+
+fn authorizer(server: &JwksServer) -> Launch {
+    Launch::new("authorizer")
+        .env("USER_POOL_ID", POOL)
+        .env("APP_CLIENT_IDS", CLIENT)
+        .env("JWKS_URL", server.url_template())
+        .env("JWKS_COOLDOWN_SECONDS", COOLDOWN.as_secs().to_string())
+        .env("JWKS_FETCH_TIMEOUT_MS", FETCH_TIMEOUT_MS)
+}
+
+fn signed(key: DevKey) -> String {
+    TokenBuilder::access(POOL, CLIENT)
+        .signed_by(Signer::Rsa(key))
+        .build()
+}
+
+fn unknown_kid() -> String {
+    TokenBuilder::access(POOL, CLIENT)
+        .signed_by(Signer::Raw(vec![0; 256]))
+        .kid(&format!("random-{}", tokens::uuid()))
+        .build()
+}
+
+fn event(token: &str) -> Value {
+    json!({
+        "type": "TOKEN",
+        "authorizationToken": format!("Bearer {token}"),
+        "methodArn": format!("{API}/prod/GET/pets/1"),
+    })
+}
+
+/// Whether API Gateway would let the call through: an Allow (a 401 is an
+/// error outcome, not a response).
+async fn lets_through(function: &Function, token: &str) -> bool {
+    match function.invoke(event(token)).await.outcome {
+        Outcome::Response(answer) => answer["policyDocument"]["Statement"][0]["Effect"] == "Allow",
+        Outcome::Error(report) => {
+            assert_eq!(report.error_message, "Unauthorized", "{report:?}");
+            false
+        }
+    }
+}
+
+async fn pause_for_cooldown() {
+    tokio::time::sleep(COOLDOWN + Duration::from_millis(150)).await;
+}
+
+/// The authorizer caches good keys at init, the endpoint turns bad, and an
+/// unknown kid forces a refresh that fails. Then: the refusal comes within
+/// the fetch timeout, the failure is logged with `reason`, the cached key
+/// still lets its caller through, more unknown kids cost no fetch within the
+/// cooldown, and the endpoint recovering (with a rotated-in key) is picked
+/// up after the cooldown.
+async fn authorizer_rides_out(
+    set_up: impl AsyncFnOnce(&JwksServer),
+    reaches_server: bool,
+    reason: &str,
+) {
+    let server = JwksServer::start(&tokens::jwks(&[DevKey::One])).await;
+    let function = authorizer(&server).start().await;
+    assert!(lets_through(&function, &signed(DevKey::One)).await);
+    assert_eq!(server.requests(), 1, "hydrated at init");
+
+    pause_for_cooldown().await;
+    set_up(&server).await;
+    let started = Instant::now();
+    assert!(!lets_through(&function, &unknown_kid()).await);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "the refusal took {elapsed:?}"
+    );
+    let after = server.requests();
+    assert_eq!(after, if reaches_server { 2 } else { 1 });
+    function
+        .wait_for_log(|line| line.contains(&format!("\"reason\":\"{reason}\"")))
+        .await;
+
+    assert!(
+        lets_through(&function, &signed(DevKey::One)).await,
+        "the cached key still serves"
+    );
+    for _ in 0..20 {
+        assert!(!lets_through(&function, &unknown_kid()).await);
+    }
+    assert_eq!(server.requests(), after, "no fetch within the cooldown");
+
+    server.set_mode(Mode::Serve).await;
+    server.set_jwks(&tokens::jwks(&[DevKey::One, DevKey::Two]));
+    pause_for_cooldown().await;
+    assert!(
+        lets_through(&function, &signed(DevKey::Two)).await,
+        "the recovered endpoint's new key"
+    );
+    assert!(lets_through(&function, &signed(DevKey::One)).await);
+    assert_no_panic(&function);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_connection_refused() {
+    authorizer_rides_out(
+        async |server| server.set_mode(Mode::Refuse).await,
+        false,
+        "jwks_transport",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_stalls() {
+    authorizer_rides_out(
+        async |server| server.set_mode(Mode::Stall).await,
+        true,
+        "jwks_timeout",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_drips() {
+    authorizer_rides_out(
+        async |server| {
+            server
+                .set_mode(Mode::Drip {
+                    interval: Duration::from_millis(50),
+                })
+                .await
+        },
+        true,
+        "jwks_timeout",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_answers_500() {
+    authorizer_rides_out(
+        async |server| server.set_mode(Mode::Status(500)).await,
+        true,
+        "jwks_status",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_answers_html() {
+    authorizer_rides_out(
+        async |server| server.set_mode(Mode::Html).await,
+        true,
+        "jwks_invalid_json",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_streams_10_mb() {
+    authorizer_rides_out(
+        async |server| server.set_mode(Mode::Huge { announced: false }).await,
+        true,
+        "jwks_too_large",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_serves_zero_keys() {
+    authorizer_rides_out(
+        async |server| server.set_jwks(&json!({"keys": []})),
+        true,
+        "jwks_no_usable_keys",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_jwks_serves_duplicate_kids() {
+    let mut impostor = DevKey::Two.jwk();
+    impostor["kid"] = json!(DevKey::One.kid());
+    authorizer_rides_out(
+        async move |server| server.set_jwks(&json!({"keys": [DevKey::One.jwk(), impostor]})),
+        true,
+        "jwks_no_usable_keys",
+    )
+    .await;
+}
+
+/// A cold start while the endpoint is down (refusing, or stalling past the
+/// timeout) does not fail init: tokens are refused as `jwks_unavailable`
+/// until the endpoint answers again, then verify after the cooldown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_cold_start_with_the_jwks_endpoint_down_recovers() {
+    for mode in [Mode::Refuse, Mode::Stall] {
+        let server = JwksServer::start(&tokens::jwks(&[DevKey::One])).await;
+        server.set_mode(mode.clone()).await;
+        let function = authorizer(&server).start().await;
+        assert!(
+            !lets_through(&function, &signed(DevKey::One)).await,
+            "{mode:?}"
+        );
+        function
+            .wait_for_log(|line| line.contains("\"reason\":\"jwks_unavailable\""))
+            .await;
+        server.set_mode(Mode::Serve).await;
+        pause_for_cooldown().await;
+        assert!(
+            lets_through(&function, &signed(DevKey::One)).await,
+            "{mode:?}"
+        );
+        assert_no_panic(&function);
+    }
+}
+
+/// The binary's resident memory now, in KiB.
+fn rss_kib(function: &Function) -> u64 {
+    let pid = function.pid().expect("the binary runs");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
+
+/// A flood of distinct tokens while the endpoint stalls: valid ones (each
+/// carrying 4 KB of claims, so that keeping them all would show) and ones
+/// with random kids. Once the verified-token cache is full (1,000 entries by
+/// default), memory stays flat: neither verified tokens nor unknown kids
+/// accumulate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_memory_stays_flat_under_a_flood_of_distinct_tokens() {
+    let server = JwksServer::start(&tokens::jwks(&[DevKey::One])).await;
+    let function = authorizer(&server).start().await;
+    assert!(lets_through(&function, &signed(DevKey::One)).await);
+    server.set_mode(Mode::Stall).await;
+    let padded = |index: usize| {
+        TokenBuilder::access(POOL, CLIENT)
+            .claim("pad", format!("{index:04}{}", "p".repeat(4096)))
+            .build()
+    };
+    let flood = async |from: usize, to: usize| {
+        for index in from..to {
+            assert!(lets_through(&function, &padded(index)).await);
+            if index % 4 == 0 {
+                assert!(!lets_through(&function, &unknown_kid()).await);
+            }
+        }
+    };
+    flood(0, 1_100).await;
+    let full = rss_kib(&function);
+    flood(1_100, 2_300).await;
+    let after = rss_kib(&function);
+    eprintln!("RSS with a full cache {full} KiB, after 1,200 more tokens {after} KiB");
+    // Keeping 1,200 more tokens would take over 4.8 MB.
+    assert!(
+        after < full + 3 * 1024,
+        "RSS grew from {full} KiB to {after} KiB"
+    );
+    assert_no_panic(&function);
+}
+
+/// The pool rotates mid-flight: a token with the new kid triggers a refresh
+/// that brings the new key in, and the retired key stops working with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_picks_up_a_rotation_and_drops_the_retired_key() {
+    let server = JwksServer::start(&tokens::jwks(&[DevKey::One])).await;
+    let function = authorizer(&server).start().await;
+    assert!(lets_through(&function, &signed(DevKey::One)).await);
+    server.set_jwks(&tokens::jwks(&[DevKey::Two]));
+    pause_for_cooldown().await;
+    assert!(lets_through(&function, &signed(DevKey::Two)).await);
+    assert_eq!(server.requests(), 2);
+    assert!(
+        !lets_through(&function, &signed(DevKey::One)).await,
+        "a key the pool no longer publishes"
+    );
+    assert_no_panic(&function);
+}
+
+// ---- AWS throttling and outages for the Cognito triggers ---------------------------
+
+/// An AWS endpoint on 127.0.0.1 that throttles the first `n` calls of each
+/// operation listed, answers `200 {}` for the operations in `empty` (moto
+/// lacks `AdminLinkProviderForUser`), forwards the rest to moto, and records
+/// every call's `X-Amz-Target`.
+struct AwsFront {
+    moto: Option<String>,
+    throttle: Mutex<HashMap<String, usize>>,
+    empty: Vec<String>,
+    calls: Mutex<Vec<String>>,
+}
+
+struct Front {
+    state: Arc<AwsFront>,
+    address: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Front {
+    async fn start(moto: Option<&Moto>, throttle: &[(&str, usize)], empty: &[&str]) -> Front {
+        let state = Arc::new(AwsFront {
+            moto: moto.map(|moto| format!("127.0.0.1:{}", moto.port())),
+            throttle: Mutex::new(
+                throttle
+                    .iter()
+                    .map(|(target, n)| ((*target).to_owned(), *n))
+                    .collect(),
+            ),
+            empty: empty
+                .iter()
+                .map(|operation| (*operation).to_owned())
+                .collect(),
+            calls: Mutex::new(Vec::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the front");
+        let address = listener.local_addr().expect("front address").to_string();
+        let router = axum::Router::new()
+            .fallback(front)
+            .with_state(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Front {
+            state,
+            address,
+            server,
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn calls(&self, target: &str) -> usize {
+        let calls = self.state.calls.lock().expect("calls");
+        calls.iter().filter(|call| call.ends_with(target)).count()
+    }
+}
+
+impl Drop for Front {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn front(State(front): State<Arc<AwsFront>>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    front.calls.lock().expect("calls").push(target.clone());
+    let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
+    let throttled = {
+        let mut throttle = front.throttle.lock().expect("throttle");
+        match throttle.get_mut(&operation) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    };
+    if throttled {
+        return if target.starts_with("DynamoDB_") {
+            (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "application/x-amz-json-1.0")],
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
+            )
+                .into_response()
+        } else {
+            (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "application/x-amz-json-1.1")],
+                r#"{"__type":"TooManyRequestsException","message":"Too many requests"}"#,
+            )
+                .into_response()
+        };
+    }
+    match (front.empty.contains(&operation), &front.moto) {
+        (true, _) => (
+            StatusCode::OK,
+            [("content-type", "application/x-amz-json-1.1")],
+            "{}",
+        )
+            .into_response(),
+        (false, Some(moto)) => forward(moto, &headers, &body).await,
+        (false, None) => (StatusCode::INTERNAL_SERVER_ERROR, "no backend").into_response(),
+    }
+}
+
+/// Relays one request to moto over a fresh HTTP/1.1 connection.
+async fn forward(moto: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let mut request = format!(
+        "POST / HTTP/1.1\r\nHost: {moto}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        if ["host", "connection", "content-length", "transfer-encoding"].contains(&name.as_str()) {
+            continue;
+        }
+        if let Ok(value) = value.to_str() {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    request.push_str("\r\n");
+    let Ok(mut stream) = tokio::net::TcpStream::connect(moto).await else {
+        return (StatusCode::BAD_GATEWAY, "moto is gone").into_response();
+    };
+    let mut raw = Vec::new();
+    let sent = async {
+        stream.write_all(request.as_bytes()).await?;
+        stream.write_all(body).await?;
+        stream.read_to_end(&mut raw).await
+    };
+    if sent.await.is_err() {
+        return (StatusCode::BAD_GATEWAY, "moto broke off").into_response();
+    }
+    let Some(split) = raw.windows(4).position(|window| window == b"\r\n\r\n") else {
+        return (StatusCode::BAD_GATEWAY, "no head").into_response();
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_else(|| "application/x-amz-json-1.1".to_owned());
+    (
+        status,
+        [("content-type", content_type)],
+        raw[split + 4..].to_vec(),
+    )
+        .into_response()
+}
+
+// ---- Post confirmation ------------------------------------------------------------
+
+const USER_MESSAGE: &str =
+    "We could not finish setting up your account. Please try signing in again.";
+const ADD_TO_GROUP: &str = "AdminAddUserToGroup";
+const PUT_ITEM: &str = "PutItem";
+
+/// moto with a pool, a group, a user and a table; the event for that user.
+async fn provisioning_world(moto: &Moto) -> (aws_sdk_dynamodb::Client, Value) {
+    use aws_sdk_cognitoidentityprovider::types::AttributeType;
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let cognito = moto.cognito().await;
+    let dynamodb = moto.dynamodb().await;
+    let pool_id = cognito
+        .create_user_pool()
+        .pool_name("faults")
+        .send()
+        .await
+        .expect("create a pool")
+        .user_pool()
+        .and_then(|pool| pool.id().map(str::to_owned))
+        .expect("pool id");
+    cognito
+        .create_group()
+        .user_pool_id(&pool_id)
+        .group_name("members")
+        .send()
+        .await
+        .expect("create the group");
+    let user = cognito
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .user_attributes(
+            AttributeType::builder()
+                .name("email")
+                .value("alice@example.com")
+                .build()
+                .expect("attribute"),
+        )
+        .send()
+        .await
+        .expect("create a user");
+    let sub = user
+        .user()
+        .and_then(|user| {
+            user.attributes()
+                .iter()
+                .find(|attribute| attribute.name() == "sub")
+        })
+        .and_then(|attribute| attribute.value().map(str::to_owned))
+        .expect("the user's sub");
+    dynamodb
+        .create_table()
+        .table_name("users")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("sub")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("definition"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("sub")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create the table");
+    let mut event = sample("post-confirmation", "confirm-sign-up");
+    event["userPoolId"] = json!(pool_id);
+    event["userName"] = json!("alice");
+    event["request"]["userAttributes"]["sub"] = json!(sub);
+    (dynamodb, event)
+}
+
+fn post_confirmation(front: &Front) -> Launch {
+    Launch::new("post-confirmation")
+        .env("AWS_ENDPOINT_URL", front.endpoint())
+        .env("DEFAULT_GROUP", "members")
+        .env("USERS_TABLE", "users")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_confirmation_throttled_throughout_fails_cleanly_within_the_budget() {
+    let moto = Moto::start();
+    let (_, event) = provisioning_world(&moto).await;
+    let front = Front::start(
+        Some(&moto),
+        &[(ADD_TO_GROUP, usize::MAX), (PUT_ITEM, usize::MAX)],
+        &[],
+    )
+    .await;
+    let function = post_confirmation(&front).start().await;
+    let started = Instant::now();
+    let error = function.invoke(event).await.error();
+    let elapsed = started.elapsed();
+    assert!(elapsed < COGNITO_BUDGET, "took {elapsed:?}");
+    assert_eq!(error.error_type, "AwsCallFailed", "{error:?}");
+    assert_eq!(error.error_message, USER_MESSAGE);
+    // Throttling is retried, up to AWS_MAX_ATTEMPTS (3) per call.
+    for target in [ADD_TO_GROUP, PUT_ITEM] {
+        let calls = front.calls(target);
+        assert!((2..=3).contains(&calls), "{target}: {calls} attempts");
+    }
+    function
+        .wait_for_log(|line| {
+            line.contains("provisioning failed") && line.contains("TooManyRequestsException")
+        })
+        .await;
+    function
+        .wait_for_log(|line| {
+            line.contains("provisioning failed") && line.contains("ThrottlingException")
+        })
+        .await;
+    assert_no_panic(&function);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_confirmation_throttled_once_recovers_by_retrying() {
+    let moto = Moto::start();
+    let (dynamodb, event) = provisioning_world(&moto).await;
+    let front = Front::start(Some(&moto), &[(ADD_TO_GROUP, 1), (PUT_ITEM, 1)], &[]).await;
+    let function = post_confirmation(&front).start().await;
+    let sub = event["request"]["userAttributes"]["sub"]
+        .as_str()
+        .expect("sub")
+        .to_owned();
+    let returned = function.respond(event.clone()).await;
+    assert_eq!(returned, event);
+    assert_eq!(front.calls(ADD_TO_GROUP), 2);
+    assert_eq!(front.calls(PUT_ITEM), 2);
+    let item = dynamodb
+        .get_item()
+        .table_name("users")
+        .key(
+            "sub",
+            aws_sdk_dynamodb::types::AttributeValue::S(sub.clone()),
+        )
+        .send()
+        .await
+        .expect("get the item");
+    assert!(item.item().is_some(), "the profile was written");
+    assert_no_panic(&function);
+}
+
+// ---- Pre sign-up linking ----------------------------------------------------------
+
+const LIST_USERS: &str = "ListUsers";
+const LINK: &str = "AdminLinkProviderForUser";
+const LINK_REFUSED: &str = "Sign-in could not be completed, please try again";
+
+async fn pool_with_native_user(moto: &Moto, email: &str) -> String {
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+    let cognito = moto.cognito().await;
+    let pool_id = cognito
+        .create_user_pool()
+        .pool_name("faults-link")
+        .send()
+        .await
+        .expect("create a pool")
+        .user_pool()
+        .and_then(|pool| pool.id().map(str::to_owned))
+        .expect("pool id");
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("attribute")
+    };
+    cognito
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("jane")
+        .user_attributes(attribute("email", email))
+        .user_attributes(attribute("email_verified", "true"))
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("create a native user");
+    // Confirmed, as a real native user is; the password never reaches a
+    // function (the log audit checks that).
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username("jane")
+        .password("Correct-Horse-9-Battery")
+        .permanent(true)
+        .send()
+        .await
+        .expect("confirm the native user");
+    pool_id
+}
+
+fn federated(pool_id: &str, user_name: &str, email: &str) -> Value {
+    let mut event = sample("pre-sign-up", "external-provider-google");
+    event["userPoolId"] = json!(pool_id);
+    event["userName"] = json!(user_name);
+    event["request"]["userAttributes"]["email"] = json!(email);
+    event
+}
+
+fn linking(endpoint: String) -> Launch {
+    Launch::new("pre-sign-up")
+        .env("LINK_FEDERATED_USERS", "true")
+        .env("AWS_ENDPOINT_URL", endpoint)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_sign_up_with_moto_stopped_mid_test_refuses_linking_cleanly() {
+    let mut moto = Moto::start();
+    let pool_id = pool_with_native_user(&moto, "jane@example.com").await;
+    let function = linking(moto.endpoint()).start().await;
+    // While moto runs: nobody with this email, so no link, sign-up goes on.
+    let returned = function
+        .respond(federated(&pool_id, "Google_1", "nobody@example.com"))
+        .await;
+    assert_eq!(returned["userName"], "Google_1");
+
+    moto.stop();
+    let started = Instant::now();
+    let error = function
+        .invoke(federated(&pool_id, "Google_2", "jane@example.com"))
+        .await
+        .error();
+    let elapsed = started.elapsed();
+    assert_eq!(error.error_type, "LinkFailed");
+    assert_eq!(error.error_message, LINK_REFUSED);
+    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
+    function
+        .wait_for_log(|line| line.contains("\"reason\":\"list_users_failed\""))
+        .await;
+    // A native sign-up needs no AWS call, and goes on while AWS is down.
+    let native = function.respond(sample("pre-sign-up", "sign-up")).await;
+    assert_eq!(native["triggerSource"], "PreSignUp_SignUp");
+    assert_no_panic(&function);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_sign_up_with_list_users_throttled_throughout_refuses_within_the_budget() {
+    let moto = Moto::start();
+    let pool_id = pool_with_native_user(&moto, "jane@example.com").await;
+    let front = Front::start(Some(&moto), &[(LIST_USERS, usize::MAX)], &[]).await;
+    let function = linking(front.endpoint()).start().await;
+    let started = Instant::now();
+    let error = function
+        .invoke(federated(&pool_id, "Google_1", "jane@example.com"))
+        .await
+        .error();
+    let elapsed = started.elapsed();
+    assert_eq!(error.error_type, "LinkFailed");
+    assert_eq!(error.error_message, LINK_REFUSED);
+    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
+    assert_eq!(front.calls(LIST_USERS), 2, "one retry, then refused");
+    assert_eq!(front.calls(LINK), 0);
+    function
+        .wait_for_log(|line| line.contains("TooManyRequestsException"))
+        .await;
+    assert_no_panic(&function);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_sign_up_with_list_users_throttled_once_links_by_retrying() {
+    let moto = Moto::start();
+    let pool_id = pool_with_native_user(&moto, "jane@example.com").await;
+    let front = Front::start(Some(&moto), &[(LIST_USERS, 1)], &[LINK]).await;
+    let function = linking(front.endpoint()).start().await;
+    let returned = function
+        .respond(federated(&pool_id, "Google_1", "jane@example.com"))
+        .await;
+    assert_eq!(returned["userName"], "Google_1");
+    assert_eq!(front.calls(LIST_USERS), 2);
+    assert_eq!(front.calls(LINK), 1);
+    function
+        .wait_for_log(|line| line.contains("linked the federated identity"))
+        .await;
+    assert_no_panic(&function);
+}
