@@ -129,6 +129,7 @@ async fn authorizer_rides_out(
         elapsed < Duration::from_secs(3),
         "the refusal took {elapsed:?}"
     );
+    let refused_at = Instant::now();
     let after = server.requests();
     assert_eq!(after, if reaches_server { 2 } else { 1 });
     function
@@ -142,7 +143,14 @@ async fn authorizer_rides_out(
     for _ in 0..20 {
         assert!(!lets_through(&function, &unknown_kid()).await);
     }
-    assert_eq!(server.requests(), after, "no fetch within the cooldown");
+    // At most one more fetch per cooldown that has passed since (none, unless
+    // the machine is slow enough for these calls to outlast a cooldown).
+    let cooldowns = (refused_at.elapsed().as_millis() / COOLDOWN.as_millis()) as usize;
+    assert!(
+        server.requests() <= after + cooldowns,
+        "{} fetches after {cooldowns} cooldowns",
+        server.requests() - after
+    );
 
     server.set_mode(Mode::Serve).await;
     server.set_jwks(&tokens::jwks(&[DevKey::One, DevKey::Two]));
