@@ -31,5 +31,13 @@ for tool in node npm; do
 done
 (cd bench/node && npm ci --no-audit --no-fund --loglevel=error)
 
-step "functions through the Runtime API harness"
-E2E_BIN_DIR="$PWD/target/release" target/release/bench-functions "$@"
+# One CPU for the harness and the functions, as a Lambda sandbox of up to
+# 1,769 MB has at most one vCPU. It also keeps the warm figures steady: on an
+# idle VM, handing each invocation across two CPUs costs the wake-up of an
+# idle vCPU each way, which more than doubles the round trip.
+pin=()
+if command -v taskset >/dev/null; then
+  pin=(taskset -c "$(($(nproc) - 1))")
+fi
+step "functions through the Runtime API harness (CPUs: ${pin[*]:-all})"
+E2E_BIN_DIR="$PWD/target/release" "${pin[@]}" target/release/bench-functions "$@"

@@ -204,8 +204,10 @@ fn stage(with_node: bool) -> Result<Staged, String> {
         }
         link(&real, name)?;
     }
+    // A missing tool fails the run, naming it, unless the comparison is
+    // turned off by name: a table without its Node.js rows would not say why.
     let node = if with_node {
-        node_version()
+        Ok(node_version().map_err(|reason| format!("{reason} (or pass --no-node)"))?)
     } else {
         Err("--no-node".to_owned())
     };
@@ -1086,6 +1088,19 @@ fn mib(kib: u64) -> String {
     format!("{:.1}", kib as f64 / 1024.0)
 }
 
+/// The CPUs this process (and so every function it starts) may run on.
+fn allowed_cpus() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+                .map(|list| list.trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".to_owned())
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|text| {
@@ -1151,10 +1166,11 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n==> make bench: {} cold starts per case, {} warm invocations per row; \
+        "\n==> make bench: {} cold starts per case, {} warm invocations per row; CPUs {}; \
          load average {load_before} before, {} after; {:.0} s",
         options.starts,
         options.invocations,
+        allowed_cpus(),
         load_average(),
         started.elapsed().as_secs_f64()
     );
@@ -1276,14 +1292,27 @@ fn render_main(
 }
 
 fn render_init(out: &mut String, cases: &[Case], cold: &[ColdResult]) {
+    // Median and minimum: load from elsewhere on the machine only ever adds
+    // time, so the minimum is the steadier estimate of what init itself does.
+    let stats = |result: &ColdResult| {
+        (
+            median(&result.times),
+            result.times.iter().min().copied().unwrap_or_default(),
+        )
+    };
     let reference = cases
         .iter()
         .zip(cold)
         .find(|(case, _)| case.label == REFERENCE)
-        .map(|(_, result)| median(&result.times));
+        .map(|(_, result)| stats(result));
     let _ = writeln!(
         out,
-        "\nInit by configuration: cold start median, and the difference from \"{REFERENCE}\""
+        "\nInit by configuration: cold start, ms, and the difference from \"{REFERENCE}\""
+    );
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>6} {:>6} {:>6} {:>6}",
+        "", "median", "+/-", "min", "+/-"
     );
     // The reference first, then the rest in their order.
     let mut rows: Vec<(&Case, &ColdResult)> = cases
@@ -1292,20 +1321,26 @@ fn render_init(out: &mut String, cases: &[Case], cold: &[ColdResult]) {
         .filter(|(case, _)| case.cold != Cold::Skip)
         .collect();
     rows.sort_by_key(|(case, _)| case.label != REFERENCE);
+    let delta = |time: Duration, reference: Duration| {
+        format!(
+            "{:+.1}",
+            (time.as_secs_f64() - reference.as_secs_f64()) * 1e3
+        )
+    };
     for (case, result) in rows {
-        let time = median(&result.times);
-        let delta = match reference {
-            Some(reference) if case.label != REFERENCE => {
-                let delta = time.as_secs_f64() - reference.as_secs_f64();
-                format!("{:+.1}", delta * 1e3)
+        let (median_time, min_time) = stats(result);
+        let (median_delta, min_delta) = match reference {
+            Some((median_ref, min_ref)) if case.label != REFERENCE => {
+                (delta(median_time, median_ref), delta(min_time, min_ref))
             }
-            _ => String::new(),
+            _ => (String::new(), String::new()),
         };
         let _ = writeln!(
             out,
-            "  {:<44} {:>6} ms {delta:>6}   {}",
+            "  {:<44} {:>6} {median_delta:>6} {:>6} {min_delta:>6}   {}",
             case.label,
-            ms(time),
+            ms(median_time),
+            ms(min_time),
             case.note
         );
     }
