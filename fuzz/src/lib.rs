@@ -15,7 +15,7 @@
 //! | `token_signed` | header JSON, `\n`, payload JSON; signed here with the dev key | `Verifier::verify` |
 //! | `jwks_parse` | a JWKS document | `jwks::KeySet::parse` |
 //! | `authorizer_event` | an event, as JSON | `authorizer::handle` |
-//! | `authorizer_rules` | `AUTHZ_RULES`, inline JSON | `RuleSet::from_env`, then `evaluate`, `allows`, `policy` |
+//! | `authorizer_rules` | `AUTHZ_RULES`, inline JSON | `RuleSet::from_env`, then `Evaluation`, `check_stage`, `stage_policy`, `route_policy`, `allows_route` |
 //! | `pre_sign_up_event` | an event, as JSON | `pre_sign_up::handle` (two configurations) |
 //! | `post_confirmation_event` | an event, as JSON | `post_confirmation::handle`, `Plan::for_sign_up` |
 //! | `custom_message_event` | an event, as JSON | `custom_message::handle` |
@@ -435,13 +435,19 @@ fn route_instances(template: &str, values: &[String]) -> Vec<String> {
 
 /// `authorizer_rules`: `AUTHZ_RULES` as the operator writes it (inline JSON;
 /// a path to a file is not fuzzed). For two callers:
-/// - REST: the one cached IAM policy allows exactly what the rules allow
+/// - REST, `stage` scope, when init accepts the rules (`check_stage`): the
+///   one cached IAM policy allows exactly what the rules allow
 ///   (`Evaluation::allows`) for every probe call;
+/// - REST, `route` scope, for every resource template: the answer allows
+///   its own call exactly as the rules do, and nothing the rules refuse;
 /// - HTTP API 2.0: a route the caller is authorized for
 ///   (`Evaluation::allows_route`, cached per route key) only receives
-///   calls the rules, and so the REST policy, allow.
+///   calls the rules allow.
 pub fn authorizer_rules(data: &[u8]) {
+    use authorizer::decide::{Caller, Evaluation};
+    use authorizer::encode;
     use authorizer::rules::{MAX_RULES, RuleSet, VARIABLE};
+    use authorizer::template::Template;
     use cognito_auth_core::policy::HTTP_VERBS;
 
     let Ok(text) = std::str::from_utf8(data) else {
@@ -450,7 +456,7 @@ pub fn authorizer_rules(data: &[u8]) {
     if !text.trim_start().starts_with(['[', '{']) {
         return;
     }
-    let rules = match RuleSet::from_env(&Env::from_pairs([(VARIABLE, text)])) {
+    let rules = match RuleSet::from_env(&Env::from_pairs([(VARIABLE, text)]), &[POOL]) {
         Ok(Some(rules)) => rules,
         Ok(None) => return,
         Err(error) => {
@@ -459,10 +465,16 @@ pub fn authorizer_rules(data: &[u8]) {
         }
     };
     assert!((1..=MAX_RULES).contains(&rules.rules().len()));
-    let paths = probe_paths(rules.rules().iter().map(|rule| rule.pattern.clone()));
+    let stage_accepted = encode::check_stage(&rules, encode::resource_prefix_len(None)).is_ok();
+    let paths = probe_paths(
+        rules
+            .rules()
+            .iter()
+            .map(|rule| rule.template.iam_pattern().replace('?', "")),
+    );
     let verbs = ["GET", "POST", "DELETE", "OPTIONS"];
-    // HTTP API route templates: the rules' own paths (an HTTP API has no
-    // `*` segment), and the usual greedy ones.
+    // Route templates: the rules' own paths (with `*` as a parameter), and
+    // the usual greedy ones.
     let mut templates: Vec<String> = ["/", "/pets/{id}", "/pets/{proxy+}", "/{proxy+}"]
         .map(str::to_owned)
         .to_vec();
@@ -470,8 +482,7 @@ pub fn authorizer_rules(data: &[u8]) {
         rules
             .rules()
             .iter()
-            .map(|rule| rule.path.clone())
-            .filter(|path| !path.contains('*'))
+            .map(|rule| rule.path.replace("/*", "/{star}"))
             .take(8),
     );
     templates.sort();
@@ -488,11 +499,12 @@ pub fn authorizer_rules(data: &[u8]) {
     values.dedup();
     rule_callers(|callers| {
         for claims in callers {
-            let evaluation = rules.evaluate(claims);
+            let caller = Caller::new(claims);
+            let evaluation = Evaluation::new(&rules, &caller);
             let Ok(trigger) = MethodArn::parse(&format!("{API_ARN}/prod/GET/pets/42")) else {
                 panic!("the trigger ARN parses");
             };
-            let policy = evaluation.policy(&trigger);
+            let stage_policy = stage_accepted.then(|| encode::stage_policy(&evaluation, &trigger));
             for verb in verbs {
                 for path in &paths {
                     let arn = format!("{API_ARN}/prod/{verb}{path}");
@@ -500,18 +512,39 @@ pub fn authorizer_rules(data: &[u8]) {
                         continue;
                     }
                     let decided = evaluation.allows(verb, path);
-                    let cached = policy.allows(&arn);
-                    assert_eq!(
-                        cached, decided,
-                        "{verb} {path}: the policy says {cached}, the route decision {decided}; \
-                         groups {:?}",
-                        claims.groups
-                    );
+                    if let Some(policy) = &stage_policy {
+                        let cached = policy.allows(&arn);
+                        assert_eq!(
+                            cached, decided,
+                            "{verb} {path}: the stage policy says {cached}, the rules {decided}; \
+                             groups {:?}",
+                            claims.groups
+                        );
+                    }
                 }
             }
             for template in &templates {
+                let Some(parsed) = Template::parse_route(template) else {
+                    continue;
+                };
+                for path in route_instances(template, &values) {
+                    let Ok(call) = MethodArn::parse(&format!("{API_ARN}/prod/GET{path}")) else {
+                        continue;
+                    };
+                    let (policy, _) = encode::route_policy(&evaluation, &call, Some(&parsed));
+                    assert_eq!(policy.allows(&call.to_string()), evaluation.allows("GET", &path));
+                    for verb in verbs {
+                        for probe in &paths {
+                            let arn = format!("{API_ARN}/prod/{verb}{probe}");
+                            assert!(
+                                !policy.allows(&arn) || evaluation.allows(verb, probe),
+                                "the route answer for GET {path} ({template}) lets {verb} {probe} through"
+                            );
+                        }
+                    }
+                }
                 for route_verb in [Some("GET"), Some("DELETE"), None] {
-                    if !evaluation.allows_route(route_verb, template) {
+                    if !evaluation.allows_route(route_verb, &parsed) {
                         continue;
                     }
                     let verbs = match route_verb {
@@ -520,20 +553,12 @@ pub fn authorizer_rules(data: &[u8]) {
                     };
                     for path in route_instances(template, &values) {
                         for verb in &verbs {
-                            let arn = format!("{API_ARN}/prod/{verb}{path}");
                             assert!(
                                 evaluation.allows(verb, &path),
                                 "route {route_verb:?} {template} is authorized, but the rules \
                                  refuse {verb} {path}; groups {:?}",
                                 claims.groups
                             );
-                            if MethodArn::parse(&arn).is_ok() {
-                                assert!(
-                                    policy.allows(&arn),
-                                    "route {route_verb:?} {template} is authorized, but the REST \
-                                     policy refuses {verb} {path}"
-                                );
-                            }
                         }
                     }
                 }

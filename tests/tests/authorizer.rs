@@ -20,8 +20,19 @@ const CLIENT: &str = "devclient1";
 const API: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
 const STAGE: &str = "prod";
 
-/// Rules used by most tests; the README example.
+/// Rules used by most tests; the README example. One stage-wide policy can
+/// express them exactly, so they run in the default `stage` scope.
 const PET_RULES: &str = r#"[
+    {"method": "GET", "path": "/pets"},
+    {"method": "GET", "path": "/pets/{id}"},
+    {"method": "POST", "path": "/pets", "allScopes": ["pets/write"]},
+    {"method": "*", "path": "/admin/{proxy+}", "anyGroups": ["admins"]}
+]"#;
+
+/// The same with a rule below `/pets/{id}`: no IAM policy can allow every
+/// `/pets/{id}` without reaching `/pets/{id}/secrets`, so init refuses them
+/// in the `stage` scope and they run in the `route` scope.
+const NESTED_PET_RULES: &str = r#"[
     {"method": "GET", "path": "/pets"},
     {"method": "GET", "path": "/pets/{id}"},
     {"method": "POST", "path": "/pets", "allScopes": ["pets/write"]},
@@ -49,6 +60,11 @@ fn with_rules(rules: &str) -> Launch {
     launch().env("AUTHZ_RULES", rules)
 }
 
+/// Rules in the `route` scope: REST answers cover the triggering resource.
+fn with_route_rules(rules: &str) -> Launch {
+    with_rules(rules).env("AUTHZ_POLICY_SCOPE", "route")
+}
+
 fn access(groups: &[&str]) -> TokenBuilder {
     TokenBuilder::access(POOL, CLIENT).groups(groups)
 }
@@ -59,6 +75,14 @@ fn sub_of(token: &TokenBuilder) -> String {
 
 fn method_arn(verb: &str, path: &str) -> String {
     format!("{API}/{STAGE}/{verb}{path}")
+}
+
+/// The path template of an HTTP API route key, which is also the REST
+/// resource the tests route the call to: `$default` is `/{proxy+}`.
+fn route_path(route_key: &str) -> &str {
+    route_key
+        .split_once(' ')
+        .map_or("/{proxy+}", |(_, path)| path)
 }
 
 fn sample(name: &str) -> Value {
@@ -82,7 +106,10 @@ const ALL_SHAPES: [Shape; 4] = [Shape::Token, Shape::Request, Shape::Http1, Shap
 
 impl Shape {
     /// An event for a call of `verb` on `path` (routed by `route_key` on an
-    /// HTTP API) carrying `credential` (`None`: no credential at all).
+    /// HTTP API, and to the resource of the same path on a REST API)
+    /// carrying `credential` (`None`: no credential at all). HTTP API 2.0
+    /// events list the route key among their identity sources, as the
+    /// template configures them.
     fn event(self, credential: Option<&str>, verb: &str, path: &str, route_key: &str) -> Value {
         let arn = method_arn(verb, path);
         match self {
@@ -101,9 +128,11 @@ impl Shape {
                 let mut event = sample("request-allow.json");
                 event["methodArn"] = json!(arn);
                 event["path"] = json!(path);
+                event["resource"] = json!(route_path(route_key));
                 event["httpMethod"] = json!(verb);
                 event["requestContext"]["httpMethod"] = json!(verb);
                 event["requestContext"]["path"] = json!(format!("/{STAGE}{path}"));
+                event["requestContext"]["resourcePath"] = json!(route_path(route_key));
                 set_header(&mut event, "Authorization", credential, true);
                 event
             }
@@ -129,7 +158,7 @@ impl Shape {
                 event["requestContext"]["http"]["path"] = json!(path);
                 match credential {
                     Some(value) => {
-                        event["identitySource"] = json!([value]);
+                        event["identitySource"] = json!([value, route_key]);
                         event["headers"]["authorization"] = json!(value);
                     }
                     None => {
@@ -310,8 +339,11 @@ async fn a_valid_token_without_rules_gets_the_whole_stage_on_rest_kinds() {
                     "username": "alice",
                     "client_id": CLIENT,
                     "token_use": "access",
-                    "groups": "users,beta",
-                    "scopes": "openid pets/read"
+                    "user_pool_id": POOL,
+                    "groups": r#"["users","beta"]"#,
+                    "groups_truncated": false,
+                    "scopes": "openid pets/read",
+                    "scopes_truncated": false
                 }
             }),
             "{shape:?}"
@@ -339,8 +371,11 @@ async fn a_valid_token_without_rules_is_authorized_on_http_v2_with_a_flat_contex
                 "username": "alice",
                 "client_id": CLIENT,
                 "token_use": "access",
-                "groups": "",
-                "scopes": "aws.cognito.signin.user.admin"
+                "user_pool_id": POOL,
+                "groups": "[]",
+                "groups_truncated": false,
+                "scopes": "aws.cognito.signin.user.admin",
+                "scopes_truncated": false
             }
         })
     );
@@ -363,9 +398,15 @@ async fn id_tokens_carry_the_email_in_the_context() {
             Answer::Unauthorized => panic!("{shape:?}: unauthorized"),
         };
         assert_eq!(context["email"], "alice@example.com", "{shape:?}");
+        assert_eq!(context["email_verified"], true, "{shape:?}");
         assert_eq!(context["token_use"], "id", "{shape:?}");
+        assert_eq!(context["groups"], r#"["users"]"#, "{shape:?}");
         assert!(
-            context.as_object().unwrap().values().all(|v| v.is_string()),
+            context
+                .as_object()
+                .unwrap()
+                .values()
+                .all(|v| v.is_string() || v.is_boolean()),
             "{shape:?}: {context}"
         );
     }
@@ -529,7 +570,7 @@ async fn a_route_the_rules_do_not_permit_is_left_out_of_the_policy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_route_the_rules_do_not_permit_is_not_authorized_on_http_v2() {
-    let function = with_rules(PET_RULES).start().await;
+    let function = with_route_rules(NESTED_PET_RULES).start().await;
     let credential = format!("Bearer {}", access(&["users"]).build());
     let ask_route = |verb: &'static str, route_key: &'static str| {
         let event = Shape::Http2.event(Some(&credential), verb, "/ignored", route_key);
@@ -555,13 +596,13 @@ async fn a_route_the_rules_do_not_permit_is_not_authorized_on_http_v2() {
         ask_route("GET", "GET /pets/{id}").await.simple()["isAuthorized"],
         true
     );
-    // The identity sources above hold only the token: said once, not per call.
-    let warnings = function
-        .logs()
-        .iter()
-        .filter(|line| line.contains("$context.routeKey"))
-        .count();
-    assert_eq!(warnings, 1);
+    // The identity sources above hold the route key: nothing to warn about.
+    assert!(
+        !function
+            .logs()
+            .iter()
+            .any(|line| line.contains("$context.routeKey"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -614,46 +655,32 @@ const ROUTES: [(&str, &str, &str); 10] = [
     ("GET", "/orders", "GET /orders"),
 ];
 
-/// API Gateway caches one answer per token and reuses it for every route.
-/// For each caller, the policy issued for any route A must answer route B
-/// exactly as the rules do: the same as the policy issued for B itself, and
-/// the same as the HTTP API's per-route answer for B.
+/// In the `stage` scope, API Gateway may reuse one answer for every route
+/// (a TOKEN authorizer caches per token). For each caller, the policy issued
+/// for any route A must answer route B exactly as the rules do: the same as
+/// the policy issued for B itself, and the same as the HTTP API's per-route
+/// answer for B.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_built_for_one_route_answers_every_other_route_correctly() {
     let function = with_rules(PET_RULES).start().await;
-    let callers = [
-        ("user", access(&["users"])),
-        ("writer", access(&[]).scopes(&["pets/write"])),
-        ("admin", access(&["admins"])),
-    ];
-    // What the rules say, written out by hand.
+    // What the rules say, written out by hand: `{id}` is one segment, so no
+    // rule names `/pets/42/secrets` and it is refused to everyone.
     let expected = |caller: &str, verb: &str, path: &str| -> bool {
-        let admin = caller == "admin";
         match (verb, path) {
             ("GET", "/pets") | ("GET", "/pets/42") => true,
             ("POST", "/pets") => caller == "writer",
-            // `/pets/{id}` (GET only: `{id}` spans `/`) and the secrets rule
-            // both match; the admin satisfies both.
-            ("GET", "/pets/42/secrets") => admin,
-            // Only the secrets rule matches.
-            ("PUT", "/pets/42/secrets") => admin,
-            (_, p) if p.starts_with("/admin/") => admin,
+            (_, p) if p.starts_with("/admin/") => caller == "admin",
             _ => false,
         }
     };
-    for (caller, token) in &callers {
+    for (caller, token) in callers() {
         let credential = format!("Bearer {}", token.build());
         let mut policies = Vec::new();
         for (verb, path, route_key) in ROUTES {
-            let answer = ask(
-                &function,
-                Shape::Token,
-                Shape::Token.event(Some(&credential), verb, path, route_key),
-            )
-            .await;
-            policies.push(answer);
+            let event = Shape::Token.event(Some(&credential), verb, path, route_key);
+            policies.push(ask(&function, Shape::Token, event).await);
         }
-        for (b, (verb, path, route_key)) in ROUTES.into_iter().enumerate() {
+        for (verb, path, route_key) in ROUTES {
             let want = expected(caller, verb, path);
             let http = ask(
                 &function,
@@ -665,11 +692,6 @@ async fn a_policy_built_for_one_route_answers_every_other_route_correctly() {
                 http.lets_through(verb, path),
                 want,
                 "{caller}: HTTP API {verb} {route_key}"
-            );
-            assert_eq!(
-                policies[b].lets_through(verb, path),
-                want,
-                "{caller}: own policy for {verb} {path}"
             );
             for (a, cached) in policies.iter().enumerate() {
                 assert_eq!(
@@ -688,6 +710,72 @@ async fn a_policy_built_for_one_route_answers_every_other_route_correctly() {
     }
 }
 
+/// In the `route` scope, API Gateway reuses an answer only for calls of the
+/// same verb to the same resource (the template's REQUEST authorizer is
+/// cached on the token, `context.httpMethod` and `context.resourcePath`).
+/// For those the answer must be exact, and for every other call it may
+/// refuse but never allow what the rules refuse, so that a cache keyed on
+/// less can only cost a 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_scoped_answer_is_exact_for_its_resource_and_never_too_generous() {
+    let function = with_route_rules(NESTED_PET_RULES).start().await;
+    let expected = |caller: &str, verb: &str, path: &str| -> bool {
+        let admin = caller == "admin";
+        let one_pet = path
+            .strip_prefix("/pets/")
+            .is_some_and(|id| !id.contains('/'));
+        match (verb, path) {
+            ("GET", "/pets") => true,
+            ("GET", _) if one_pet => true,
+            ("POST", "/pets") => caller == "writer",
+            // Only the secrets rule matches (any verb, admins).
+            (_, "/pets/42/secrets") => admin,
+            (_, p) if p.starts_with("/admin/") => admin,
+            _ => false,
+        }
+    };
+    let calls: Vec<(&str, &str, &str)> = ROUTES
+        .into_iter()
+        .chain([
+            ("GET", "/pets/7", "GET /pets/{id}"),
+            ("POST", "/admin/x/y", "ANY /admin/{proxy+}"),
+        ])
+        .collect();
+    for (caller, token) in callers() {
+        let credential = format!("Bearer {}", token.build());
+        for (verb, path, route_key) in calls.iter().copied() {
+            let answer = ask(
+                &function,
+                Shape::Request,
+                Shape::Request.event(Some(&credential), verb, path, route_key),
+            )
+            .await;
+            for (other_verb, other_path, other_key) in calls.iter().copied() {
+                let want = expected(caller, other_verb, other_path);
+                let got = answer.lets_through(other_verb, other_path);
+                assert!(
+                    !got || want,
+                    "{caller}: the answer for {verb} {path} lets {other_verb} {other_path} through"
+                );
+                if other_verb == verb && route_path(other_key) == route_path(route_key) {
+                    assert_eq!(
+                        got, want,
+                        "{caller}: {verb} {path} then {other_verb} {other_path}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn callers() -> [(&'static str, TokenBuilder); 3] {
+    [
+        ("user", access(&["users"])),
+        ("writer", access(&[]).scopes(&["pets/write"])),
+        ("admin", access(&["admins"])),
+    ]
+}
+
 /// The review's case. HTTP API 2.0 caches its answer per token and route
 /// key, so the answer for `GET /pets/{proxy+}` is reused for every path that
 /// route receives: it must be a refusal for a caller whom REST would refuse
@@ -695,7 +783,7 @@ async fn a_policy_built_for_one_route_answers_every_other_route_correctly() {
 /// secrets rule as text. `GET /pets/{id}` never receives that path.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http_route_is_refused_when_any_path_it_receives_is_refused() {
-    let function = with_rules(
+    let function = with_route_rules(
         r#"[{"method":"GET","path":"/pets/{id}"},
             {"method":"GET","path":"/pets/{id}/secrets","anyGroups":["admins"]}]"#,
     )
@@ -706,35 +794,31 @@ async fn an_http_route_is_refused_when_any_path_it_receives_is_refused() {
         let credential = format!("Bearer {}", token.build());
 
         // What REST decides, path by path.
-        let rest = ask(
-            &function,
-            Shape::Token,
-            Shape::Token.event(
-                Some(&credential),
-                "GET",
-                "/pets/1/secrets",
-                "GET /pets/{id}",
-            ),
-        )
-        .await;
+        let rest = |path: &'static str, route_key: &'static str| {
+            let event = Shape::Request.event(Some(&credential), "GET", path, route_key);
+            ask(&function, Shape::Request, event)
+        };
+        let secrets = rest("/pets/1/secrets", "GET /pets/{id}/secrets").await;
         assert_eq!(
-            rest.lets_through("GET", "/pets/1/secrets"),
+            secrets.lets_through("GET", "/pets/1/secrets"),
             admin,
             "{caller}"
         );
-        assert!(rest.lets_through("GET", "/pets/1"), "{caller}");
+        let pet = rest("/pets/1", "GET /pets/{id}").await;
+        assert!(pet.lets_through("GET", "/pets/1"), "{caller}");
 
         let http = |verb: &'static str, path: &'static str, route_key: &'static str| {
             let event = Shape::Http2.event(Some(&credential), verb, path, route_key);
             ask(&function, Shape::Http2, event)
         };
         // The greedy route: one answer for all its paths, whichever comes
-        // first (API Gateway would reuse it from the cache).
+        // first (API Gateway would reuse it from the cache). `{id}` is one
+        // segment, so no rule covers `/pets/a/b/c`: refused to everyone.
         for path in ["/pets/1/secrets", "/pets/1"] {
             let answer = http("GET", path, "GET /pets/{proxy+}").await;
             assert_eq!(
                 answer.simple()["isAuthorized"],
-                json!(admin),
+                json!(false),
                 "{caller}: GET {path} through GET /pets/{{proxy+}}"
             );
         }
@@ -785,13 +869,13 @@ async fn an_any_route_is_answered_for_every_verb_it_takes() {
 
 /// A verb outside the seven API Gateway names (`PROPFIND`, …) must not get
 /// through a REST policy on a path that a Deny of "any verb" refuses. An
-/// Allow of any verb on `/{proxy+}` used to be a single `…/*/*` ARN, which
-/// the per-verb Denies of `/pets/*/secrets` did not cover.
+/// Allow of any verb on `/{proxy+}` written as a single `…/*/*` ARN would
+/// not be covered by per-verb Denies of `/pets/secrets/*`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_standard_verb_does_not_slip_past_a_deny() {
     let function = with_rules(
         r#"[{"path":"/{proxy+}"},
-            {"path":"/pets/{id}/secrets","anyGroups":["admins"]}]"#,
+            {"path":"/pets/secrets/{rest+}","anyGroups":["admins"]}]"#,
     )
     .start()
     .await;
@@ -806,15 +890,16 @@ async fn a_non_standard_verb_does_not_slip_past_a_deny() {
         for verb in ["GET", "DELETE", "OPTIONS"] {
             assert!(answer.lets_through(verb, "/pets/1"), "{shape:?} {verb}");
             assert!(
-                !answer.lets_through(verb, "/pets/1/secrets"),
+                !answer.lets_through(verb, "/pets/secrets/1"),
                 "{shape:?} {verb}"
             );
         }
         for verb in ["PROPFIND", "MKCOL", "TRACE"] {
             assert!(
-                !answer.lets_through(verb, "/pets/1/secrets"),
+                !answer.lets_through(verb, "/pets/secrets/1"),
                 "{shape:?} {verb}"
             );
+            assert!(!answer.lets_through(verb, "/pets/1"), "{shape:?} {verb}");
         }
         let policy = &answer.policy()["policyDocument"];
         for (effect, resource) in resources(policy) {
@@ -907,8 +992,9 @@ async fn resource_arns_never_exceed_512_characters() {
     assert!(answer.lets_through("GET", &long_path));
     assert!(answer.lets_through("GET", "/pets"));
 
-    // A stage no real API has (400 characters): the long Allow cannot fit and
-    // is dropped, the short one stays; nothing is widened into an Allow.
+    // A stage no real API has (400 characters; API Gateway allows 128): the
+    // long Allow cannot fit, and an answer that leaves a rule out would not
+    // be exact, so it is an explicit Deny of the stage, logged as an error.
     let stage = "s".repeat(400);
     let mut event = Shape::Token.event(Some(&credential), "GET", "/pets", "GET /pets");
     event["methodArn"] = json!(format!("{API}/{stage}/GET/pets"));
@@ -916,8 +1002,11 @@ async fn resource_arns_never_exceed_512_characters() {
     let policy = &answer.policy()["policyDocument"];
     assert_eq!(
         resources(policy),
-        [("Allow".to_owned(), format!("{API}/{stage}/GET/pets"))]
+        [("Deny".to_owned(), format!("{API}/{stage}/*/*"))]
     );
+    function
+        .wait_for_log(|line| line.contains("would break API Gateway's limits"))
+        .await;
 
     // Without rules, a stage too long for even the stage-wide Allow gives an
     // explicit Deny that fits, never an Allow wider than the stage.
@@ -1334,7 +1423,7 @@ async fn a_moto_issued_access_token_with_groups_is_authorized_by_its_group() {
                 assert_eq!(policy["context"]["username"], *username);
                 assert_eq!(
                     policy["context"]["groups"],
-                    if admin { "admins" } else { "" }
+                    if admin { r#"["admins"]"# } else { "[]" }
                 );
                 assert_eq!(policy["context"]["client_id"], client_id.as_str());
             }
@@ -1406,4 +1495,625 @@ async fn measure_warm_invocations_and_cold_start() {
         cold[COLD_RUNS / 2],
         cold[COLD_RUNS - 1]
     );
+}
+
+// ---- Exact at any size (issue 13) --------------------------------------------
+
+/// A second pool, for the tests where the pool is part of the identity.
+const POOL2: &str = "eu-west-1_DevPool2";
+
+/// The authorizer trusting `POOL` and `POOL2`, both signed by the
+/// development key (one JWKS file per pool, as `{userPoolId}` requires).
+fn two_pools() -> Launch {
+    let dir = std::env::temp_dir().join(format!("authz-two-pools-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for pool in [POOL, POOL2] {
+        std::fs::copy(jwks_file(), dir.join(format!("{pool}.json"))).unwrap();
+    }
+    Launch::new("authorizer")
+        .env("USER_POOL_ID", format!("{POOL},{POOL2}"))
+        .env("APP_CLIENT_IDS", CLIENT)
+        .env(
+            "JWKS_FILE",
+            dir.join("{userPoolId}.json").display().to_string(),
+        )
+}
+
+/// A generated rule, kept structured so that the oracle below reads it
+/// directly, not through the authorizer's parser.
+#[derive(Debug, Clone)]
+struct GenRule {
+    method: Option<&'static str>,
+    segments: Vec<&'static str>,
+    group: Option<&'static str>,
+    scope: Option<&'static str>,
+    pools: Vec<&'static str>,
+}
+
+impl GenRule {
+    fn json(&self) -> Value {
+        let path = format!("/{}", self.segments.join("/"));
+        let mut rule = json!({"method": self.method.unwrap_or("*"), "path": path});
+        if let Some(group) = self.group {
+            rule["anyGroups"] = json!([group]);
+        }
+        if let Some(scope) = self.scope {
+            rule["allScopes"] = json!([scope]);
+        }
+        if !self.pools.is_empty() {
+            rule["pools"] = json!(self.pools);
+        }
+        rule
+    }
+}
+
+/// A caller of the generated tests.
+struct GenCaller {
+    pool: &'static str,
+    groups: &'static [&'static str],
+    scopes: &'static [&'static str],
+}
+
+const GEN_CALLERS: [GenCaller; 4] = [
+    GenCaller {
+        pool: POOL,
+        groups: &["g1"],
+        scopes: &[],
+    },
+    GenCaller {
+        pool: POOL,
+        groups: &["g2"],
+        scopes: &["s1"],
+    },
+    GenCaller {
+        pool: POOL2,
+        groups: &["g1"],
+        scopes: &["s1"],
+    },
+    GenCaller {
+        pool: POOL2,
+        groups: &[],
+        scopes: &[],
+    },
+];
+
+impl GenCaller {
+    fn token(&self) -> String {
+        TokenBuilder::access(self.pool, CLIENT)
+            .groups(self.groups)
+            .scopes(self.scopes)
+            .build()
+    }
+
+    fn satisfies(&self, rule: &GenRule) -> bool {
+        (rule.pools.is_empty() || rule.pools.contains(&self.pool))
+            && rule.group.is_none_or(|g| self.groups.contains(&g))
+            && rule.scope.is_none_or(|s| self.scopes.contains(&s))
+    }
+}
+
+/// Whether a template's segments match a path's: literals exactly, `{..}`
+/// and `*` one segment, `{..+}` (last) one or more.
+fn template_matches(template: &[&str], path: &[&str]) -> bool {
+    match (template.split_first(), path.split_first()) {
+        (None, None) => true,
+        (Some((t, _)), _) if t.ends_with("+}") => !path.is_empty(),
+        (Some((t, rest)), Some((p, path_rest))) => {
+            (t.starts_with('{') || *t == "*" || t == p) && template_matches(rest, path_rest)
+        }
+        _ => false,
+    }
+}
+
+/// A path's segments, or `None` when it is ambiguous (the README's list).
+fn clean_segments(path: &str) -> Option<Vec<&str>> {
+    if ["%2F", "%2f", "%5C", "%5c"]
+        .iter()
+        .any(|sep| path.contains(sep))
+    {
+        return None;
+    }
+    let rest = path.strip_prefix('/')?;
+    if rest.is_empty() {
+        return Some(Vec::new());
+    }
+    let segments: Vec<&str> = rest.split('/').collect();
+    let ambiguous = segments
+        .iter()
+        .any(|s| s.is_empty() || *s == "." || *s == "..");
+    (!ambiguous).then_some(segments)
+}
+
+/// The rules' own decision, from the README: some rule matches, and the
+/// caller satisfies every rule that matches.
+fn oracle(rules: &[GenRule], caller: &GenCaller, verb: &str, path: &str) -> bool {
+    let Some(segments) = clean_segments(path) else {
+        return false;
+    };
+    let matching: Vec<&GenRule> = rules
+        .iter()
+        .filter(|r| r.method.is_none_or(|m| m == verb) && template_matches(&r.segments, &segments))
+        .collect();
+    !matching.is_empty() && matching.iter().all(|r| caller.satisfies(r))
+}
+
+/// Every path of up to three segments over `a`, `b`, `x`, some one and two
+/// segments deeper than any generated rule, and ambiguous ones.
+fn probe_paths() -> Vec<String> {
+    let mut paths = vec!["/".to_owned()];
+    let mut layer = vec![String::new()];
+    for _ in 0..3 {
+        layer = layer
+            .iter()
+            .flat_map(|prefix| ["a", "b", "x"].map(|s| format!("{prefix}/{s}")))
+            .collect();
+        paths.extend(layer.iter().cloned());
+    }
+    paths.extend(
+        [
+            "/a/b/a/b",
+            "/a/x/b/a",
+            "/b/a/x/x",
+            "/x/a/b/a/b",
+            "/a/a/a/a/a",
+            "/a//b",
+            "/a/",
+            "/a/b/",
+            "//a",
+            "/a/x%2Fb",
+            "/a%2fb/a",
+            "/a%5Cb",
+            "/a/./b",
+            "/a/..",
+            "/A",
+            "/a/B",
+        ]
+        .map(str::to_owned),
+    );
+    paths
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+fn generate_rules(rng: &mut Rng) -> Vec<GenRule> {
+    (0..1 + rng.next() % 5)
+        .map(|_| {
+            let depth = rng.next() % 4;
+            let segments = (0..depth)
+                .map(|at| match rng.pick(&["a", "b", "{id}", "*", "{p+}"]) {
+                    "{p+}" if at + 1 != depth => "a",
+                    segment => segment,
+                })
+                .collect();
+            let pools = rng.pick(&[&[POOL][..], &[POOL2], &[POOL, POOL2]]).to_vec();
+            let (group, scope, pools) = match rng.next() % 4 {
+                0 => (None, None, Vec::new()),
+                1 => (Some(rng.pick(&["g1", "g2"])), None, pools),
+                2 => (None, Some("s1"), pools),
+                _ => (None, None, pools),
+            };
+            GenRule {
+                method: rng.pick(&[Some("GET"), Some("POST"), None]),
+                segments,
+                group,
+                scope,
+                pools,
+            }
+        })
+        .collect()
+}
+
+/// The resources (REST) and route templates (HTTP API) the generated calls
+/// are routed to.
+const GEN_RESOURCES: [&str; 9] = [
+    "/",
+    "/a",
+    "/a/b",
+    "/a/{id}",
+    "/{id}",
+    "/b/{id}/a",
+    "/{proxy+}",
+    "/a/{proxy+}",
+    "/{x}/{y}",
+];
+
+/// The issue's test, through the binary: generated rule sets over literals,
+/// `{id}`, `*` and `{p+}`, three methods, groups, scopes and two pools.
+/// Each set runs in the `stage` scope when init accepts it (and init must
+/// refuse it naming the `route` scope otherwise), then in the `route` scope.
+/// For each caller, an answer for one route is evaluated, by this file's
+/// IAM evaluator, against every probe path and verb: in the `stage` scope
+/// it must equal the rules' decision everywhere; in the `route` scope
+/// exactly for its own call and every call to the same resource and verb
+/// when it covers them, and never allow what the rules refuse. HTTP API 2.0
+/// answers never authorize a route with a refused call. Every answer stays
+/// within 8,000 bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_rule_sets_are_answered_exactly_by_the_binary() {
+    let probes = probe_paths();
+    let mut rng = Rng(2026);
+    let (mut stage_sets, mut route_only_sets, mut allowed, mut checked) = (0, 0, 0, 0);
+    for _ in 0..16 {
+        let rules = generate_rules(&mut rng);
+        let json = Value::Array(rules.iter().map(GenRule::json).collect()).to_string();
+        let parsed = authorizer::rules::RuleSet::parse(&json, &[POOL, POOL2]).unwrap();
+        let prefix = authorizer::encode::resource_prefix_len(None);
+        let stage_ok = authorizer::encode::check_stage(&parsed, prefix).is_ok();
+        if stage_ok {
+            stage_sets += 1;
+            let function = two_pools().env("AUTHZ_RULES", &json).start().await;
+            for caller in &GEN_CALLERS {
+                let credential = format!("Bearer {}", caller.token());
+                let (verb, path) = (rng.pick(&["GET", "POST"]), rng.pick(&["/a", "/b/a", "/"]));
+                let answer = ask(
+                    &function,
+                    Shape::Token,
+                    Shape::Token.event(Some(&credential), verb, path, "GET /"),
+                )
+                .await;
+                assert!(answer_size(&answer) <= 8000);
+                for probe in &probes {
+                    for verb in ["GET", "POST", "DELETE"] {
+                        let want = oracle(&rules, caller, verb, probe);
+                        assert_eq!(
+                            answer.lets_through(verb, probe),
+                            want,
+                            "stage: {verb} {probe} for {} {:?}; rules {json}",
+                            caller.pool,
+                            caller.groups
+                        );
+                        allowed += usize::from(want);
+                        checked += 1;
+                    }
+                }
+            }
+        } else {
+            route_only_sets += 1;
+            let mut function = two_pools().env("AUTHZ_RULES", &json).start().await;
+            let report = function.init_error().await;
+            assert!(
+                report.error_message.starts_with("AUTHZ_RULES: ")
+                    && report.error_message.contains("AUTHZ_POLICY_SCOPE=route"),
+                "{}",
+                report.error_message
+            );
+        }
+        let function = two_pools()
+            .env("AUTHZ_RULES", &json)
+            .env("AUTHZ_POLICY_SCOPE", "route")
+            .start()
+            .await;
+        for caller in &GEN_CALLERS {
+            let credential = format!("Bearer {}", caller.token());
+            for resource in GEN_RESOURCES {
+                let template: Vec<&str> = resource.split('/').filter(|s| !s.is_empty()).collect();
+                let domain: Vec<&String> = probes
+                    .iter()
+                    .filter(|p| clean_segments(p).is_some_and(|s| template_matches(&template, &s)))
+                    .collect();
+                let verb = rng.pick(&["GET", "POST"]);
+                let call = domain[rng.next() as usize % domain.len()];
+                let route_key = format!("{verb} {resource}");
+                let answer = ask(
+                    &function,
+                    Shape::Request,
+                    Shape::Request.event(Some(&credential), verb, call, &route_key),
+                )
+                .await;
+                assert!(answer_size(&answer) <= 8000);
+                let whole = domain.iter().all(|p| oracle(&rules, caller, verb, p));
+                assert_eq!(
+                    answer.lets_through(verb, call),
+                    oracle(&rules, caller, verb, call)
+                );
+                let exact_for_resource = whole
+                    && answer.lets_through(verb, call)
+                    && authorizer::template::Template::parse_route(resource)
+                        .is_some_and(|t| t.is_exact_in_iam());
+                for probe in &probes {
+                    for other_verb in ["GET", "POST", "DELETE"] {
+                        let want = oracle(&rules, caller, other_verb, probe);
+                        let got = answer.lets_through(other_verb, probe);
+                        assert!(
+                            !got || want,
+                            "route: the answer for {verb} {call} ({resource}) lets \
+                             {other_verb} {probe} through; rules {json}"
+                        );
+                        if exact_for_resource && other_verb == verb && domain.contains(&probe) {
+                            assert!(got, "route: {verb} {probe} in {resource}; rules {json}");
+                        }
+                    }
+                }
+                // HTTP API 2.0, the same route: yes only if every call is.
+                let http = ask(
+                    &function,
+                    Shape::Http2,
+                    Shape::Http2.event(Some(&credential), verb, call, &route_key),
+                )
+                .await;
+                assert!(answer_size(&http) <= 8000);
+                if http.lets_through(verb, call) {
+                    assert!(
+                        whole,
+                        "HTTP API authorizes {route_key} with a refused call; rules {json}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        stage_sets >= 4 && route_only_sets >= 2,
+        "{stage_sets} / {route_only_sets}"
+    );
+    assert!(
+        allowed > checked / 50 && allowed < checked / 2,
+        "{allowed}/{checked}"
+    );
+}
+
+fn answer_size(answer: &Answer) -> usize {
+    match answer {
+        Answer::Unauthorized => 0,
+        Answer::Policy(value) | Answer::Simple(value) => serde_json::to_vec(value).unwrap().len(),
+    }
+}
+
+/// 1,000 rules cannot share one stage-wide answer: init refuses them naming
+/// the variable and the mode. In the `route` scope they start, and a caller
+/// with the most 100-character groups a token may carry (the verifier
+/// refuses tokens over 8 KiB, so a group list that would not fit a token
+/// never reaches the context) gets answers within 8,000 bytes, exact for
+/// the call, with the lists cut and said to be cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_rules_and_a_token_full_of_long_group_names_fit() {
+    let group = |i: usize| format!("{i:03}-{}", "g".repeat(96));
+    let rules: Vec<Value> = (0..1000)
+        .map(|i| {
+            json!({"method": "GET", "path": format!("/r{}/{{id}}/x{i}", i % 50),
+                   "anyGroups": [group(i % 300)]})
+        })
+        .collect();
+    let file = std::env::temp_dir().join(format!("authz-1000-rules-{}.json", std::process::id()));
+    std::fs::write(&file, Value::Array(rules).to_string()).unwrap();
+    let rules_path = file.display().to_string();
+
+    let mut refused = with_rules(&rules_path).start().await;
+    let report = refused.init_error().await;
+    assert!(
+        report
+            .error_message
+            .starts_with("AUTHZ_RULES: can produce a stage-wide policy of")
+            && report
+                .error_message
+                .contains("set AUTHZ_POLICY_SCOPE=route"),
+        "{}",
+        report.error_message
+    );
+
+    let function = with_route_rules(&rules_path).start().await;
+    // As many groups as an 8 KiB token holds.
+    let mut count = 0;
+    while access(&[])
+        .groups(
+            &(0..=count)
+                .map(group)
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+        .build()
+        .len()
+        <= 8192
+    {
+        count += 1;
+    }
+    let names: Vec<String> = (0..count).map(group).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let token = access(&names).scopes(&["openid", "pets/read"]);
+    let credential = format!("Bearer {}", token.build());
+    assert!(count > 50, "{count}");
+    for (verb, path, route_key, want) in [
+        ("GET", "/r7/1/x7", "GET /r7/{id}/x7", true),
+        ("GET", "/r7/1/x1007", "GET /r7/{id}/x1007", false),
+        ("GET", "/r7/1/x357", "GET /r7/{id}/x357", false),
+        ("GET", "/r7/1/x7/deeper", "GET /r7/{id}/x7/deeper", false),
+    ] {
+        for shape in [Shape::Request, Shape::Http2] {
+            let answer = ask(
+                &function,
+                shape,
+                shape.event(Some(&credential), verb, path, route_key),
+            )
+            .await;
+            let size = answer_size(&answer);
+            assert!(size <= 8000, "{shape:?} {path}: {size}");
+            assert_eq!(answer.lets_through(verb, path), want, "{shape:?} {path}");
+            let context = match &answer {
+                Answer::Policy(value) | Answer::Simple(value) => &value["context"],
+                Answer::Unauthorized => panic!("unauthorized"),
+            };
+            if context.is_null() {
+                continue;
+            }
+            let kept: Vec<String> =
+                serde_json::from_str(context["groups"].as_str().unwrap()).unwrap();
+            assert_eq!(kept[..], names[..kept.len()]);
+            assert_eq!(context["groups_truncated"], json!(kept.len() < names.len()));
+            assert!(
+                size > 6000 || context["groups_truncated"] == json!(false),
+                "{size}"
+            );
+        }
+    }
+    std::fs::remove_file(&file).unwrap();
+}
+
+/// HTTP API 2.0 caches per identity-source values. Without the route key
+/// among them, one answer is reused for every route, so only a caller
+/// allowed everything is authorized, and the function says why, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_api_cached_without_the_route_key_fails_closed() {
+    let function = with_rules(PET_RULES).start().await;
+    let credential = format!("Bearer {}", access(&["users"]).build());
+    let without_route_key = |verb: &str, path: &str, route_key: &str| {
+        let mut event = Shape::Http2.event(Some(&credential), verb, path, route_key);
+        event["identitySource"] = json!([credential]);
+        event
+    };
+    for (verb, path, route_key) in [
+        ("GET", "/pets/1", "GET /pets/{id}"),
+        ("GET", "/pets", "GET /pets"),
+    ] {
+        let with_key = Shape::Http2.event(Some(&credential), verb, path, route_key);
+        assert!(
+            ask(&function, Shape::Http2, with_key)
+                .await
+                .lets_through(verb, path)
+        );
+        let answer = ask(
+            &function,
+            Shape::Http2,
+            without_route_key(verb, path, route_key),
+        )
+        .await;
+        assert_eq!(
+            answer.simple(),
+            &json!({"isAuthorized": false}),
+            "{route_key}"
+        );
+    }
+    let warnings = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("do not include $context.routeKey"))
+        .count();
+    assert_eq!(warnings, 1);
+
+    // A caller the rules allow everything keeps working with such a cache.
+    let everything = with_rules(r#"[{"path":"/{proxy+}"},{"path":"/"}]"#)
+        .start()
+        .await;
+    let answer = ask(
+        &everything,
+        Shape::Http2,
+        without_route_key("DELETE", "/x/y", "ANY /{proxy+}"),
+    )
+    .await;
+    assert_eq!(answer.simple()["isAuthorized"], true);
+}
+
+/// With two pools, a group is part of the pool that issued the token: an
+/// `admins` group of the tenant pool does not open the staff pool's route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pools_with_the_same_group_name_do_not_mix() {
+    let rules = format!(
+        r#"[{{"path":"/admin/{{proxy+}}","anyGroups":["admins"],"pools":["{POOL}"]}},
+            {{"method":"GET","path":"/me"}}]"#
+    );
+    let function = two_pools().env("AUTHZ_RULES", &rules).start().await;
+    for (pool, admin_allowed) in [(POOL, true), (POOL2, false)] {
+        let credential = format!(
+            "Bearer {}",
+            TokenBuilder::access(pool, CLIENT)
+                .groups(&["admins"])
+                .build()
+        );
+        for shape in ALL_SHAPES {
+            let answer = ask(
+                &function,
+                shape,
+                shape.event(
+                    Some(&credential),
+                    "DELETE",
+                    "/admin/users/1",
+                    "ANY /admin/{proxy+}",
+                ),
+            )
+            .await;
+            assert_eq!(
+                answer.lets_through("DELETE", "/admin/users/1"),
+                admin_allowed,
+                "{pool} {shape:?}"
+            );
+            let me = ask(
+                &function,
+                shape,
+                shape.event(Some(&credential), "GET", "/me", "GET /me"),
+            )
+            .await;
+            assert!(me.lets_through("GET", "/me"), "{pool} {shape:?}");
+            if let Answer::Policy(value) | Answer::Simple(value) = &me {
+                assert_eq!(value["context"]["user_pool_id"], pool);
+            }
+        }
+    }
+    // And a rule that names a group without its pools fails init.
+    let mut function = two_pools()
+        .env(
+            "AUTHZ_RULES",
+            r#"[{"path":"/admin","anyGroups":["admins"]}]"#,
+        )
+        .start()
+        .await;
+    let report = function.init_error().await;
+    assert!(
+        report.error_message.contains("no `pools`"),
+        "{}",
+        report.error_message
+    );
+}
+
+/// Encoded separators, empty and dot segments and other casings never get
+/// past a rule: `{id}` is one segment whatever a backend decodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encoded_slashes_double_slashes_dot_segments_and_case_are_refused() {
+    let rules =
+        r#"[{"method":"GET","path":"/pets/{id}"},{"method":"GET","path":"/files/{proxy+}"}]"#;
+    let stage = with_rules(rules).start().await;
+    let route = with_route_rules(rules).start().await;
+    let credential = format!("Bearer {}", access(&[]).build());
+    for (path, resource, want) in [
+        ("/pets/1", "/pets/{id}", true),
+        ("/pets/1%2Fsecrets", "/pets/{id}", false),
+        ("/pets/1%2fsecrets", "/pets/{id}", false),
+        ("/pets/1%5Csecrets", "/pets/{id}", false),
+        ("/pets/1/secrets", "/pets/{id}/secrets", false),
+        ("/pets//1", "/pets/{id}", false),
+        ("/pets/1/", "/pets/{id}", false),
+        ("/pets/..", "/pets/{id}", false),
+        ("/Pets/1", "/Pets/{id}", false),
+        ("/files/a/b.txt", "/files/{proxy+}", true),
+        ("/files/a/../../pets", "/files/{proxy+}", false),
+        ("/files/a%2F..%2F..%2Fadmin", "/files/{proxy+}", false),
+    ] {
+        let answer = ask(
+            &stage,
+            Shape::Token,
+            Shape::Token.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}"),
+        )
+        .await;
+        assert_eq!(answer.lets_through("GET", path), want, "stage {path}");
+        let answer = ask(
+            &route,
+            Shape::Request,
+            Shape::Request.event(Some(&credential), "GET", path, &format!("GET {resource}")),
+        )
+        .await;
+        assert_eq!(answer.lets_through("GET", path), want, "route {path}");
+    }
 }

@@ -321,10 +321,35 @@ fn both_apis_send_the_token_in_the_authorizers_header_and_cache_safely() {
         seen.insert(kind);
         let identity = config.get("Identity");
         let field = |name: &str| identity.and_then(|i| i.get(name));
+        let cached = field("ReauthorizeEvery").and_then(Value::as_u64) != Some(0);
+        let context: Vec<&str> = field("Context")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(literal)
+            .collect();
         if kind == "AWS::Serverless::Api" {
-            let sent = field("Header").and_then(literal);
-            if !sent.is_some_and(|sent| sent.eq_ignore_ascii_case(&header)) {
-                problems.push(format!("{id} authorizer {name} reads the token from {sent:?}, TOKEN_HEADER is {header:?}"));
+            // REST: a REQUEST authorizer reading TOKEN_HEADER, cached per
+            // verb and resource, so that AUTHZ_POLICY_SCOPE=route answers
+            // are never reused for another resource.
+            let payload = config.get("FunctionPayloadType").and_then(literal);
+            let sent: Vec<&str> = field("Headers")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(literal)
+                .collect();
+            if payload != Some("REQUEST")
+                || !sent.iter().any(|sent| sent.eq_ignore_ascii_case(&header))
+            {
+                problems.push(format!("{id} authorizer {name} is {payload:?} reading {sent:?}; want REQUEST with TOKEN_HEADER {header:?}"));
+            }
+            if cached && !(context.contains(&"httpMethod") && context.contains(&"resourcePath")) {
+                problems.push(format!(
+                    "{id} authorizer {name} caches answers but its Identity.Context lacks \
+                     httpMethod and resourcePath: a route-scoped answer would be reused for \
+                     another resource"
+                ));
             }
             continue;
         }
@@ -344,13 +369,6 @@ fn both_apis_send_the_token_in_the_authorizers_header_and_cache_safely() {
         }
         // A simple response answers for one route: a cache keyed on the
         // token alone would reuse it for every route.
-        let cached = field("ReauthorizeEvery").and_then(Value::as_u64) != Some(0);
-        let context: Vec<&str> = field("Context")
-            .and_then(Value::as_sequence)
-            .into_iter()
-            .flatten()
-            .filter_map(literal)
-            .collect();
         if cached && !context.contains(&"routeKey") {
             problems.push(format!(
                 "{id} authorizer {name} caches answers but its Identity.Context lacks routeKey: \

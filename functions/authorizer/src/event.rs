@@ -95,7 +95,13 @@ impl Credential {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// REST and HTTP API 1.0: the method ARN, whose parts frame the policy.
-    Arn(MethodArn),
+    Arn {
+        /// The method ARN: the real verb and request path.
+        arn: MethodArn,
+        /// The resource template (`/pets/{id}`) of a REST REQUEST event,
+        /// for the `route` scope; `None` for kinds that name none.
+        resource: Option<String>,
+    },
     /// HTTP API 2.0: the real verb and the route key.
     Route {
         /// `requestContext.http.method`, for logs only: the decision, cached
@@ -112,7 +118,7 @@ impl Target {
     /// The route for logs: `GET /pets/42` or the route key.
     pub fn describe(&self) -> String {
         match self {
-            Target::Arn(arn) => format!("{} {}", arn.verb(), arn.path()),
+            Target::Arn { arn, .. } => format!("{} {}", arn.verb(), arn.path()),
             Target::Route { route_key, .. } => route_key.clone(),
         }
     }
@@ -174,7 +180,11 @@ impl Incoming {
                     Some(value) => Credential::Value(value),
                     None => Credential::Missing,
                 };
-                (credential, Target::Arn(arn(event.method_arn.as_deref())?))
+                let target = Target::Arn {
+                    arn: arn(event.method_arn.as_deref())?,
+                    resource: None,
+                };
+                (credential, target)
             }
             Kind::Request => {
                 let event: ApiGatewayCustomAuthorizerRequestTypeRequest =
@@ -191,7 +201,11 @@ impl Incoming {
                 } else {
                     header(&event.headers, token_header)
                 };
-                (credential, Target::Arn(arn(event.method_arn.as_deref())?))
+                let target = Target::Arn {
+                    arn: arn(event.method_arn.as_deref())?,
+                    resource: event.resource,
+                };
+                (credential, target)
             }
             Kind::HttpV1 => {
                 let event: ApiGatewayV2CustomAuthorizerV1Request =
@@ -201,7 +215,14 @@ impl Incoming {
                 } else {
                     header(&event.headers, token_header)
                 };
-                (credential, Target::Arn(arn(event.method_arn.as_deref())?))
+                // Payload 1.0 carries no route key, so whether API Gateway
+                // caches per route cannot be told: no resource, and `route`
+                // scope answers for this call only.
+                let target = Target::Arn {
+                    arn: arn(event.method_arn.as_deref())?,
+                    resource: None,
+                };
+                (credential, target)
             }
             Kind::HttpV2 => {
                 let event: ApiGatewayV2CustomAuthorizerV2Request =
@@ -350,9 +371,10 @@ mod tests {
             incoming.credential,
             Credential::Value("Bearer {{TOKEN}}".to_owned())
         );
-        let Target::Arn(arn) = incoming.target else {
+        let Target::Arn { arn, resource } = incoming.target else {
             panic!()
         };
+        assert_eq!(resource, None);
         assert_eq!(arn.verb(), "GET");
         assert_eq!(arn.path(), "/pets/42");
     }

@@ -8,23 +8,28 @@
 //!    or `identitySource[0]`), and the token out of it ([`bearer`]);
 //! 2. verify it with the shared [`Verifier`] (signature, issuer, client,
 //!    token use, times);
-//! 3. decide with the route rules ([`rules`], `AUTHZ_RULES`), or allow the
-//!    whole stage when none are configured.
+//! 3. decide with the route rules ([`rules`], [`decide`]), or allow the
+//!    whole stage when none are configured;
+//! 4. write an answer that is exact for every call API Gateway may reuse it
+//!    for ([`encode`]) and fits its 8 KB limit ([`response`]).
 //!
 //! | outcome | REST / HTTP API 1.0 | HTTP API 2.0 |
 //! |---|---|---|
 //! | no token, malformed, or not verified | invocation fails with `Unauthorized` (401) | `{"isAuthorized": false}` |
-//! | verified | `principalId` = `sub`, a policy for every route the caller may call, flat `context` | `{"isAuthorized": true/false, "context"}` for this route key (every verb and path it can receive) |
+//! | verified | `principalId` = `sub`, a policy exact for the stage (or, in `route` mode, the resource), flat `context` | `{"isAuthorized": true/false, "context"}` for this route key (every verb and path it can receive) |
 //! | nothing permitted | an explicit Deny of the stage (403) | `{"isAuthorized": false}` (403) |
 //! | not an authorizer event | invocation fails with `InvalidEvent` (500) | same |
 //!
-//! Logs carry reason codes ([`VerifyError::reason`]), the `sub` and the
-//! route; never the token nor the credential header.
+//! Logs carry reason codes ([`VerifyError::reason`]), the `sub`, the route
+//! and the answer's size; never the token nor the credential header.
 
 pub mod bearer;
+pub mod decide;
+pub mod encode;
 pub mod event;
 pub mod response;
 pub mod rules;
+pub mod template;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -35,9 +40,12 @@ use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
+use crate::decide::{Caller, Evaluation};
+use crate::encode::PolicyScope;
 use crate::event::{Credential, EventError, Incoming, Kind, RouteKey, Target};
-use crate::response::{PolicyResponse, SimpleResponse};
+use crate::response::{MAX_ID_VALUE, OversizedClaim, SimpleResponse};
 use crate::rules::RuleSet;
+use crate::template::Template;
 
 /// `TOKEN_HEADER`: the header that carries the credential in REQUEST events.
 pub const TOKEN_HEADER: &str = "TOKEN_HEADER";
@@ -49,12 +57,18 @@ pub const DEFAULT_TOKEN_HEADER: &str = "Authorization";
 /// `usageIdentifierKey` (an API key of a usage plan).
 pub const USAGE_IDENTIFIER_CLAIM: &str = "USAGE_IDENTIFIER_CLAIM";
 
+/// Set by Lambda: the function's region, which sizes the ARNs of the init
+/// check (the partition and region of the APIs it serves).
+const AWS_REGION: &str = "AWS_REGION";
+
 /// The function's configuration, read once at init.
 pub struct Config {
     /// Which tokens are accepted.
     pub verifier: VerifierConfig,
     /// Route rules; `None` lets every verified caller call the whole stage.
     pub rules: Option<RuleSet>,
+    /// What one REST answer covers.
+    pub scope: PolicyScope,
     /// The credential header of REQUEST events (lookups ignore case).
     pub token_header: HeaderName,
     /// The claim for `usageIdentifierKey`, if any.
@@ -62,17 +76,28 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the verifier's variables, `AUTHZ_RULES`, `TOKEN_HEADER` and
-    /// `USAGE_IDENTIFIER_CLAIM`.
+    /// Reads the verifier's variables, `AUTHZ_RULES`, `AUTHZ_POLICY_SCOPE`,
+    /// `TOKEN_HEADER` and `USAGE_IDENTIFIER_CLAIM`. In `stage` scope, proves
+    /// that every caller's stage-wide policy is exact and fits
+    /// ([`encode::check_stage`]), or fails naming `AUTHZ_RULES`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let header = env
             .optional(TOKEN_HEADER)
             .unwrap_or_else(|| DEFAULT_TOKEN_HEADER.to_owned());
         let token_header = HeaderName::from_bytes(header.as_bytes())
             .map_err(|_| ConfigError::new(TOKEN_HEADER, "is not a valid HTTP header name"))?;
+        let verifier = VerifierConfig::from_env(env)?;
+        let pools: Vec<&str> = verifier.pools().iter().map(|pool| pool.id()).collect();
+        let rules = RuleSet::from_env(env, &pools)?;
+        let scope = PolicyScope::from_env(env)?;
+        if let (Some(rules), PolicyScope::Stage) = (&rules, scope) {
+            let region = env.optional(AWS_REGION);
+            encode::check_stage(rules, encode::resource_prefix_len(region.as_deref()))?;
+        }
         Ok(Self {
-            verifier: VerifierConfig::from_env(env)?,
-            rules: RuleSet::from_env(env)?,
+            verifier,
+            rules,
+            scope,
             token_header,
             usage_identifier_claim: env.optional(USAGE_IDENTIFIER_CLAIM),
         })
@@ -83,9 +108,11 @@ impl Config {
 pub struct State {
     verifier: Verifier,
     rules: Option<RuleSet>,
+    scope: PolicyScope,
     token_header: HeaderName,
     usage_identifier_claim: Option<String>,
     warned_about_http_cache: AtomicBool,
+    warned_about_token_route_scope: AtomicBool,
 }
 
 impl State {
@@ -94,9 +121,11 @@ impl State {
         Ok(Self {
             verifier: Verifier::new(config.verifier).await?,
             rules: config.rules,
+            scope: config.scope,
             token_header: config.token_header,
             usage_identifier_claim: config.usage_identifier_claim,
             warned_about_http_cache: AtomicBool::new(false),
+            warned_about_token_route_scope: AtomicBool::new(false),
         })
     }
 }
@@ -157,25 +186,30 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
             return refuse(kind);
         }
     };
+    let caller = Caller::new(&claims);
+    let evaluation = state
+        .rules
+        .as_ref()
+        .map(|rules| Evaluation::new(rules, &caller));
 
     let answer = match &incoming.target {
-        Target::Arn(arn) => {
-            let policy = policy(state, &claims, arn);
-            let decision = policy.allows(&arn.to_string());
-            tracing::info!(
-                kind = kind.as_str(),
-                route,
-                sub = claims.sub,
-                decision = decision_name(decision),
-                allow_resources = policy.resource_count(Effect::Allow),
-                deny_resources = policy.resource_count(Effect::Deny),
-                "policy issued"
-            );
-            serde_json::to_value(PolicyResponse {
-                principal_id: claims.sub.clone(),
-                policy_document: policy,
-                context: response::context(&claims),
-                usage_identifier_key: usage_identifier(state, &claims),
+        Target::Arn { arn, resource } => {
+            let (policy, covers) =
+                policy(state, kind, evaluation.as_ref(), arn, resource.as_deref());
+            policy_answer(state, &claims, arn, policy).map(|(answer, policy, size)| {
+                tracing::info!(
+                    kind = kind.as_str(),
+                    route,
+                    sub = claims.sub,
+                    decision = decision_name(policy.allows(&arn.to_string())),
+                    scope = state.scope.as_str(),
+                    covers,
+                    allow_resources = policy.resource_count(Effect::Allow),
+                    deny_resources = policy.resource_count(Effect::Deny),
+                    answer_bytes = size,
+                    "policy issued"
+                );
+                answer
             })
         }
         Target::Route {
@@ -183,35 +217,34 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
             route_key,
             identity_source,
         } => {
-            // The answer is cached per token and route key, so it depends on
-            // the route key only: never on the real verb (an `ANY` route
-            // takes every verb) nor on the real path.
-            let allowed = match &state.rules {
+            let allowed = match &evaluation {
                 None => true,
-                Some(rules) => {
-                    warn_if_cache_ignores_route(state, route_key, identity_source);
-                    RouteKey::parse(route_key).is_some_and(|route| {
-                        rules.evaluate(&claims).allows_route(route.verb, route.path)
-                    })
-                }
+                Some(evaluation) => route_decision(state, evaluation, route_key, identity_source),
             };
-            tracing::info!(
-                kind = kind.as_str(),
-                route,
-                verb,
-                sub = claims.sub,
-                decision = decision_name(allowed),
-                "decided"
-            );
-            serde_json::to_value(SimpleResponse {
-                is_authorized: allowed,
-                context: allowed.then(|| response::context(&claims)),
+            simple_answer(&claims, allowed).map(|(answer, size)| {
+                tracing::info!(
+                    kind = kind.as_str(),
+                    route,
+                    verb,
+                    sub = claims.sub,
+                    decision = decision_name(allowed),
+                    answer_bytes = size,
+                    "decided"
+                );
+                answer
             })
         }
     };
-    // Serialising these types cannot fail (string keys, no floats); refuse
-    // rather than panic if it ever did.
-    answer.map_err(|_| FnError::InvalidEvent)
+    answer.or_else(|OversizedClaim(claim)| {
+        tracing::warn!(
+            kind = kind.as_str(),
+            route,
+            claim,
+            reason = "oversized_claim",
+            "unauthorized"
+        );
+        refuse(kind)
+    })
 }
 
 /// The verified claims, or the reason code for a refusal.
@@ -238,48 +271,143 @@ fn refuse(kind: Kind) -> Result<Value, FnError> {
     }
 }
 
-/// The caller's policy for the whole stage of `arn`.
-fn policy(state: &State, claims: &Claims, arn: &MethodArn) -> PolicyDocument {
-    match &state.rules {
-        None => {
-            let mut builder = PolicyBuilder::new(arn);
-            builder.allow_stage();
-            builder.build()
+/// The caller's policy, and what it covers (for the log).
+fn policy(
+    state: &State,
+    kind: Kind,
+    evaluation: Option<&Evaluation<'_>>,
+    arn: &MethodArn,
+    resource: Option<&str>,
+) -> (PolicyDocument, &'static str) {
+    let Some(evaluation) = evaluation else {
+        let mut builder = PolicyBuilder::new(arn);
+        builder.allow(None, "/*");
+        return (builder.build(), "stage");
+    };
+    match state.scope {
+        PolicyScope::Stage => (encode::stage_policy(evaluation, arn), "stage"),
+        PolicyScope::Route => {
+            if kind == Kind::Token {
+                warn_once(
+                    &state.warned_about_token_route_scope,
+                    "AUTHZ_POLICY_SCOPE=route with a TOKEN authorizer: its cache key is the token \
+                     alone, so each answer covers only the call that caused it, and a cached \
+                     answer refuses the caller's other routes. Use a REQUEST authorizer with \
+                     the token header, context.httpMethod and context.resourcePath as identity \
+                     sources, or turn caching off.",
+                );
+            }
+            let resource = resource.and_then(Template::parse_route);
+            let (policy, covers) = encode::route_policy(evaluation, arn, resource.as_ref());
+            (policy, covers.as_str())
         }
-        Some(rules) => rules.evaluate(claims).policy(arn),
+    }
+}
+
+/// The HTTP API 2.0 decision. API Gateway reuses it for every request with
+/// the same identity-source values; unless the route key is among them, it
+/// is reused for every route, so it may only be yes when the caller may
+/// call everything.
+fn route_decision(
+    state: &State,
+    evaluation: &Evaluation<'_>,
+    route_key: &str,
+    identity_source: &[String],
+) -> bool {
+    if !identity_source.iter().any(|value| value == route_key) {
+        warn_once(
+            &state.warned_about_http_cache,
+            "AUTHZ_RULES decide per route, but the identity sources do not include \
+             $context.routeKey, so API Gateway may reuse one answer for every route: only \
+             callers allowed everything are authorized. Add $context.routeKey (after the \
+             token) to the identity sources.",
+        );
+        return evaluation.allows_everything();
+    }
+    // `$default` receives every call no other route takes, the root
+    // included.
+    if route_key == "$default" {
+        return evaluation.allows_everything();
+    }
+    RouteKey::parse(route_key)
+        .and_then(|route| Some((route.verb, Template::parse_route(route.path)?)))
+        .is_some_and(|(verb, template)| evaluation.allows_route(verb, &template))
+}
+
+/// The REST answer, fitted to API Gateway's limits ([`response::fit_policy_answer`]);
+/// its policy and size.
+fn policy_answer(
+    state: &State,
+    claims: &Claims,
+    arn: &MethodArn,
+    policy: PolicyDocument,
+) -> Result<(Value, PolicyDocument, usize), OversizedClaim> {
+    let fitted = response::fit_policy_answer(claims, arn, policy, usage_identifier(state, claims))?;
+    if let Some(unfit) = fitted.replaced {
+        tracing::error!(
+            stage_len = arn.stage().len(),
+            policy_bytes = unfit.policy_bytes,
+            longest_resource = unfit.longest_resource,
+            "the answer would break API Gateway's limits (8 KB answer, 512-character ARN); \
+             answering with a Deny. Set AUTHZ_POLICY_SCOPE=route or use fewer rules."
+        );
+    }
+    log_cut(claims, fitted.cut);
+    let value = serde_json::to_value(&fitted.answer).unwrap_or(Value::Null);
+    Ok((value, fitted.answer.policy_document, fitted.size))
+}
+
+/// The HTTP API 2.0 answer, and its size.
+fn simple_answer(claims: &Claims, allowed: bool) -> Result<(Value, usize), OversizedClaim> {
+    let (answer, cut) = response::fit_simple_answer(claims, allowed)?;
+    log_cut(claims, cut);
+    let size = response::serialized_len(&answer);
+    Ok((serde_json::to_value(&answer).unwrap_or(Value::Null), size))
+}
+
+fn log_cut(claims: &Claims, cut: response::Cut) {
+    if cut.any {
+        tracing::warn!(
+            sub = claims.sub,
+            groups = claims.groups.len(),
+            groups_kept = cut.groups_kept,
+            scopes = claims.scopes.len(),
+            scopes_kept = cut.scopes_kept,
+            "context lists cut to fit API Gateway's 8 KB answer; the context says so \
+             (groups_truncated, scopes_truncated)"
+        );
     }
 }
 
 fn usage_identifier(state: &State, claims: &Claims) -> Option<String> {
     let name = state.usage_identifier_claim.as_deref()?;
-    match claims.claim(name) {
-        Some(Value::String(value)) if !value.is_empty() => Some(value),
-        Some(Value::Number(value)) => Some(value.to_string()),
+    let value = match claims.claim(name) {
+        Some(Value::String(value)) if !value.is_empty() => value,
+        Some(Value::Number(value)) => value.to_string(),
         _ => {
             tracing::warn!(
                 claim = name,
                 sub = claims.sub,
                 "the usage identifier claim is absent or not a string; usageIdentifierKey left out"
             );
-            None
+            return None;
         }
+    };
+    if response::json_len(&value) > MAX_ID_VALUE {
+        tracing::warn!(
+            claim = name,
+            sub = claims.sub,
+            "the usage identifier claim is too long; usageIdentifierKey left out"
+        );
+        return None;
     }
+    Some(value)
 }
 
-/// HTTP API caches a simple answer per identity source. With route rules,
-/// the answer depends on the route, so the identity sources must include
-/// `$context.routeKey` when caching is on. Said once per sandbox.
-fn warn_if_cache_ignores_route(state: &State, route_key: &str, identity_source: &[String]) {
-    if identity_source.iter().any(|value| value == route_key) {
-        return;
-    }
-    if !state.warned_about_http_cache.swap(true, Ordering::Relaxed) {
-        tracing::warn!(
-            "AUTHZ_RULES answers depend on the route, but the identity sources do not include \
-             $context.routeKey: if authorizer caching is on, one route's answer would be reused \
-             for another. Add $context.routeKey (after the token) to the identity sources, or \
-             turn caching off."
-        );
+/// Logs a configuration warning once per sandbox.
+fn warn_once(flag: &AtomicBool, message: &'static str) {
+    if !flag.swap(true, Ordering::Relaxed) {
+        tracing::warn!("{message}");
     }
 }
 

@@ -1,4 +1,6 @@
 //! Route rules (`AUTHZ_RULES`): which verified callers may call which routes.
+//! This module reads and validates them; [`crate::decide`] applies them to a
+//! caller, and [`crate::encode`] writes the answer API Gateway caches.
 //!
 //! # Format
 //!
@@ -13,9 +15,9 @@
 //! ]
 //! ```
 //!
-//! - `path` (required): the route, written the way the API declares it. It
-//!   starts with `/`; segments are literals, `{name}` (a path parameter),
-//!   `{name+}` (a greedy parameter, last segment only) or `*`. `/` alone is
+//! - `path` (required): the route, written the way the API declares it
+//!   (see [`crate::template`]): literals, `{name}` (exactly one segment),
+//!   `{name+}` (one or more, last only), or `*` (one segment). `/` alone is
 //!   the root.
 //! - `method` (optional, default `*`): `GET`, `POST`, `PUT`, `PATCH`,
 //!   `DELETE`, `HEAD`, `OPTIONS`, or `*`/`ANY` for every method. Any casing.
@@ -23,81 +25,38 @@
 //!   Cognito groups (`cognito:groups`, exact match).
 //! - `allScopes` (optional): the token must grant every one of these scopes
 //!   (`scope`, whole items only).
-//! - A rule with neither `anyGroups` nor `allScopes` admits every verified
-//!   caller. An empty list is refused (it would read as "anyone" to some and
-//!   "no one" to others); leave the field out instead. Unknown fields are
-//!   refused, so a typo such as `anyGroup` cannot silently drop a
-//!   requirement.
+//! - `pools` (optional): the user pools whose callers this rule admits. With
+//!   several pools in `USER_POOL_ID`, a rule with `anyGroups` or `allScopes`
+//!   must name them: a group or scope is only meaningful in its own pool,
+//!   and an `admins` group in a tenant pool must not open a staff route.
+//! - A rule with no requirement admits every verified caller (of its
+//!   `pools`, if given). An empty list is refused (it would read as
+//!   "anyone" to some and "no one" to others); leave the field out instead.
+//!   Unknown fields are refused, so a typo such as `anyGroup` cannot
+//!   silently drop a requirement.
 //!
-//! # Matching
-//!
-//! Every parameter (`{id}`, `{proxy+}`) and every `*` becomes IAM's `*`,
-//! which matches any text **including `/`**: `/pets/{id}` matches
-//! `/pets/42` and also `/pets/42/owner`, and `/{proxy+}` matches every path,
-//! the root included. That is the only wildcard an IAM policy can express,
-//! so the rules mean exactly what a REST policy can say.
+//! # Meaning
 //!
 //! A call is allowed when **at least one rule matches it and the caller
 //! satisfies every rule that matches it**. Order does not matter; rules
-//! only ever add requirements. So `/pets/{id}` for `users` plus
-//! `/pets/{id}/secrets` for `admins` means that `/pets/1/secrets` needs
-//! both groups (the first rule matches it too): write `["users", "admins"]`
-//! on the first rule to let admins through on their own. A call that no rule
-//! matches is refused.
-//!
-//! Why not "first match wins" or "any match wins": with `*` spanning `/`,
-//! "any match" would let `/pets/{id}` for everyone open `/pets/1/secrets`
-//! to everyone, and "first match" cannot be written as an IAM policy. "Every
-//! matching rule" is exactly an IAM policy with an Allow for each satisfied
-//! rule and a Deny for each unsatisfied one.
-//!
-//! - REST APIs and HTTP API payload 1.0 match against the method ARN: the
-//!   real verb and the real request path. The policy covers every rule at
-//!   once, so API Gateway's authorizer cache can reuse it for any route. For
-//!   the verbs of [`HTTP_VERBS`] it allows exactly the calls the rules allow
-//!   ([`Evaluation::allows`]); it allows no other verb (`PROPFIND`, …), since
-//!   IAM cannot deny "every verb" on a path that starts with a literal
-//!   segment without also denying other paths.
-//! - HTTP API payload 2.0 caches its answer per token and `routeKey`, so the
-//!   answer may depend on nothing else: not on the real path, and not on the
-//!   real verb (an `ANY` route takes every verb under one key). The route is
-//!   taken as the set of calls it can receive: its verb (`ANY`, and
-//!   `$default`, take every verb), and every path its template can match,
-//!   where `{name}` is one non-empty segment and `{name+}` is one segment or
-//!   more (`$default` counts as `ANY /{proxy+}`). The caller is authorized
-//!   only when **one satisfied rule matches every one of those calls, and no
-//!   unsatisfied rule matches any of them** ([`Evaluation::allows_route`]).
-//!
-//! So what REST and HTTP API 2.0 share is one direction: when HTTP API 2.0
-//! authorizes a route, the rules (and so the REST policy, for the verbs of
-//! [`HTTP_VERBS`]) allow every call that route can receive. The converse does
-//! not hold: a route that receives both allowed and refused calls is refused
-//! as a whole. With `GET /pets/{id}` for everyone and
-//! `GET /pets/{id}/secrets` for `admins`, the route `GET /pets/{id}` is
-//! authorized for everyone (it never receives `/pets/1/secrets`), but
-//! `GET /pets/{proxy+}` only for admins, although REST lets anyone call
-//! `GET /pets/1`; an `ANY` route (or `$default`) needs a rule for every verb
-//! (`*`) that covers its whole template, and any unsatisfied rule under it
-//! refuses it. Declare the routes the way the rules are written.
+//! only ever add requirements. A call that no rule matches is refused, and
+//! so is every ambiguous path ([`crate::template::Ambiguity`]).
 //!
 //! # Bounds
 //!
 //! At most [`MAX_RULES`] rules and [`MAX_SOURCE_BYTES`] bytes of JSON;
-//! paths of at most [`MAX_PATH_LEN`] characters (the longest that always
-//! fits API Gateway's 512-character resource ARN with the longest stage
-//! name); at most [`MAX_NAMES`] groups or scopes per rule. Parsing and every
-//! per-request evaluation are linear in the number of rules (the Deny
-//! selection is O(n log n); an HTTP API route is compared with each rule in
-//! O(rule segments × route segments)).
+//! paths of at most [`MAX_PATH_LEN`] bytes (so that every resource the
+//! encoder writes fits API Gateway's 512-character ARN with the longest
+//! stage name); at most [`MAX_NAMES`] groups, scopes or pools per rule.
+//! Parsing is linear in the size of the text.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use cognito_auth_core::Claims;
 use cognito_auth_core::config::{ConfigError, Env};
-use cognito_auth_core::policy::{
-    HTTP_VERBS, MethodArn, PolicyBuilder, PolicyDocument, wildcard_match,
-};
+use cognito_auth_core::policy::HTTP_VERBS;
 use serde::Deserialize;
+
+use crate::template::Template;
 
 /// The environment variable that holds the rules.
 pub const VARIABLE: &str = "AUTHZ_RULES";
@@ -111,7 +70,7 @@ pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
 /// The longest rule path, in bytes.
 pub const MAX_PATH_LEN: usize = 300;
 
-/// The most groups, or scopes, one rule may list.
+/// The most groups, scopes or pools one rule may list.
 pub const MAX_NAMES: usize = 100;
 
 /// The longest group or scope name, in bytes.
@@ -121,6 +80,33 @@ pub const MAX_NAME_LEN: usize = 512;
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Every group, scope and pool name the rules mention, numbered, so
+    /// that a caller's names are hashed once per call, not once per rule.
+    names: Names,
+}
+
+/// Names the rules mention, by kind, each with a number.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Group names.
+    pub groups: HashMap<String, u32>,
+    /// Scopes.
+    pub scopes: HashMap<String, u32>,
+    /// Pool ids.
+    pub pools: HashMap<String, u32>,
+}
+
+fn intern(table: &mut HashMap<String, u32>, names: &[String]) -> Vec<u32> {
+    let mut ids: Vec<u32> = names
+        .iter()
+        .map(|name| {
+            let next = u32::try_from(table.len()).unwrap_or(u32::MAX);
+            *table.entry(name.clone()).or_insert(next)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// One validated rule.
@@ -128,14 +114,29 @@ pub struct RuleSet {
 pub struct Rule {
     /// The HTTP verb, or `None` for every verb.
     pub method: Option<&'static str>,
-    /// The path as written, for logs.
+    /// The path as written, for logs and error messages.
     pub path: String,
-    /// The path as an IAM pattern: every parameter and `*` become `*`.
-    pub pattern: String,
+    /// The path, parsed.
+    pub template: Template,
     /// `anyGroups`; empty when not required.
     pub any_groups: Vec<String>,
     /// `allScopes`; empty when not required.
     pub all_scopes: Vec<String>,
+    /// `pools`; empty when every configured pool is trusted.
+    pub pools: Vec<String>,
+    /// The numbers ([`Names`]) of `any_groups`, `all_scopes` and `pools`.
+    pub ids: RequirementIds,
+}
+
+/// A rule's requirements as numbers of its set's [`Names`], sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequirementIds {
+    /// `anyGroups`.
+    pub groups: Vec<u32>,
+    /// `allScopes`.
+    pub scopes: Vec<u32>,
+    /// `pools`.
+    pub pools: Vec<u32>,
 }
 
 /// A rule as written, before validation.
@@ -149,6 +150,8 @@ struct RawRule {
     any_groups: Option<Vec<String>>,
     #[serde(default)]
     all_scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pools: Option<Vec<String>>,
 }
 
 const TOO_MANY: &str = "has more than 1000 rules";
@@ -196,8 +199,9 @@ impl<'de> serde::de::Visitor<'de> for RawRulesVisitor {
 impl RuleSet {
     /// Reads `AUTHZ_RULES`: `None` when unset (every verified caller may
     /// call the whole stage). A value that starts with `[` or `{` is inline
-    /// JSON; anything else is the path of a JSON file.
-    pub fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+    /// JSON; anything else is the path of a JSON file. `pools` are the
+    /// configured user pool ids.
+    pub fn from_env(env: &Env, pools: &[&str]) -> Result<Option<Self>, ConfigError> {
         let Some(value) = env.optional(VARIABLE) else {
             return Ok(None);
         };
@@ -206,7 +210,7 @@ impl RuleSet {
         } else {
             read_file(&value)?
         };
-        Self::parse(&json).map(Some)
+        Self::parse(&json, pools).map(Some)
     }
 
     /// Parses and validates the JSON text of a rule set.
@@ -215,7 +219,7 @@ impl RuleSet {
     /// a `serde_json::Value`, which would silently keep only the last of two
     /// `"path"` members), and counting stops at [`MAX_RULES`] + 1, so even a
     /// huge array is refused in one linear pass.
-    pub fn parse(json: &str) -> Result<Self, ConfigError> {
+    pub fn parse(json: &str, pools: &[&str]) -> Result<Self, ConfigError> {
         let error = |reason: String| ConfigError::new(VARIABLE, reason);
         if json.len() > MAX_SOURCE_BYTES {
             return Err(error(format!(
@@ -242,17 +246,25 @@ impl RuleSet {
             .into_iter()
             .enumerate()
             .map(|(index, raw)| {
-                let label = format!(
-                    "rules[{index}] ({} {})",
-                    raw.method
-                        .as_deref()
-                        .map_or_else(|| "*".to_owned(), |m| truncate(m, 20)),
-                    truncate(&raw.path, 80)
-                );
-                Rule::from_raw(raw).map_err(|reason| error(format!("{label}: {reason}")))
+                let label = label(index, raw.method.as_deref(), &raw.path);
+                Rule::from_raw(raw, pools).map_err(|reason| error(format!("{label}: {reason}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { rules })
+        let mut rules = rules;
+        let mut names = Names::default();
+        for rule in &mut rules {
+            rule.ids = RequirementIds {
+                groups: intern(&mut names.groups, &rule.any_groups),
+                scopes: intern(&mut names.scopes, &rule.all_scopes),
+                pools: intern(&mut names.pools, &rule.pools),
+            };
+        }
+        Ok(Self { rules, names })
+    }
+
+    /// The names the rules mention, numbered.
+    pub fn names(&self) -> &Names {
+        &self.names
     }
 
     /// The rules, in the order written.
@@ -260,341 +272,108 @@ impl RuleSet {
         &self.rules
     }
 
-    /// Which rules `claims` satisfy.
-    pub fn evaluate<'a>(&'a self, claims: &Claims) -> Evaluation<'a> {
-        Evaluation {
-            rules: &self.rules,
-            satisfied: self.rules.iter().map(|rule| rule.admits(claims)).collect(),
-        }
+    /// How an error message names rule `index`: `rules[3] (GET /pets/{id})`.
+    pub fn label(&self, index: usize) -> String {
+        let rule = &self.rules[index];
+        label(index, rule.method, &rule.path)
     }
+}
+
+fn label(index: usize, method: Option<&str>, path: &str) -> String {
+    format!(
+        "rules[{index}] ({} {})",
+        method.map_or_else(|| "*".to_owned(), |m| truncate(m, 20)),
+        truncate(path, 80)
+    )
 }
 
 impl Rule {
     /// Validates one parsed rule.
-    fn from_raw(raw: RawRule) -> Result<Self, String> {
+    fn from_raw(raw: RawRule, configured_pools: &[&str]) -> Result<Self, String> {
         let method = parse_method(raw.method.as_deref())?;
-        let pattern = path_pattern(&raw.path)?;
+        if raw.path.len() > MAX_PATH_LEN {
+            return Err(format!(
+                "path is {} bytes long; at most {MAX_PATH_LEN} are allowed",
+                raw.path.len()
+            ));
+        }
+        if raw.path == "$default" {
+            return Err("path `$default` is not a path; use `/{proxy+}` for every path".to_owned());
+        }
+        let template = Template::parse_rule(&raw.path, |segment| {
+            match segment.chars().find(|&c| !is_literal_char(c)) {
+                Some(bad) => Err(format!(
+                    "has the character {bad:?}, which is not allowed in a literal segment (use `*` or `{{name}}` as a whole segment for a parameter)"
+                )),
+                None => Ok(()),
+            }
+        })?;
         let any_groups = names("anyGroups", raw.any_groups)?;
         let all_scopes = names("allScopes", raw.all_scopes)?;
+        let pools = names("pools", raw.pools)?;
+        if let Some(unknown) = pools
+            .iter()
+            .find(|pool| !configured_pools.contains(&pool.as_str()))
+        {
+            return Err(format!(
+                "pools names `{}`, which is not in USER_POOL_ID",
+                truncate(unknown, 60)
+            ));
+        }
+        if configured_pools.len() > 1
+            && pools.is_empty()
+            && !(any_groups.is_empty() && all_scopes.is_empty())
+        {
+            return Err(
+                "names groups or scopes but no `pools`; with several pools in USER_POOL_ID, say which pools' groups and scopes this rule trusts"
+                    .to_owned(),
+            );
+        }
         Ok(Self {
             method,
             path: raw.path,
-            pattern,
+            template,
             any_groups,
             all_scopes,
+            pools,
+            ids: RequirementIds::default(),
         })
     }
 
-    /// Whether `claims` meet this rule's requirements.
-    pub fn admits(&self, claims: &Claims) -> bool {
-        (self.any_groups.is_empty() || claims.has_any_group(&self.any_groups))
-            && claims.has_all_scopes(&self.all_scopes)
+    /// Whether this rule applies to calls of `verb`. `*` means every verb
+    /// (REST APIs only have the seven of [`HTTP_VERBS`]).
+    pub fn takes(&self, verb: &str) -> bool {
+        self.method.is_none_or(|method| method == verb)
     }
 
-    /// Whether this rule matches a call of `verb` on `path` (a real path, or
-    /// a route template).
-    pub fn matches(&self, verb: &str, path: &str) -> bool {
-        self.method.is_none_or(|method| method == verb) && wildcard_match(&self.pattern, path)
-    }
-
-    /// Whether this rule matches every verb a route takes (`None`: every
+    /// Whether this rule applies to every verb a route takes (`None`: every
     /// verb, `ANY`).
-    fn takes_every_verb_of(&self, route_verb: Option<&str>) -> bool {
+    pub fn takes_every_verb_of(&self, route_verb: Option<&str>) -> bool {
         match (self.method, route_verb) {
             (None, _) => true,
-            (Some(method), Some(verb)) => method.eq_ignore_ascii_case(verb),
+            (Some(method), Some(verb)) => method == verb,
             (Some(_), None) => false,
         }
     }
 
-    /// Whether this rule matches some verb a route takes (`None`: every
-    /// verb, `ANY`).
-    fn takes_a_verb_of(&self, route_verb: Option<&str>) -> bool {
-        match (self.method, route_verb) {
-            (Some(method), Some(verb)) => method.eq_ignore_ascii_case(verb),
+    /// Whether this rule and `other` share a verb.
+    pub fn shares_a_verb_with(&self, other: Option<&str>) -> bool {
+        match (self.method, other) {
+            (Some(a), Some(b)) => a == b,
             _ => true,
         }
     }
 
-    /// The pattern's literal prefix: everything before the first `*`, or the
-    /// whole pattern. Two rules can only match a common path when one's
-    /// prefix starts the other's.
-    fn prefix(&self) -> &str {
-        self.pattern
-            .find('*')
-            .map_or(&self.pattern[..], |star| &self.pattern[..star])
-    }
-}
-
-/// One caller's standing against every rule.
-#[derive(Debug)]
-pub struct Evaluation<'a> {
-    rules: &'a [Rule],
-    satisfied: Vec<bool>,
-}
-
-impl Evaluation<'_> {
-    /// Whether the caller may make a call of `verb` on `path`: some rule
-    /// matches, and the caller satisfies every rule that matches.
-    pub fn allows(&self, verb: &str, path: &str) -> bool {
-        let mut matched = false;
-        for (rule, &satisfied) in self.rules.iter().zip(&self.satisfied) {
-            if rule.matches(verb, path) {
-                if !satisfied {
-                    return false;
-                }
-                matched = true;
-            }
+    /// The verbs a policy names for this rule: its own, or all of
+    /// [`HTTP_VERBS`].
+    pub fn verbs(&self) -> &'static [&'static str] {
+        match self.method {
+            Some(method) => match HTTP_VERBS.iter().position(|verb| *verb == method) {
+                Some(at) => &HTTP_VERBS[at..=at],
+                None => &[],
+            },
+            None => &HTTP_VERBS,
         }
-        matched
-    }
-
-    /// Whether the caller may call an HTTP API route (payload 2.0): `verb`
-    /// is the route key's verb (`None` for `ANY` and `$default`) and
-    /// `template` its path (`/pets/{id}`; `/{proxy+}` for `$default`).
-    ///
-    /// API Gateway caches the answer per token and route key, and reuses it
-    /// for every request the route receives, so the answer must hold for all
-    /// of them: some satisfied rule must match every verb the route takes on
-    /// every path the template matches, and no unsatisfied rule may match
-    /// any verb the route takes on any path the template matches. Then the
-    /// rules ([`Self::allows`]) allow every such request. A template that
-    /// does not start with `/` is refused.
-    pub fn allows_route(&self, verb: Option<&str>, template: &str) -> bool {
-        let Some(route) = route_segments(template) else {
-            return false;
-        };
-        let mut covered = false;
-        for (rule, &satisfied) in self.rules.iter().zip(&self.satisfied) {
-            if satisfied {
-                // The rule's pattern matches the template's own text: its
-                // literal segments can hold no `{` or `}`, so each `{name}`
-                // and `{name+}` falls inside one of its `*`, which then takes
-                // whatever text the parameter stands for. So the rule
-                // matches every path the template matches.
-                covered = covered
-                    || (rule.takes_every_verb_of(verb) && wildcard_match(&rule.pattern, template));
-            } else if rule.takes_a_verb_of(verb)
-                && segments_overlap(&pattern_segments(&rule.pattern), &route)
-            {
-                return false;
-            }
-        }
-        covered
-    }
-
-    /// How many rules the caller satisfies.
-    pub fn satisfied_count(&self) -> usize {
-        self.satisfied.iter().filter(|&&s| s).count()
-    }
-
-    /// The caller's policy for the stage of `arn`: an Allow for every rule
-    /// the caller satisfies, and a Deny for every rule they do not satisfy
-    /// that could match a path one of those Allows covers. With nothing
-    /// satisfied, an explicit Deny of the stage.
-    pub fn policy(&self, arn: &MethodArn) -> PolicyDocument {
-        let mut builder = PolicyBuilder::new(arn);
-        let satisfied = SatisfiedPrefixes::new(
-            self.rules
-                .iter()
-                .zip(&self.satisfied)
-                .filter(|&(_, &s)| s)
-                .map(|(rule, _)| rule),
-        );
-        for (rule, &is_satisfied) in self.rules.iter().zip(&self.satisfied) {
-            if is_satisfied {
-                builder.allow(rule.method, &rule.pattern);
-            }
-        }
-        if !satisfied.is_empty() {
-            for (rule, &is_satisfied) in self.rules.iter().zip(&self.satisfied) {
-                if !is_satisfied && satisfied.may_overlap(rule) {
-                    builder.deny(rule.method, &rule.pattern);
-                }
-            }
-        }
-        builder.build()
-    }
-}
-
-/// The literal prefixes of the satisfied rules, by method, for a
-/// conservative overlap test: a Deny is only needed where some Allow could
-/// match the same path, and two patterns can only share a path when one's
-/// literal prefix starts the other's. When unsure, the test says "overlap"
-/// (an extra Deny on paths that are not allowed anyway changes nothing).
-struct SatisfiedPrefixes<'a> {
-    /// Key: a verb, or `None` for rules on every verb.
-    exact: HashMap<Option<&'static str>, HashSet<&'a str>>,
-    sorted: HashMap<Option<&'static str>, Vec<&'a str>>,
-    all_exact: HashSet<&'a str>,
-    all_sorted: Vec<&'a str>,
-}
-
-impl<'a> SatisfiedPrefixes<'a> {
-    fn new(rules: impl Iterator<Item = &'a Rule>) -> Self {
-        let mut exact: HashMap<Option<&'static str>, HashSet<&'a str>> = HashMap::new();
-        let mut all_exact = HashSet::new();
-        for rule in rules {
-            exact.entry(rule.method).or_default().insert(rule.prefix());
-            all_exact.insert(rule.prefix());
-        }
-        let sort = |set: &HashSet<&'a str>| {
-            let mut sorted: Vec<&'a str> = set.iter().copied().collect();
-            sorted.sort_unstable();
-            sorted
-        };
-        Self {
-            sorted: exact.iter().map(|(k, set)| (*k, sort(set))).collect(),
-            all_sorted: sort(&all_exact),
-            exact,
-            all_exact,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.all_exact.is_empty()
-    }
-
-    /// Whether `rule` could match a path that a satisfied rule matches.
-    fn may_overlap(&self, rule: &Rule) -> bool {
-        let prefix = rule.prefix();
-        match rule.method {
-            // Every verb: compare with every satisfied rule.
-            None => overlaps(prefix, &self.all_exact, &self.all_sorted),
-            // One verb: compare with the rules of that verb and of every verb.
-            Some(_) => [rule.method, None].into_iter().any(|key| {
-                match (self.exact.get(&key), self.sorted.get(&key)) {
-                    (Some(exact), Some(sorted)) => overlaps(prefix, exact, sorted),
-                    _ => false,
-                }
-            }),
-        }
-    }
-}
-
-/// Whether some prefix in the set starts `prefix`, or `prefix` starts some
-/// prefix in the set. A satisfied prefix that starts `prefix` either ends in
-/// `/` (it came before a `*`, which always follows a `/`) or is a whole
-/// literal path, so only the `/`-ended heads of `prefix` and `prefix` itself
-/// need looking up.
-fn overlaps(prefix: &str, exact: &HashSet<&str>, sorted: &[&str]) -> bool {
-    let heads = prefix
-        .match_indices('/')
-        .map(|(at, _)| &prefix[..=at])
-        .chain(std::iter::once(prefix));
-    if heads.into_iter().any(|head| exact.contains(head)) {
-        return true;
-    }
-    let first_candidate = sorted.partition_point(|candidate| *candidate < prefix);
-    sorted
-        .get(first_candidate)
-        .is_some_and(|candidate| candidate.starts_with(prefix))
-}
-
-/// One path segment, or a run of them, for [`segments_overlap`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Segment<'a> {
-    /// Exactly this text (empty only for the root, `/`, or `//`).
-    Literal(&'a str),
-    /// A route's `{name}`: exactly one segment, not empty, of any text.
-    One,
-    /// A rule's `*` or a route's `{name+}`: one segment or more, of any
-    /// text, empty segments included.
-    Many,
-}
-
-/// A rule's IAM pattern as segments: a `*` is [`Segment::Many`] (IAM's `*`
-/// right after a `/` takes any text, `/` included: one segment or more,
-/// empty ones included), anything else a literal; the root `/` is one empty
-/// segment.
-fn pattern_segments(pattern: &str) -> Vec<Segment<'_>> {
-    match pattern.strip_prefix('/') {
-        Some("") | None => vec![Segment::Literal("")],
-        Some(rest) => rest
-            .split('/')
-            .map(|segment| match segment {
-                "*" => Segment::Many,
-                literal => Segment::Literal(literal),
-            })
-            .collect(),
-    }
-}
-
-/// An HTTP API route template as segments: `{name}` is [`Segment::One`];
-/// `{name+}` and, to be safe, any other segment with a brace in it are
-/// [`Segment::Many`]; the root `/` is one empty segment. `None` when it does
-/// not start with `/`.
-fn route_segments(template: &str) -> Option<Vec<Segment<'_>>> {
-    let rest = template.strip_prefix('/')?;
-    if rest.is_empty() {
-        return Some(vec![Segment::Literal("")]);
-    }
-    let segments = rest
-        .split('/')
-        .map(|segment| {
-            let name = segment
-                .strip_prefix('{')
-                .and_then(|inner| inner.strip_suffix('}'));
-            match name {
-                Some(name) if !name.is_empty() && !name.contains(['{', '}', '+']) => Segment::One,
-                _ if segment.contains(['{', '}']) => Segment::Many,
-                _ => Segment::Literal(segment),
-            }
-        })
-        .collect();
-    Some(segments)
-}
-
-/// Whether some path is matched both by `rule` and by `route`: an exact
-/// test, by a walk over the pairs of positions in the two lists, each step
-/// taking one segment of the path. O(rule segments × route segments).
-///
-/// The literal-prefix test of the REST Deny selection ([`overlaps`]) would
-/// be sound here too, but far too coarse: it would say that `/pets/*/secrets`
-/// may match a path of `/pets/{id}`, and refuse that route to everyone who
-/// is not allowed the secrets.
-fn segments_overlap(rule: &[Segment<'_>], route: &[Segment<'_>]) -> bool {
-    let width = route.len() + 1;
-    let mut seen = vec![false; (rule.len() + 1) * width];
-    let mut pending = vec![(0, 0)];
-    seen[0] = true;
-    while let Some((at_rule, at_route)) = pending.pop() {
-        if at_rule == rule.len() && at_route == route.len() {
-            return true;
-        }
-        for (next_rule, a) in steps(rule, at_rule) {
-            for (next_route, b) in steps(route, at_route) {
-                let next = next_rule * width + next_route;
-                if !seen[next] && one_segment_fits_both(a, b) {
-                    seen[next] = true;
-                    pending.push((next_rule, next_route));
-                }
-            }
-        }
-    }
-    false
-}
-
-/// The ways to take the next path segment from position `at` of a list: the
-/// segment at `at` (moving on), or, just after a [`Segment::Many`], one more
-/// segment for it (staying).
-fn steps<'a>(
-    segments: &[Segment<'a>],
-    at: usize,
-) -> impl Iterator<Item = (usize, Segment<'a>)> + use<'a> {
-    let next = segments.get(at).map(|&segment| (at + 1, segment));
-    let again = (at > 0 && segments[at - 1] == Segment::Many).then_some((at, Segment::Many));
-    next.into_iter().chain(again)
-}
-
-/// Whether one path segment can be taken by both `a` and `b`.
-fn one_segment_fits_both(a: Segment<'_>, b: Segment<'_>) -> bool {
-    match (a, b) {
-        (Segment::Literal(a), Segment::Literal(b)) => a == b,
-        (Segment::Literal(text), Segment::One) | (Segment::One, Segment::Literal(text)) => {
-            !text.is_empty()
-        }
-        _ => true,
     }
 }
 
@@ -633,69 +412,6 @@ fn parse_method(method: Option<&str>) -> Result<Option<&'static str>, String> {
                 HTTP_VERBS.join(", ")
             )
         })
-}
-
-/// Checks a rule path and turns it into an IAM pattern.
-fn path_pattern(path: &str) -> Result<String, String> {
-    if path.len() > MAX_PATH_LEN {
-        return Err(format!(
-            "path is {} bytes long; at most {MAX_PATH_LEN} are allowed",
-            path.len()
-        ));
-    }
-    if path == "$default" {
-        return Err("path `$default` is not a path; use `/{proxy+}` for every path".to_owned());
-    }
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err("path must start with `/`".to_owned());
-    };
-    if rest.is_empty() {
-        return Ok("/".to_owned());
-    }
-    let segments: Vec<&str> = rest.split('/').collect();
-    let last = segments.len() - 1;
-    let mut pattern = String::with_capacity(path.len());
-    for (at, segment) in segments.iter().enumerate() {
-        pattern.push('/');
-        let position = at + 1;
-        if segment.is_empty() {
-            return Err(if at == last {
-                "path must not end with `/`".to_owned()
-            } else {
-                "path has an empty segment (`//`)".to_owned()
-            });
-        }
-        if *segment == "*" {
-            pattern.push('*');
-        } else if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            let (name, greedy) = match name.strip_suffix('+') {
-                Some(name) => (name, true),
-                None => (name, false),
-            };
-            if name.is_empty()
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
-            {
-                return Err(format!(
-                    "segment {position} is not a valid parameter name (letters, digits, `_`, `-`, `.`)"
-                ));
-            }
-            if greedy && at != last {
-                return Err(format!(
-                    "greedy parameter `{{{name}+}}` must be the last segment"
-                ));
-            }
-            pattern.push('*');
-        } else if let Some(bad) = segment.chars().find(|&c| !is_literal_char(c)) {
-            return Err(format!(
-                "segment {position} has the character {bad:?}, which is not allowed in a literal segment (use `*` or `{{name}}` as a whole segment for wildcards)"
-            ));
-        } else {
-            pattern.push_str(segment);
-        }
-    }
-    Ok(pattern)
 }
 
 /// The characters of a literal path segment: RFC 3986 `pchar` (with `%` for

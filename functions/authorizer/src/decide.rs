@@ -1,0 +1,275 @@
+//! What the rules decide for one caller: per call (REST, HTTP API 1.0) and
+//! per route (HTTP API 2.0, and the REST per-route mode).
+//!
+//! The reference semantics, which every answer must equal: a call is
+//! allowed when its path is not ambiguous, at least one rule matches it,
+//! and the caller satisfies every rule that matches it
+//! ([`Evaluation::allows`]).
+//!
+//! A route answer is reused by API Gateway for every call the route
+//! receives, so it may only say yes when the rules allow all of them: some
+//! satisfied rule covers every verb and path of the route, and no rule the
+//! caller does not satisfy matches any of them ([`Evaluation::allows_route`]).
+//! A route that would receive both allowed and refused calls is refused as
+//! a whole.
+
+use cognito_auth_core::Claims;
+
+use crate::rules::{Names, Rule, RuleSet};
+use crate::template::{RequestPath, Template};
+
+/// The parts of a verified caller that rules look at.
+#[derive(Debug)]
+pub struct Caller<'c> {
+    pool: &'c str,
+    groups: &'c [String],
+    scopes: &'c [String],
+}
+
+impl<'c> Caller<'c> {
+    /// The caller of `claims`. The pool is the last path segment of the
+    /// issuer, which the verifier has already matched to a configured pool.
+    pub fn new(claims: &'c Claims) -> Self {
+        Self {
+            pool: pool_of(&claims.issuer),
+            groups: &claims.groups,
+            scopes: &claims.scopes,
+        }
+    }
+}
+
+/// A caller's names as numbers of a rule set's [`Names`], sorted: names no
+/// rule mentions are dropped. Built once per call, so each rule then costs
+/// a few integer comparisons, whatever the length of the names.
+#[derive(Debug)]
+struct CallerIds {
+    pool: Option<u32>,
+    groups: Vec<u32>,
+    scopes: Vec<u32>,
+}
+
+impl CallerIds {
+    fn new(names: &Names, caller: &Caller<'_>) -> Self {
+        let ids = |table: &std::collections::HashMap<String, u32>, names: &[String]| {
+            let mut ids: Vec<u32> = names
+                .iter()
+                .filter_map(|name| table.get(name).copied())
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        Self {
+            pool: names.pools.get(caller.pool).copied(),
+            groups: ids(&names.groups, caller.groups),
+            scopes: ids(&names.scopes, caller.scopes),
+        }
+    }
+
+    /// Whether the caller meets `rule`'s requirements.
+    fn satisfies(&self, rule: &Rule) -> bool {
+        let required = &rule.ids;
+        (required.pools.is_empty() || self.pool.is_some_and(|pool| required.pools.contains(&pool)))
+            && (required.groups.is_empty()
+                || required
+                    .groups
+                    .iter()
+                    .any(|id| self.groups.binary_search(id).is_ok()))
+            && required
+                .scopes
+                .iter()
+                .all(|id| self.scopes.binary_search(id).is_ok())
+    }
+}
+
+/// The user pool id of an issuer `https://cognito-idp.{region}.amazonaws.com/{poolId}`.
+pub fn pool_of(issuer: &str) -> &str {
+    issuer.rsplit('/').next().unwrap_or(issuer)
+}
+
+/// One caller's standing against every rule.
+#[derive(Debug)]
+pub struct Evaluation<'a> {
+    rules: &'a [Rule],
+    satisfied: Vec<bool>,
+}
+
+impl<'a> Evaluation<'a> {
+    /// Which rules of `set` the caller satisfies.
+    pub fn new(set: &'a RuleSet, caller: &Caller<'_>) -> Self {
+        let rules = set.rules();
+        let ids = CallerIds::new(set.names(), caller);
+        Self {
+            rules,
+            satisfied: rules.iter().map(|rule| ids.satisfies(rule)).collect(),
+        }
+    }
+
+    /// The rules with whether the caller satisfies each.
+    pub fn rules(&self) -> impl Iterator<Item = (&'a Rule, bool)> + '_ {
+        self.rules.iter().zip(self.satisfied.iter().copied())
+    }
+
+    /// How many rules the caller satisfies.
+    pub fn satisfied_count(&self) -> usize {
+        self.satisfied.iter().filter(|&&s| s).count()
+    }
+
+    /// Whether the caller may make a call of `verb` on `path`.
+    pub fn allows(&self, verb: &str, path: &str) -> bool {
+        let Ok(path) = RequestPath::parse(path) else {
+            return false;
+        };
+        let mut matched = false;
+        for (rule, satisfied) in self.rules() {
+            if rule.takes(verb) && rule.template.matches(&path) {
+                if !satisfied {
+                    return false;
+                }
+                matched = true;
+            }
+        }
+        matched
+    }
+
+    /// Whether the caller may call every verb (`None`: every verb, `ANY`)
+    /// and path of the route `template`.
+    pub fn allows_route(&self, verb: Option<&str>, template: &Template) -> bool {
+        let mut covered = false;
+        for (rule, satisfied) in self.rules() {
+            if satisfied {
+                covered =
+                    covered || (rule.takes_every_verb_of(verb) && rule.template.covers(template));
+            } else if rule.shares_a_verb_with(verb) && rule.template.overlaps(template) {
+                return false;
+            }
+        }
+        covered
+    }
+
+    /// Whether the caller may call everything: every verb on the root and
+    /// on every path. The only answer that holds for any route.
+    pub fn allows_everything(&self) -> bool {
+        let every_path = Template::parse_route("/{proxy+}");
+        every_path.is_some_and(|every_path| self.allows_route(None, &every_path))
+            && self.allows_route(None, &Template::root())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cognito_auth_core::claims::TokenUse;
+
+    const POOL: &str = "eu-west-1_Staff";
+
+    fn claims(pool: &str, groups: &[&str], scopes: &[&str]) -> Claims {
+        Claims {
+            sub: "sub".to_owned(),
+            username: "user".to_owned(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            client_id: "client".to_owned(),
+            token_use: TokenUse::Access,
+            email: None,
+            issuer: format!("https://cognito-idp.eu-west-1.amazonaws.com/{pool}"),
+            exp: 2,
+            iat: 1,
+            auth_time: None,
+            other: serde_json::Map::new(),
+        }
+    }
+
+    fn rules(json: &str, pools: &[&str]) -> RuleSet {
+        RuleSet::parse(json, pools).unwrap()
+    }
+
+    fn route(path: &str) -> Template {
+        Template::parse_route(path).unwrap()
+    }
+
+    /// The issue's first example: `{id}` is one segment, so a deeper path
+    /// that no rule names is refused.
+    #[test]
+    fn a_parameter_is_one_segment_and_an_unnamed_deeper_path_is_refused() {
+        let set = rules(
+            r#"[{"method":"GET","path":"/pets"},{"method":"GET","path":"/pets/{id}"}]"#,
+            &[POOL],
+        );
+        let claims = claims(POOL, &[], &[]);
+        let caller = Caller::new(&claims);
+        let evaluation = Evaluation::new(&set, &caller);
+        assert!(evaluation.allows("GET", "/pets"));
+        assert!(evaluation.allows("GET", "/pets/42"));
+        assert!(!evaluation.allows("GET", "/pets/42/secrets"));
+        assert!(!evaluation.allows("GET", "/Pets/42"));
+        assert!(!evaluation.allows("POST", "/pets/42"));
+        assert!(evaluation.allows_route(Some("GET"), &route("/pets/{id}")));
+        assert!(!evaluation.allows_route(Some("GET"), &route("/pets/{proxy+}")));
+        assert!(!evaluation.allows_route(None, &route("/pets/{id}")));
+    }
+
+    #[test]
+    fn ambiguous_paths_are_refused_even_under_a_greedy_rule() {
+        let set = rules(r#"[{"path":"/{proxy+}"}]"#, &[POOL]);
+        let claims = claims(POOL, &[], &[]);
+        let caller = Caller::new(&claims);
+        let evaluation = Evaluation::new(&set, &caller);
+        assert!(evaluation.allows("GET", "/a/b.c/%41"));
+        for path in [
+            "/a//b", "//a", "/a/", "/a/./b", "/a/..", "/a%2Fb", "/a%2fb", "/a%5Cb", "/a%5cb",
+        ] {
+            assert!(!evaluation.allows("GET", path), "{path}");
+        }
+        assert!(
+            !evaluation.allows("GET", "/"),
+            "the root is not under {{proxy+}}"
+        );
+    }
+
+    /// With two pools, a group of the tenant pool never satisfies a rule
+    /// that trusts only the staff pool.
+    #[test]
+    fn a_group_of_another_pool_does_not_satisfy_a_rule() {
+        let pools = [POOL, "eu-west-1_Tenant"];
+        let set = rules(
+            r#"[{"path":"/admin","anyGroups":["admins"],"pools":["eu-west-1_Staff"]},
+                {"path":"/me"}]"#,
+            &pools,
+        );
+        let staff = claims(POOL, &["admins"], &[]);
+        let tenant = claims("eu-west-1_Tenant", &["admins"], &[]);
+        let staff = Caller::new(&staff);
+        let tenant = Caller::new(&tenant);
+        assert!(Evaluation::new(&set, &staff).allows("GET", "/admin"));
+        assert!(!Evaluation::new(&set, &tenant).allows("GET", "/admin"));
+        assert!(Evaluation::new(&set, &tenant).allows("GET", "/me"));
+    }
+
+    #[test]
+    fn everything_means_every_verb_on_every_path_and_the_root() {
+        let claims = claims(POOL, &["admins"], &[]);
+        let caller = Caller::new(&claims);
+        let all = rules(r#"[{"path":"/{proxy+}"},{"path":"/"}]"#, &[POOL]);
+        assert!(Evaluation::new(&all, &caller).allows_everything());
+        let no_root = rules(r#"[{"path":"/{proxy+}"}]"#, &[POOL]);
+        assert!(!Evaluation::new(&no_root, &caller).allows_everything());
+        let get_only = rules(
+            r#"[{"path":"/{proxy+}","method":"GET"},{"path":"/"}]"#,
+            &[POOL],
+        );
+        assert!(!Evaluation::new(&get_only, &caller).allows_everything());
+        let guarded = rules(
+            r#"[{"path":"/{proxy+}"},{"path":"/"},{"path":"/x","anyGroups":["ops"]}]"#,
+            &[POOL],
+        );
+        assert!(!Evaluation::new(&guarded, &caller).allows_everything());
+    }
+
+    #[test]
+    fn pool_of_takes_the_last_segment_of_the_issuer() {
+        assert_eq!(
+            pool_of("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A"),
+            "eu-west-1_A"
+        );
+    }
+}
