@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # `make bench`: the figures of issue 9, ending with one report.
-#   1. the release binaries, as Lambda runs them;
-#   2. the criterion verify bench (shared/benches/verify.rs), kept short;
+#   1. the release binaries, as Lambda runs them, and lambda-echo
+#      (bench/echo), the floor the authorizer is compared with;
+#   2. the criterion benches, kept short: verify (shared/benches/verify.rs)
+#      and the authorizer's answer (functions/authorizer/benches/answer.rs:
+#      deciding and encoding for 1,000 rules, and the answer-size table);
 #   3. the Node.js comparison's dependencies (bench/node, `npm ci`);
 #   4. bench-functions: every function through the Runtime API harness, on
 #      the release binaries, with the Node.js authorizer beside them; it
 #      prints the report, the verify results included.
 # Nothing here asserts a time: a busy machine gives slower figures, not a
 # failure. Extra arguments go to bench-functions (e.g. --starts 50).
+# CARGO_TARGET_DIR, when set, is where the binaries are built and looked for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 
 started=$SECONDS
 step() {
@@ -23,6 +28,10 @@ cargo build --release --workspace --bins --locked
 
 step "criterion: verify (1 s warm-up, 3 s per benchmark)"
 cargo bench -p cognito-auth-core --bench verify --locked -- \
+  --warm-up-time 1 --measurement-time 3
+
+step "criterion: the authorizer's answer, and its size against rules and groups"
+cargo bench -p authorizer --bench answer --locked -- \
   --warm-up-time 1 --measurement-time 3
 
 step "Node.js comparison: npm ci in bench/node"
@@ -40,4 +49,4 @@ if command -v taskset >/dev/null; then
   pin=(taskset -c "$(($(nproc) - 1))")
 fi
 step "functions through the Runtime API harness (CPUs: ${pin[*]:-all})"
-E2E_BIN_DIR="$PWD/target/release" "${pin[@]}" target/release/bench-functions "$@"
+E2E_BIN_DIR="$target/release" "${pin[@]}" "$target/release/bench-functions" "$@"

@@ -12,10 +12,22 @@
 //! The HTTP client (and so its TLS set-up) is built on the first fetch, not
 //! at init: a cold start that loads keys from `JWKS_FILE` does no network
 //! work and builds no TLS configuration at all.
+//!
+//! HTTPS trusts Mozilla's root program as compiled into `webpki-roots`, not
+//! the system's trust store. reqwest's own rustls set-up goes through
+//! rustls-platform-verifier, which on Linux reads and parses every
+//! certificate of the system bundle when the client is built: about 2.5 ms
+//! of a `JWKS_URL` cold start, against about 50 µs for the whole client with
+//! the bundled roots (`make bench`). The roots are the ones Cognito's
+//! endpoints chain to (Amazon Root CA 1-4, Starfield Services Root CA - G2)
+//! and they are updated by updating the crate and redeploying, which is how
+//! a Lambda bootstrap is updated anyway. So `SSL_CERT_FILE` and
+//! `SSL_CERT_DIR` are not read: a `JWKS_URL` behind a private CA is not
+//! supported. Plain `http` (the tests' local servers) is unaffected.
 
 use std::io::Read as _;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::error::JwksError;
@@ -61,13 +73,22 @@ impl Fetcher {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(self.timeout)
             .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("cognito-auth-core/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(JwksError::Client)?;
+            .user_agent(concat!("cognito-auth-core/", env!("CARGO_PKG_VERSION")));
+        let builder = match tls_config() {
+            Ok(tls) => builder.tls_backend_preconfigured(tls),
+            // Cannot happen with aws-lc-rs's provider (a test checks it). If
+            // it did, reqwest's own set-up still verifies, on the system's
+            // roots, only slower to build.
+            Err(error) => {
+                tracing::warn!(error = %error, "bundled TLS roots unusable; using the system's");
+                builder
+            }
+        };
+        let client = builder.build().map_err(JwksError::Client)?;
         Ok(self.client.get_or_init(|| client))
     }
 
@@ -119,6 +140,26 @@ impl Fetcher {
     }
 }
 
+/// The TLS configuration handed to reqwest: rustls with aws-lc-rs (the
+/// provider reqwest's `rustls` feature picks), TLS 1.2 and 1.3, the
+/// `webpki-roots` trust anchors (static data: nothing is read or parsed),
+/// HTTP/1.1 only, as the client speaks nothing else. reqwest takes it only
+/// if it is the `rustls` version reqwest itself uses; otherwise building the
+/// client fails, which a test catches.
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 /// Reads a JWKS file, refusing one larger than `max_bytes`. Blocking I/O is
 /// fine here: it runs once, at init, before the function serves anything.
 pub(crate) fn read_file(path: &Path, max_bytes: usize) -> Result<Vec<u8>, JwksError> {
@@ -164,6 +205,93 @@ mod tests {
     fn the_client_is_not_built_until_the_first_fetch() {
         let fetcher = Fetcher::new(Duration::from_millis(100), 1000);
         assert!(fetcher.client.get().is_none());
+    }
+
+    #[test]
+    fn reqwest_takes_the_bundled_roots() {
+        // `tls_config` failing would fall back to the system's roots, and a
+        // `rustls` other than reqwest's would make every build fail.
+        assert!(tls_config().is_ok());
+        let fetcher = Fetcher::new(Duration::from_millis(100), 1000);
+        if let Err(err) = fetcher.client() {
+            panic!("the client with the bundled roots does not build: {err}");
+        }
+    }
+
+    #[test]
+    fn the_bundled_roots_include_those_cognito_chains_to() {
+        let subjects: Vec<&[u8]> = webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .map(|anchor| anchor.subject.as_ref())
+            .collect();
+        for name in [
+            "Amazon Root CA 1",
+            "Amazon Root CA 2",
+            "Amazon Root CA 3",
+            "Amazon Root CA 4",
+            "Starfield Services Root Certificate Authority - G2",
+        ] {
+            assert!(
+                subjects
+                    .iter()
+                    .any(|subject| subject.ends_with(name.as_bytes())),
+                "{name} is not among the bundled roots"
+            );
+        }
+    }
+
+    /// A self-signed P-256 certificate for IP 127.0.0.1, valid 2020-2120,
+    /// and its PKCS#8 key (DER, base64): trusted by no root.
+    const UNTRUSTED_CERT: &str = "MIIBZTCCAQugAwIBAgIUGWZ4Ml0FIQHYsGQ6IbHyIY/KUlYwCgYIKoZIzj0EAwIwIDEeMBwGA1UEAwwVdW50cnVzdGVkIHRlc3Qgc2VydmVyMCAXDTIwMDEwMTAwMDAwMFoYDzIxMjAwMTAxMDAwMDAwWjAgMR4wHAYDVQQDDBV1bnRydXN0ZWQgdGVzdCBzZXJ2ZXIwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAR7mO7h3WpZy7o/rdG4M+JcH6RVB8fLjDL8knMoU6urgwG+g8JCz4oSUG4qm1lXdZReQ+mbFiIhyeUhfCHxjq7AoyEwHzAPBgNVHREECDAGhwR/AAABMAwGA1UdEwEB/wQCMAAwCgYIKoZIzj0EAwIDSAAwRQIgY+90Kr88nTr6Uk4tJNYca+1PcqNJBrMQ65W/EZG4l2cCIQCkcB1ZxXSMauqcmlDWEiClcDvLb6YFF6IfoPzdnh2LPQ==";
+    const UNTRUSTED_KEY: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgkWrGONDreR00kAiusUzlg0yt27/bxDmpgz2qkslpjGWhRANCAAR7mO7h3WpZy7o/rdG4M+JcH6RVB8fLjDL8knMoU6urgwG+g8JCz4oSUG4qm1lXdZReQ+mbFiIhyeUhfCHxjq7A";
+
+    /// An HTTPS server on 127.0.0.1 presenting the untrusted certificate to
+    /// one client: its port.
+    fn untrusted_https_server() -> u16 {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::STANDARD;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+        let cert = CertificateDer::from(STANDARD.decode(UNTRUSTED_CERT).unwrap());
+        let key = PrivatePkcs8KeyDer::from(STANDARD.decode(UNTRUSTED_KEY).unwrap());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], PrivateKeyDer::Pkcs8(key))
+        .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            let mut tls = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+            // Until the client refuses the certificate and hangs up.
+            while tls.is_handshaking() && tls.complete_io(&mut tcp).is_ok() {}
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn https_refuses_a_certificate_no_bundled_root_signed() {
+        let port = untrusted_https_server();
+        let fetcher = Fetcher::new(Duration::from_secs(5), 1000);
+        let url = reqwest::Url::parse(&format!("https://127.0.0.1:{port}/jwks.json")).unwrap();
+        let err = fetcher.fetch(&url).await.unwrap_err();
+        assert_eq!(err.reason(), "jwks_transport", "{err}");
+        let mut chain = Vec::new();
+        let mut source: Option<&dyn std::error::Error> = Some(&err);
+        while let Some(error) = source {
+            chain.push(error.to_string());
+            source = error.source();
+        }
+        assert!(
+            chain
+                .iter()
+                .any(|message| message.contains("invalid peer certificate: UnknownIssuer")),
+            "{chain:?}"
+        );
     }
 
     #[tokio::test]

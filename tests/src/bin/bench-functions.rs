@@ -29,6 +29,14 @@
 //!   variables; then the pieces this process can time by itself.
 //! - **network**: an authorizer started with `JWKS_FILE` and a `JWKS_URL`
 //!   pointing at a local JWKS server that counts requests: it must see none.
+//! - **against the floor**: `lambda-echo` (`bench/echo`), a lambda_runtime
+//!   binary that returns its event, built like the functions. Its cold
+//!   starts take turns with the authorizer's (`JWKS_FILE`, and `JWKS_URL`
+//!   at the local JWKS server), and each authorizer median is printed as a
+//!   multiple of the echo's; warm CPU per invocation (the process's own
+//!   time on CPU over the warm run, from `/proc/<pid>/task/*/schedstat`,
+//!   with utime + stime from `/proc/<pid>/stat` beside it) is printed as the
+//!   authorizer's excess over the echo's. The goals are printed, not checked.
 //!
 //! `E2E_BIN_DIR` names one directory, and the harness launches
 //! `$E2E_BIN_DIR/<name>`. So that it can launch the Node.js authorizer
@@ -65,12 +73,15 @@ Options:
 
 const POOL_ID: &str = "eu-west-1_DevPool1";
 const CLIENT_ID: &str = "devclient1";
-const FUNCTIONS: [&str; 4] = [
+const FUNCTIONS: [&str; 5] = [
     "authorizer",
     "pre-sign-up",
     "post-confirmation",
     "custom-message",
+    ECHO,
 ];
+/// The floor: `bench/echo`, lambda_runtime returning its event.
+const ECHO: &str = "lambda-echo";
 /// The Node.js authorizer's launcher, as linked beside the binaries.
 const NODE_AUTHORIZER: &str = "authorizer-node";
 /// Rules in the generated `AUTHZ_RULES` file: the most the authorizer takes.
@@ -356,6 +367,11 @@ impl Case {
 
 /// The label of the row every init cost is measured against.
 const REFERENCE: &str = "post-confirmation, nothing to provision";
+/// The rows the floor section reads.
+const ECHO_ROW: &str = "lambda-echo (the floor), token event";
+const FILE_ROW: &str = "authorizer, fresh tokens";
+const SAME_ROW: &str = "authorizer, same token";
+const URL_ROW: &str = "authorizer, JWKS_URL (fetched at init)";
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
@@ -421,7 +437,8 @@ fn with(mut base: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String,
 
 /// A trust store of one root certificate, taken from the system's bundle,
 /// as `SSL_CERT_FILE` plus an empty `SSL_CERT_DIR`: rustls-native-certs
-/// (under reqwest and under the SDK) then reads and parses one root instead
+/// (under the SDK; the authorizer's reqwest uses bundled roots and reads
+/// neither variable) then reads and parses one root instead
 /// of the system's, which shows what the roots cost. `None` when no bundle
 /// is found.
 fn one_root_trust_store(dir: &Path) -> Option<Vec<(String, String)>> {
@@ -482,24 +499,15 @@ fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
         .collect();
 
     let mut cases = vec![
-        Case::new(
-            "authorizer, fresh tokens",
-            "authorizer",
-            authorizer_env(),
-            first,
-            allowed,
-        )
-        .warm(fresh.clone())
-        .note("JWKS_FILE read, keys parsed"),
-        Case::new(
-            "authorizer, same token",
-            "authorizer",
-            authorizer_env(),
-            first,
-            allowed,
-        )
-        .warm(vec![first.clone()])
-        .warm_only(),
+        Case::new(ECHO_ROW, ECHO, Vec::new(), first, is_object)
+            .warm(vec![first.clone()])
+            .note("lambda_runtime and tokio only: the event returned as it came"),
+        Case::new(FILE_ROW, "authorizer", authorizer_env(), first, allowed)
+            .warm(fresh.clone())
+            .note("JWKS_FILE read, keys parsed"),
+        Case::new(SAME_ROW, "authorizer", authorizer_env(), first, allowed)
+            .warm(vec![first.clone()])
+            .warm_only(),
     ];
     if staged.node.is_ok() {
         cases.extend([
@@ -595,18 +603,12 @@ fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
             "+ {RULE_COUNT} rules parsed from a {} KB file",
             rules_bytes / 1000
         )),
-        Case::new(
-            "authorizer, JWKS_URL (fetched at init)",
-            "authorizer",
-            url_only.clone(),
-            first,
-            allowed,
-        )
-        .init_only()
-        .note("reqwest client built (native roots) + 1 fetch, plain http to 127.0.0.1"),
+        Case::new(URL_ROW, "authorizer", url_only, first, allowed)
+            .init_only()
+            .note("reqwest client built (bundled webpki roots) + 1 fetch, plain http to 127.0.0.1"),
     ]);
     if let Some(trust) = one_root_trust_store(&staged.root) {
-        cases.extend([
+        cases.push(
             Case::new(
                 "post-confirmation as deployed, 1 root",
                 "post-confirmation",
@@ -622,16 +624,7 @@ fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
             )
             .init_only()
             .note("as deployed, with a 1-certificate trust store: the SDK without the roots"),
-            Case::new(
-                "authorizer, JWKS_URL, 1 root",
-                "authorizer",
-                url_only.iter().cloned().chain(trust).collect(),
-                first,
-                allowed,
-            )
-            .init_only()
-            .note("JWKS_URL with a 1-certificate trust store: the fetch without the roots"),
-        ]);
+        );
     }
     cases.extend([Case::new(
         "custom-message, APP_NAME unset",
@@ -725,6 +718,49 @@ struct WarmResult {
     p50: Duration,
     p99: Duration,
     memory: Memory,
+    /// The function's own CPU per timed invocation.
+    cpu: Cpu,
+}
+
+/// CPU time of a process, all its threads: `sched` from
+/// `/proc/<pid>/task/*/schedstat` (nanoseconds), `stat` as utime + stime
+/// from `/proc/<pid>/stat` (clock ticks, so 10 ms steps: over 2,000
+/// invocations that is 5 µs each, hence the other figure).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cpu {
+    sched: Duration,
+    stat: Duration,
+}
+
+fn cpu(pid: Option<u32>) -> Cpu {
+    let Some(pid) = pid else {
+        return Cpu::default();
+    };
+    let sched = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    // The fields after the command name, which is in parentheses and may
+    // hold spaces: utime and stime are fields 14 and 15, so 11 and 12 here.
+    // USER_HZ is 100 on Linux whatever the kernel's tick.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|field| field.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    Cpu {
+        sched: Duration::from_nanos(sched),
+        stat: Duration::from_millis(ticks * 10),
+    }
 }
 
 /// One process, `WARM_UP` invocations, then `invocations` timed ones.
@@ -744,6 +780,7 @@ async fn warm_run(case: &Case, invocations: usize) -> WarmResult {
         .cloned()
         .collect();
     let mut each = Vec::with_capacity(invocations);
+    let cpu_before = cpu(function.pid());
     let started = Instant::now();
     for event in events {
         let call = Instant::now();
@@ -754,6 +791,7 @@ async fn warm_run(case: &Case, invocations: usize) -> WarmResult {
         }
     }
     let elapsed = started.elapsed();
+    let cpu_after = cpu(function.pid());
     let memory = memory(function.pid());
     function.stop().await;
     each.sort();
@@ -762,6 +800,10 @@ async fn warm_run(case: &Case, invocations: usize) -> WarmResult {
         p50: percentile(&each, 50),
         p99: percentile(&each, 99),
         memory,
+        cpu: Cpu {
+            sched: cpu_after.sched.saturating_sub(cpu_before.sched) / invocations as u32,
+            stat: cpu_after.stat.saturating_sub(cpu_before.stat) / invocations as u32,
+        },
     }
 }
 
@@ -934,7 +976,7 @@ async fn init_pieces(server: &JwksServer) -> Vec<Piece> {
     pieces.push(Piece {
         what: "Verifier::new with JWKS_URL (http, 127.0.0.1)",
         time: median(&times),
-        note: "+ reqwest client (loads native roots) + 1 fetch",
+        note: "+ reqwest client (bundled webpki roots) + 1 fetch",
     });
 
     // The SDK: config, clients, and what the first call adds. `https` so
@@ -1179,7 +1221,78 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
     render_init(&mut out, &cases, &cold);
     render_pieces(&mut out, &pieces);
     render_network(&mut out, &network);
+    render_floor(&mut out, &cases, &cold, &warm);
     out
+}
+
+/// The goals against the floor: the authorizer's cold start as a
+/// multiple of the echo's, and its warm CPU per invocation above the echo's.
+fn render_floor(
+    out: &mut String,
+    cases: &[Case],
+    cold: &[ColdResult],
+    warm: &[Option<WarmResult>],
+) {
+    let row = |label: &str| cases.iter().position(|case| case.label == label);
+    let _ = writeln!(
+        out,
+        "\nAgainst the floor: {ECHO} (bench/echo: lambda_runtime returning the event), same run"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>6} {:>6} {:>6}  {:>7}  goal",
+        "cold start, exec -> first response, ms", "median", "min", "p90", "x echo"
+    );
+    let echo = row(ECHO_ROW).map(|i| median(&cold[i].times));
+    for (label, shown, goal) in [
+        (ECHO_ROW, ECHO, ""),
+        (FILE_ROW, "authorizer, JWKS_FILE", "<= 1.2x"),
+        (URL_ROW, "authorizer, JWKS_URL (http, 127.0.0.1)", "<= 1.5x"),
+    ] {
+        let Some(i) = row(label) else { continue };
+        let mut times = cold[i].times.clone();
+        times.sort();
+        let ratio = match echo {
+            Some(echo) if label != ECHO_ROW && !echo.is_zero() => {
+                format!("{:.2}x", median(&times).as_secs_f64() / echo.as_secs_f64())
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {shown:<44} {:>6} {:>6} {:>6}  {ratio:>7}  {goal}",
+            ms(median(&times)),
+            ms(times.first().copied().unwrap_or_default()),
+            ms(percentile(&times, 90)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>6} {:>6}  {:>7}  goal",
+        "warm CPU per invocation, µs (TOKEN event)", "sched", "stat", "- echo"
+    );
+    let cpu_of = |label: &str| row(label).and_then(|i| warm[i].as_ref()).map(|w| w.cpu);
+    let echo = cpu_of(ECHO_ROW);
+    for (label, shown, goal) in [
+        (ECHO_ROW, ECHO, ""),
+        (SAME_ROW, "authorizer, same token (verified once)", "<= +30"),
+        (FILE_ROW, "authorizer, fresh tokens (RSA each)", "<= +30"),
+    ] {
+        let Some(cpu) = cpu_of(label) else { continue };
+        let excess = match echo {
+            Some(echo) if label != ECHO_ROW => format!(
+                "{:+.1}",
+                (cpu.sched.as_secs_f64() - echo.sched.as_secs_f64()) * 1e6
+            ),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {shown:<44} {:>6.1} {:>6.1}  {excess:>7}  {goal}",
+            cpu.sched.as_secs_f64() * 1e6,
+            cpu.stat.as_secs_f64() * 1e6,
+        );
+    }
 }
 
 fn render_criterion(out: &mut String, results: &[(String, f64, Duration)]) {
