@@ -53,6 +53,7 @@ def tokens() -> dict:
         "access-user": mint("--lifetime", UNTIL_2100, "--groups", "users"),
         "id": mint("--lifetime", UNTIL_2100, "--token-use", "id"),
         "expired": mint("--lifetime", "-3600"),
+        "client": mint("--lifetime", UNTIL_2100, "--token-use", "client", "--client-id", CLIENT, "--scopes", "pets/write"),
     }
 
 
@@ -167,6 +168,8 @@ def authorizer_event(minted: dict) -> None:
     request = json.loads(json.dumps(request).replace("{{TOKEN}}", minted["access-user"]))
     request["headers"]["authorization"] = request["headers"]["Authorization"]
     write("authorizer_event", "request-two-headers.json", request)
+    write("authorizer_event", "token-machine-client.json",
+          dict(token_event, authorizationToken="Bearer " + minted["client"]))
     nested = dict(token_event, authorizationToken="Bearer " + minted["id"])
     nested["extra"] = json.loads("[" * 100 + "]" * 100)
     write("authorizer_event", "token-id-deep-extra.json", nested)
@@ -194,6 +197,15 @@ def authorizer_rules() -> None:
         "no-slash": '[{"path": "pets"}]',
         "greedy-middle": '[{"path": "/{p+}/x"}]',
         "question-mark": '[{"path": "/pets?x"}, {"path": "/pets"}]',
+        "paywall": [{"method": "GET", "path": "/articles/{id}"},
+                    {"method": "GET", "path": "/premium/{id}", "claims": {"custom:plan": ["premium", "enterprise"]}}],
+        "machines": [{"path": "/orders", "allScopes": ["pets/write"], "principalTypes": ["client"]},
+                     {"path": "/me", "principalTypes": ["user"]}],
+        "connect": [{"path": "$connect", "anyGroups": ["admins"]}, {"path": "/me"}],
+        "claims-twice": '[{"path": "/x", "claims": {"a": ["1"], "a": ["2"]}}]',
+        "claims-not-a-list": '[{"path": "/x", "claims": {"a": "1"}}]',
+        "connect-with-method": '[{"method": "GET", "path": "$connect"}]',
+        "encoded-separator": '[{"path": "/a%2Fb"}]',
     }
     for name, data in seeds.items():
         write("authorizer_rules", f"{name}.json", data)

@@ -59,6 +59,7 @@ USER_POOL_ID=$dev_pool
 APP_CLIENT_IDS=$dev_client
 JWKS_FILE=$PWD/tests/fixtures/keys/dev-rsa-1.jwks.json
 AUTHZ_RULES=$PWD/functions/authorizer/rules.example.json
+TOKEN_QUERY_PARAMETER=token
 BLOCK_DISPOSABLE_EMAILS=true
 AUTO_CONFIRM=domains
 AUTO_CONFIRM_EMAIL_DOMAINS=example.com

@@ -71,8 +71,9 @@ pub struct Claims {
     /// `sub`: the user's stable id (a UUID), never reused. Prefer it over the
     /// username as a database key: usernames can be recycled.
     pub sub: String,
-    /// `username` (access token) or `cognito:username` (id token).
-    pub username: String,
+    /// `username` (access token) or `cognito:username` (id token); `None`
+    /// only for a machine client's access token ([`Self::principal_type`]).
+    pub username: Option<String>,
     /// `cognito:groups`; empty when the user is in no group.
     pub groups: Vec<String>,
     /// `scope`, split on spaces; empty when absent (id tokens have none).
@@ -107,7 +108,35 @@ pub(crate) struct UnverifiedClaims {
     pub nbf: Option<u64>,
 }
 
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalType {
+    /// A person signed in to the pool.
+    User,
+    /// An app client with a secret, through the `client_credentials` grant
+    /// (machine to machine): no username, no groups, `sub` = `client_id`.
+    Client,
+}
+
+impl PrincipalType {
+    /// `user` or `client`, as logs, rules and the authorizer context spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::User => "user",
+            PrincipalType::Client => "client",
+        }
+    }
+}
+
 impl Claims {
+    /// Whether the token speaks for a person or a machine client.
+    pub fn principal_type(&self) -> PrincipalType {
+        match self.username {
+            Some(_) => PrincipalType::User,
+            None => PrincipalType::Client,
+        }
+    }
+
     /// `true` when the user is in at least one of `groups` (exact, case-
     /// sensitive match). An empty list matches nothing: callers with no group
     /// requirement should not ask.
@@ -146,7 +175,7 @@ impl Claims {
             "scope" if self.scopes.is_empty() => return None,
             "scope" => Some(Value::from(self.scopes.join(" "))),
             _ if name == self.token_use.username_claim() => {
-                Some(Value::from(self.username.as_str()))
+                return self.username.as_deref().map(Value::from);
             }
             _ if name == self.token_use.client_claim() => {
                 Some(Value::from(self.client_id.as_str()))
@@ -162,8 +191,10 @@ impl Claims {
     /// `cognito:groups` (array of strings), `scope` (string), `email`.
     ///
     /// Client-credentials (machine-to-machine) access tokens have no
-    /// `username`, so they are refused with `missing_claim`: this crate
-    /// guards user-facing APIs.
+    /// `username` and no `cognito:groups`, and their `sub` is the app
+    /// client's id: only a token of exactly that shape is taken as a machine
+    /// client ([`PrincipalType::Client`]); any other token without its
+    /// username claim is refused with `missing_claim`.
     ///
     /// `aud` must be a single string: Cognito never issues an array, and an
     /// array would mean the token was not shaped by Cognito, so it is refused
@@ -196,7 +227,13 @@ impl Claims {
             Some(value) => Some(numeric_date("nbf", value)?),
         };
         let client_id = required_string(&mut payload, token_use.client_claim())?;
-        let username = required_string(&mut payload, token_use.username_claim())?;
+        let username = optional_string(&mut payload, token_use.username_claim())?;
+        let has_groups = payload.contains_key("cognito:groups");
+        if username.is_none() && (token_use != TokenUse::Access || has_groups || sub != client_id) {
+            return Err(VerifyError::MissingClaim {
+                claim: token_use.username_claim(),
+            });
+        }
         let groups = match payload.remove("cognito:groups") {
             None => Vec::new(),
             Some(value) => string_array("cognito:groups", value)?,
@@ -392,7 +429,7 @@ mod tests {
     fn access_token_claims_are_typed() {
         let claims = parse(access_payload()).unwrap();
         assert_eq!(claims.token_use, TokenUse::Access);
-        assert_eq!(claims.username, "alice");
+        assert_eq!(claims.username.as_deref(), Some("alice"));
         assert_eq!(claims.client_id, "client1");
         assert_eq!(claims.groups, ["admin", "staff"]);
         assert_eq!(claims.scopes, ["openid", "profile", "orders/read"]);
@@ -408,7 +445,7 @@ mod tests {
     fn id_token_claims_are_typed() {
         let claims = parse(id_payload()).unwrap();
         assert_eq!(claims.token_use, TokenUse::Id);
-        assert_eq!(claims.username, "alice");
+        assert_eq!(claims.username.as_deref(), Some("alice"));
         assert_eq!(claims.client_id, "client1");
         assert!(claims.groups.is_empty());
         assert!(claims.scopes.is_empty());
@@ -618,5 +655,66 @@ mod tests {
         let parsed = Claims::from_payload(map).unwrap();
         assert_eq!(parsed.nbf, Some(5));
         assert_eq!(parsed.claims.claim("nbf").unwrap(), 5);
+    }
+
+    /// A client-credentials token exactly as Cognito documents it is a
+    /// machine client; a username-less token of any other shape is refused.
+    #[test]
+    fn only_a_client_credentials_shaped_token_may_lack_a_username() {
+        let client = json!({
+            "sub": "7hq0c3dbt3vm3rbe8lkvgsq3ec",
+            "token_use": "access",
+            "scope": "orders/read orders/write",
+            "auth_time": 1_700_000_000u64,
+            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
+            "exp": 1_700_003_600u64,
+            "iat": 1_700_000_000u64,
+            "version": 2,
+            "jti": "jti-2",
+            "client_id": "7hq0c3dbt3vm3rbe8lkvgsq3ec"
+        });
+        let claims = parse(client.clone()).unwrap();
+        assert_eq!(claims.principal_type(), PrincipalType::Client);
+        assert_eq!(claims.username, None);
+        assert_eq!(claims.claim("username"), None);
+        assert_eq!(claims.scopes, ["orders/read", "orders/write"]);
+        assert_eq!(
+            parse(access_payload()).unwrap().principal_type(),
+            PrincipalType::User
+        );
+
+        let refused = |payload: Value| parse(payload).unwrap_err();
+        let mut with_groups = client.clone();
+        with_groups["cognito:groups"] = json!(["admins"]);
+        let mut other_sub = client.clone();
+        other_sub["sub"] = json!("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+        let mut user_without_name = access_payload();
+        user_without_name
+            .as_object_mut()
+            .unwrap()
+            .remove("username");
+        let mut id_without_name = id_payload();
+        id_without_name
+            .as_object_mut()
+            .unwrap()
+            .remove("cognito:username");
+        id_without_name["sub"] = id_without_name["aud"].clone();
+        for (payload, claim) in [
+            (with_groups, "username"),
+            (other_sub, "username"),
+            (user_without_name, "username"),
+            (id_without_name, "cognito:username"),
+        ] {
+            assert_eq!(refused(payload), VerifyError::MissingClaim { claim });
+        }
+        let mut typed = client;
+        typed["username"] = json!(7);
+        assert!(matches!(
+            refused(typed),
+            VerifyError::WrongClaimType {
+                claim: "username",
+                ..
+            }
+        ));
     }
 }

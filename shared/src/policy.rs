@@ -235,6 +235,20 @@ impl PolicyDocument {
         }
     }
 
+    /// One statement on one resource: the answer of a WebSocket `$connect`
+    /// authorizer, whose ARN names no verb or path to pattern over. The
+    /// caller passes an ARN it has checked to hold no wildcard.
+    pub fn single(effect: Effect, resource: String) -> Self {
+        Self {
+            version: POLICY_VERSION,
+            statements: vec![Statement {
+                action: INVOKE_ACTION,
+                effect,
+                resources: vec![resource],
+            }],
+        }
+    }
+
     /// Whether API Gateway would let a call with method ARN `arn` through:
     /// an explicit Deny that matches wins, then any matching Allow; with
     /// neither, the call is refused.

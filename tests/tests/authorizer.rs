@@ -99,6 +99,9 @@ enum Shape {
     Request,
     Http1,
     Http2,
+    /// A WebSocket `$connect`, with the credential in the `token` query
+    /// parameter (the function must run with `TOKEN_QUERY_PARAMETER=token`).
+    WebSocket,
 }
 
 const REST_SHAPES: [Shape; 3] = [Shape::Token, Shape::Request, Shape::Http1];
@@ -146,6 +149,17 @@ impl Shape {
                 event["identitySource"] = json!(credential.unwrap_or_default());
                 event["authorizationToken"] = json!(credential.unwrap_or_default());
                 set_header(&mut event, "authorization", credential, false);
+                event
+            }
+            Shape::WebSocket => {
+                let mut event = sample("websocket-allow.json");
+                event["methodArn"] = json!(format!("{API}/{STAGE}/$connect"));
+                let (single, multi) = match credential {
+                    Some(value) => (json!({"token": value}), json!({"token": [value]})),
+                    None => (json!({}), json!({})),
+                };
+                event["queryStringParameters"] = single;
+                event["multiValueQueryStringParameters"] = multi;
                 event
             }
             Shape::Http2 => {
@@ -212,6 +226,17 @@ impl Answer {
                 iam_allows(&answer["policyDocument"], &method_arn(verb, path))
             }
             Answer::Simple(answer) => answer["isAuthorized"] == json!(true),
+        }
+    }
+
+    /// Whether API Gateway would open the WebSocket connection.
+    fn connects(&self) -> bool {
+        match self {
+            Answer::Policy(answer) => iam_allows(
+                &answer["policyDocument"],
+                &format!("{API}/{STAGE}/$connect"),
+            ),
+            _ => false,
         }
     }
 
@@ -339,6 +364,7 @@ async fn a_valid_token_without_rules_gets_the_whole_stage_on_rest_kinds() {
                     "username": "alice",
                     "client_id": CLIENT,
                     "token_use": "access",
+                    "principal_type": "user",
                     "user_pool_id": POOL,
                     "groups": r#"["users","beta"]"#,
                     "groups_truncated": false,
@@ -371,6 +397,7 @@ async fn a_valid_token_without_rules_is_authorized_on_http_v2_with_a_flat_contex
                 "username": "alice",
                 "client_id": CLIENT,
                 "token_use": "access",
+                "principal_type": "user",
                 "user_pool_id": POOL,
                 "groups": "[]",
                 "groups_truncated": false,
@@ -1242,7 +1269,10 @@ async fn no_log_line_contains_the_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sample_event_gives_the_outcome_its_name_promises() {
     let rules = workspace_root().join("functions/authorizer/rules.example.json");
-    let function = with_rules(&rules.display().to_string()).start().await;
+    let function = with_rules(&rules.display().to_string())
+        .env("TOKEN_QUERY_PARAMETER", "token")
+        .start()
+        .await;
     let token = access(&["users"]).build();
     let dir = workspace_root().join("events/authorizer");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -1260,6 +1290,7 @@ async fn every_sample_event_gives_the_outcome_its_name_promises() {
             "request" => Shape::Request,
             "http1" => Shape::Http1,
             "http2" => Shape::Http2,
+            "websocket" => Shape::WebSocket,
             other => panic!("{name}: unknown kind {other}"),
         };
         let answer = ask(&function, shape, event.clone()).await;
@@ -2115,5 +2146,242 @@ async fn encoded_slashes_double_slashes_dot_segments_and_case_are_refused() {
         )
         .await;
         assert_eq!(answer.lets_through("GET", path), want, "route {path}");
+    }
+}
+
+// ---- Every caller (issue 14) -------------------------------------------------------
+
+/// A machine client of the pool, with a secret (client-credentials grant).
+const MACHINE: &str = "machineclient7";
+
+/// Machine-to-machine tokens: accepted when `TOKEN_USE` allows access tokens
+/// and the client is allowed, authorized by scope, never by group, and kept
+/// off a people-only route; `principalId` is the client id and the context
+/// says it is a client, with no username.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn machine_clients_are_authorized_by_scope_and_kept_off_people_only_routes() {
+    let rules = r#"[
+        {"method": "GET", "path": "/orders", "allScopes": ["orders/read"]},
+        {"method": "POST", "path": "/orders", "allScopes": ["orders/write"]},
+        {"method": "GET", "path": "/me", "principalTypes": ["user"]},
+        {"method": "GET", "path": "/admin", "anyGroups": ["admins"]}
+    ]"#;
+    let function = launch()
+        .env("APP_CLIENT_IDS", format!("{CLIENT},{MACHINE}"))
+        .env("AUTHZ_RULES", rules)
+        .start()
+        .await;
+    let machine = TokenBuilder::client_credentials(POOL, MACHINE, &["orders/read"]);
+    let credential = format!("Bearer {}", machine.build());
+    for shape in [Shape::Token, Shape::Request, Shape::Http2] {
+        for (verb, path, route_key, want) in [
+            ("GET", "/orders", "GET /orders", true),
+            ("POST", "/orders", "POST /orders", false),
+            ("GET", "/me", "GET /me", false),
+            ("GET", "/admin", "GET /admin", false),
+        ] {
+            let answer = ask(
+                &function,
+                shape,
+                shape.event(Some(&credential), verb, path, route_key),
+            )
+            .await;
+            assert_eq!(
+                answer.lets_through(verb, path),
+                want,
+                "{shape:?} {verb} {path}"
+            );
+            let value = match &answer {
+                Answer::Policy(value) => {
+                    assert_eq!(value["principalId"], MACHINE);
+                    value
+                }
+                Answer::Simple(value) if want => value,
+                _ => continue,
+            };
+            let context = &value["context"];
+            assert_eq!(context["principal_type"], "client", "{shape:?}");
+            assert_eq!(context["client_id"], MACHINE);
+            assert_eq!(context["scopes"], "orders/read");
+            assert!(context.get("username").is_none(), "{context}");
+        }
+    }
+    // A person with the same scope: the people-only route is theirs.
+    let person = access(&[]).scopes(&["orders/read"]);
+    let credential = format!("Bearer {}", person.build());
+    let answer = ask(
+        &function,
+        Shape::Token,
+        Shape::Token.event(Some(&credential), "GET", "/me", "GET /me"),
+    )
+    .await;
+    assert!(answer.lets_through("GET", "/me") && answer.lets_through("GET", "/orders"));
+    assert_eq!(answer.policy()["context"]["principal_type"], "user");
+    // An unknown machine client is refused like any unknown client.
+    let stranger = TokenBuilder::client_credentials(POOL, "otherclient", &["orders/read"]);
+    let answer = ask(
+        &function,
+        Shape::Token,
+        Shape::Token.event(
+            Some(&format!("Bearer {}", stranger.build())),
+            "GET",
+            "/orders",
+            "GET /orders",
+        ),
+    )
+    .await;
+    assert!(matches!(answer, Answer::Unauthorized));
+}
+
+/// WebSocket `$connect`: the token from the query string, a policy for
+/// exactly the `$connect` ARN, `Unauthorized` without a usable token, and
+/// neither the token nor the query string in any log line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_connect_is_authorized_from_the_query_string() {
+    let function = with_rules(r#"[{"path": "/me"}, {"path": "$connect", "anyGroups": ["users"]}]"#)
+        .env("TOKEN_QUERY_PARAMETER", "token")
+        .start()
+        .await;
+    let user = access(&["users"]).build();
+    let outsider = access(&["guests"]).build();
+    let answer = ask(
+        &function,
+        Shape::WebSocket,
+        Shape::WebSocket.event(Some(&user), "GET", "/", "$connect"),
+    )
+    .await;
+    assert!(answer.connects());
+    assert_eq!(
+        resources(&answer.policy()["policyDocument"]),
+        [("Allow".to_owned(), format!("{API}/{STAGE}/$connect"))]
+    );
+    // `Bearer ` in a query string works too.
+    let bearer = format!("Bearer {user}");
+    let answer = ask(
+        &function,
+        Shape::WebSocket,
+        Shape::WebSocket.event(Some(&bearer), "GET", "/", "$connect"),
+    )
+    .await;
+    assert!(answer.connects());
+    // Verified, but no `$connect` rule admits the caller: 403.
+    let answer = ask(
+        &function,
+        Shape::WebSocket,
+        Shape::WebSocket.event(Some(&outsider), "GET", "/", "$connect"),
+    )
+    .await;
+    assert!(!answer.connects());
+    assert_eq!(
+        resources(&answer.policy()["policyDocument"]),
+        [("Deny".to_owned(), format!("{API}/{STAGE}/$connect"))]
+    );
+    // No token, a bad one, a tampered one: 401.
+    for credential in [None, Some("not-a-token".to_owned()), Some(tamper(&user))] {
+        let event = Shape::WebSocket.event(credential.as_deref(), "GET", "/", "$connect");
+        assert!(matches!(
+            ask(&function, Shape::WebSocket, event).await,
+            Answer::Unauthorized
+        ));
+    }
+    // Without rules, any verified caller connects.
+    let open = launch().env("TOKEN_QUERY_PARAMETER", "token").start().await;
+    let answer = ask(
+        &open,
+        Shape::WebSocket,
+        Shape::WebSocket.event(Some(&outsider), "GET", "/", "$connect"),
+    )
+    .await;
+    assert!(answer.connects());
+    // Headers only unless the parameter is configured.
+    let headers_only = launch().start().await;
+    let event = Shape::WebSocket.event(Some(&user), "GET", "/", "$connect");
+    assert!(matches!(
+        ask(&headers_only, Shape::WebSocket, event).await,
+        Answer::Unauthorized
+    ));
+
+    for function in [&function, &open, &headers_only] {
+        for line in function.logs() {
+            for secret in [user.as_str(), outsider.as_str(), "token="] {
+                assert!(
+                    !line.contains(secret),
+                    "a log line holds a credential or the query string: {line}"
+                );
+            }
+            for part in user.split('.') {
+                assert!(
+                    !line.contains(part),
+                    "a log line holds part of the token: {line}"
+                );
+            }
+        }
+    }
+}
+
+/// Claim rules: the free and premium content of the example app. A claim
+/// of the wrong type (number, object, array of numbers) or no claim never
+/// matches and never errors the invocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claim_rules_admit_by_value_and_refuse_wrong_types_and_missing_claims() {
+    let function = with_rules(
+        r#"[{"method": "GET", "path": "/articles/{id}"},
+            {"method": "GET", "path": "/premium/{id}", "claims": {"custom:plan": ["premium", "enterprise"]}}]"#,
+    )
+    .start()
+    .await;
+    let cases: [(Option<Value>, bool); 9] = [
+        (Some(json!("premium")), true),
+        (Some(json!("enterprise")), true),
+        (Some(json!(["free", "premium"])), true),
+        (Some(json!("free")), false),
+        (Some(json!(7)), false),
+        (Some(json!({"plan": "premium"})), false),
+        (Some(json!([1, 2])), false),
+        (Some(json!(true)), false),
+        (None, false),
+    ];
+    for (plan, want) in cases {
+        let mut token = access(&[]);
+        if let Some(plan) = &plan {
+            token = token.claim("custom:plan", plan.clone());
+        }
+        let credential = format!("Bearer {}", token.build());
+        for shape in [Shape::Token, Shape::Http2] {
+            let answer = ask(
+                &function,
+                shape,
+                shape.event(Some(&credential), "GET", "/premium/7", "GET /premium/{id}"),
+            )
+            .await;
+            assert_eq!(
+                answer.lets_through("GET", "/premium/7"),
+                want,
+                "{shape:?} {plan:?}"
+            );
+            let free = ask(
+                &function,
+                shape,
+                shape.event(
+                    Some(&credential),
+                    "GET",
+                    "/articles/7",
+                    "GET /articles/{id}",
+                ),
+            )
+            .await;
+            assert!(
+                free.lets_through("GET", "/articles/7"),
+                "{shape:?} {plan:?}"
+            );
+        }
+    }
+    assert_no_errors(&function);
+}
+
+/// No invocation of `function` failed or logged an error.
+fn assert_no_errors(function: &Function) {
+    for line in function.logs() {
+        assert!(!line.contains("\"level\":\"ERROR\""), "{line}");
     }
 }

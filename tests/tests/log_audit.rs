@@ -8,7 +8,11 @@
 //! - a password or a verification code the suite uses (see [`SECRETS`]);
 //!   Cognito's placeholders (`{####}`) are what the functions handle, and
 //!   may appear;
-//! - an email address, other than the operator's own support address.
+//! - an email address, other than the operator's own support address;
+//! - a query string (`queryStringParameters`, `rawQueryString`, `?token=`)
+//!   or a `Sec-WebSocket-Protocol` header: a WebSocket `$connect` carries
+//!   its token there, in whatever form, so such a line is a leak even when
+//!   the token is not a JWT the first check would see.
 //!
 //! It runs after the suite, as its own step of `scripts/test.sh`:
 //! `target/e2e-logs` is cleared before `cargo test --workspace`, then
@@ -43,6 +47,22 @@ enum Finding {
     AuthorizationHeader,
     Secret,
     Email,
+    QueryString,
+}
+
+/// A query string or the WebSocket subprotocol header, as an event member,
+/// a URL, or a header line (any casing).
+fn holds_query_string(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    [
+        "querystringparameters",
+        "rawquerystring",
+        "sec-websocket-protocol",
+        "?token=",
+        "&token=",
+    ]
+    .iter()
+    .any(|marker| lower.contains(marker))
 }
 
 fn is_b64url(byte: u8) -> bool {
@@ -146,6 +166,9 @@ fn audit_line(line: &str) -> Vec<Finding> {
     }
     if SECRETS.iter().any(|secret| line.contains(secret)) {
         findings.push(Finding::Secret);
+    }
+    if holds_query_string(line) {
+        findings.push(Finding::QueryString);
     }
     if email_addresses(line).iter().any(|address| {
         !ALLOWED_ADDRESSES
@@ -289,6 +312,18 @@ fn the_detectors_find_what_they_look_for_and_pass_ordinary_lines() {
         (
             r#"{"user_name":"corpsaml_jane.doe@corp.example"}"#.to_owned(),
             vec![Finding::Email],
+        ),
+        (
+            r#"{"queryStringParameters":{"token":"opaque-session-value"}}"#.to_owned(),
+            vec![Finding::QueryString],
+        ),
+        (
+            "GET wss://x.example/v1?token=opaque-session-value".to_owned(),
+            vec![Finding::QueryString],
+        ),
+        (
+            r#"{"headers":{"Sec-WebSocket-Protocol":"graphql-ws, opaque"}}"#.to_owned(),
+            vec![Finding::QueryString],
         ),
     ] {
         assert_eq!(audit_line(&line), expected, "{line}");

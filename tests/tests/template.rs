@@ -489,6 +489,46 @@ fn default_authz_rules_name_routes_the_apis_declare() {
             .get("path")
             .and_then(|p| p.as_str())
             .unwrap_or_else(|| panic!("rule without a path: {rule}"));
+        if path == "$connect" {
+            // The WebSocket API's route, guarded by this authorizer through
+            // the query parameter the function reads.
+            let query = template
+                .environment(&authorizer)
+                .get("TOKEN_QUERY_PARAMETER")
+                .and_then(|value| literal(value))
+                .expect("a $connect rule needs TOKEN_QUERY_PARAMETER set to a literal");
+            let route =
+                template
+                    .resources_of_type("AWS::ApiGatewayV2::Route")
+                    .find(|(_, route)| {
+                        route
+                            .get("Properties")
+                            .and_then(|p| p.get("RouteKey"))
+                            .and_then(literal)
+                            == Some("$connect")
+                    });
+            assert!(
+                route.is_some(),
+                "the default rule {rule} names no WebSocket $connect route"
+            );
+            let sources: Vec<&str> = template
+                .resources_of_type("AWS::ApiGatewayV2::Authorizer")
+                .filter_map(|(_, authorizer)| {
+                    authorizer
+                        .get("Properties")?
+                        .get("IdentitySource")?
+                        .as_sequence()
+                })
+                .flatten()
+                .filter_map(literal)
+                .collect();
+            assert_eq!(
+                sources,
+                [format!("route.request.querystring.{query}")],
+                "the WebSocket authorizer must read the token where TOKEN_QUERY_PARAMETER says"
+            );
+            continue;
+        }
         let method = rule
             .get("method")
             .and_then(|m| m.as_str())

@@ -56,7 +56,7 @@ fn group(i: usize) -> String {
 fn claims(groups: usize) -> Claims {
     Claims {
         sub: "0c4f8e2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b".to_owned(),
-        username: "0c4f8e2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b".to_owned(),
+        username: Some("0c4f8e2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b".to_owned()),
         groups: (0..groups).map(group).collect(),
         scopes: vec![
             "openid".to_owned(),

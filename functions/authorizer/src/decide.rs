@@ -14,6 +14,8 @@
 //! a whole.
 
 use cognito_auth_core::Claims;
+use cognito_auth_core::claims::PrincipalType;
+use serde_json::Value;
 
 use crate::rules::{Names, Rule, RuleSet};
 use crate::template::{RequestPath, Template};
@@ -22,8 +24,7 @@ use crate::template::{RequestPath, Template};
 #[derive(Debug)]
 pub struct Caller<'c> {
     pool: &'c str,
-    groups: &'c [String],
-    scopes: &'c [String],
+    claims: &'c Claims,
 }
 
 impl<'c> Caller<'c> {
@@ -32,8 +33,7 @@ impl<'c> Caller<'c> {
     pub fn new(claims: &'c Claims) -> Self {
         Self {
             pool: pool_of(&claims.issuer),
-            groups: &claims.groups,
-            scopes: &claims.scopes,
+            claims,
         }
     }
 }
@@ -42,14 +42,16 @@ impl<'c> Caller<'c> {
 /// rule mentions are dropped. Built once per call, so each rule then costs
 /// a few integer comparisons, whatever the length of the names.
 #[derive(Debug)]
-struct CallerIds {
+struct CallerIds<'c> {
     pool: Option<u32>,
     groups: Vec<u32>,
     scopes: Vec<u32>,
+    principal: PrincipalType,
+    claims: &'c Claims,
 }
 
-impl CallerIds {
-    fn new(names: &Names, caller: &Caller<'_>) -> Self {
+impl<'c> CallerIds<'c> {
+    fn new(names: &Names, caller: &Caller<'c>) -> Self {
         let ids = |table: &std::collections::HashMap<String, u32>, names: &[String]| {
             let mut ids: Vec<u32> = names
                 .iter()
@@ -60,8 +62,10 @@ impl CallerIds {
         };
         Self {
             pool: names.pools.get(caller.pool).copied(),
-            groups: ids(&names.groups, caller.groups),
-            scopes: ids(&names.scopes, caller.scopes),
+            groups: ids(&names.groups, &caller.claims.groups),
+            scopes: ids(&names.scopes, &caller.claims.scopes),
+            principal: caller.claims.principal_type(),
+            claims: caller.claims,
         }
     }
 
@@ -78,6 +82,27 @@ impl CallerIds {
                 .scopes
                 .iter()
                 .all(|id| self.scopes.binary_search(id).is_ok())
+            && (rule.principal_types.is_empty() || rule.principal_types.contains(&self.principal))
+            && rule
+                .claims
+                .iter()
+                .all(|(name, values)| claim_matches(self.claims.claim(name).as_ref(), values))
+    }
+}
+
+/// Whether a claim holds one of `values`: a string equal to one, or an array
+/// with a string equal to one. Any other type, or no claim, never matches
+/// (and never errors: a token is the issuer's to shape).
+pub fn claim_matches(claim: Option<&Value>, values: &[String]) -> bool {
+    let is_wanted = |value: &Value| {
+        value
+            .as_str()
+            .is_some_and(|text| values.iter().any(|v| v == text))
+    };
+    match claim {
+        Some(Value::Array(items)) => items.iter().any(is_wanted),
+        Some(value) => is_wanted(value),
+        None => false,
     }
 }
 
@@ -91,6 +116,8 @@ pub fn pool_of(issuer: &str) -> &str {
 pub struct Evaluation<'a> {
     rules: &'a [Rule],
     satisfied: Vec<bool>,
+    /// Whether any `$connect` rule exists and the caller satisfies them all.
+    connect: bool,
 }
 
 impl<'a> Evaluation<'a> {
@@ -98,9 +125,12 @@ impl<'a> Evaluation<'a> {
     pub fn new(set: &'a RuleSet, caller: &Caller<'_>) -> Self {
         let rules = set.rules();
         let ids = CallerIds::new(set.names(), caller);
+        let connect_rules = set.connect_rules();
         Self {
             rules,
             satisfied: rules.iter().map(|rule| ids.satisfies(rule)).collect(),
+            connect: !connect_rules.is_empty()
+                && connect_rules.iter().all(|rule| ids.satisfies(rule)),
         }
     }
 
@@ -146,6 +176,13 @@ impl<'a> Evaluation<'a> {
         covered
     }
 
+    /// Whether the caller may open a WebSocket connection (`$connect`): some
+    /// `$connect` rule exists (every one matches the connection) and the
+    /// caller satisfies them all.
+    pub fn allows_connect(&self) -> bool {
+        self.connect
+    }
+
     /// Whether the caller may call everything: every verb on the root and
     /// on every path. The only answer that holds for any route.
     pub fn allows_everything(&self) -> bool {
@@ -165,7 +202,7 @@ mod tests {
     fn claims(pool: &str, groups: &[&str], scopes: &[&str]) -> Claims {
         Claims {
             sub: "sub".to_owned(),
-            username: "user".to_owned(),
+            username: Some("user".to_owned()),
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             client_id: "client".to_owned(),
@@ -263,6 +300,95 @@ mod tests {
             &[POOL],
         );
         assert!(!Evaluation::new(&guarded, &caller).allows_everything());
+    }
+
+    /// The paywall: a claim (from the pre-token-generation trigger, or a
+    /// custom attribute) decides, as a string or inside an array, and a
+    /// claim of any other type never matches.
+    #[test]
+    fn claim_rules_match_strings_and_string_arrays_only() {
+        use serde_json::json;
+        let set = rules(
+            r#"[{"method":"GET","path":"/free/{id}"},
+                {"method":"GET","path":"/premium/{id}","claims":{"custom:plan":["premium","enterprise"]}}]"#,
+            &[POOL],
+        );
+        let decide = |plan: Option<serde_json::Value>| {
+            let mut claims = claims(POOL, &[], &[]);
+            if let Some(plan) = plan {
+                claims.other.insert("custom:plan".to_owned(), plan);
+            }
+            let caller = Caller::new(&claims);
+            let evaluation = Evaluation::new(&set, &caller);
+            assert!(evaluation.allows("GET", "/free/1"));
+            evaluation.allows("GET", "/premium/1")
+        };
+        assert!(decide(Some(json!("premium"))));
+        assert!(decide(Some(json!("enterprise"))));
+        assert!(decide(Some(json!(["free", "enterprise"]))));
+        assert!(!decide(Some(json!("free"))));
+        assert!(!decide(Some(json!("Premium"))));
+        assert!(!decide(None));
+        for confused in [
+            json!(1),
+            json!(true),
+            json!({"plan": "premium"}),
+            json!([1, 2]),
+            json!([["premium"]]),
+            json!(null),
+        ] {
+            assert!(!decide(Some(confused.clone())), "{confused}");
+        }
+    }
+
+    /// Machine clients (client-credentials tokens) meet scope rules, never
+    /// group rules, and `principalTypes` keeps a route for one kind.
+    #[test]
+    fn principal_types_and_machine_clients() {
+        let set = rules(
+            r#"[{"method":"GET","path":"/orders","allScopes":["orders/read"]},
+                {"method":"GET","path":"/me","principalTypes":["user"]},
+                {"method":"POST","path":"/ingest","principalTypes":["client"]},
+                {"method":"GET","path":"/admin","anyGroups":["admins"]}]"#,
+            &[POOL],
+        );
+        let mut machine = claims(POOL, &[], &["orders/read"]);
+        machine.username = None;
+        let person = claims(POOL, &["admins"], &["orders/read"]);
+        let machine_caller = Caller::new(&machine);
+        let person_caller = Caller::new(&person);
+        let machine = Evaluation::new(&set, &machine_caller);
+        let person = Evaluation::new(&set, &person_caller);
+        assert!(machine.allows("GET", "/orders") && person.allows("GET", "/orders"));
+        assert!(!machine.allows("GET", "/me") && person.allows("GET", "/me"));
+        assert!(machine.allows("POST", "/ingest") && !person.allows("POST", "/ingest"));
+        assert!(!machine.allows("GET", "/admin") && person.allows("GET", "/admin"));
+    }
+
+    #[test]
+    fn connect_rules_admit_websocket_connections_apart_from_paths() {
+        let claims = claims(POOL, &["users"], &[]);
+        let caller = Caller::new(&claims);
+        let with = rules(
+            r#"[{"path":"/me"},{"path":"$connect","anyGroups":["users"]}]"#,
+            &[POOL],
+        );
+        let evaluation = Evaluation::new(&with, &caller);
+        assert!(evaluation.allows_connect());
+        assert!(
+            !evaluation.allows("GET", "/"),
+            "a $connect rule never matches a path"
+        );
+        let guarded = rules(
+            r#"[{"path":"$connect"},{"path":"$connect","anyGroups":["ops"]}]"#,
+            &[POOL],
+        );
+        assert!(!Evaluation::new(&guarded, &caller).allows_connect());
+        let none = rules(r#"[{"path":"/me"}]"#, &[POOL]);
+        assert!(
+            !Evaluation::new(&none, &caller).allows_connect(),
+            "no rule names $connect"
+        );
     }
 
     #[test]

@@ -8,6 +8,12 @@
 //! | REST `REQUEST` | `"type": "REQUEST"`, no `version` | the `TOKEN_HEADER` header | IAM policy |
 //! | HTTP API, payload 1.0 | `"type": "REQUEST"`, `"version": "1.0"` | the `TOKEN_HEADER` header | IAM policy |
 //! | HTTP API, payload 2.0 | `"type": "REQUEST"`, `"version": "2.0"` | `identitySource[0]`, else the `TOKEN_HEADER` header | simple response |
+//! | WebSocket `$connect` | `"type": "REQUEST"`, no `version`, `requestContext.eventType` `CONNECT` or a method ARN ending `/$connect` | the `TOKEN_QUERY_PARAMETER` query parameter (when set), else the `TOKEN_HEADER` header | IAM policy for the `$connect` ARN |
+//!
+//! Browsers cannot set headers on a WebSocket, so its token usually comes
+//! in the query string, which API Gateway writes to access logs: the query
+//! string is never logged here, and the README says what it costs. A token
+//! in both places, or a parameter given twice, is refused as ambiguous.
 //!
 //! The events are read with `aws_lambda_events`' `apigw` types, which parse
 //! the events API Gateway sends (see `events/authorizer/`). Header lookups
@@ -34,14 +40,22 @@ pub enum Kind {
     HttpV1,
     /// HTTP API, payload format 2.0 (simple answer).
     HttpV2,
+    /// WebSocket API, `$connect` (REQUEST-shaped, IAM policy answer).
+    WebSocket,
 }
 
 impl Kind {
     /// Tells the kind from the payload; `None` when it is no authorizer event.
     pub fn detect(event: &Value) -> Option<Kind> {
         let field = |name: &str| event.get(name).and_then(Value::as_str);
+        let connect = event
+            .pointer("/requestContext/eventType")
+            .and_then(Value::as_str)
+            == Some("CONNECT")
+            || field("methodArn").is_some_and(|arn| arn.ends_with("/$connect"));
         match (field("type"), field("version")) {
             (Some("TOKEN"), _) => Some(Kind::Token),
+            (Some("REQUEST"), None) if connect => Some(Kind::WebSocket),
             (Some("REQUEST"), None) => Some(Kind::Request),
             (Some("REQUEST"), Some("1.0")) => Some(Kind::HttpV1),
             (Some("REQUEST"), Some("2.0")) => Some(Kind::HttpV2),
@@ -56,6 +70,7 @@ impl Kind {
             Kind::Request => "request",
             Kind::HttpV1 => "http_v1",
             Kind::HttpV2 => "http_v2",
+            Kind::WebSocket => "websocket",
         }
     }
 
@@ -102,6 +117,12 @@ pub enum Target {
         /// for the `route` scope; `None` for kinds that name none.
         resource: Option<String>,
     },
+    /// WebSocket `$connect`: the method ARN, exactly as sent
+    /// (`arn:…:{apiId}/{stage}/$connect`), checked to hold no wildcard.
+    Connect {
+        /// The ARN, as sent.
+        arn: String,
+    },
     /// HTTP API 2.0: the real verb and the route key.
     Route {
         /// `requestContext.http.method`, for logs only: the decision, cached
@@ -120,6 +141,7 @@ impl Target {
         match self {
             Target::Arn { arn, .. } => format!("{} {}", arn.verb(), arn.path()),
             Target::Route { route_key, .. } => route_key.clone(),
+            Target::Connect { .. } => "$connect".to_owned(),
         }
     }
 }
@@ -148,12 +170,24 @@ pub enum EventError {
     /// The method ARN is absent or not an execute-api method ARN.
     #[error("the {kind} event's method ARN is unusable: {1}", kind = .0.as_str())]
     BadArn(Kind, #[source] ArnError),
+    /// A WebSocket event whose method ARN is not a `$connect` ARN.
+    #[error("the websocket event's method ARN is not a $connect ARN")]
+    NotConnect,
+}
+
+/// Where the credential may come from.
+#[derive(Debug, Clone)]
+pub struct CredentialSources {
+    /// The header of REQUEST-shaped events (lookups ignore case).
+    pub header: HeaderName,
+    /// The query-string parameter of WebSocket `$connect` events, if any.
+    pub query_parameter: Option<String>,
 }
 
 impl Incoming {
-    /// Reads `event`; `token_header` names the credential header of REQUEST
-    /// kinds.
-    pub fn read(event: Value, token_header: &HeaderName) -> Result<Self, EventError> {
+    /// Reads `event`, taking the credential from `sources`.
+    pub fn read(event: Value, sources: &CredentialSources) -> Result<Self, EventError> {
+        let token_header = &sources.header;
         let kind = Kind::detect(&event).ok_or(EventError::Unknown)?;
         // The typed `headers` map keeps one of several keys that differ only
         // in case, so repeats are counted on the raw event.
@@ -239,6 +273,47 @@ impl Incoming {
                 };
                 (credential, target)
             }
+            Kind::WebSocket => {
+                let event: ApiGatewayCustomAuthorizerRequestTypeRequest =
+                    serde_json::from_value(event).map_err(unparseable)?;
+                let raw_arn = event.method_arn.clone().unwrap_or_default();
+                let parsed = arn(Some(&raw_arn))?;
+                if parsed.verb() != "$connect" || parsed.path() != "/" || raw_arn.ends_with('/') {
+                    return Err(EventError::NotConnect);
+                }
+                let from_header = if repeated_header
+                    || event
+                        .multi_value_headers
+                        .get_all(token_header)
+                        .iter()
+                        .count()
+                        > 1
+                {
+                    Credential::Ambiguous
+                } else {
+                    header(&event.headers, token_header)
+                };
+                let from_query = match &sources.query_parameter {
+                    None => Credential::Missing,
+                    Some(name) => {
+                        let repeated = event
+                            .multi_value_query_string_parameters
+                            .all(name)
+                            .is_some_and(|values| values.len() > 1);
+                        match event.query_string_parameters.first(name) {
+                            _ if repeated => Credential::Ambiguous,
+                            Some(value) => Credential::Value(value.to_owned()),
+                            None => Credential::Missing,
+                        }
+                    }
+                };
+                let credential = match (from_query, from_header) {
+                    (Credential::Missing, header) => header,
+                    (query, Credential::Missing) => query,
+                    _ => Credential::Ambiguous,
+                };
+                (credential, Target::Connect { arn: raw_arn })
+            }
         };
         Ok(Incoming {
             kind,
@@ -296,8 +371,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn authorization() -> HeaderName {
-        HeaderName::from_static("authorization")
+    fn authorization() -> CredentialSources {
+        sources("authorization", None)
+    }
+
+    fn sources(header: &'static str, query_parameter: Option<&str>) -> CredentialSources {
+        CredentialSources {
+            header: HeaderName::from_static(header),
+            query_parameter: query_parameter.map(str::to_owned),
+        }
     }
 
     fn sample(name: &str) -> Value {
@@ -356,6 +438,7 @@ mod tests {
                 "request" => Kind::Request,
                 "http1" => Kind::HttpV1,
                 "http2" => Kind::HttpV2,
+                "websocket" => Kind::WebSocket,
                 other => panic!("{name}: unknown prefix {other}"),
             };
             assert_eq!(incoming.kind, expected, "{name}");
@@ -388,7 +471,7 @@ mod tests {
             Credential::Value("Bearer {{TOKEN}}".to_owned())
         );
 
-        let custom = HeaderName::from_static("x-auth");
+        let custom = sources("x-auth", None);
         event["headers"] = json!({"X-AUTH": "abc", "Accept": "*/*"});
         event["multiValueHeaders"] = json!({"X-AUTH": ["abc"]});
         let incoming = Incoming::read(event.clone(), &custom).unwrap();
@@ -479,6 +562,60 @@ mod tests {
         assert!(matches!(
             Incoming::read(event, &authorization()),
             Err(EventError::Unparseable(Kind::HttpV2, _))
+        ));
+    }
+
+    #[test]
+    fn a_websocket_connect_takes_its_token_from_the_query_or_the_header_never_both() {
+        let event = sample("websocket-allow.json");
+        assert_eq!(Kind::detect(&event), Some(Kind::WebSocket));
+        let with_query = sources("authorization", Some("token"));
+        let incoming = Incoming::read(event.clone(), &with_query).unwrap();
+        assert_eq!(
+            incoming.credential,
+            Credential::Value("{{TOKEN}}".to_owned())
+        );
+        assert_eq!(
+            incoming.target,
+            Target::Connect {
+                arn: "arn:aws:execute-api:us-east-1:123456789012:d4e5f6g7h8/prod/$connect"
+                    .to_owned()
+            }
+        );
+        // Headers only, unless the parameter is configured.
+        let incoming = Incoming::read(event.clone(), &authorization()).unwrap();
+        assert_eq!(incoming.credential, Credential::Missing);
+        // In the header instead.
+        let mut header = event.clone();
+        header["queryStringParameters"] = json!({});
+        header["multiValueQueryStringParameters"] = json!({});
+        header["headers"]["Authorization"] = json!("Bearer a.b.c");
+        let incoming = Incoming::read(header.clone(), &with_query).unwrap();
+        assert_eq!(
+            incoming.credential,
+            Credential::Value("Bearer a.b.c".to_owned())
+        );
+        // In both, or twice in the query: which one API Gateway keyed its
+        // cache on is unknown.
+        let mut both = event.clone();
+        both["headers"]["Authorization"] = json!("Bearer a.b.c");
+        assert_eq!(
+            Incoming::read(both, &with_query).unwrap().credential,
+            Credential::Ambiguous
+        );
+        let mut twice = event.clone();
+        twice["multiValueQueryStringParameters"]["token"] = json!(["x.y.z", "a.b.c"]);
+        assert_eq!(
+            Incoming::read(twice, &with_query).unwrap().credential,
+            Credential::Ambiguous
+        );
+        // Only a `$connect` ARN.
+        let mut other = event;
+        other["methodArn"] =
+            json!("arn:aws:execute-api:us-east-1:123456789012:d4e5f6g7h8/prod/$connect/x");
+        assert!(matches!(
+            Incoming::read(other, &with_query),
+            Err(EventError::NotConnect)
         ));
     }
 

@@ -42,7 +42,7 @@ use serde_json::Value;
 
 use crate::decide::{Caller, Evaluation};
 use crate::encode::PolicyScope;
-use crate::event::{Credential, EventError, Incoming, Kind, RouteKey, Target};
+use crate::event::{Credential, CredentialSources, EventError, Incoming, Kind, RouteKey, Target};
 use crate::response::{MAX_ID_VALUE, OversizedClaim, SimpleResponse};
 use crate::rules::RuleSet;
 use crate::template::Template;
@@ -52,6 +52,11 @@ pub const TOKEN_HEADER: &str = "TOKEN_HEADER";
 
 /// The default credential header.
 pub const DEFAULT_TOKEN_HEADER: &str = "Authorization";
+
+/// `TOKEN_QUERY_PARAMETER`: the query-string parameter that carries the
+/// token of WebSocket `$connect` events (browsers cannot set headers on a
+/// WebSocket). Unset: headers only.
+pub const TOKEN_QUERY_PARAMETER: &str = "TOKEN_QUERY_PARAMETER";
 
 /// `USAGE_IDENTIFIER_CLAIM`: the claim whose value becomes
 /// `usageIdentifierKey` (an API key of a usage plan).
@@ -69,8 +74,8 @@ pub struct Config {
     pub rules: Option<RuleSet>,
     /// What one REST answer covers.
     pub scope: PolicyScope,
-    /// The credential header of REQUEST events (lookups ignore case).
-    pub token_header: HeaderName,
+    /// Where credentials are read from.
+    pub sources: CredentialSources,
     /// The claim for `usageIdentifierKey`, if any.
     pub usage_identifier_claim: Option<String>,
 }
@@ -86,6 +91,18 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_TOKEN_HEADER.to_owned());
         let token_header = HeaderName::from_bytes(header.as_bytes())
             .map_err(|_| ConfigError::new(TOKEN_HEADER, "is not a valid HTTP header name"))?;
+        let query_parameter = env.optional(TOKEN_QUERY_PARAMETER);
+        if let Some(name) = &query_parameter
+            && (name.len() > 64
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)))
+        {
+            return Err(ConfigError::new(
+                TOKEN_QUERY_PARAMETER,
+                "must be a query parameter name of at most 64 letters, digits, `-`, `_`, `.` or `~`",
+            ));
+        }
         let verifier = VerifierConfig::from_env(env)?;
         let pools: Vec<&str> = verifier.pools().iter().map(|pool| pool.id()).collect();
         let rules = RuleSet::from_env(env, &pools)?;
@@ -98,7 +115,10 @@ impl Config {
             verifier,
             rules,
             scope,
-            token_header,
+            sources: CredentialSources {
+                header: token_header,
+                query_parameter,
+            },
             usage_identifier_claim: env.optional(USAGE_IDENTIFIER_CLAIM),
         })
     }
@@ -109,7 +129,7 @@ pub struct State {
     verifier: Verifier,
     rules: Option<RuleSet>,
     scope: PolicyScope,
-    token_header: HeaderName,
+    sources: CredentialSources,
     usage_identifier_claim: Option<String>,
     warned_about_http_cache: AtomicBool,
     warned_about_token_route_scope: AtomicBool,
@@ -122,7 +142,7 @@ impl State {
             verifier: Verifier::new(config.verifier).await?,
             rules: config.rules,
             scope: config.scope,
-            token_header: config.token_header,
+            sources: config.sources,
             usage_identifier_claim: config.usage_identifier_claim,
             warned_about_http_cache: AtomicBool::new(false),
             warned_about_token_route_scope: AtomicBool::new(false),
@@ -158,7 +178,7 @@ impl From<FnError> for Diagnostic {
 
 /// Answers one authorizer event.
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let incoming = match Incoming::read(event.payload, &state.token_header) {
+    let incoming = match Incoming::read(event.payload, &state.sources) {
         Ok(incoming) => incoming,
         Err(EventError::Unparseable(kind, error)) => {
             // The parser's message can quote a header value, so only its
@@ -201,6 +221,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
                     kind = kind.as_str(),
                     route,
                     sub = claims.sub,
+                    principal_type = claims.principal_type().as_str(),
                     decision = decision_name(policy.allows(&arn.to_string())),
                     scope = state.scope.as_str(),
                     covers,
@@ -211,6 +232,29 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
                 );
                 answer
             })
+        }
+        Target::Connect { arn } => {
+            let allowed = evaluation.as_ref().is_none_or(Evaluation::allows_connect);
+            let effect = if allowed { Effect::Allow } else { Effect::Deny };
+            let policy = PolicyDocument::single(effect, arn.clone());
+            match MethodArn::parse(arn) {
+                Ok(parsed) => {
+                    policy_answer(state, &claims, &parsed, policy).map(|(answer, _, size)| {
+                        tracing::info!(
+                            kind = kind.as_str(),
+                            route,
+                            sub = claims.sub,
+                            principal_type = claims.principal_type().as_str(),
+                            decision = decision_name(allowed),
+                            answer_bytes = size,
+                            "policy issued"
+                        );
+                        answer
+                    })
+                }
+                // Checked when the event was read.
+                Err(_) => return Err(FnError::InvalidEvent),
+            }
         }
         Target::Route {
             verb,
@@ -227,6 +271,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
                     route,
                     verb,
                     sub = claims.sub,
+                    principal_type = claims.principal_type().as_str(),
                     decision = decision_name(allowed),
                     answer_bytes = size,
                     "decided"

@@ -81,7 +81,9 @@ pub struct Cut {
 ///
 /// | key | value |
 /// |---|---|
-/// | `sub`, `username`, `client_id`, `token_use`, `user_pool_id` | strings |
+/// | `sub`, `client_id`, `token_use`, `user_pool_id` | strings |
+/// | `principal_type` | `user`, or `client` for a machine client's client-credentials token |
+/// | `username` | a person's username; absent for a machine client |
 /// | `groups` | a JSON array of strings, as a string (`["admins","a,b"]`): group names may hold commas and spaces |
 /// | `scopes` | space-separated (scopes cannot hold spaces) |
 /// | `groups_truncated`, `scopes_truncated` | booleans: `true` when the list was cut to fit |
@@ -99,7 +101,14 @@ pub fn context(claims: &Claims, budget: usize) -> Result<(Context, Cut), Oversiz
         Ok(())
     };
     put("sub", &claims.sub, MAX_ID_VALUE)?;
-    put("username", &claims.username, MAX_ID_VALUE)?;
+    put(
+        "principal_type",
+        claims.principal_type().as_str(),
+        MAX_ID_VALUE,
+    )?;
+    if let Some(username) = &claims.username {
+        put("username", username, MAX_ID_VALUE)?;
+    }
     put("client_id", &claims.client_id, MAX_ID_VALUE)?;
     put("token_use", claims.token_use.as_str(), MAX_ID_VALUE)?;
     put("user_pool_id", pool_of(&claims.issuer), MAX_ID_VALUE)?;
@@ -332,7 +341,7 @@ mod tests {
         other.insert("email_verified".to_owned(), json!(true));
         Claims {
             sub: "8f0e1d2c-0000-4000-8000-000000000001".to_owned(),
-            username: "alice".to_owned(),
+            username: Some("alice".to_owned()),
             groups: vec!["admins".to_owned(), "a,b \"q\"".to_owned()],
             scopes: vec!["openid".to_owned(), "pets/read".to_owned()],
             client_id: "client-1".to_owned(),
@@ -358,6 +367,7 @@ mod tests {
                 "username": "alice",
                 "client_id": "client-1",
                 "token_use": "id",
+                "principal_type": "user",
                 "user_pool_id": "us-east-1_pool",
                 "groups": "[\"admins\",\"a,b \\\"q\\\"\"]",
                 "groups_truncated": false,
@@ -426,10 +436,28 @@ mod tests {
         }
     }
 
+    /// A machine client's context says so, and has no username.
+    #[test]
+    fn a_machine_client_has_no_username_in_its_context() {
+        let mut machine = claims(TokenUse::Access);
+        machine.username = None;
+        machine.groups.clear();
+        let (context, _) = context(&machine, ANSWER_LIMIT).unwrap();
+        assert_eq!(
+            context["principal_type"],
+            ContextValue::String("client".to_owned())
+        );
+        assert!(!context.contains_key("username"));
+        assert_eq!(
+            context["client_id"],
+            ContextValue::String("client-1".to_owned())
+        );
+    }
+
     #[test]
     fn an_oversized_identity_claim_refuses_the_token() {
         let mut long = claims(TokenUse::Access);
-        long.username = "u".repeat(MAX_ID_VALUE + 1);
+        long.username = Some("u".repeat(MAX_ID_VALUE + 1));
         assert_eq!(
             context(&long, ANSWER_LIMIT).unwrap_err(),
             OversizedClaim("username")

@@ -25,10 +25,22 @@
 //!   Cognito groups (`cognito:groups`, exact match).
 //! - `allScopes` (optional): the token must grant every one of these scopes
 //!   (`scope`, whole items only).
+//! - `claims` (optional): claims the token must carry, each with the values
+//!   it may have: `{"custom:plan": ["premium", "enterprise"]}`. A claim
+//!   matches when it is one of those strings, or an array holding one of
+//!   them; any other type, or no claim at all, never matches. Every listed
+//!   claim must match.
+//! - `principalTypes` (optional): `["user"]` keeps a route for people,
+//!   `["client"]` for machine clients (client-credentials tokens, which have
+//!   no username and no groups, so group rules never admit them).
 //! - `pools` (optional): the user pools whose callers this rule admits. With
-//!   several pools in `USER_POOL_ID`, a rule with `anyGroups` or `allScopes`
-//!   must name them: a group or scope is only meaningful in its own pool,
-//!   and an `admins` group in a tenant pool must not open a staff route.
+//!   several pools in `USER_POOL_ID`, a rule with `anyGroups`, `allScopes`
+//!   or `claims` must name them: a group, scope or claim is only meaningful
+//!   in its own pool, and an `admins` group in a tenant pool must not open a
+//!   staff route.
+//! - `path` `$connect` (with no `method`, or `*`) governs WebSocket APIs'
+//!   `$connect`: with rules configured, a connection is admitted only by
+//!   `$connect` rules, with the same meaning as below.
 //! - A rule with no requirement admits every verified caller (of its
 //!   `pools`, if given). An empty list is refused (it would read as
 //!   "anyone" to some and "no one" to others); leave the field out instead.
@@ -52,6 +64,7 @@
 
 use std::collections::HashMap;
 
+use cognito_auth_core::claims::PrincipalType;
 use cognito_auth_core::config::{ConfigError, Env};
 use cognito_auth_core::policy::HTTP_VERBS;
 use serde::Deserialize;
@@ -79,7 +92,10 @@ pub const MAX_NAME_LEN: usize = 512;
 /// A validated rule set, in the order written.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
+    /// The rules on paths.
     rules: Vec<Rule>,
+    /// The rules on WebSocket `$connect`.
+    connect: Vec<Rule>,
     /// Every group, scope and pool name the rules mention, numbered, so
     /// that a caller's names are hashed once per call, not once per rule.
     names: Names,
@@ -124,6 +140,12 @@ pub struct Rule {
     pub all_scopes: Vec<String>,
     /// `pools`; empty when every configured pool is trusted.
     pub pools: Vec<String>,
+    /// `claims`: each claim with the values it may have; empty when none.
+    pub claims: Vec<(String, Vec<String>)>,
+    /// `principalTypes`; empty when people and machine clients alike.
+    pub principal_types: Vec<PrincipalType>,
+    /// Where the rule stands in the array as written, for messages.
+    pub index: usize,
     /// The numbers ([`Names`]) of `any_groups`, `all_scopes` and `pools`.
     pub ids: RequirementIds,
 }
@@ -152,6 +174,53 @@ struct RawRule {
     all_scopes: Option<Vec<String>>,
     #[serde(default)]
     pools: Option<Vec<String>>,
+    #[serde(default)]
+    claims: Option<ClaimRequirements>,
+    #[serde(default)]
+    principal_types: Option<Vec<String>>,
+}
+
+/// `claims` as written: an object of claim name → values, refusing a name
+/// written twice (a JSON object would silently keep only the last, and so
+/// drop a requirement).
+#[derive(Debug)]
+struct ClaimRequirements(Vec<(String, Vec<String>)>);
+
+impl<'de> Deserialize<'de> for ClaimRequirements {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ClaimRequirements;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("an object of claim names to arrays of strings")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde::de::Error as _;
+                let mut claims: Vec<(String, Vec<String>)> = Vec::new();
+                while let Some((name, values)) = map.next_entry::<String, Vec<String>>()? {
+                    if claims.iter().any(|(seen, _)| *seen == name) {
+                        return Err(A::Error::custom(format!(
+                            "claims names `{}` twice",
+                            truncate(&name, 60)
+                        )));
+                    }
+                    if claims.len() == MAX_NAMES {
+                        return Err(A::Error::custom(format!(
+                            "claims has more than {MAX_NAMES} claims"
+                        )));
+                    }
+                    claims.push((name, values));
+                }
+                Ok(ClaimRequirements(claims))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 const TOO_MANY: &str = "has more than 1000 rules";
@@ -242,24 +311,31 @@ impl RuleSet {
                     .to_owned(),
             ));
         }
-        let rules = raw
+        let all = raw
             .into_iter()
             .enumerate()
             .map(|(index, raw)| {
                 let label = label(index, raw.method.as_deref(), &raw.path);
-                Rule::from_raw(raw, pools).map_err(|reason| error(format!("{label}: {reason}")))
+                Rule::from_raw(index, raw, pools)
+                    .map_err(|reason| error(format!("{label}: {reason}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut rules = rules;
+        let (connect, mut rules): (Vec<Rule>, Vec<Rule>) =
+            all.into_iter().partition(|rule| rule.path == CONNECT);
+        let mut connect = connect;
         let mut names = Names::default();
-        for rule in &mut rules {
+        for rule in rules.iter_mut().chain(connect.iter_mut()) {
             rule.ids = RequirementIds {
                 groups: intern(&mut names.groups, &rule.any_groups),
                 scopes: intern(&mut names.scopes, &rule.all_scopes),
                 pools: intern(&mut names.pools, &rule.pools),
             };
         }
-        Ok(Self { rules, names })
+        Ok(Self {
+            rules,
+            connect,
+            names,
+        })
     }
 
     /// The names the rules mention, numbered.
@@ -267,15 +343,21 @@ impl RuleSet {
         &self.names
     }
 
-    /// The rules, in the order written.
+    /// The rules on paths, in the order written.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
 
-    /// How an error message names rule `index`: `rules[3] (GET /pets/{id})`.
-    pub fn label(&self, index: usize) -> String {
-        let rule = &self.rules[index];
-        label(index, rule.method, &rule.path)
+    /// The rules on WebSocket `$connect`, in the order written.
+    pub fn connect_rules(&self) -> &[Rule] {
+        &self.connect
+    }
+
+    /// How an error message names the path rule at `at` in [`Self::rules`]:
+    /// `rules[3] (GET /pets/{id})`, with its index as written.
+    pub fn label(&self, at: usize) -> String {
+        let rule = &self.rules[at];
+        label(rule.index, rule.method, &rule.path)
     }
 }
 
@@ -289,8 +371,14 @@ fn label(index: usize, method: Option<&str>, path: &str) -> String {
 
 impl Rule {
     /// Validates one parsed rule.
-    fn from_raw(raw: RawRule, configured_pools: &[&str]) -> Result<Self, String> {
+    fn from_raw(index: usize, raw: RawRule, configured_pools: &[&str]) -> Result<Self, String> {
         let method = parse_method(raw.method.as_deref())?;
+        let connect = raw.path == CONNECT;
+        if connect && method.is_some() {
+            return Err(
+                "a `$connect` rule takes no method (WebSocket connections have none)".to_owned(),
+            );
+        }
         if raw.path.len() > MAX_PATH_LEN {
             return Err(format!(
                 "path is {} bytes long; at most {MAX_PATH_LEN} are allowed",
@@ -300,17 +388,24 @@ impl Rule {
         if raw.path == "$default" {
             return Err("path `$default` is not a path; use `/{proxy+}` for every path".to_owned());
         }
-        let template = Template::parse_rule(&raw.path, |segment| {
-            match segment.chars().find(|&c| !is_literal_char(c)) {
-                Some(bad) => Err(format!(
-                    "has the character {bad:?}, which is not allowed in a literal segment (use `*` or `{{name}}` as a whole segment for a parameter)"
-                )),
-                None => Ok(()),
-            }
-        })?;
+        let template = if connect {
+            // Never matched as a path: `$connect` rules live apart.
+            Ok(Template::root())
+        } else {
+            Template::parse_rule(&raw.path, |segment| {
+                match segment.chars().find(|&c| !is_literal_char(c)) {
+                    Some(bad) => Err(format!(
+                        "has the character {bad:?}, which is not allowed in a literal segment (use `*` or `{{name}}` as a whole segment for a parameter)"
+                    )),
+                    None => Ok(()),
+                }
+            })
+        }?;
         let any_groups = names("anyGroups", raw.any_groups)?;
         let all_scopes = names("allScopes", raw.all_scopes)?;
         let pools = names("pools", raw.pools)?;
+        let claims = claim_requirements(raw.claims)?;
+        let principal_types = principal_types(raw.principal_types)?;
         if let Some(unknown) = pools
             .iter()
             .find(|pool| !configured_pools.contains(&pool.as_str()))
@@ -322,10 +417,10 @@ impl Rule {
         }
         if configured_pools.len() > 1
             && pools.is_empty()
-            && !(any_groups.is_empty() && all_scopes.is_empty())
+            && !(any_groups.is_empty() && all_scopes.is_empty() && claims.is_empty())
         {
             return Err(
-                "names groups or scopes but no `pools`; with several pools in USER_POOL_ID, say which pools' groups and scopes this rule trusts"
+                "names groups, scopes or claims but no `pools`; with several pools in USER_POOL_ID, say which pools' groups, scopes and claims this rule trusts"
                     .to_owned(),
             );
         }
@@ -336,6 +431,9 @@ impl Rule {
             any_groups,
             all_scopes,
             pools,
+            claims,
+            principal_types,
+            index,
             ids: RequirementIds::default(),
         })
     }
@@ -453,6 +551,64 @@ fn names(field: &str, names: Option<Vec<String>>) -> Result<Vec<String>, String>
         }
     }
     Ok(names)
+}
+
+/// The path of the rules on WebSocket `$connect`.
+pub const CONNECT: &str = "$connect";
+
+/// The longest claim name, in bytes.
+pub const MAX_CLAIM_NAME_LEN: usize = 128;
+
+fn claim_requirements(
+    raw: Option<ClaimRequirements>,
+) -> Result<Vec<(String, Vec<String>)>, String> {
+    let Some(ClaimRequirements(claims)) = raw else {
+        return Ok(Vec::new());
+    };
+    if claims.is_empty() {
+        return Err("claims is empty; leave it out to admit every verified caller".to_owned());
+    }
+    claims
+        .into_iter()
+        .map(|(name, values)| {
+            if name.is_empty() || name.len() > MAX_CLAIM_NAME_LEN || name.trim() != name {
+                return Err(format!(
+                    "claims has a name that is blank, padded or over {MAX_CLAIM_NAME_LEN} bytes"
+                ));
+            }
+            let field = format!("claims.{}", truncate(&name, 60));
+            let values = names(&field, Some(values))?;
+            Ok((name, values))
+        })
+        .collect()
+}
+
+fn principal_types(raw: Option<Vec<String>>) -> Result<Vec<PrincipalType>, String> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    if raw.is_empty() {
+        return Err(
+            "principalTypes is empty; leave it out to admit people and machine clients".to_owned(),
+        );
+    }
+    let mut types = Vec::new();
+    for (at, value) in raw.iter().enumerate() {
+        let parsed = match value.as_str() {
+            "user" => PrincipalType::User,
+            "client" => PrincipalType::Client,
+            _ => {
+                return Err(format!(
+                    "principalTypes[{at}] is `{}`; use `user` or `client`",
+                    truncate(value, 20)
+                ));
+            }
+        };
+        if !types.contains(&parsed) {
+            types.push(parsed);
+        }
+    }
+    Ok(types)
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -109,7 +109,7 @@ mod tests {
     fn claims(exp: u64) -> Claims {
         Claims {
             sub: "s".into(),
-            username: "u".into(),
+            username: Some("u".into()),
             groups: vec![],
             scopes: vec![],
             client_id: "c".into(),

@@ -19,7 +19,9 @@ Prints a token signed by tests/fixtures/keys/dev-rsa-1.pem (kid dev-key-1).
 Options:
   --pool-id ID       user pool id, <region>_<id>   (default eu-west-1_DevPool1)
   --client-id ID     app client id                 (default devclient1)
-  --token-use USE    access or id                  (default access)
+  --token-use USE    access, id, or client: a machine client's
+                     client-credentials access token (sub = client id,
+                     no username or groups)          (default access)
   --username NAME    username claim                (default alice)
   --groups A,B       cognito:groups                (default none)
   --scopes A,B       scope, for access tokens      (default aws.cognito.signin.user.admin)
@@ -45,6 +47,7 @@ struct Options {
     pool_id: String,
     client_id: String,
     kind: Kind,
+    client_credentials: bool,
     username: String,
     groups: Vec<String>,
     scopes: Option<Vec<String>>,
@@ -70,6 +73,17 @@ fn main() -> ExitCode {
 }
 
 fn mint(options: &Options) -> String {
+    if options.client_credentials {
+        let scopes: Vec<&str> = options
+            .scopes
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        return TokenBuilder::client_credentials(&options.pool_id, &options.client_id, &scopes)
+            .lifetime(options.lifetime)
+            .build();
+    }
     let groups: Vec<&str> = options.groups.iter().map(String::as_str).collect();
     let mut builder = TokenBuilder::new(options.kind, &options.pool_id, &options.client_id)
         .username(&options.username)
@@ -91,6 +105,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         pool_id: "eu-west-1_DevPool1".to_owned(),
         client_id: "devclient1".to_owned(),
         kind: Kind::Access,
+        client_credentials: false,
         username: "alice".to_owned(),
         groups: Vec::new(),
         scopes: None,
@@ -116,10 +131,15 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             }
             "--client-id" => options.client_id = value,
             "--token-use" => {
-                options.kind = match value.as_str() {
-                    "access" => Kind::Access,
-                    "id" => Kind::Id,
-                    _ => return Err(format!("--token-use must be access or id, got {value}")),
+                (options.kind, options.client_credentials) = match value.as_str() {
+                    "access" => (Kind::Access, false),
+                    "id" => (Kind::Id, false),
+                    "client" => (Kind::Access, true),
+                    _ => {
+                        return Err(format!(
+                            "--token-use must be access, id or client, got {value}"
+                        ));
+                    }
                 }
             }
             "--username" => options.username = value,

@@ -17,7 +17,7 @@ fn arn(verb: &str, path: &str) -> MethodArn {
 fn claims(pool: &str, groups: &[&str], scopes: &[&str]) -> Claims {
     Claims {
         sub: "sub".to_owned(),
-        username: "user".to_owned(),
+        username: Some("user".to_owned()),
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
         scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
         client_id: "client".to_owned(),

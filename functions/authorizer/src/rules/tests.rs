@@ -105,7 +105,7 @@ fn bad_rules_fail_with_their_index_and_what_is_wrong() {
         (r#"[{"path":"$default"}]"#, "use `/{proxy+}`"),
         (
             r#"[{"path":"/a","anyGroup":["x"]}]"#,
-            "AUTHZ_RULES: rules[0]: unknown field `anyGroup`, expected one of `method`, `path`, `anyGroups`, `allScopes`, `pools` at line 1 column 24",
+            "AUTHZ_RULES: rules[0]: unknown field `anyGroup`, expected one of `method`, `path`, `anyGroups`, `allScopes`, `pools`, `claims`, `principalTypes` at line 1 column 24",
         ),
         (
             r#"[{"path":"/a","anyGroups":[]}]"#,
@@ -138,6 +138,42 @@ fn bad_rules_fail_with_their_index_and_what_is_wrong() {
             "rules[0] (* /a): pools names `eu-west-1_Other`, which is not in USER_POOL_ID",
         ),
         (r#"[{"path":"/a","pools":[]}]"#, "pools is empty"),
+        (
+            r#"[{"path":"/a","claims":{}}]"#,
+            "rules[0] (* /a): claims is empty",
+        ),
+        (
+            r#"[{"path":"/a","claims":{"custom:plan":["x"],"custom:plan":["y"]}}]"#,
+            "rules[0]: claims names `custom:plan` twice",
+        ),
+        (
+            r#"[{"path":"/a","claims":{"custom:plan":"premium"}}]"#,
+            "rules[0]: invalid type: string",
+        ),
+        (
+            r#"[{"path":"/a","claims":{"custom:plan":[1]}}]"#,
+            "rules[0]: invalid type: integer",
+        ),
+        (
+            r#"[{"path":"/a","claims":{"custom:plan":[]}}]"#,
+            "claims.custom:plan is empty",
+        ),
+        (
+            r#"[{"path":"/a","claims":{" x":["y"]}}]"#,
+            "claims has a name that is blank, padded",
+        ),
+        (
+            r#"[{"path":"/a","principalTypes":["robot"]}]"#,
+            "principalTypes[0] is `robot`; use `user` or `client`",
+        ),
+        (
+            r#"[{"path":"/a","principalTypes":[]}]"#,
+            "principalTypes is empty",
+        ),
+        (
+            r#"[{"method":"GET","path":"$connect"}]"#,
+            "a `$connect` rule takes no method",
+        ),
         ("[]", "AUTHZ_RULES: has no rules; leave it unset"),
         (
             r#"{"path":"/a"}"#,
@@ -229,8 +265,9 @@ fn with_several_pools_group_and_scope_rules_must_name_their_pools() {
     .unwrap_err()
     .to_string();
     assert!(
-        error
-            .starts_with("AUTHZ_RULES: rules[1] (* /admin): names groups or scopes but no `pools`"),
+        error.starts_with(
+            "AUTHZ_RULES: rules[1] (* /admin): names groups, scopes or claims but no `pools`"
+        ),
         "{error}"
     );
     let error = RuleSet::parse(r#"[{"path":"/a","allScopes":["x/y"]}]"#, &pools).unwrap_err();
