@@ -1,23 +1,33 @@
 # The two commands a newcomer needs:
 #   make demo   sets everything up and runs every function on its sample events
 #   make test   installs the test tools and runs every check CI runs
-# Both are idempotent and stop at the first failing step.
+# Both are idempotent and stop at the first failing step. After `make demo`,
+# `make preview` shows every custom message in one page (target/preview/).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test setup lint unit bench sam-build clean-demo
+.PHONY: demo test setup browser-setup preview lint unit bench sam-build clean-demo
 
 demo: setup
 	scripts/demo.sh
 
-test: setup
+test: setup browser-setup
 	scripts/test.sh
 
 # Python tools (cargo-lambda, ziglang, moto, cfn-lint, sam) into .venv.
 setup:
 	scripts/setup.sh
+
+# Headless Chromium (Debian's package) for the browser check in `make test`.
+browser-setup:
+	scripts/setup.sh browser
+
+# Every source in every locale (and TEMPLATES_DIR's, when set), rendered by
+# the custom-message binary, in one page. Needs only cargo and python3.
+preview:
+	python3 scripts/preview.py
 
 bench: setup
 	scripts/bench.sh

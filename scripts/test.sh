@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check CI runs, in order, stopping at the first failure:
 # formatting, clippy, all tests (unit, Runtime API end-to-end against real
-# JWKS and moto peers on 127.0.0.1, fuzz-corpus replays), the log audit, and
+# JWKS and moto peers on 127.0.0.1, fuzz-corpus replays), the log audit, the
+# browser check of the custom-message emails (headless Chromium), and
 # template linting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,9 @@ cargo test --workspace --locked
 
 step "log audit: no token, credential, password, code or email in any function's logs"
 cargo test -p e2e-tests --locked --test log_audit -- --ignored
+
+step "browser check: every custom-message email in headless Chromium; broken fixtures must fail"
+python3 scripts/browser_check.py
 
 step "cfn-lint"
 cfn-lint template.yaml
