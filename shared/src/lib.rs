@@ -7,6 +7,7 @@
 //! own module.
 #![deny(missing_docs)]
 
+pub mod aws;
 pub mod claims;
 pub mod config;
 pub mod error;

@@ -23,10 +23,20 @@
 //! The second test needs no earlier step: an authorizer at trace level,
 //! given a valid token, must not print it, which checks that the cap on
 //! lambda_runtime's raw-event TRACE line (`shared/src/logging.rs`) holds.
+//! The third does the same for the pre token generation trigger, the one
+//! function that reads personal data back from AWS (the profile item) on
+//! every sign-in: at trace level neither the event's attributes nor the
+//! item's values may be printed, which checks the cap on the AWS SDK's
+//! payload lines too.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use e2e_tests::moto::Moto;
 use e2e_tests::runtime_api::{Launch, target_dir, workspace_root};
 use e2e_tests::tokens::TokenBuilder;
 use serde_json::json;
@@ -277,6 +287,76 @@ async fn an_authorizer_at_trace_level_never_prints_the_token() {
             );
         }
         assert_eq!(audit_line(line), [], "{line}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pre_token_trigger_at_trace_level_never_prints_attributes_or_profile_values() {
+    const SUB: &str = "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
+    const PRIVATE: &str = "bob.private@example.com";
+    let moto = Moto::start();
+    let dynamodb = moto.dynamodb().await;
+    dynamodb
+        .create_table()
+        .table_name("users")
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("sub")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("sub")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create the table");
+    dynamodb
+        .put_item()
+        .table_name("users")
+        .item("sub", AttributeValue::S(SUB.to_owned()))
+        .item("contact", AttributeValue::S(PRIVATE.to_owned()))
+        .send()
+        .await
+        .expect("put the profile item");
+    let function = Launch::new("pre-token-generation")
+        .envs(moto.env())
+        .env("USERS_TABLE", "users")
+        .env("PROFILE_CLAIMS", "contact")
+        .env("AWS_LAMBDA_LOG_LEVEL", "trace")
+        .start()
+        .await;
+    let sample = workspace_root().join("events/pre-token-generation/v2-authentication.json");
+    let event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sample).expect("read the sample"))
+            .expect("parse the sample");
+    let answer = function.respond(event).await;
+    // The value did reach the token: the test would prove nothing otherwise.
+    assert_eq!(
+        answer["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"]["claimsToAddOrOverride"]
+            ["contact"],
+        json!(PRIVATE)
+    );
+    function
+        .wait_for_log(|line| line.contains("\"level\":\"TRACE\""))
+        .await;
+    function
+        .wait_for_log(|line| line.contains("token claims decided"))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    for line in function.logs() {
+        assert!(
+            !line.contains(PRIVATE),
+            "a profile value was logged: {line}"
+        );
+        assert_eq!(audit_line(&line), [], "{line}");
     }
 }
 

@@ -454,7 +454,8 @@ async fn required_attributes_must_be_present_and_non_blank() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_confirm_all_verifies_only_present_and_valid_attributes() {
-    let function = start(&[("AUTO_CONFIRM", "all")]).await;
+    // Phone numbers are verified only on request (next test).
+    let function = start(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]).await;
     assert_eq!(
         respond_flags(&function, sample("sign-up")).await,
         flags(true, true, true)
@@ -516,9 +517,10 @@ async fn auto_confirm_domains_confirms_listed_domains_only() {
         ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com, *.corp.example"),
     ])
     .await;
+    // The sample's number is not verified: AUTO_VERIFY_PHONE is off.
     assert_eq!(
         respond_flags(&function, sample("sign-up")).await,
-        flags(true, true, true)
+        flags(true, true, false)
     );
     assert_eq!(
         respond_flags(&function, sign_up(json!({"email": "a@eu.corp.example"}))).await,
@@ -564,6 +566,121 @@ async fn auto_confirm_domains_confirms_listed_domains_only() {
     assert_eq!(
         respond_flags(&function, federated(Some("false"))).await,
         flags(true, false, false)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_numbers_are_auto_verified_only_when_opted_in() {
+    // What nobody proved is not verified: AUTO_CONFIRM alone confirms the
+    // user and verifies the email (the README's documented risk), never the
+    // number, which would otherwise receive MFA codes and recovery messages
+    // and take over the alias from whoever held it.
+    let default = start(&[("AUTO_CONFIRM", "all")]).await;
+    for event in [
+        sample("sign-up"),
+        sign_up(json!({"phone_number": "+447700900123"})),
+    ] {
+        let expected = flags(
+            true,
+            event["request"]["userAttributes"]["email"].is_string(),
+            false,
+        );
+        assert_eq!(respond_flags(&default, event).await, expected);
+    }
+
+    let opted_in = start(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]).await;
+    assert_eq!(
+        respond_flags(&opted_in, sample("sign-up")).await,
+        flags(true, true, true)
+    );
+    // A federated number only on the provider's word, like its email.
+    let federated = |phone_verified: Option<&str>| {
+        let mut event = sample("external-provider-google");
+        let attributes = &mut event["request"]["userAttributes"];
+        attributes["phone_number"] = json!("+447700900123");
+        if let Some(value) = phone_verified {
+            attributes["phone_number_verified"] = json!(value);
+        }
+        event
+    };
+    for (asserted, expected) in [
+        (None, false),
+        (Some("false"), false),
+        (Some("yes"), false),
+        (Some("true"), true),
+    ] {
+        assert_eq!(
+            respond_flags(&opted_in, federated(asserted)).await,
+            flags(true, true, expected),
+            "{asserted:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_allow_list_admits_federated_users_only_with_a_provider_verified_email() {
+    // Cognito sends a federated user no code, so an address the provider
+    // did not verify proves nothing about the domain: Login with Amazon and
+    // Facebook never send email_verified.
+    let function = start(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]).await;
+    let federated = |sample_name: &str, verified: Option<Value>| {
+        let mut event = sample(sample_name);
+        let attributes = &mut event["request"]["userAttributes"];
+        attributes["email"] = json!("secret.person@example.com");
+        match verified {
+            Some(value) => attributes["email_verified"] = value,
+            None => {
+                attributes
+                    .as_object_mut()
+                    .expect("attributes")
+                    .remove("email_verified");
+            }
+        }
+        event
+    };
+    let mut amazon = federated("external-provider-google", None);
+    amazon["userName"] = json!("LoginWithAmazon_amzn1.account.AEXAMPLE");
+    for event in [
+        amazon,
+        federated("external-provider-saml", None),
+        federated("external-provider-google", Some(json!("false"))),
+        federated("external-provider-google", Some(json!(""))),
+    ] {
+        let (error_type, message) = refused(&function, event).await;
+        assert_eq!(
+            (error_type.as_str(), message.as_str()),
+            (
+                "FederatedEmailNotVerified",
+                "Your sign-in provider has not verified this email address"
+            )
+        );
+    }
+    for verified in [json!("true"), json!(" TRUE "), json!(true)] {
+        respond_flags(
+            &function,
+            federated("external-provider-google", Some(verified)),
+        )
+        .await;
+    }
+    // Outside the list it is refused as before, whatever the provider says.
+    let mut outside = federated("external-provider-google", Some(json!("true")));
+    outside["request"]["userAttributes"]["email"] = json!("secret.person@example.org");
+    assert_eq!(refused(&function, outside).await.0, "EmailDomainNotAllowed");
+    // Self-service sign-ups prove the address with Cognito's code.
+    respond_flags(&function, sign_up(json!({"email": "a@example.com"}))).await;
+    // Without an allow list nobody is admitted by domain, and federated
+    // sign-ups go on as before.
+    let open = start(&[]).await;
+    respond_flags(&open, federated("external-provider-saml", None)).await;
+    function
+        .wait_for_log(|line| line.contains("FederatedEmailNotVerified"))
+        .await;
+    assert!(
+        !function
+            .logs()
+            .iter()
+            .any(|line| line.contains("secret.person")),
+        "an address reached the logs"
     );
 }
 
@@ -616,6 +733,8 @@ async fn bad_configuration_fails_the_init_naming_the_variable() {
             vec![("LINK_FEDERATED_USERS", "true"), ("AUTO_CONFIRM", "all")],
             "LINK_FEDERATED_USERS",
         ),
+        (vec![("AUTO_VERIFY_PHONE", "yes")], "AUTO_VERIFY_PHONE"),
+        (vec![("AUTO_VERIFY_PHONE", "true")], "AUTO_VERIFY_PHONE"),
     ] {
         let mut function = start(&env).await;
         let report = function.init_error().await;

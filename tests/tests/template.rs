@@ -70,9 +70,17 @@ const DELIBERATELY_DEFAULTED: &[(&str, &str, &str)] = &[
         "LINK_PROVIDER_NAMES",
         "only for SAML/OIDC providers added by hand",
     ),
+    (
+        "pre-sign-up",
+        "AUTO_VERIFY_PHONE",
+        "off: a number nobody proved is never verified unless a deployment opts in",
+    ),
     ("post-confirmation", "AWS_CALL_TIMEOUT_MS", WITHIN_5_S),
     ("post-confirmation", "AWS_ATTEMPT_TIMEOUT_MS", WITHIN_5_S),
     ("post-confirmation", "AWS_MAX_ATTEMPTS", WITHIN_5_S),
+    ("pre-token-generation", "AWS_CALL_TIMEOUT_MS", WITHIN_5_S),
+    ("pre-token-generation", "AWS_ATTEMPT_TIMEOUT_MS", WITHIN_5_S),
+    ("pre-token-generation", "AWS_MAX_ATTEMPTS", WITHIN_5_S),
     (
         "custom-message",
         "TEMPLATES_DIR",
@@ -88,6 +96,12 @@ const WITHIN_5_S: &str = "SDK budget defaulted in code to fit Cognito's 5 s";
 const SHARED_READERS: &[(&str, &[&str])] = &[
     // `VerifierConfig::from_env`: only the authorizer verifies tokens.
     ("shared/src/verify", &["authorizer"]),
+    // `AwsLimits::from_env`: the AWS call budget of the triggers that call
+    // AWS from inside Cognito's 5 s.
+    (
+        "shared/src/aws.rs",
+        &["post-confirmation", "pre-token-generation"],
+    ),
     // Logging and init run in every function.
     ("shared/src/logging.rs", &["*"]),
     ("shared/src/init.rs", &["*"]),
@@ -98,6 +112,9 @@ const TRIGGERS: &[(&str, &str)] = &[
     ("PreSignUp", "pre-sign-up"),
     ("PostConfirmation", "post-confirmation"),
     ("CustomMessage", "custom-message"),
+    // A mapping, {LambdaArn, LambdaVersion}: the version chooses the event
+    // shape (V1_0 on the Lite tier, V2_0 or V3_0 on Essentials and Plus).
+    ("PreTokenGenerationConfig", "pre-token-generation"),
 ];
 
 /// Cognito waits this long for a trigger before it retries.
@@ -261,7 +278,32 @@ fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
     }
     for (trigger, binary) in TRIGGERS {
         let function_id = template.function_for_binary(binary);
-        match wired.get(*trigger).map(|value| get_att(value)) {
+        let arn = wired
+            .get(*trigger)
+            .map(|value| match value.get("LambdaArn") {
+                Some(arn) => {
+                    let version = value.get("LambdaVersion");
+                    let known = |v: &Value| {
+                        literal(v).is_some_and(|v| ["V1_0", "V2_0", "V3_0"].contains(&v))
+                    };
+                    // A literal, or `!If [condition, V1_0, V2_0]` with every
+                    // branch a known version.
+                    let versions_ok = version.is_some_and(|version| {
+                        known(version)
+                            || if_branches(version).is_some_and(|branches| {
+                                branches.len() == 3 && branches[1..].iter().all(known)
+                            })
+                    });
+                    if !versions_ok {
+                        problems.push(format!(
+                            "LambdaConfig.{trigger}.LambdaVersion is {version:?}"
+                        ));
+                    }
+                    get_att(arn)
+                }
+                None => get_att(value),
+            });
+        match arn {
             Some(Some((target, attribute))) if target == function_id && attribute == "Arn" => {}
             other => problems.push(format!(
                 "LambdaConfig.{trigger} should be !GetAtt {function_id}.Arn, found {other:?}"
@@ -906,6 +948,15 @@ impl Template {
 fn literal(value: &Value) -> Option<&str> {
     match value {
         Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// The operands of `!If [condition, then, else]` or `{Fn::If: [...]}`.
+fn if_branches(value: &Value) -> Option<&Vec<Value>> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "If" => tagged.value.as_sequence(),
+        Value::Mapping(map) if map.len() == 1 => map.get("Fn::If")?.as_sequence(),
         _ => None,
     }
 }

@@ -7,14 +7,14 @@
 //! do not fit in that, so every call gets an operation timeout
 //! (`AWS_CALL_TIMEOUT_MS`, retries and backoff included), an attempt timeout
 //! (`AWS_ATTEMPT_TIMEOUT_MS`, connecting included) and the standard retry
-//! mode with short backoffs. The two calls run concurrently, so the handler
-//! waits for the slower one, never for their sum.
+//! mode with short backoffs (the values and their checks are in
+//! `cognito_auth_core::aws`, shared with the pre-token-generation trigger).
+//! The two calls run concurrently, so the handler waits for the slower one,
+//! never for their sum.
 //!
 //! The endpoint comes from the SDK's usual sources, so `AWS_ENDPOINT_URL` (or
 //! `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`)
 //! points the function at a local server such as moto.
-
-use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
@@ -23,15 +23,12 @@ use aws_sdk_cognitoidentityprovider::operation::admin_add_user_to_group::AdminAd
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
+use cognito_auth_core::aws::{INITIAL_BACKOFF, MAX_BACKOFF};
 use cognito_auth_core::logging::loggable_user_name;
 
 use crate::config::{AwsLimits, Config};
 use crate::error::FnError;
 use crate::provision::{Membership, PARTITION_KEY, Profile};
-
-/// Backoff before the first retry; doubled (with jitter) up to the maximum.
-const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_BACKOFF: Duration = Duration::from_millis(500);
 
 /// The configuration and the clients, built once per sandbox and shared by
 /// every invocation. A client exists only when its side effect is

@@ -1,21 +1,14 @@
 //! The function's configuration, read from the environment and checked once
 //! at init, so a typo fails the cold start instead of a user's sign-up.
 
-use std::time::Duration;
-
+use cognito_auth_core::aws::validate_table;
 use cognito_auth_core::config::{ConfigError, Env};
 
-/// Cognito gives a trigger 5 seconds in all, cold start included. The AWS
-/// calls run concurrently, so the slowest one bounds the handler; capping a
-/// call at 4 s leaves at least 1 s for the cold start and Lambda's own
-/// overhead.
-const MAX_CALL_TIMEOUT_MS: u64 = 4_000;
-const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(2_000);
-/// An in-region PutItem or AdminAddUserToGroup answers in tens of
-/// milliseconds; an attempt that takes 600 ms is better abandoned and retried
-/// than waited for.
-const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(600);
-const DEFAULT_MAX_ATTEMPTS: u64 = 3;
+/// Timeouts and retries for every AWS call, sized for Cognito's 5 s: read
+/// from `AWS_CALL_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS` and
+/// `AWS_MAX_ATTEMPTS` by the shared crate, which the pre-token-generation
+/// trigger reads the same way.
+pub use cognito_auth_core::aws::AwsLimits;
 
 /// Cognito's standard attributes (OpenID Connect claims) that may be copied
 /// into the profile item, plus the two that Cognito adds for some users.
@@ -59,28 +52,6 @@ pub struct Config {
     pub aws: AwsLimits,
 }
 
-/// How long an AWS call may take, all retries included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AwsLimits {
-    /// `AWS_CALL_TIMEOUT_MS`: the whole operation, retries and backoff
-    /// included.
-    pub call_timeout: Duration,
-    /// `AWS_ATTEMPT_TIMEOUT_MS`: one attempt, connecting included.
-    pub attempt_timeout: Duration,
-    /// `AWS_MAX_ATTEMPTS`: attempts per call, the first included.
-    pub max_attempts: u32,
-}
-
-impl Default for AwsLimits {
-    fn default() -> Self {
-        Self {
-            call_timeout: DEFAULT_CALL_TIMEOUT,
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            max_attempts: DEFAULT_MAX_ATTEMPTS as u32,
-        }
-    }
-}
-
 impl Config {
     /// Reads and validates every variable.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
@@ -90,7 +61,7 @@ impl Config {
             .transpose()?;
         let users_table = env
             .optional("USERS_TABLE")
-            .map(|table| validate_table(&table).map(|()| table))
+            .map(|table| validate_table("USERS_TABLE", &table).map(|()| table))
             .transpose()?;
         let profile_attributes = validate_profile_attributes(env.list("PROFILE_ATTRIBUTES"))?;
         Ok(Self {
@@ -104,38 +75,6 @@ impl Config {
     /// Whether a confirmed sign-up has anything to do.
     pub fn provisions_anything(&self) -> bool {
         self.default_group.is_some() || self.users_table.is_some()
-    }
-}
-
-impl AwsLimits {
-    fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let call_timeout = env.millis(
-            "AWS_CALL_TIMEOUT_MS",
-            DEFAULT_CALL_TIMEOUT,
-            100..=MAX_CALL_TIMEOUT_MS,
-        )?;
-        // A short call timeout shortens the default attempt with it, so that
-        // setting only AWS_CALL_TIMEOUT_MS never needs a second variable.
-        let attempt_timeout = env.millis(
-            "AWS_ATTEMPT_TIMEOUT_MS",
-            DEFAULT_ATTEMPT_TIMEOUT.min(call_timeout),
-            50..=MAX_CALL_TIMEOUT_MS,
-        )?;
-        if attempt_timeout > call_timeout {
-            return Err(ConfigError::new(
-                "AWS_ATTEMPT_TIMEOUT_MS",
-                format!(
-                    "must not exceed AWS_CALL_TIMEOUT_MS ({} ms)",
-                    call_timeout.as_millis()
-                ),
-            ));
-        }
-        let max_attempts = env.bounded_u64("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1..=5)? as u32;
-        Ok(Self {
-            call_timeout,
-            attempt_timeout,
-            max_attempts,
-        })
     }
 }
 
@@ -153,44 +92,6 @@ fn validate_group_name(group: &str) -> Result<(), ConfigError> {
         return Err(ConfigError::new(
             "DEFAULT_GROUP",
             "contains a space or control character, which a Cognito group name cannot",
-        ));
-    }
-    Ok(())
-}
-
-/// A DynamoDB table name (3 to 255 of `a-z A-Z 0-9 _ - .`) or a table ARN
-/// (`arn:<partition>:dynamodb:<region>:<account>:table/<name>`), both of which
-/// PutItem accepts.
-fn validate_table(table: &str) -> Result<(), ConfigError> {
-    let name = if table.starts_with("arn:") {
-        let parts: Vec<&str> = table.splitn(6, ':').collect();
-        match parts.as_slice() {
-            ["arn", _, "dynamodb", _, _, resource] => match resource.strip_prefix("table/") {
-                Some(name) => name,
-                None => {
-                    return Err(ConfigError::new(
-                        "USERS_TABLE",
-                        "is an ARN but not a DynamoDB table ARN (…:table/<name>)",
-                    ));
-                }
-            },
-            _ => {
-                return Err(ConfigError::new(
-                    "USERS_TABLE",
-                    "is an ARN but not a DynamoDB table ARN (arn:<partition>:dynamodb:…)",
-                ));
-            }
-        }
-    } else {
-        table
-    };
-    let valid_chars = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if !(3..=255).contains(&name.len()) || !valid_chars {
-        return Err(ConfigError::new(
-            "USERS_TABLE",
-            "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`) or a table ARN",
         ));
     }
     Ok(())
@@ -236,6 +137,8 @@ fn is_copyable_attribute(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {

@@ -17,6 +17,9 @@ pub const BLOCK_DISPOSABLE_EMAILS: &str = "BLOCK_DISPOSABLE_EMAILS";
 pub const AUTO_CONFIRM: &str = "AUTO_CONFIRM";
 /// The domains confirmed automatically with `AUTO_CONFIRM=domains`.
 pub const AUTO_CONFIRM_EMAIL_DOMAINS: &str = "AUTO_CONFIRM_EMAIL_DOMAINS";
+/// `true` also verifies an auto-confirmed user's phone number (opt-in: see
+/// [`crate::rules`], "What counts as a verified phone number").
+pub const AUTO_VERIFY_PHONE: &str = "AUTO_VERIFY_PHONE";
 /// Attributes that must be present and non-blank.
 pub const REQUIRED_ATTRIBUTES: &str = "REQUIRED_ATTRIBUTES";
 /// `false` exempts `AdminCreateUser` from the email and domain rules.
@@ -52,6 +55,9 @@ pub struct Config {
     pub block_disposable: bool,
     /// `AUTO_CONFIRM` with `AUTO_CONFIRM_EMAIL_DOMAINS`.
     pub auto_confirm: AutoConfirm,
+    /// `AUTO_VERIFY_PHONE`: whether auto-confirmed users also get their
+    /// phone number verified. Off by default.
+    pub auto_verify_phone: bool,
     /// `REQUIRED_ATTRIBUTES`.
     pub required_attributes: Vec<String>,
     /// `APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER`.
@@ -99,6 +105,16 @@ impl Config {
             _ => {}
         }
 
+        let auto_verify_phone = env.bool(AUTO_VERIFY_PHONE, false)?;
+        if auto_verify_phone && auto_confirm == AutoConfirm::None {
+            // Only confirmed users get anything verified: the flag would do
+            // nothing, and whoever set it expects it to.
+            return Err(ConfigError::new(
+                AUTO_VERIFY_PHONE,
+                "is `true` but AUTO_CONFIRM is `none`: only auto-confirmed users get a number verified",
+            ));
+        }
+
         let link_federated_users = env.bool(LINK_FEDERATED_USERS, false)?;
         let providers = ProviderNames::from_env(env, LINK_PROVIDER_NAMES)?;
         if !link_federated_users && env.optional(LINK_PROVIDER_NAMES).is_some() {
@@ -125,6 +141,7 @@ impl Config {
             blocked_domains: DomainList::from_env(env, BLOCKED_EMAIL_DOMAINS)?,
             block_disposable: env.bool(BLOCK_DISPOSABLE_EMAILS, false)?,
             auto_confirm,
+            auto_verify_phone,
             required_attributes: required_attributes(env)?,
             rules_for_admin_create_user: env.bool(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER, true)?,
             link_federated_users,
@@ -163,6 +180,7 @@ mod tests {
         assert!(config.blocked_domains.is_empty());
         assert!(!config.block_disposable);
         assert_eq!(config.auto_confirm, AutoConfirm::None);
+        assert!(!config.auto_verify_phone);
         assert!(config.required_attributes.is_empty());
         assert!(config.rules_for_admin_create_user);
         assert!(!config.link_federated_users);
@@ -191,12 +209,14 @@ mod tests {
         confirming.extend([
             (AUTO_CONFIRM, "Domains"),
             (AUTO_CONFIRM_EMAIL_DOMAINS, "example.com"),
+            (AUTO_VERIFY_PHONE, "true"),
         ]);
         let confirms = config(&confirming).unwrap();
         check_common(&confirms);
         assert!(
             matches!(&confirms.auto_confirm, AutoConfirm::Domains(d) if d.matches("example.com"))
         );
+        assert!(confirms.auto_verify_phone);
         assert!(!confirms.link_federated_users);
 
         let mut linking = common.to_vec();
@@ -282,6 +302,12 @@ mod tests {
                 APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER,
             ),
             (vec![(LINK_FEDERATED_USERS, "on")], LINK_FEDERATED_USERS),
+            (vec![(AUTO_VERIFY_PHONE, "yes")], AUTO_VERIFY_PHONE),
+            (vec![(AUTO_VERIFY_PHONE, "true")], AUTO_VERIFY_PHONE),
+            (
+                vec![(AUTO_CONFIRM, "none"), (AUTO_VERIFY_PHONE, "TRUE")],
+                AUTO_VERIFY_PHONE,
+            ),
             (vec![(LINK_PROVIDER_NAMES, "CorpSAML")], LINK_PROVIDER_NAMES),
             (
                 vec![

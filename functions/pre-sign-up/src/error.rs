@@ -40,6 +40,7 @@ impl PreSignUpError {
                 Refusal::DomainBlocked => "EmailDomainBlocked",
                 Refusal::DomainNotAllowed => "EmailDomainNotAllowed",
                 Refusal::DisposableDomain => "DisposableEmail",
+                Refusal::UnverifiedFederatedEmail => "FederatedEmailNotVerified",
             },
             PreSignUpError::Link(_) => "LinkFailed",
         }
@@ -59,6 +60,11 @@ impl PreSignUpError {
                 }
                 Refusal::DisposableDomain => {
                     "Disposable email addresses are not allowed".to_owned()
+                }
+                // The user can fix this at the provider; the domain itself
+                // is not judged, so nothing about the lists is revealed.
+                Refusal::UnverifiedFederatedEmail => {
+                    "Your sign-in provider has not verified this email address".to_owned()
                 }
             },
             PreSignUpError::Link(_) => {
@@ -92,6 +98,7 @@ mod tests {
             Refusal::DomainBlocked.into(),
             Refusal::DomainNotAllowed.into(),
             Refusal::DisposableDomain.into(),
+            Refusal::UnverifiedFederatedEmail.into(),
             LinkError::Timeout(std::time::Duration::from_secs(4)).into(),
         ];
         let mut types = std::collections::HashSet::new();

@@ -23,6 +23,10 @@
 //!   first with someone else's address would receive that person's federated
 //!   sign-ins (account pre-hijacking).
 //!
+//! The same proof is asked before `ALLOWED_EMAIL_DOMAINS` admits a federated
+//! sign-up (Cognito sends a federated user no code), and a phone number is
+//! auto-verified only with `AUTO_VERIFY_PHONE=true`: see [`rules`].
+//!
 //! Modules, one concern each:
 //! - [`config`]: the environment, checked at init;
 //! - [`email`]: parsing and normalising addresses;
@@ -326,7 +330,7 @@ mod tests {
 
     #[tokio::test]
     async fn sets_the_flags_and_keeps_every_field() {
-        let state = state(&[("AUTO_CONFIRM", "all")]).await;
+        let state = state(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]).await;
         let mut input = sign_up(json!({"email": "a@example.com", "phone_number": "+15555550100"}));
         input["unknownTopLevel"] = json!({"kept": true});
         let output = call(&state, input.clone()).await.unwrap();

@@ -16,6 +16,36 @@
 //! A self-service `PreSignUp_SignUp` confirmed under `AUTO_CONFIRM` does get
 //! `autoVerifyEmail` when it has an email, although nobody proved it: that is
 //! what auto-confirmation is for, and the README documents the risk.
+//!
+//! ## Admission by `ALLOWED_EMAIL_DOMAINS` needs a proven address
+//!
+//! The allow list admits people by the domain of an address they control.
+//! A self-service sign-up proves that with the code Cognito sends before the
+//! account can be used. A federated sign-up gets no code: Cognito creates
+//! the user at once. So a `PreSignUp_ExternalProvider` sign-up is admitted
+//! by the allow list only when the provider asserts the address verified
+//! ([`provider_verified_email`]); otherwise anyone able to make a provider
+//! carry an unverified `someone@allowed.example` (Login with Amazon never
+//! sends `email_verified`, an OIDC provider may let users type their email)
+//! would be admitted as a member of that domain. It is refused with
+//! [`Refusal::UnverifiedFederatedEmail`]. Without an allow list there is no
+//! admission by domain, and nothing changes; the block lists apply to every
+//! address, asserted or not.
+//!
+//! ## What counts as a verified phone number
+//!
+//! Nobody proves a phone number at sign-up unless Cognito sends it a code.
+//! `autoVerifyPhone` skips that code: the number becomes
+//! `phone_number_verified`, so it can receive SMS MFA codes and account
+//! recovery messages, serves as a sign-in alias where the pool allows
+//! phone numbers, and (as for email) Cognito moves a verified alias away
+//! from the user who held it, to whoever signed up with it last. Unlike an
+//! email domain, no list of numbers can say whose they are. So it is
+//! opt-in: `autoVerifyPhone` is set only with `AUTO_VERIFY_PHONE=true` (which
+//! needs `AUTO_CONFIRM`), for a valid E.164 number, and, for a federated
+//! sign-up, only when the provider asserts `phone_number_verified=true`.
+//! Without it, a confirmed user's number stays unverified until the user
+//! confirms it with a code.
 
 use std::collections::BTreeMap;
 
@@ -68,6 +98,12 @@ pub enum Refusal {
     /// The domain is on the disposable-mail list.
     #[error("email domain is a disposable-mail domain")]
     DisposableDomain,
+    /// A federated sign-up whose domain `ALLOWED_EMAIL_DOMAINS` admits, but
+    /// whose provider did not assert the address verified.
+    #[error(
+        "email domain is allowed, but the identity provider did not assert the address verified"
+    )]
+    UnverifiedFederatedEmail,
 }
 
 /// The three response flags.
@@ -126,6 +162,14 @@ pub fn evaluate(
     };
     if domain_rules {
         check_domain(config, disposable, email.as_ref())?;
+        // Admission by the allow list rests on the address being the
+        // user's; a federated user gets no code that would prove it.
+        if source == Source::ExternalProvider
+            && !config.allowed_domains.is_empty()
+            && !provider_verified_email(attributes)
+        {
+            return Err(Refusal::UnverifiedFederatedEmail);
+        }
     }
 
     let flags = (source != Source::AdminCreateUser).then(|| {
@@ -142,12 +186,19 @@ pub fn evaluate(
         // the ID token's `email_verified`).
         let email_proven =
             source != Source::ExternalProvider || provider_verified_email(attributes);
+        // A number is verified only on request (AUTO_VERIFY_PHONE), and a
+        // federated one only on the provider's word as well.
+        let phone_proven =
+            source != Source::ExternalProvider || provider_verified_phone(attributes);
         Flags {
             auto_confirm_user: confirm,
             // Cognito fails the sign-up when asked to verify an attribute
             // the user does not have.
             auto_verify_email: confirm && email.is_some() && email_proven,
-            auto_verify_phone: confirm && present("phone_number").is_some_and(is_e164),
+            auto_verify_phone: confirm
+                && config.auto_verify_phone
+                && phone_proven
+                && present("phone_number").is_some_and(is_e164),
         }
     });
     Ok(Decision { email, flags })
@@ -164,6 +215,15 @@ pub fn evaluate(
 pub fn provider_verified_email(attributes: &BTreeMap<String, String>) -> bool {
     attributes
         .get("email_verified")
+        .is_some_and(|verified| verified.trim().eq_ignore_ascii_case("true"))
+}
+
+/// Whether a federated sign-up's identity provider asserted that the phone
+/// number is verified: its (mapped) `phone_number_verified` attribute is
+/// `true`, read like [`provider_verified_email`].
+pub fn provider_verified_phone(attributes: &BTreeMap<String, String>) -> bool {
+    attributes
+        .get("phone_number_verified")
         .is_some_and(|verified| verified.trim().eq_ignore_ascii_case("true"))
 }
 
@@ -362,7 +422,7 @@ mod tests {
 
     #[test]
     fn auto_confirm_all_verifies_only_what_is_present_and_valid() {
-        let config = config(&[("AUTO_CONFIRM", "all")]);
+        let config = config(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]);
         let flags =
             |pairs: &[(&str, &str)]| run(&config, Source::SignUp, pairs).unwrap().flags.unwrap();
         assert_eq!(
@@ -391,6 +451,110 @@ mod tests {
                 auto_verify_email: true,
                 auto_verify_phone: false
             }
+        );
+    }
+
+    #[test]
+    fn phone_numbers_are_verified_only_on_request() {
+        let phone = ("phone_number", "+447700900123");
+        let email = ("email", "a@example.com");
+        // AUTO_CONFIRM alone confirms and verifies the email, never the
+        // number: nobody proved it.
+        for auto_confirm in [
+            vec![("AUTO_CONFIRM", "all")],
+            vec![
+                ("AUTO_CONFIRM", "domains"),
+                ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com"),
+            ],
+        ] {
+            let flags = run(&config(&auto_confirm), Source::SignUp, &[email, phone])
+                .unwrap()
+                .flags
+                .unwrap();
+            assert_eq!(
+                flags,
+                Flags {
+                    auto_confirm_user: true,
+                    auto_verify_email: true,
+                    auto_verify_phone: false
+                },
+                "{auto_confirm:?}"
+            );
+        }
+        // Opted in: self-service numbers are verified; federated ones only
+        // on the provider's word.
+        let opted_in = config(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]);
+        let phone_flag = |source: Source, pairs: &[(&str, &str)]| {
+            run(&opted_in, source, pairs)
+                .unwrap()
+                .flags
+                .unwrap()
+                .auto_verify_phone
+        };
+        assert!(phone_flag(Source::SignUp, &[email, phone]));
+        assert!(!phone_flag(Source::ExternalProvider, &[email, phone]));
+        assert!(!phone_flag(
+            Source::ExternalProvider,
+            &[email, phone, ("phone_number_verified", "false")]
+        ));
+        assert!(phone_flag(
+            Source::ExternalProvider,
+            &[email, phone, ("phone_number_verified", " TRUE ")]
+        ));
+        // A user-supplied attribute on a self-service sign-up proves nothing
+        // and is not needed either.
+        assert!(phone_flag(
+            Source::SignUp,
+            &[email, phone, ("phone_number_verified", "false")]
+        ));
+    }
+
+    #[test]
+    fn the_allow_list_admits_a_federated_sign_up_only_with_a_verified_email() {
+        let config = config(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]);
+        let email = ("email", "a@example.com");
+        for unverified in [
+            vec![email],
+            vec![email, ("email_verified", "false")],
+            vec![email, ("email_verified", "")],
+            vec![email, ("email_verified", "1")],
+        ] {
+            assert_eq!(
+                run(&config, Source::ExternalProvider, &unverified),
+                Err(Refusal::UnverifiedFederatedEmail),
+                "{unverified:?}"
+            );
+        }
+        assert!(
+            run(
+                &config,
+                Source::ExternalProvider,
+                &[email, ("email_verified", "True")]
+            )
+            .is_ok()
+        );
+        // A domain outside the list is refused as before, asserted or not.
+        assert_eq!(
+            run(
+                &config,
+                Source::ExternalProvider,
+                &[("email", "a@example.org"), ("email_verified", "true")]
+            ),
+            Err(Refusal::DomainNotAllowed)
+        );
+        // Self-service sign-ups prove the address with Cognito's code.
+        assert!(run(&config, Source::SignUp, &[email]).is_ok());
+        // Without an allow list, nobody is admitted by domain: unchanged.
+        assert!(run(&self::config(&[]), Source::ExternalProvider, &[email]).is_ok());
+        let blocked_only = self::config(&[("BLOCKED_EMAIL_DOMAINS", "spam.example")]);
+        assert!(run(&blocked_only, Source::ExternalProvider, &[email]).is_ok());
+        assert_eq!(
+            run(
+                &blocked_only,
+                Source::ExternalProvider,
+                &[("email", "a@spam.example"), ("email_verified", "true")]
+            ),
+            Err(Refusal::DomainBlocked)
         );
     }
 

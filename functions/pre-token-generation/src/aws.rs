@@ -1,0 +1,221 @@
+//! The AWS side: the DynamoDB client, built once at init, and the one
+//! `GetItem` that reads a user's profile.
+//!
+//! # Budget
+//!
+//! The read has the timeouts and retries of post-confirmation's calls
+//! (`AWS_CALL_TIMEOUT_MS`, default 2 s, at most 4 s; `AWS_ATTEMPT_TIMEOUT_MS`,
+//! default 600 ms, connecting included; `AWS_MAX_ATTEMPTS`, default 3, with
+//! 50-500 ms backoffs), from `cognito_auth_core::aws`, so a table that is
+//! down or slow costs at most the call timeout, well inside Cognito's 5 s.
+//! It is one call per token generation; nothing else in the handler waits.
+//!
+//! The read is strongly consistent: a claim the profile no longer grants
+//! (a downgraded plan, a moved tenant) must be gone from the next token,
+//! including a refresh a moment after the change. It asks for the listed
+//! attributes only (a projection), so the rest of the item never leaves the
+//! table.
+//!
+//! The endpoint comes from the SDK's usual sources, so `AWS_ENDPOINT_URL` (or
+//! `AWS_ENDPOINT_URL_DYNAMODB`) points the function at a local server such
+//! as moto.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::get_item::GetItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use cognito_auth_core::aws::{AwsLimits, INITIAL_BACKOFF, MAX_BACKOFF};
+
+use crate::config::{Config, ProfileClaims};
+use crate::plan::Item;
+
+/// The profile table's partition key (S), as post-confirmation writes it.
+pub const PARTITION_KEY: &str = "sub";
+
+/// The configuration and the client, built once per sandbox and shared by
+/// every invocation. The client exists only when profile claims are
+/// configured, so an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    /// Whether the "V1 cannot change access tokens" warning was logged.
+    pub(crate) warned_v1: AtomicBool,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) with the
+    /// limits of `config`, when a table is to be read. Nothing here touches
+    /// the network: credentials and endpoints resolve on the first call.
+    pub async fn new(config: Config) -> State {
+        let dynamodb = match &config.profile {
+            Some(_) => Some(aws_sdk_dynamodb::Client::new(
+                &sdk_config(&config.aws).await,
+            )),
+            None => None,
+        };
+        State {
+            config,
+            dynamodb,
+            warned_v1: AtomicBool::new(false),
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// True the first time only: for warnings worth one line per sandbox.
+    pub(crate) fn first_v1_warning(&self) -> bool {
+        !self.warned_v1.swap(true, Ordering::Relaxed)
+    }
+}
+
+async fn sdk_config(limits: &AwsLimits) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(limits.call_timeout)
+                .operation_attempt_timeout(limits.attempt_timeout)
+                .connect_timeout(limits.attempt_timeout)
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(limits.max_attempts)
+                .with_initial_backoff(INITIAL_BACKOFF)
+                .with_max_backoff(MAX_BACKOFF),
+        )
+        .load()
+        .await
+}
+
+/// Why the profile could not be read. The text is for logs: it names the
+/// table and the operation, never an attribute value.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The event carries no `request.userAttributes.sub` to look up.
+    #[error("the event has no request.userAttributes.sub, the profile item's key")]
+    NoSub,
+    /// `GetItem` answered ResourceNotFoundException.
+    #[error("table `{table}` does not exist in this account and region: {detail}")]
+    TableNotFound {
+        /// `USERS_TABLE`.
+        table: String,
+        /// The service's message.
+        detail: String,
+    },
+    /// No answer within the configured timeouts, retries included.
+    #[error(
+        "GetItem gave no answer in time (at most {max_attempts} attempts of {attempt_ms} ms, \
+         {call_ms} ms in all): {detail}"
+    )]
+    Timeout {
+        /// `AWS_CALL_TIMEOUT_MS`.
+        call_ms: u128,
+        /// `AWS_ATTEMPT_TIMEOUT_MS`.
+        attempt_ms: u128,
+        /// `AWS_MAX_ATTEMPTS`.
+        max_attempts: u32,
+        /// The SDK's error chain.
+        detail: String,
+    },
+    /// The endpoint could not be reached (refused, reset, DNS, TLS).
+    #[error("GetItem could not reach the endpoint: {detail}")]
+    Unreachable {
+        /// The SDK's error chain.
+        detail: String,
+    },
+    /// Any other failure: access denied, throttling, validation…
+    #[error("GetItem failed with {code}: {detail}")]
+    CallFailed {
+        /// The AWS error code, such as `AccessDeniedException`.
+        code: String,
+        /// The SDK's error chain.
+        detail: String,
+    },
+}
+
+impl ReadError {
+    /// A stable code for logs and the Lambda `errorType`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::NoSub => "MalformedEvent",
+            ReadError::TableNotFound { .. } => "TableNotFound",
+            ReadError::Timeout { .. } => "AwsTimeout",
+            ReadError::Unreachable { .. } => "AwsUnreachable",
+            ReadError::CallFailed { .. } => "AwsCallFailed",
+        }
+    }
+}
+
+/// One strongly consistent `GetItem` of the listed attributes of `sub`'s
+/// item. `Ok(None)`: the user has no profile item (yet).
+pub(crate) async fn read_profile(
+    client: &aws_sdk_dynamodb::Client,
+    profile: &ProfileClaims,
+    sub: &str,
+    limits: &AwsLimits,
+) -> Result<Option<Item>, ReadError> {
+    // Attribute names go through placeholders: `custom:plan` and reserved
+    // words (`plan` is one) cannot appear in an expression as they are.
+    let placeholders: Vec<String> = (0..profile.claims.len())
+        .map(|index| format!("#a{index}"))
+        .collect();
+    let result = client
+        .get_item()
+        .table_name(&profile.table)
+        .key(PARTITION_KEY, AttributeValue::S(sub.to_owned()))
+        .consistent_read(true)
+        .projection_expression(placeholders.join(", "))
+        .set_expression_attribute_names(Some(
+            placeholders
+                .iter()
+                .cloned()
+                .zip(profile.claims.iter().cloned())
+                .collect(),
+        ))
+        .send()
+        .await;
+    match result {
+        Ok(output) => Ok(output.item),
+        Err(error) => Err(match error.as_service_error() {
+            Some(GetItemError::ResourceNotFoundException(_)) => ReadError::TableNotFound {
+                table: profile.table.clone(),
+                detail: error
+                    .message()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| DisplayErrorContext(&error).to_string()),
+            },
+            _ => classify(error, limits),
+        }),
+    }
+}
+
+/// Sorts any other SDK error into timeout, unreachable, or a failed call
+/// with its AWS error code.
+fn classify<R: std::fmt::Debug>(error: SdkError<GetItemError, R>, limits: &AwsLimits) -> ReadError {
+    let detail = DisplayErrorContext(&error).to_string();
+    let timed_out = match &error {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(failure) => failure.is_timeout(),
+        _ => false,
+    };
+    match &error {
+        _ if timed_out => ReadError::Timeout {
+            call_ms: limits.call_timeout.as_millis(),
+            attempt_ms: limits.attempt_timeout.as_millis(),
+            max_attempts: limits.max_attempts,
+            detail,
+        },
+        SdkError::DispatchFailure(_) => ReadError::Unreachable { detail },
+        _ => ReadError::CallFailed {
+            code: error.code().unwrap_or("UnknownError").to_owned(),
+            detail,
+        },
+    }
+}

@@ -1,0 +1,352 @@
+//! The function's configuration, read from the environment and checked once
+//! at init: a claim Cognito would refuse, a malformed scope or a typo fails
+//! the cold start with a message that starts with the variable's name,
+//! instead of failing (or quietly changing) every sign-in.
+
+use cognito_auth_core::aws::{AwsLimits, validate_table};
+use cognito_auth_core::config::{ConfigError, Env};
+
+use crate::clients::ClientClaims;
+use crate::names::{refuse_to_add, refuse_to_suppress};
+use crate::scopes::GroupScopes;
+
+/// Group → scopes, as JSON.
+pub const GROUP_SCOPES: &str = "GROUP_SCOPES";
+/// The profile table that post-confirmation writes (partition key `sub`).
+pub const USERS_TABLE: &str = "USERS_TABLE";
+/// Attributes of the profile item copied into the tokens as claims.
+pub const PROFILE_CLAIMS: &str = "PROFILE_CLAIMS";
+/// `omit` or `refuse`: what a failed profile read does.
+pub const PROFILE_CLAIMS_ON_ERROR: &str = "PROFILE_CLAIMS_ON_ERROR";
+/// Claims removed from ID tokens.
+pub const ID_CLAIMS_TO_SUPPRESS: &str = "ID_CLAIMS_TO_SUPPRESS";
+/// Claims removed from access tokens.
+pub const ACCESS_CLAIMS_TO_SUPPRESS: &str = "ACCESS_CLAIMS_TO_SUPPRESS";
+/// App client id → claims for its client-credentials tokens, as JSON.
+pub const CLIENT_CLAIMS: &str = "CLIENT_CLAIMS";
+
+/// Attributes the profile item may hold but the tokens must never take from
+/// it: the item is a snapshot written at confirmation, while the pool's own
+/// attribute is live and carries its verification. A stale address in the
+/// `email` claim, next to the pool's `email_verified`, would be asserted as
+/// verified to every relying party.
+const LIVE_IN_THE_POOL: &[&str] = &[
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+];
+
+/// What a failed profile read does to the sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnReadError {
+    /// The tokens are issued without the profile claims, with an error log.
+    /// The default; see the crate documentation for why it is safe.
+    Omit,
+    /// The sign-in (or refresh) fails with a short retryable message. For
+    /// deployments whose profile claims restrict rather than grant.
+    Refuse,
+}
+
+/// Where the profile claims come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileClaims {
+    /// `USERS_TABLE`.
+    pub table: String,
+    /// `PROFILE_CLAIMS`, in order: it is also the order in which they are
+    /// given room in the token (see [`crate::budget`]).
+    pub claims: Vec<String>,
+    /// `PROFILE_CLAIMS_ON_ERROR`.
+    pub on_error: OnReadError,
+}
+
+/// Everything the function needs, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `GROUP_SCOPES`.
+    pub group_scopes: GroupScopes,
+    /// `USERS_TABLE` with `PROFILE_CLAIMS`; `None` when no claim is listed
+    /// (then no table is read, even with `USERS_TABLE` set).
+    pub profile: Option<ProfileClaims>,
+    /// `ID_CLAIMS_TO_SUPPRESS`.
+    pub id_suppress: Vec<String>,
+    /// `ACCESS_CLAIMS_TO_SUPPRESS`.
+    pub access_suppress: Vec<String>,
+    /// `CLIENT_CLAIMS`.
+    pub client_claims: ClientClaims,
+    /// Timeouts and retries for the profile read (`AWS_CALL_TIMEOUT_MS`,
+    /// `AWS_ATTEMPT_TIMEOUT_MS`, `AWS_MAX_ATTEMPTS`), as for
+    /// post-confirmation.
+    pub aws: AwsLimits,
+}
+
+impl Config {
+    /// Reads and validates every variable.
+    pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
+        let group_scopes = match env.optional(GROUP_SCOPES) {
+            None => GroupScopes::default(),
+            Some(text) => GroupScopes::parse(&text)
+                .map_err(|reason| ConfigError::new(GROUP_SCOPES, reason))?,
+        };
+        let client_claims = match env.optional(CLIENT_CLAIMS) {
+            None => ClientClaims::default(),
+            Some(text) => ClientClaims::parse(&text)
+                .map_err(|reason| ConfigError::new(CLIENT_CLAIMS, reason))?,
+        };
+        let id_suppress = suppress_list(env, ID_CLAIMS_TO_SUPPRESS)?;
+        let access_suppress = suppress_list(env, ACCESS_CLAIMS_TO_SUPPRESS)?;
+        let profile = profile_claims(env)?;
+
+        // Cognito suppresses a claim that a response both adds and
+        // suppresses: the addition would be silently lost.
+        let profile_names = profile.iter().flat_map(|profile| &profile.claims);
+        for (variable, suppressed, added, source) in [
+            (
+                ID_CLAIMS_TO_SUPPRESS,
+                &id_suppress,
+                profile_names
+                    .clone()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                PROFILE_CLAIMS,
+            ),
+            (
+                ACCESS_CLAIMS_TO_SUPPRESS,
+                &access_suppress,
+                profile_names.map(String::as_str).collect(),
+                PROFILE_CLAIMS,
+            ),
+            (
+                ACCESS_CLAIMS_TO_SUPPRESS,
+                &access_suppress,
+                client_claims.claim_names().collect(),
+                CLIENT_CLAIMS,
+            ),
+        ] {
+            if let Some(name) = suppressed
+                .iter()
+                .find(|name| added.contains(&name.as_str()))
+            {
+                return Err(ConfigError::new(
+                    variable,
+                    format!(
+                        "lists `{name}`, which {source} adds; Cognito suppresses a claim that is \
+                         both added and suppressed"
+                    ),
+                ));
+            }
+        }
+
+        Ok(Config {
+            group_scopes,
+            profile,
+            id_suppress,
+            access_suppress,
+            client_claims,
+            aws: AwsLimits::from_env(env)?,
+        })
+    }
+}
+
+fn suppress_list(env: &Env, variable: &str) -> Result<Vec<String>, ConfigError> {
+    let names = env.list(variable);
+    for (index, name) in names.iter().enumerate() {
+        if let Some(reason) = refuse_to_suppress(name) {
+            return Err(ConfigError::new(variable, reason));
+        }
+        if names[..index].contains(name) {
+            return Err(ConfigError::new(variable, format!("lists `{name}` twice")));
+        }
+    }
+    Ok(names)
+}
+
+fn profile_claims(env: &Env) -> Result<Option<ProfileClaims>, ConfigError> {
+    let on_error = match env
+        .optional(PROFILE_CLAIMS_ON_ERROR)
+        .map(|value| value.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("omit") => OnReadError::Omit,
+        Some("refuse") => OnReadError::Refuse,
+        Some(_) => {
+            return Err(ConfigError::new(
+                PROFILE_CLAIMS_ON_ERROR,
+                "must be `omit` or `refuse`",
+            ));
+        }
+    };
+    let table = env.optional(USERS_TABLE);
+    if let Some(table) = &table {
+        validate_table(USERS_TABLE, table)?;
+    }
+    let claims = env.list(PROFILE_CLAIMS);
+    for (index, name) in claims.iter().enumerate() {
+        if let Some(reason) = refuse_to_add(name) {
+            return Err(ConfigError::new(PROFILE_CLAIMS, reason));
+        }
+        if LIVE_IN_THE_POOL.contains(&name.as_str()) {
+            return Err(ConfigError::new(
+                PROFILE_CLAIMS,
+                format!(
+                    "`{name}` comes from the pool, live and with its verification; the profile \
+                     item only holds its value at confirmation"
+                ),
+            ));
+        }
+        if claims[..index].contains(name) {
+            return Err(ConfigError::new(
+                PROFILE_CLAIMS,
+                format!("lists `{name}` twice"),
+            ));
+        }
+    }
+    match (table, claims.is_empty()) {
+        (_, true) => Ok(None),
+        (None, false) => Err(ConfigError::new(
+            PROFILE_CLAIMS,
+            "is set but USERS_TABLE is not: there is no item to read the claims from",
+        )),
+        (Some(table), false) => Ok(Some(ProfileClaims {
+            table,
+            claims,
+            on_error,
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn nothing_set_changes_nothing() {
+        let config = config(&[]).unwrap();
+        assert!(config.group_scopes.is_empty());
+        assert_eq!(config.profile, None);
+        assert!(config.id_suppress.is_empty() && config.access_suppress.is_empty());
+        assert!(config.client_claims.is_empty());
+        assert_eq!(config.aws, AwsLimits::default());
+    }
+
+    #[test]
+    fn reads_a_full_configuration() {
+        let config = config(&[
+            (
+                GROUP_SCOPES,
+                r#"{"admins":["api/admin"],"users":["api/read"]}"#,
+            ),
+            (USERS_TABLE, "users"),
+            (PROFILE_CLAIMS, "plan, tenant_id"),
+            (PROFILE_CLAIMS_ON_ERROR, "Refuse"),
+            (ID_CLAIMS_TO_SUPPRESS, "phone_number,custom:internal"),
+            (ACCESS_CLAIMS_TO_SUPPRESS, "cognito:groups"),
+            (CLIENT_CLAIMS, r#"{"m2mclient1":{"tenant_id":"acme"}}"#),
+            ("AWS_CALL_TIMEOUT_MS", "1500"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.profile,
+            Some(ProfileClaims {
+                table: "users".into(),
+                claims: vec!["plan".into(), "tenant_id".into()],
+                on_error: OnReadError::Refuse,
+            })
+        );
+        assert_eq!(config.id_suppress, ["phone_number", "custom:internal"]);
+        assert_eq!(config.access_suppress, ["cognito:groups"]);
+        assert!(config.client_claims.for_client("m2mclient1").is_some());
+        assert_eq!(config.aws.call_timeout.as_millis(), 1500);
+    }
+
+    #[test]
+    fn a_table_without_claims_reads_nothing() {
+        assert_eq!(config(&[(USERS_TABLE, "users")]).unwrap().profile, None);
+        // The template passes every variable, blank when unused.
+        assert!(config(&[(PROFILE_CLAIMS, " "), (PROFILE_CLAIMS_ON_ERROR, "")]).is_ok());
+    }
+
+    #[test]
+    fn immutable_claims_fail_init_naming_the_variable() {
+        for (variable, value) in [
+            (PROFILE_CLAIMS, "plan,sub"),
+            (PROFILE_CLAIMS, "cognito:username"),
+            (ID_CLAIMS_TO_SUPPRESS, "aud"),
+            (ACCESS_CLAIMS_TO_SUPPRESS, "client_id"),
+            (ACCESS_CLAIMS_TO_SUPPRESS, "username"),
+            (CLIENT_CLAIMS, r#"{"c1":{"token_use":"id"}}"#),
+        ] {
+            let mut pairs = vec![(variable, value)];
+            if variable == PROFILE_CLAIMS {
+                pairs.push((USERS_TABLE, "users"));
+            }
+            let error = config(&pairs).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}");
+            assert!(
+                error.to_string().starts_with(&format!("{variable}: ")),
+                "{error}"
+            );
+            assert!(
+                error.reason.contains("never lets a trigger change"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_mistake_names_its_variable() {
+        for (pairs, variable) in [
+            (vec![(GROUP_SCOPES, "{}x")], GROUP_SCOPES),
+            (
+                vec![(GROUP_SCOPES, r#"{"admins":["admin"]}"#)],
+                GROUP_SCOPES,
+            ),
+            (vec![(CLIENT_CLAIMS, "[]")], CLIENT_CLAIMS),
+            (vec![(USERS_TABLE, "no/slashes")], USERS_TABLE),
+            (vec![(PROFILE_CLAIMS, "plan")], PROFILE_CLAIMS),
+            (
+                vec![(PROFILE_CLAIMS, "email"), (USERS_TABLE, "users")],
+                PROFILE_CLAIMS,
+            ),
+            (
+                vec![(PROFILE_CLAIMS, "plan,plan"), (USERS_TABLE, "users")],
+                PROFILE_CLAIMS,
+            ),
+            (
+                vec![(PROFILE_CLAIMS_ON_ERROR, "fail")],
+                PROFILE_CLAIMS_ON_ERROR,
+            ),
+            (
+                vec![(ID_CLAIMS_TO_SUPPRESS, "scope")],
+                ID_CLAIMS_TO_SUPPRESS,
+            ),
+            (
+                vec![(ID_CLAIMS_TO_SUPPRESS, "email,email")],
+                ID_CLAIMS_TO_SUPPRESS,
+            ),
+            (
+                vec![
+                    (PROFILE_CLAIMS, "plan"),
+                    (USERS_TABLE, "users"),
+                    (ACCESS_CLAIMS_TO_SUPPRESS, "plan"),
+                ],
+                ACCESS_CLAIMS_TO_SUPPRESS,
+            ),
+            (
+                vec![
+                    (CLIENT_CLAIMS, r#"{"c1":{"tenant_id":"a"}}"#),
+                    (ACCESS_CLAIMS_TO_SUPPRESS, "tenant_id"),
+                ],
+                ACCESS_CLAIMS_TO_SUPPRESS,
+            ),
+            (vec![("AWS_CALL_TIMEOUT_MS", "6000")], "AWS_CALL_TIMEOUT_MS"),
+        ] {
+            let error = config(&pairs).unwrap_err();
+            assert_eq!(error.variable, variable, "{pairs:?}: {error}");
+        }
+    }
+}

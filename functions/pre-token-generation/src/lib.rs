@@ -1,0 +1,407 @@
+//! Cognito pre token generation trigger: scopes per group, claims from the
+//! user's profile item, claims per machine-to-machine client, and claims
+//! suppressed, in the shape of the event's version (V1, V2, V3).
+//!
+//! | `triggerSource` | what happens |
+//! |---|---|
+//! | `TokenGeneration_HostedAuth`, `_Authentication`, `_NewPasswordChallenge`, `_AuthenticateDevice`, `_RefreshTokens` | profile read (when configured), then a [`Plan`] for the user's tokens |
+//! | `TokenGeneration_ClientCredentials` (V3) | a [`Plan`] for the client's access token, from `CLIENT_CLAIMS` |
+//! | anything else, or an unknown `version` | passed through untouched |
+//!
+//! Like the other triggers, the event is kept as JSON
+//! ([`TriggerEvent`]) and returned whole, with only `response` members
+//! written ([`response`]): the `aws_lambda_events` types (1.2) make
+//! `groupOverrideDetails` a required member whose default, empty form
+//! removes every group, allow only strings in V1 claims, reject the
+//! client-credentials source and Cognito's own `"claimsAndScopeOverrideDetails":
+//! []`, and drop fields they do not model.
+//!
+//! # Configuration
+//!
+//! Every variable is read and checked once, at init; a blank value counts as
+//! unset, and an error names the variable.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `GROUP_SCOPES` | unset | `{"admins":["api/admin"],"users":["api/read"]}`: scopes each group adds to its members' access tokens (V2, V3). Forms checked ([`scopes`]). |
+//! | `USERS_TABLE` | unset | The profile table post-confirmation writes (partition key `sub`). Read only with `PROFILE_CLAIMS`. |
+//! | `PROFILE_CLAIMS` | unset | `plan,tenant_id`: attributes of the user's item copied into the ID and access tokens, typed per version ([`values`]). Needs `USERS_TABLE`. |
+//! | `PROFILE_CLAIMS_ON_ERROR` | `omit` | `refuse`: a failed read fails the sign-in (below). |
+//! | `ID_CLAIMS_TO_SUPPRESS`, `ACCESS_CLAIMS_TO_SUPPRESS` | unset | Claims removed from each token ([`names`] says which may be). |
+//! | `CLIENT_CLAIMS` | unset | `{"<client id>":{"tenant_id":"acme"}}`: claims of each M2M client's access tokens (V3, [`clients`]). |
+//! | `AWS_CALL_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`, `AWS_MAX_ATTEMPTS` | `2000`, `600`, `3` | The profile read's budget, as for post-confirmation ([`aws`]). |
+//!
+//! Claims Cognito never lets a trigger touch (`sub`, `aud`, `token_use`,
+//! `cognito:username`, ...) fail init wherever they are named, as do a claim
+//! both added and suppressed, and `email`/`phone_number` (and their
+//! `_verified`) in `PROFILE_CLAIMS`: the pool holds those live, with their
+//! verification, while the item keeps their value at confirmation. Every
+//! addition is kept within the authorizer's 8 KiB token limit ([`budget`]).
+//!
+//! # When the profile cannot be read
+//!
+//! By default (`PROFILE_CLAIMS_ON_ERROR=omit`) the tokens are issued without
+//! the profile claims, and the function logs an error (`profile read
+//! failed`, with the cause code, the table, `userName` and `sub`). Scopes
+//! and suppressions are still applied: they do not depend on the table.
+//!
+//! This is safe because a profile claim can only grant: the authorizer's
+//! claim rules admit a caller when a claim is present with a required value,
+//! so a token without `tenant_id` or `plan` is denied exactly what those
+//! claims would have opened, and nothing else changes. Refusing the sign-in
+//! instead would lock every user out (refreshes included) for as long as
+//! DynamoDB is unreachable, for claims that only ever add access. The
+//! missing claims return at the next sign-in or refresh once the table
+//! answers (access tokens live 60 minutes in the template).
+//!
+//! The argument holds only while no consumer reads a missing claim as a
+//! permission ("no `tenant_id`: every tenant", "no `restricted`: not
+//! restricted"). A deployment whose profile claims restrict sets
+//! `PROFILE_CLAIMS_ON_ERROR=refuse`: a failed read then fails the sign-in
+//! with `Sign-in could not be completed, please try again`, nothing
+//! half-issued. Either way the read is bounded by the AWS call budget
+//! (`AWS_CALL_TIMEOUT_MS`, at most 4 s), so Cognito's 5 s are never
+//! exceeded. A user with no profile item yet is not a failure: the tokens
+//! carry no profile claims and a warning is logged.
+//!
+//! # Groups
+//!
+//! No response ever holds `groupOverrideDetails`: Cognito replaces the
+//! user's groups with whatever it holds, and an empty or null one removes
+//! them all, from both tokens, in every version. So a V1 event keeps its
+//! groups, and so do V2 and V3. Removing the group claims is possible only
+//! by configuration, through `ID_CLAIMS_TO_SUPPRESS` or
+//! `ACCESS_CLAIMS_TO_SUPPRESS` (`cognito:groups`).
+//!
+//! # V1 events
+//!
+//! A V1 response reaches the ID token only, with string claim values. The
+//! profile claims go to the ID token as strings ([`values`]);
+//! `GROUP_SCOPES` and `ACCESS_CLAIMS_TO_SUPPRESS` cannot be honoured, which
+//! is logged once per sandbox as a warning (set the pool's trigger to V2_0).
+//!
+//! Modules: [`config`] (environment), [`names`] (which claims may be
+//! touched), [`scopes`] (`GROUP_SCOPES`), [`clients`] (`CLIENT_CLAIMS`),
+//! [`event`] (version, source, request), [`values`] (item attributes as
+//! claims), [`budget`] (token size), [`plan`] (decisions, pure),
+//! [`response`] (writing them), [`aws`] (the client and the read), [`json`]
+//! (strict parsing), [`error`] (failures and what the user sees).
+#![deny(missing_docs)]
+
+pub mod aws;
+pub mod budget;
+pub mod clients;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod json;
+pub mod names;
+pub mod plan;
+pub mod response;
+pub mod scopes;
+pub mod values;
+
+use cognito_auth_core::logging::loggable_user_name;
+use cognito_auth_core::trigger::TriggerEvent;
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+
+pub use aws::{ReadError, State};
+pub use config::{Config, OnReadError};
+pub use error::FnError;
+pub use event::{Source, TokenRequest, Version};
+pub use plan::{Item, Plan};
+
+/// How the profile read went, for the summary log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProfileStatus {
+    NotConfigured,
+    Found,
+    NoItem,
+    Failed,
+}
+
+impl ProfileStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ProfileStatus::NotConfigured => "not_configured",
+            ProfileStatus::Found => "found",
+            ProfileStatus::NoItem => "no_item",
+            ProfileStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Handles one invocation. Details of any failure are logged here; the
+/// returned error carries only a code and a fixed message.
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+    let payload = event.payload;
+    // `TriggerEvent` keeps the event whole but reads only the common
+    // envelope; the version is specific to this trigger.
+    let version_field = payload.get("version").cloned();
+    let mut event = TriggerEvent::from_value(payload).inspect_err(|error| {
+        tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
+    })?;
+    let Some(source) = Source::of(event.trigger_source()) else {
+        tracing::info!(
+            triggerSource = event.trigger_source(),
+            "not a pre token generation trigger source; event passed through untouched"
+        );
+        return Ok(event.into_value());
+    };
+    let version = match Version::of(version_field.as_ref()) {
+        Some(version) if !source.is_machine() || version == Version::V3 => version,
+        _ => {
+            let shown = version_field.unwrap_or(Value::Null).to_string();
+            tracing::warn!(
+                triggerSource = event.trigger_source(),
+                version = %shown,
+                "unknown event version for this source; event passed through untouched"
+            );
+            return Ok(event.into_value());
+        }
+    };
+    let request = TokenRequest::read(&event).inspect_err(|error| {
+        tracing::error!(error_type = error.code(), error = %error, "rejected the event");
+    })?;
+    let user_name = loggable_user_name(event.user_name().unwrap_or_default()).into_owned();
+
+    let (plan, profile) = if source.is_machine() {
+        let client_id = event.client_id();
+        let plan = Plan::for_client(&state.config, client_id, &request);
+        if client_id.is_some_and(|id| state.config.client_claims.for_client(id).is_none())
+            && !state.config.client_claims.is_empty()
+        {
+            tracing::info!(
+                clientId = client_id,
+                "client not in CLIENT_CLAIMS; its access token gets no client claims"
+            );
+        }
+        (plan, ProfileStatus::NotConfigured)
+    } else {
+        if version == Version::V1 {
+            warn_v1_limits(state);
+        }
+        let (item, status) = read_profile(state, &request, &user_name).await?;
+        let plan = Plan::for_user(&state.config, version, &request, item.as_ref());
+        (plan, status)
+    };
+
+    for dropped in &plan.dropped {
+        tracing::error!(
+            error_type = "TokenSizeBudget",
+            token = dropped.token.as_str(),
+            name = %dropped.name,
+            bytes = dropped.bytes,
+            userName = %user_name,
+            "left out of the token: with it the token could exceed the authorizer's 8 KiB"
+        );
+    }
+    response::apply(&mut event, version, &plan);
+    let names = |map: &serde_json::Map<String, Value>| map.keys().cloned().collect::<Vec<_>>();
+    tracing::info!(
+        triggerSource = event.trigger_source(),
+        version = version.number(),
+        userName = %user_name,
+        clientId = event.client_id(),
+        profile = profile.as_str(),
+        id_claims = ?names(&plan.id.add),
+        access_claims = ?names(&plan.access.add),
+        scopes_added = ?plan.access.scopes,
+        id_suppressed = plan.id.suppress.len(),
+        access_suppressed = plan.access.suppress.len(),
+        "token claims decided"
+    );
+    Ok(event.into_value())
+}
+
+/// Reads the profile item when profile claims are configured. A failure is
+/// logged, then either swallowed (`omit`) or returned (`refuse`).
+async fn read_profile(
+    state: &State,
+    request: &TokenRequest,
+    user_name: &str,
+) -> Result<(Option<Item>, ProfileStatus), FnError> {
+    let (Some(profile), Some(client)) = (&state.config.profile, &state.dynamodb) else {
+        return Ok((None, ProfileStatus::NotConfigured));
+    };
+    let result = match &request.sub {
+        Some(sub) => aws::read_profile(client, profile, sub, &state.config.aws).await,
+        None => Err(ReadError::NoSub),
+    };
+    match result {
+        Ok(Some(item)) => Ok((Some(item), ProfileStatus::Found)),
+        Ok(None) => {
+            tracing::warn!(
+                userName = %user_name,
+                sub = request.sub.as_deref(),
+                table = %profile.table,
+                "no profile item for this user; tokens issued without profile claims"
+            );
+            Ok((None, ProfileStatus::NoItem))
+        }
+        Err(error) => {
+            let refuse = profile.on_error == OnReadError::Refuse;
+            tracing::error!(
+                error_type = error.code(),
+                error = %error,
+                userName = %user_name,
+                sub = request.sub.as_deref(),
+                table = %profile.table,
+                outcome = if refuse { "sign_in_refused" } else { "issued_without_profile_claims" },
+                "profile read failed"
+            );
+            if refuse {
+                return Err(FnError::ProfileUnavailable(error));
+            }
+            Ok((None, ProfileStatus::Failed))
+        }
+    }
+}
+
+fn warn_v1_limits(state: &State) {
+    let config = &state.config;
+    let access_only = !config.group_scopes.is_empty() || !config.access_suppress.is_empty();
+    if access_only && state.first_v1_warning() {
+        tracing::warn!(
+            "a V1 event cannot change access tokens: GROUP_SCOPES and ACCESS_CLAIMS_TO_SUPPRESS \
+             are not applied; set the pool's PreTokenGenerationConfig LambdaVersion to V2_0"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cognito_auth_core::config::Env;
+    use lambda_runtime::Context;
+    use serde_json::json;
+
+    use super::*;
+
+    async fn state(pairs: &[(&str, &str)]) -> State {
+        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
+    }
+
+    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
+        handle(state, LambdaEvent::new(payload, Context::default())).await
+    }
+
+    fn v2(groups: &[&str]) -> Value {
+        json!({
+            "version": "2",
+            "triggerSource": "TokenGeneration_Authentication",
+            "region": "us-east-1",
+            "userPoolId": "us-east-1_Example1",
+            "userName": "alice",
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
+            "request": {
+                "userAttributes": {"sub": "s-1"},
+                "groupConfiguration": {"groupsToOverride": groups, "iamRolesToOverride": [], "preferredRole": null},
+                "scopes": ["openid"],
+                "clientMetadata": null
+            },
+            "response": {"claimsAndScopeOverrideDetails": null},
+            "futureField": [1, 2]
+        })
+    }
+
+    #[tokio::test]
+    async fn without_configuration_the_event_comes_back_whole() {
+        let state = state(&[]).await;
+        assert!(state.dynamodb.is_none());
+        assert_eq!(
+            call(&state, v2(&["admins"])).await.unwrap(),
+            v2(&["admins"])
+        );
+    }
+
+    #[tokio::test]
+    async fn adds_group_scopes_and_keeps_every_other_field() {
+        let state = state(&[("GROUP_SCOPES", r#"{"admins":["api/admin"]}"#)]).await;
+        let output = call(&state, v2(&["admins"])).await.unwrap();
+        let mut expected = v2(&["admins"]);
+        expected["response"] = json!({"claimsAndScopeOverrideDetails": {
+            "accessTokenGeneration": {"scopesToAdd": ["api/admin"]}
+        }});
+        assert_eq!(output, expected);
+    }
+
+    #[tokio::test]
+    async fn unknown_sources_and_versions_pass_through_untouched() {
+        let state = state(&[("GROUP_SCOPES", r#"{"admins":["api/admin"]}"#)]).await;
+        let mut event = v2(&["admins"]);
+        event["triggerSource"] = json!("TokenGeneration_Something");
+        assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+        for version in [json!("4"), json!(null), json!("V2_0")] {
+            let mut event = v2(&["admins"]);
+            event["version"] = version;
+            assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+        }
+        // Client credentials exist in V3 only.
+        let mut event = v2(&["admins"]);
+        event["triggerSource"] = json!("TokenGeneration_ClientCredentials");
+        assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+    }
+
+    #[tokio::test]
+    async fn malformed_events_are_clear_errors() {
+        let state = state(&[]).await;
+        for payload in [
+            json!("text"),
+            json!({"version": "2"}),
+            json!({"version": "2", "triggerSource": "TokenGeneration_Authentication",
+                   "request": {"scopes": "openid"}}),
+        ] {
+            let error = call(&state, payload).await.unwrap_err();
+            assert_eq!(error.code(), "MalformedEvent");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_table_omits_the_claims_or_refuses_as_configured() {
+        // Nothing listens on this port: the read fails fast.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        // The client is rebuilt against the closed port, without retries,
+        // rather than through the process environment, which tests share.
+        let with_endpoint = |state: State| {
+            let sdk = aws_sdk_dynamodb::Config::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                    "testing", "testing", None, None, "test",
+                ))
+                .endpoint_url(&endpoint)
+                .retry_config(aws_config::retry::RetryConfig::disabled())
+                .build();
+            State {
+                dynamodb: Some(aws_sdk_dynamodb::Client::from_conf(sdk)),
+                ..state
+            }
+        };
+        let env = [
+            ("GROUP_SCOPES", r#"{"admins":["api/admin"]}"#),
+            ("USERS_TABLE", "users"),
+            ("PROFILE_CLAIMS", "plan"),
+        ];
+        let omit = with_endpoint(state(&env).await);
+        let output = call(&omit, v2(&["admins"])).await.unwrap();
+        // Scopes still added; no claim.
+        assert_eq!(
+            output["response"],
+            json!({"claimsAndScopeOverrideDetails": {
+                "accessTokenGeneration": {"scopesToAdd": ["api/admin"]}
+            }})
+        );
+
+        let mut refusing = env.to_vec();
+        refusing.push(("PROFILE_CLAIMS_ON_ERROR", "refuse"));
+        let refuse = with_endpoint(state(&refusing).await);
+        let error = call(&refuse, v2(&["admins"])).await.unwrap_err();
+        assert_eq!(error.code(), "AwsUnreachable");
+        assert_eq!(error.user_message(), error::RETRY_MESSAGE);
+    }
+}

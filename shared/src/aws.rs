@@ -1,0 +1,218 @@
+//! Settings shared by the triggers that call AWS inside Cognito's 5 s: the
+//! call budget ([`AwsLimits`], from `AWS_CALL_TIMEOUT_MS`,
+//! `AWS_ATTEMPT_TIMEOUT_MS` and `AWS_MAX_ATTEMPTS`), the retry backoff, and
+//! the check of a DynamoDB table name.
+//!
+//! Only the values live here, not the SDK clients: this crate does not
+//! depend on the AWS SDK (the authorizer and custom-message never call AWS),
+//! so each function hands these values to `aws_config` itself:
+//!
+//! ```text
+//! TimeoutConfig: operation_timeout = call_timeout,
+//!                operation_attempt_timeout = connect_timeout = attempt_timeout
+//! RetryConfig::standard(): max_attempts, INITIAL_BACKOFF, MAX_BACKOFF
+//! ```
+//!
+//! # Budget
+//!
+//! Cognito waits 5 s for a trigger, cold start included, then retries it. The
+//! SDK defaults (3.1 s to connect, no operation timeout, backoff up to 20 s)
+//! do not fit in that, so every call gets an operation timeout (retries and
+//! backoff included) of at most [`MAX_CALL_TIMEOUT_MS`], which leaves at
+//! least 1 s for the cold start and Lambda's own overhead, and an attempt
+//! timeout, connecting included. An in-region DynamoDB or Cognito call
+//! answers in tens of milliseconds; an attempt that takes 600 ms is better
+//! abandoned and retried than waited for.
+
+use std::time::Duration;
+
+use crate::config::{ConfigError, Env};
+
+/// The longest `AWS_CALL_TIMEOUT_MS`: 4 s of Cognito's 5, the rest for the
+/// cold start and Lambda's overhead.
+pub const MAX_CALL_TIMEOUT_MS: u64 = 4_000;
+/// `AWS_CALL_TIMEOUT_MS` when unset.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(2_000);
+/// `AWS_ATTEMPT_TIMEOUT_MS` when unset (or the call timeout, when shorter).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(600);
+/// `AWS_MAX_ATTEMPTS` when unset.
+pub const DEFAULT_MAX_ATTEMPTS: u64 = 3;
+/// Backoff before the first retry; doubled (with jitter) up to [`MAX_BACKOFF`].
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
+/// The longest backoff between two attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_millis(500);
+
+/// How long an AWS call may take, all retries included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsLimits {
+    /// `AWS_CALL_TIMEOUT_MS`: the whole operation, retries and backoff
+    /// included.
+    pub call_timeout: Duration,
+    /// `AWS_ATTEMPT_TIMEOUT_MS`: one attempt, connecting included.
+    pub attempt_timeout: Duration,
+    /// `AWS_MAX_ATTEMPTS`: attempts per call, the first included (the SDK's
+    /// standard variable, checked here).
+    pub max_attempts: u32,
+}
+
+impl Default for AwsLimits {
+    fn default() -> Self {
+        Self {
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            max_attempts: DEFAULT_MAX_ATTEMPTS as u32,
+        }
+    }
+}
+
+impl AwsLimits {
+    /// Reads and checks the three variables.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let call_timeout = env.millis(
+            "AWS_CALL_TIMEOUT_MS",
+            DEFAULT_CALL_TIMEOUT,
+            100..=MAX_CALL_TIMEOUT_MS,
+        )?;
+        // A short call timeout shortens the default attempt with it, so that
+        // setting only AWS_CALL_TIMEOUT_MS never needs a second variable.
+        let attempt_timeout = env.millis(
+            "AWS_ATTEMPT_TIMEOUT_MS",
+            DEFAULT_ATTEMPT_TIMEOUT.min(call_timeout),
+            50..=MAX_CALL_TIMEOUT_MS,
+        )?;
+        if attempt_timeout > call_timeout {
+            return Err(ConfigError::new(
+                "AWS_ATTEMPT_TIMEOUT_MS",
+                format!(
+                    "must not exceed AWS_CALL_TIMEOUT_MS ({} ms)",
+                    call_timeout.as_millis()
+                ),
+            ));
+        }
+        let max_attempts = env.bounded_u64("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1..=5)? as u32;
+        Ok(Self {
+            call_timeout,
+            attempt_timeout,
+            max_attempts,
+        })
+    }
+}
+
+/// Checks `value`, read from `variable`, as a DynamoDB table name (3 to 255
+/// of `a-z A-Z 0-9 _ - .`) or a table ARN
+/// (`arn:<partition>:dynamodb:<region>:<account>:table/<name>`), both of
+/// which the item calls accept.
+pub fn validate_table(variable: &str, value: &str) -> Result<(), ConfigError> {
+    let name = if value.starts_with("arn:") {
+        let parts: Vec<&str> = value.splitn(6, ':').collect();
+        match parts.as_slice() {
+            ["arn", _, "dynamodb", _, _, resource] => match resource.strip_prefix("table/") {
+                Some(name) => name,
+                None => {
+                    return Err(ConfigError::new(
+                        variable,
+                        "is an ARN but not a DynamoDB table ARN (…:table/<name>)",
+                    ));
+                }
+            },
+            _ => {
+                return Err(ConfigError::new(
+                    variable,
+                    "is an ARN but not a DynamoDB table ARN (arn:<partition>:dynamodb:…)",
+                ));
+            }
+        }
+    } else {
+        value
+    };
+    let valid_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !(3..=255).contains(&name.len()) || !valid_chars {
+        return Err(ConfigError::new(
+            variable,
+            "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`) or a table ARN",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(pairs: &[(&str, &str)]) -> Result<AwsLimits, ConfigError> {
+        AwsLimits::from_env(&Env::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_fit_the_cognito_budget() {
+        assert_eq!(limits(&[]).unwrap(), AwsLimits::default());
+        let limits = AwsLimits::default();
+        assert_eq!(limits.call_timeout, Duration::from_millis(2_000));
+        assert_eq!(limits.attempt_timeout, Duration::from_millis(600));
+        assert_eq!(limits.max_attempts, 3);
+    }
+
+    #[test]
+    fn reads_and_bounds_every_variable() {
+        assert_eq!(
+            limits(&[
+                ("AWS_CALL_TIMEOUT_MS", "3000"),
+                ("AWS_ATTEMPT_TIMEOUT_MS", "1000"),
+                ("AWS_MAX_ATTEMPTS", "2"),
+            ])
+            .unwrap(),
+            AwsLimits {
+                call_timeout: Duration::from_millis(3000),
+                attempt_timeout: Duration::from_millis(1000),
+                max_attempts: 2,
+            }
+        );
+        assert_eq!(
+            limits(&[("AWS_CALL_TIMEOUT_MS", "5000")])
+                .unwrap_err()
+                .to_string(),
+            "AWS_CALL_TIMEOUT_MS: must be between 100 and 4000"
+        );
+        assert_eq!(
+            limits(&[
+                ("AWS_CALL_TIMEOUT_MS", "500"),
+                ("AWS_ATTEMPT_TIMEOUT_MS", "800")
+            ])
+            .unwrap_err()
+            .to_string(),
+            "AWS_ATTEMPT_TIMEOUT_MS: must not exceed AWS_CALL_TIMEOUT_MS (500 ms)"
+        );
+        let short = limits(&[("AWS_CALL_TIMEOUT_MS", "300")]).unwrap();
+        assert_eq!(short.attempt_timeout, Duration::from_millis(300));
+        for (variable, value) in [
+            ("AWS_MAX_ATTEMPTS", "0"),
+            ("AWS_MAX_ATTEMPTS", "6"),
+            ("AWS_CALL_TIMEOUT_MS", "2s"),
+        ] {
+            assert_eq!(limits(&[(variable, value)]).unwrap_err().variable, variable);
+        }
+    }
+
+    #[test]
+    fn tables_are_names_or_table_arns() {
+        for good in [
+            "users",
+            "app.users-prod_1",
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/users",
+        ] {
+            assert!(validate_table("T", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ab",
+            "users table",
+            "users/1",
+            "arn:aws:s3:::bucket",
+            "arn:aws:dynamodb:eu-west-1:123456789012:index/users",
+        ] {
+            let error = validate_table("USERS_TABLE", bad).unwrap_err();
+            assert!(error.to_string().starts_with("USERS_TABLE: "), "{bad}");
+        }
+    }
+}

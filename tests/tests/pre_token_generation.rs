@@ -1,0 +1,656 @@
+//! The pre token generation trigger, end to end: the real binary, driven
+//! through the Runtime API harness, reading a real moto DynamoDB table
+//! through the real AWS SDK. Tests that need a table start their own moto
+//! server; a table that is down is a stopped moto or a closed port, a slow
+//! one a listener that accepts connections and never answers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use e2e_tests::moto::{Moto, free_port};
+use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use serde_json::{Value, json};
+
+const FUNCTION: &str = "pre-token-generation";
+const TABLE: &str = "users";
+const SUB: &str = "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
+const M2M_CLIENT: &str = "m2mclient1example234567890";
+/// What the user sees when a refused read fails the sign-in (Cognito shows
+/// it as `PreTokenGeneration failed with error <message>.`).
+const RETRY_MESSAGE: &str = "Sign-in could not be completed, please try again";
+const GROUP_SCOPES: &str = r#"{"admins":["api/admin","api/read"],"users":["api/read"]}"#;
+
+// ---- Helpers (local to this file) ---------------------------------------------
+
+fn samples_dir() -> std::path::PathBuf {
+    workspace_root().join("events/pre-token-generation")
+}
+
+/// `events/pre-token-generation/<name>.json`.
+fn sample(name: &str) -> Value {
+    let path = samples_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
+}
+
+fn json_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|err| panic!("read {}: {err}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+async fn start(env: &[(&str, &str)]) -> Function {
+    Launch::new(FUNCTION)
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
+        .start()
+        .await
+}
+
+/// A moto server with the profile table (partition key `sub`, S) holding
+/// one profile item for [`SUB`], as post-confirmation writes it plus the
+/// attributes another process keeps there (`plan`, `tenant_id`, ...).
+struct Table {
+    moto: Moto,
+}
+
+impl Table {
+    async fn start() -> Table {
+        let moto = Moto::start();
+        let dynamodb = moto.dynamodb().await;
+        dynamodb
+            .create_table()
+            .table_name(TABLE)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("sub")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .expect("key schema"),
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("sub")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("attribute definition"),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .expect("create the table");
+        let s = |text: &str| AttributeValue::S(text.to_owned());
+        let item: HashMap<String, AttributeValue> = [
+            ("sub", s(SUB)),
+            ("username", s("alice")),
+            ("email", s("alice@example.com")),
+            ("email_verified", AttributeValue::Bool(true)),
+            ("created_at", s("2026-11-22T01:02:03.456Z")),
+            ("plan", s("pro")),
+            ("tenant_id", s("t-42")),
+            ("seats", AttributeValue::N("5".to_owned())),
+            ("beta", AttributeValue::Bool(true)),
+            (
+                "regions",
+                AttributeValue::L(vec![s("eu-west-1"), s("us-east-1")]),
+            ),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+        dynamodb
+            .put_item()
+            .table_name(TABLE)
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("put the profile item");
+        Table { moto }
+    }
+
+    async fn launch(&self, env: &[(&str, &str)]) -> Function {
+        Launch::new(FUNCTION)
+            .envs(self.moto.env())
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
+            .start()
+            .await
+    }
+}
+
+/// A TCP endpoint that accepts connections and never answers: only the
+/// SDK's own timeouts can end a call to it.
+struct SilentEndpoint {
+    port: u16,
+    connections: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentEndpoint {
+    async fn start() -> SilentEndpoint {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the silent endpoint");
+        let port = listener.local_addr().expect("address").port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        SilentEndpoint {
+            port,
+            connections,
+            task,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for SilentEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn without_response(mut event: Value) -> Value {
+    event.as_object_mut().map(|event| event.remove("response"));
+    event
+}
+
+/// Every log line holds neither the user's address nor a profile value
+/// that was not asked for.
+fn assert_logs_hold_no_personal_data(function: &Function) {
+    for line in function.logs() {
+        assert!(
+            !line.contains("alice@example.com"),
+            "an address was logged: {line}"
+        );
+        assert!(!line.contains("t-42"), "a claim value was logged: {line}");
+    }
+}
+
+// ---- Samples, sources and versions --------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sample_round_trips_through_the_binary() {
+    let function = start(&[]).await;
+    let files: Vec<_> = json_files(&samples_dir())
+        .into_iter()
+        .chain(json_files(&samples_dir().join("aws-lambda-events")))
+        .collect();
+    assert!(files.len() >= 22, "{files:?}");
+    for path in files {
+        let event: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("parse");
+        // Nothing configured: nothing to write, so the whole event,
+        // `response` included, comes back exactly as sent.
+        assert_eq!(
+            function.respond(event.clone()).await,
+            event,
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_sources_and_versions_pass_through_untouched() {
+    let function = start(&[("GROUP_SCOPES", GROUP_SCOPES)]).await;
+    let mut unknown_source = sample("v2-authentication");
+    unknown_source["triggerSource"] = json!("TokenGeneration_SomethingNew");
+    let mut unknown_version = sample("v2-authentication");
+    unknown_version["version"] = json!("4");
+    let mut m2m_in_v2 = sample("v3-client-credentials");
+    m2m_in_v2["version"] = json!("2");
+    for event in [unknown_source, unknown_version, m2m_in_v2] {
+        assert_eq!(function.respond(event.clone()).await, event);
+    }
+    function
+        .wait_for_log(|line| line.contains("not a pre token generation trigger source"))
+        .await;
+    function
+        .wait_for_log(|line| line.contains("unknown event version"))
+        .await;
+}
+
+// ---- Scopes per group ---------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_add_their_scopes_to_access_tokens_in_v2_and_v3() {
+    let function = start(&[("GROUP_SCOPES", GROUP_SCOPES)]).await;
+    for name in [
+        "v2-hosted-auth",
+        "v2-authentication",
+        "v2-new-password-challenge",
+        "v2-authenticate-device",
+        "v2-refresh-tokens",
+        "v3-hosted-auth",
+        "v3-authentication",
+        "v3-new-password-challenge",
+        "v3-authenticate-device",
+        "v3-refresh-tokens",
+    ] {
+        let event = sample(name);
+        let output = function.respond(event.clone()).await;
+        assert_eq!(
+            without_response(output.clone()),
+            without_response(event),
+            "{name}"
+        );
+        // admins then users, each scope once.
+        assert_eq!(
+            output["response"],
+            json!({"claimsAndScopeOverrideDetails": {
+                "accessTokenGeneration": {"scopesToAdd": ["api/admin", "api/read"]}
+            }}),
+            "{name}"
+        );
+    }
+    // A member of `users` only, whose token already holds `api/read`: nothing
+    // to add, so the event comes back as sent.
+    let mut member = sample("v2-authentication");
+    member["request"]["groupConfiguration"]["groupsToOverride"] = json!(["users"]);
+    member["request"]["scopes"] = json!(["aws.cognito.signin.user.admin", "api/read"]);
+    assert_eq!(function.respond(member.clone()).await, member);
+    // No group, no scope.
+    let mut loner = sample("v3-authentication");
+    loner["request"]["groupConfiguration"] = Value::Null;
+    assert_eq!(function.respond(loner.clone()).await, loner);
+}
+
+// ---- Claims from the profile table ----------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_claims_come_from_the_table_with_their_types() {
+    let table = Table::start().await;
+    let function = table
+        .launch(&[
+            ("USERS_TABLE", TABLE),
+            (
+                "PROFILE_CLAIMS",
+                "plan,tenant_id,seats,beta,regions,missing",
+            ),
+            ("GROUP_SCOPES", GROUP_SCOPES),
+            ("ID_CLAIMS_TO_SUPPRESS", "phone_number"),
+        ])
+        .await;
+
+    for name in ["v2-authentication", "v3-refresh-tokens"] {
+        let event = sample(name);
+        let output = function.respond(event.clone()).await;
+        assert_eq!(
+            without_response(output.clone()),
+            without_response(event),
+            "{name}"
+        );
+        let claims = json!({
+            "plan": "pro", "tenant_id": "t-42", "seats": 5, "beta": true,
+            "regions": ["eu-west-1", "us-east-1"]
+        });
+        assert_eq!(
+            output["response"],
+            json!({"claimsAndScopeOverrideDetails": {
+                "idTokenGeneration": {
+                    "claimsToAddOrOverride": claims,
+                    "claimsToSuppress": ["phone_number"]
+                },
+                "accessTokenGeneration": {
+                    "claimsToAddOrOverride": claims,
+                    "scopesToAdd": ["api/admin", "api/read"]
+                }
+            }}),
+            "{name}"
+        );
+    }
+    let line = function
+        .wait_for_log(|line| line.contains("token claims decided"))
+        .await;
+    assert!(line.contains(r#""profile":"found""#), "{line}");
+    assert_logs_hold_no_personal_data(&function);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_puts_string_claims_in_the_id_token_and_keeps_the_groups() {
+    let table = Table::start().await;
+    let function = table
+        .launch(&[
+            ("USERS_TABLE", TABLE),
+            ("PROFILE_CLAIMS", "plan,seats,beta,regions"),
+            ("GROUP_SCOPES", GROUP_SCOPES),
+            ("ACCESS_CLAIMS_TO_SUPPRESS", "custom:internal"),
+        ])
+        .await;
+    for name in [
+        "v1-hosted-auth",
+        "v1-authentication",
+        "v1-new-password-challenge",
+        "v1-authenticate-device",
+        "v1-refresh-tokens",
+    ] {
+        let event = sample(name);
+        let output = function.respond(event.clone()).await;
+        assert_eq!(
+            without_response(output.clone()),
+            without_response(event),
+            "{name}"
+        );
+        // Strings only; no groupOverrideDetails (which would replace the
+        // user's groups, and remove them when empty); no access token
+        // change, which V1 cannot make.
+        assert_eq!(
+            output["response"],
+            json!({"claimsOverrideDetails": {
+                "claimsToAddOrOverride": {
+                    "plan": "pro", "seats": "5", "beta": "true",
+                    "regions": "[\"eu-west-1\",\"us-east-1\"]"
+                }
+            }}),
+            "{name}"
+        );
+    }
+    // GROUP_SCOPES and ACCESS_CLAIMS_TO_SUPPRESS cannot apply to V1: said
+    // once per sandbox.
+    function
+        .wait_for_log(|line| {
+            line.contains("\"version\":1") && line.contains("token claims decided")
+        })
+        .await;
+    let warnings = function
+        .logs()
+        .iter()
+        .filter(|line| line.contains("a V1 event cannot change access tokens"))
+        .count();
+    assert_eq!(warnings, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_without_a_profile_item_gets_tokens_without_profile_claims() {
+    let table = Table::start().await;
+    let function = table
+        .launch(&[("USERS_TABLE", TABLE), ("PROFILE_CLAIMS", "plan")])
+        .await;
+    let mut event = sample("v2-authentication");
+    event["request"]["userAttributes"]["sub"] = json!("no-such-sub");
+    assert_eq!(function.respond(event.clone()).await, event);
+    function
+        .wait_for_log(|line| line.contains("no profile item for this user"))
+        .await;
+}
+
+// ---- A table that is down or slow -----------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_that_is_down_issues_tokens_without_profile_claims() {
+    let mut table = Table::start().await;
+    let env = [
+        ("USERS_TABLE", TABLE),
+        ("PROFILE_CLAIMS", "plan,tenant_id"),
+        ("GROUP_SCOPES", GROUP_SCOPES),
+    ];
+    let function = table.launch(&env).await;
+    // Up: the claims are there.
+    let up = function.respond(sample("v2-authentication")).await;
+    assert_eq!(
+        up["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]["claimsToAddOrOverride"],
+        json!({"plan": "pro", "tenant_id": "t-42"})
+    );
+    table.moto.stop();
+
+    let started = Instant::now();
+    let down = function.respond(sample("v2-authentication")).await;
+    eprintln!("answered after {:?} with the table down", started.elapsed());
+    // The default (PROFILE_CLAIMS_ON_ERROR=omit): the sign-in goes on, the
+    // scopes (which need no table) are added, the profile claims are not.
+    assert_eq!(
+        down["response"],
+        json!({"claimsAndScopeOverrideDetails": {
+            "accessTokenGeneration": {"scopesToAdd": ["api/admin", "api/read"]}
+        }})
+    );
+    let line = function
+        .wait_for_log(|line| line.contains("profile read failed"))
+        .await;
+    for expected in [
+        r#""level":"ERROR""#,
+        r#""error_type":"AwsUnreachable""#,
+        r#""outcome":"issued_without_profile_claims""#,
+        SUB,
+        r#""table":"users""#,
+    ] {
+        assert!(line.contains(expected), "{expected}: {line}");
+    }
+    assert_logs_hold_no_personal_data(&function);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_that_is_down_refuses_the_sign_in_when_configured_to() {
+    let port = free_port();
+    let function = Launch::new(FUNCTION)
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("USERS_TABLE", TABLE)
+        .env("PROFILE_CLAIMS", "plan")
+        .env("PROFILE_CLAIMS_ON_ERROR", "refuse")
+        .start()
+        .await;
+    let error = function.invoke(sample("v3-authentication")).await.error();
+    assert_eq!(error.error_type, "AwsUnreachable");
+    assert_eq!(error.error_message, RETRY_MESSAGE);
+    let line = function
+        .wait_for_log(|line| line.contains("profile read failed"))
+        .await;
+    assert!(line.contains(r#""outcome":"sign_in_refused""#), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_table_is_cut_off_by_the_call_timeout() {
+    // Connections are accepted and never answered: only the SDK's timeouts
+    // end the read. Cognito's 5 s are kept by construction: the call
+    // timeout (retries included) is at most 4 s, checked at init; here the
+    // defaults, 2 s in all and 600 ms per attempt.
+    let endpoint = SilentEndpoint::start().await;
+    let function = Launch::new(FUNCTION)
+        .env("AWS_ENDPOINT_URL", endpoint.url())
+        .env("USERS_TABLE", TABLE)
+        .env("PROFILE_CLAIMS", "plan")
+        .env("GROUP_SCOPES", GROUP_SCOPES)
+        .start()
+        .await;
+
+    let started = Instant::now();
+    let output = function.respond(sample("v3-hosted-auth")).await;
+    eprintln!("answered after {:?} with a silent table", started.elapsed());
+
+    assert_eq!(
+        output["response"],
+        json!({"claimsAndScopeOverrideDetails": {
+            "accessTokenGeneration": {"scopesToAdd": ["api/admin", "api/read"]}
+        }})
+    );
+    let line = function
+        .wait_for_log(|line| line.contains("profile read failed"))
+        .await;
+    // The SDK's operation timeout ended the call, at the configured budget.
+    assert!(line.contains(r#""error_type":"AwsTimeout""#), "{line}");
+    assert!(
+        line.contains(
+            "GetItem gave no answer in time (at most 3 attempts of 600 ms, 2000 ms in all)"
+        ),
+        "{line}"
+    );
+    assert!(endpoint.connections() >= 1, "no read was attempted");
+}
+
+// ---- Machine-to-machine tokens ---------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_client_credentials_get_their_clients_claims_and_read_no_table() {
+    // The table is configured but silent: a read would show as a
+    // connection, and M2M tokens must not depend on it.
+    let endpoint = SilentEndpoint::start().await;
+    let client_claims =
+        format!(r#"{{"{M2M_CLIENT}":{{"tenant_id":"acme","tier":2,"regions":["eu"]}}}}"#);
+    let function = Launch::new(FUNCTION)
+        .env("AWS_ENDPOINT_URL", endpoint.url())
+        .env("USERS_TABLE", TABLE)
+        .env("PROFILE_CLAIMS", "plan")
+        .env("GROUP_SCOPES", GROUP_SCOPES)
+        .env("CLIENT_CLAIMS", client_claims)
+        .env("ID_CLAIMS_TO_SUPPRESS", "phone_number")
+        .start()
+        .await;
+
+    let event = sample("v3-client-credentials");
+    let output = function.respond(event.clone()).await;
+    assert_eq!(
+        without_response(output.clone()),
+        without_response(event.clone())
+    );
+    // Access token only (no ID token is issued), typed claims, no scope
+    // (no groups), nothing from clientMetadata.
+    assert_eq!(
+        output["response"],
+        json!({"claimsAndScopeOverrideDetails": {
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": {"tenant_id": "acme", "tier": 2, "regions": ["eu"]}
+            }
+        }})
+    );
+
+    // Another client: its token is left as it is.
+    let mut other = event;
+    other["callerContext"]["clientId"] = json!("otherclient0000000000000000");
+    assert_eq!(function.respond(other.clone()).await, other);
+    function
+        .wait_for_log(|line| line.contains("client not in CLIENT_CLAIMS"))
+        .await;
+    assert_eq!(endpoint.connections(), 0, "a machine token read the table");
+}
+
+// ---- Size budget -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_that_would_overflow_the_token_is_left_out() {
+    let table = Table::start().await;
+    let dynamodb = table.moto.dynamodb().await;
+    dynamodb
+        .update_item()
+        .table_name(TABLE)
+        .key("sub", AttributeValue::S(SUB.to_owned()))
+        .update_expression("SET #n = :v")
+        .expression_attribute_names("#n", "notes")
+        .expression_attribute_values(":v", AttributeValue::S("n".repeat(6_000)))
+        .send()
+        .await
+        .expect("add a long attribute");
+    let function = table
+        .launch(&[("USERS_TABLE", TABLE), ("PROFILE_CLAIMS", "notes,plan")])
+        .await;
+    let output = function.respond(sample("v2-authentication")).await;
+    let details = &output["response"]["claimsAndScopeOverrideDetails"];
+    for token in ["idTokenGeneration", "accessTokenGeneration"] {
+        assert_eq!(
+            details[token]["claimsToAddOrOverride"],
+            json!({"plan": "pro"}),
+            "{token}"
+        );
+    }
+    let line = function
+        .wait_for_log(|line| line.contains("left out of the token"))
+        .await;
+    assert!(line.contains(r#""name":"notes""#), "{line}");
+    assert!(!line.contains("nnnnnnnn"), "the value was logged: {line}");
+}
+
+// ---- Configuration ---------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_fails_the_cold_start_naming_the_variable() {
+    for (env, variable, reason) in [
+        // Immutable claims: a response touching them would fail every
+        // sign-in.
+        (
+            vec![("USERS_TABLE", TABLE), ("PROFILE_CLAIMS", "plan,sub")],
+            "PROFILE_CLAIMS",
+            "never lets a trigger change",
+        ),
+        (
+            vec![("CLIENT_CLAIMS", r#"{"c1":{"token_use":"id"}}"#)],
+            "CLIENT_CLAIMS",
+            "never lets a trigger change",
+        ),
+        (
+            vec![("ID_CLAIMS_TO_SUPPRESS", "cognito:username")],
+            "ID_CLAIMS_TO_SUPPRESS",
+            "never lets a trigger change",
+        ),
+        (
+            vec![("ACCESS_CLAIMS_TO_SUPPRESS", "client_id")],
+            "ACCESS_CLAIMS_TO_SUPPRESS",
+            "never lets a trigger change",
+        ),
+        (
+            vec![("GROUP_SCOPES", r#"{"admins":["admin"]}"#)],
+            "GROUP_SCOPES",
+            "is neither a standard scope",
+        ),
+        (
+            vec![("GROUP_SCOPES", r#"{"admins":["api/a"],"admins":["api/b"]}"#)],
+            "GROUP_SCOPES",
+            "duplicate member",
+        ),
+        (
+            vec![("PROFILE_CLAIMS", "plan")],
+            "PROFILE_CLAIMS",
+            "USERS_TABLE is not",
+        ),
+        (
+            vec![("USERS_TABLE", TABLE), ("PROFILE_CLAIMS", "email")],
+            "PROFILE_CLAIMS",
+            "from the pool",
+        ),
+        (
+            vec![("PROFILE_CLAIMS_ON_ERROR", "ignore")],
+            "PROFILE_CLAIMS_ON_ERROR",
+            "`omit` or `refuse`",
+        ),
+        (
+            vec![("AWS_CALL_TIMEOUT_MS", "6000")],
+            "AWS_CALL_TIMEOUT_MS",
+            "between 100 and 4000",
+        ),
+    ] {
+        let mut function = start(&env).await;
+        let report = function.init_error().await;
+        assert_eq!(report.error_type, "ConfigError", "{env:?}");
+        assert!(
+            report.error_message.starts_with(&format!("{variable}: ")),
+            "{env:?}: {}",
+            report.error_message
+        );
+        assert!(
+            report.error_message.contains(reason),
+            "{env:?}: {}",
+            report.error_message
+        );
+    }
+}
