@@ -193,13 +193,14 @@ impl<'a> Evaluation<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use cognito_auth_core::claims::TokenUse;
 
     const POOL: &str = "eu-west-1_Staff";
 
-    fn claims(pool: &str, groups: &[&str], scopes: &[&str]) -> Claims {
+    /// Access-token claims of a user of `pool`, for the tests of this crate.
+    pub(crate) fn claims(pool: &str, groups: &[&str], scopes: &[&str]) -> Claims {
         Claims {
             sub: "sub".to_owned(),
             username: Some("user".to_owned()),

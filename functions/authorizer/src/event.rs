@@ -223,18 +223,12 @@ impl Incoming {
             Kind::Request => {
                 let event: ApiGatewayCustomAuthorizerRequestTypeRequest =
                     serde_json::from_value(event).map_err(unparseable)?;
-                let credential = if repeated_header
-                    || event
-                        .multi_value_headers
-                        .get_all(token_header)
-                        .iter()
-                        .count()
-                        > 1
-                {
-                    Credential::Ambiguous
-                } else {
-                    header(&event.headers, token_header)
-                };
+                let credential = rest_header(
+                    &event.headers,
+                    &event.multi_value_headers,
+                    repeated_header,
+                    token_header,
+                );
                 let target = Target::Arn {
                     arn: arn(event.method_arn.as_deref())?,
                     resource: event.resource,
@@ -281,18 +275,12 @@ impl Incoming {
                 if parsed.verb() != "$connect" || parsed.path() != "/" || raw_arn.ends_with('/') {
                     return Err(EventError::NotConnect);
                 }
-                let from_header = if repeated_header
-                    || event
-                        .multi_value_headers
-                        .get_all(token_header)
-                        .iter()
-                        .count()
-                        > 1
-                {
-                    Credential::Ambiguous
-                } else {
-                    header(&event.headers, token_header)
-                };
+                let from_header = rest_header(
+                    &event.headers,
+                    &event.multi_value_headers,
+                    repeated_header,
+                    token_header,
+                );
                 let from_query = match &sources.query_parameter {
                     None => Credential::Missing,
                     Some(name) => {
@@ -351,6 +339,22 @@ impl<'a> RouteKey<'a> {
         }
         let verb = (!verb.eq_ignore_ascii_case("ANY")).then_some(verb);
         Some(Self { verb, path })
+    }
+}
+
+/// The credential header of a REST-shaped event (REQUEST, WebSocket), which
+/// also carries `multiValueHeaders`: ambiguous when it came more than once
+/// there, or under two casings (`repeated`, counted on the raw event).
+fn rest_header(
+    headers: &HeaderMap,
+    multi_value_headers: &HeaderMap,
+    repeated: bool,
+    name: &HeaderName,
+) -> Credential {
+    if repeated || multi_value_headers.get_all(name).iter().count() > 1 {
+        Credential::Ambiguous
+    } else {
+        header(headers, name)
     }
 }
 

@@ -1,9 +1,9 @@
 use super::*;
 use crate::decide::Caller;
+use crate::decide::tests::claims;
 use crate::template::tests::{Lcg, random_template, world};
 use crate::template::{RequestPath, Template};
 use cognito_auth_core::Claims;
-use cognito_auth_core::claims::TokenUse;
 use cognito_auth_core::policy::Effect;
 
 const POOL_A: &str = "eu-west-1_A";
@@ -12,23 +12,6 @@ const PREFIX: &str = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod
 
 fn arn(verb: &str, path: &str) -> MethodArn {
     MethodArn::parse(&format!("{PREFIX}/{verb}{path}")).unwrap()
-}
-
-fn claims(pool: &str, groups: &[&str], scopes: &[&str]) -> Claims {
-    Claims {
-        sub: "sub".to_owned(),
-        username: Some("user".to_owned()),
-        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-        client_id: "client".to_owned(),
-        token_use: TokenUse::Access,
-        email: None,
-        issuer: format!("https://cognito-idp.eu-west-1.amazonaws.com/{pool}"),
-        exp: 2,
-        iat: 1,
-        auth_time: None,
-        other: serde_json::Map::new(),
-    }
 }
 
 /// IAM's resource matching, written independently of
