@@ -3,6 +3,12 @@
 # would try them: `cargo lambda watch` serves the functions, `cargo lambda
 # invoke` sends each file of events/, and a moto server on 127.0.0.1 stands
 # in for DynamoDB and the Cognito user-pool API.
+#
+# Then a user's whole lifecycle through a real Cognito emulator: cognito-local
+# (tools/cognito-local, installed by scripts/setup.sh) calls the triggers
+# through `cargo lambda watch` on sign-up, confirmation and sign-in, and the
+# authorizer checks the tokens it issues. That part is tests/tests/lifecycle.rs
+# itself, printing its story: the demo shows exactly what the test asserts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -99,3 +105,13 @@ echo "==================== what post-confirmation provisioned ==================
 python3 scripts/demo_moto.py report "$moto" "$POOL_ID"
 echo
 echo "Function logs (JSON, one object per line): $demo/watch.log"
+
+echo
+echo "==================== the lifecycle through cognito-local, a Cognito emulator ===================="
+echo "cognito-local runs the user pool and calls the functions through cargo lambda watch; moto is"
+echo "the DynamoDB. This is tests/tests/lifecycle.rs, printing each step as it checks it."
+# Its own moto, cognito-local and cargo lambda watch, all on 127.0.0.1. Only
+# cargo's progress and libtest's bookkeeping lines are left out; a failure
+# prints in full and stops the demo.
+cargo test --locked -p e2e-tests --test lifecycle -- --nocapture 2>&1 |
+  grep --line-buffered -v -E '^ *(Compiling|Finished|Running|running [0-9]+ tests?$|test result: ok|test [a-z_]+ \.\.\. ok$)'

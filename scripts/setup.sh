@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Python-packaged tools into .venv, once per version of
-# requirements-dev.txt. Safe to run again: it does nothing when up to date.
+# requirements-dev.txt, and cognito-local (the Cognito emulator of the
+# lifecycle test and demo) into tools/cognito-local/node_modules with `npm ci`,
+# once per version of its package-lock.json. Safe to run again: it does
+# nothing when up to date.
 #
 # `setup.sh browser` instead installs what the browser check of `make test`
 # needs (scripts/browser_check.py): Debian's headless-capable `chromium`, and
@@ -39,6 +42,12 @@ fi
 for tool in cargo python3; do
   command -v "$tool" >/dev/null || { echo "setup: $tool is required but not on PATH" >&2; exit 1; }
 done
+for tool in node npm; do
+  command -v "$tool" >/dev/null || {
+    echo "setup: $tool is required (for cognito-local, tools/cognito-local) but not on PATH; Debian: apt-get install nodejs npm" >&2
+    exit 1
+  }
+done
 
 stamp=".venv/.installed-$(sha256sum requirements-dev.txt | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
@@ -49,8 +58,24 @@ if [[ ! -f "$stamp" ]]; then
   touch "$stamp"
 fi
 
+# cognito-local, exactly as locked (versions and integrity hashes) in
+# tools/cognito-local/package-lock.json: `npm ci` never resolves anything, and
+# --ignore-scripts runs no package's install script (the only one, aws-sdk's,
+# prints a notice). npm ci empties node_modules first, which also drops the
+# stamp of an older lock file.
+npm_stamp="tools/cognito-local/node_modules/.installed-$(sha256sum tools/cognito-local/package-lock.json | cut -c1-16)"
+if [[ ! -f "$npm_stamp" ]]; then
+  echo "setup: installing cognito-local from tools/cognito-local/package-lock.json (npm ci)"
+  (cd tools/cognito-local && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  touch "$npm_stamp"
+fi
+
 # Fail here, loudly, rather than half-way through a test run.
 export PATH="$PWD/.venv/bin:$PATH"
 for tool in cargo-lambda moto_server cfn-lint sam; do
   command -v "$tool" >/dev/null || { echo "setup: $tool missing from .venv" >&2; exit 1; }
 done
+[[ -x tools/cognito-local/node_modules/.bin/cognito-local ]] || {
+  echo "setup: cognito-local missing from tools/cognito-local/node_modules" >&2
+  exit 1
+}

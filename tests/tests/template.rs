@@ -53,6 +53,12 @@ const DELIBERATELY_DEFAULTED: &[(&str, &str, &str)] = &[
         "derived from USER_POOL_ID: the pool's own JWKS",
     ),
     ("authorizer", "JWKS_FILE", "offline tests only"),
+    (
+        "authorizer",
+        "COGNITO_EMULATOR_URL",
+        "local runs against a Cognito emulator on loopback only (tests/tests/lifecycle.rs): a \
+         deployment must never set it, so the template never does",
+    ),
     ("authorizer", "JWT_LEEWAY_SECONDS", TUNABLE),
     ("authorizer", "JWKS_MAX_AGE_SECONDS", TUNABLE),
     ("authorizer", "JWKS_COOLDOWN_SECONDS", TUNABLE),

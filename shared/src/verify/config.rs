@@ -34,11 +34,20 @@ pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
 pub const JWKS_STALE_GRACE_SECONDS: &str = "JWKS_STALE_GRACE_SECONDS";
 /// `VERIFIED_TOKEN_CACHE_SIZE`: verified tokens remembered.
 pub const VERIFIED_TOKEN_CACHE_SIZE: &str = "VERIFIED_TOKEN_CACHE_SIZE";
+/// `COGNITO_EMULATOR_URL`: a local Cognito emulator on this host (such as
+/// cognito-local) that stands in for Cognito as the pools' issuer. Local
+/// runs and tests only; loopback only.
+pub const COGNITO_EMULATOR_URL: &str = "COGNITO_EMULATOR_URL";
+
+/// The region given to an emulator's pool ids (`local_<id>`): the `region`
+/// cognito-local writes in its trigger events.
+pub const EMULATOR_REGION: &str = "local";
 
 /// The placeholder replaced by each pool's id in `JWKS_URL` and `JWKS_FILE`.
 pub const POOL_ID_PLACEHOLDER: &str = "{userPoolId}";
 
-/// One Cognito user pool, parsed from `<region>_<id>`.
+/// One Cognito user pool, parsed from `<region>_<id>` (or, with
+/// `COGNITO_EMULATOR_URL`, an emulator's `local_<id>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserPool {
     id: String,
@@ -54,12 +63,13 @@ impl UserPool {
         &self.id
     }
 
-    /// The region, e.g. `eu-west-1`.
+    /// The region, e.g. `eu-west-1` (`local` for an emulator's `local_<id>`).
     pub fn region(&self) -> &str {
         &self.region
     }
 
-    /// `https://cognito-idp.{region}.amazonaws.com/{poolId}`: the exact `iss`
+    /// `https://cognito-idp.{region}.amazonaws.com/{poolId}`, or
+    /// `{COGNITO_EMULATOR_URL}/{poolId}` when that is set: the exact `iss`
     /// of the pool's tokens.
     pub fn issuer(&self) -> &str {
         &self.issuer
@@ -164,7 +174,7 @@ impl VerifierConfig {
     ///
     /// | variable | default | meaning |
     /// |---|---|---|
-    /// | `USER_POOL_ID` | required | Comma-separated pool ids, each `<region>_<id>` (e.g. `eu-west-1_AbC123`). Each gives the exact issuer `https://cognito-idp.{region}.amazonaws.com/{poolId}`, and a token is checked with the keys of the pool it names, only. |
+    /// | `USER_POOL_ID` | required | Comma-separated pool ids, each `<region>_<id>` (e.g. `eu-west-1_AbC123`). Each gives the exact issuer `https://cognito-idp.{region}.amazonaws.com/{poolId}`, and a token is checked with the keys of the pool it names, only. An emulator's `local_<id>` is accepted only with `COGNITO_EMULATOR_URL`. |
     /// | `APP_CLIENT_IDS` | required | Comma-separated app client ids (`client_id` of access tokens, `aud` of id tokens). `*` alone accepts any client of the pools and logs a warning at init; `*` beside other ids is an error. |
     /// | `TOKEN_USE` | `access` | `access`, `id` or `any`. |
     /// | `JWKS_URL` | `{issuer}/.well-known/jwks.json` | Where to fetch keys instead (tests, VPC endpoints, local runs); `{userPoolId}` is replaced per pool and is required with several pools. Must be `https`, or `http` to a loopback host. The issuer check does not change. |
@@ -176,6 +186,14 @@ impl VerifierConfig {
     /// | `JWKS_MAX_BYTES` | `150000` (1024–1048576) | Largest JWKS body or file accepted (API Gateway's limit). |
     /// | `JWKS_STALE_GRACE_SECONDS` | `86400` (0–604800) | How long past the max age old keys stay in use while every refresh fails. |
     /// | `VERIFIED_TOKEN_CACHE_SIZE` | `1000` (0–100000) | Verified tokens remembered (by SHA-256) until their `exp`; `0` turns it off. |
+    /// | `COGNITO_EMULATOR_URL` | unset | **Local runs and tests only.** The origin of a Cognito emulator on this host (cognito-local's `TokenConfig.IssuerDomain`), e.g. `http://127.0.0.1:9229`. It replaces `https://cognito-idp.{region}.amazonaws.com` in every pool's issuer (`{COGNITO_EMULATOR_URL}/{poolId}`) and so in the default `JWKS_URL`, and lets `USER_POOL_ID` list the emulator's `local_<id>` pool ids (region `local`), which are refused without it. Accepted only as a bare origin (`http` or `https`, no path, query or credentials, written as the URL parser writes it) whose host is loopback: `127.0.0.0/8`, `[::1]` or `localhost`; anything else fails init naming the variable. Set, it logs a warning at init. |
+    ///
+    /// Why `COGNITO_EMULATOR_URL` is loopback only: an emulator signs with
+    /// a key anyone can read (cognito-local's private key ships in its npm
+    /// package), so its tokens prove nothing beyond this host. A loopback
+    /// issuer and JWKS cannot be reached from, or served by, anything else,
+    /// and without the variable the configuration is exactly as strict as
+    /// before it existed: only `<region>_<id>` pools, only Cognito's issuer.
     ///
     /// Why a day of stale grace: Cognito signing keys are long-lived and a
     /// token lives at most a day, so a day covers a regional outage or a
@@ -183,7 +201,8 @@ impl VerifierConfig {
     /// how long a sandbox that cannot reach the endpoint trusts keys the pool
     /// may have retired. A successful fetch drops retired keys at once.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let pool_ids = parse_pool_ids(env)?;
+        let emulator = parse_emulator(env)?;
+        let pool_ids = parse_pool_ids(env, emulator.is_some())?;
         let several = pool_ids.len() > 1;
         let url_template = env.optional(JWKS_URL);
         let file_template = env.optional(JWKS_FILE);
@@ -206,7 +225,10 @@ impl VerifierConfig {
         let pools = pool_ids
             .into_iter()
             .map(|(id, region)| {
-                let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{id}");
+                let issuer = match &emulator {
+                    Some(origin) => format!("{origin}/{id}"),
+                    None => format!("https://cognito-idp.{region}.amazonaws.com/{id}"),
+                };
                 let jwks_url = match &url_template {
                     Some(template) => jwks_url(&template.replace(POOL_ID_PLACEHOLDER, &id))?,
                     None => jwks_url(&format!("{issuer}/.well-known/jwks.json"))?,
@@ -226,6 +248,13 @@ impl VerifierConfig {
 
         let max_bytes = env.bounded_u64(JWKS_MAX_BYTES, 150_000, 1024..=1_048_576)?;
         let verified_cache_size = env.bounded_u64(VERIFIED_TOKEN_CACHE_SIZE, 1000, 0..=100_000)?;
+        if let Some(origin) = &emulator {
+            tracing::warn!(
+                emulator = %origin,
+                "COGNITO_EMULATOR_URL is set: tokens are accepted from the local Cognito emulator \
+                 instead of Cognito; never set it in a deployment"
+            );
+        }
         Ok(Self {
             pools,
             clients: parse_clients(env)?,
@@ -272,7 +301,9 @@ impl VerifierConfig {
 }
 
 /// `USER_POOL_ID` as `(pool id, region)` pairs, deduplicated is an error.
-fn parse_pool_ids(env: &Env) -> Result<Vec<(String, String)>, ConfigError> {
+/// An emulator's `local_<id>` is a pool id only when `emulator` (that is,
+/// `COGNITO_EMULATOR_URL`) is set.
+fn parse_pool_ids(env: &Env, emulator: bool) -> Result<Vec<(String, String)>, ConfigError> {
     env.required(USER_POOL_ID)?;
     let ids = env.list(USER_POOL_ID);
     if ids.is_empty() {
@@ -280,12 +311,25 @@ fn parse_pool_ids(env: &Env) -> Result<Vec<(String, String)>, ConfigError> {
     }
     let mut pools: Vec<(String, String)> = Vec::with_capacity(ids.len());
     for id in ids {
-        let region = pool_region(&id).ok_or_else(|| {
-            ConfigError::new(
-                USER_POOL_ID,
-                format!("`{id}` is not a pool id like `eu-west-1_AbC123`"),
-            )
-        })?;
+        let region = match pool_region(&id) {
+            Some(region) => region,
+            None if is_emulator_pool_id(&id) && emulator => EMULATOR_REGION,
+            None if is_emulator_pool_id(&id) => {
+                return Err(ConfigError::new(
+                    USER_POOL_ID,
+                    format!(
+                        "`{id}` is a local emulator's pool id, accepted only with \
+                         {COGNITO_EMULATOR_URL}"
+                    ),
+                ));
+            }
+            None => {
+                return Err(ConfigError::new(
+                    USER_POOL_ID,
+                    format!("`{id}` is not a pool id like `eu-west-1_AbC123`"),
+                ));
+            }
+        };
         if pools.iter().any(|(seen, _)| *seen == id) {
             return Err(ConfigError::new(
                 USER_POOL_ID,
@@ -323,22 +367,87 @@ fn pool_region(pool_id: &str) -> Option<&str> {
     well_formed.then_some(region)
 }
 
-/// A JWKS URL: `https`, or `http` to a loopback host (tests, local runs).
-/// Plain HTTP anywhere else would let anyone on the path hand us keys.
-fn jwks_url(value: &str) -> Result<reqwest::Url, ConfigError> {
-    let url = reqwest::Url::parse(value)
-        .map_err(|err| ConfigError::new(JWKS_URL, format!("is not a valid URL: {err}")))?;
-    let loopback = url.host_str().is_some_and(|host| {
+/// Whether `pool_id` is a local emulator's pool id: `local_` then ASCII
+/// alphanumerics (cognito-local makes `local_` plus 8 of them), at most 55
+/// characters in all like a Cognito id. Only meaningful with
+/// `COGNITO_EMULATOR_URL`.
+fn is_emulator_pool_id(pool_id: &str) -> bool {
+    pool_id.len() <= 55
+        && pool_id
+            .strip_prefix(EMULATOR_REGION)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// `COGNITO_EMULATOR_URL`, checked: the emulator's origin as it appears in
+/// its tokens' `iss` (without a trailing `/`), or `None` when unset.
+///
+/// Accepted only as a bare `http` or `https` origin on a loopback host
+/// (`127.0.0.0/8`, `::1`, `localhost`), written exactly as the URL parser
+/// serialises it: the issuer check compares strings, so a spelling the
+/// emulator would write differently (`LOCALHOST`, `:80`) would refuse every
+/// token, and is better refused here, at init.
+fn parse_emulator(env: &Env) -> Result<Option<String>, ConfigError> {
+    let Some(value) = env.optional(COGNITO_EMULATOR_URL) else {
+        return Ok(None);
+    };
+    let refuse = |why: String| {
+        ConfigError::new(
+            COGNITO_EMULATOR_URL,
+            format!(
+                "{why}; it must be the bare origin of a Cognito emulator on this host, such as \
+                 `http://127.0.0.1:9229` (loopback only: 127.0.0.0/8, [::1] or localhost)"
+            ),
+        )
+    };
+    let url =
+        reqwest::Url::parse(&value).map_err(|err| refuse(format!("is not a valid URL ({err})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse("is not an http or https URL".to_owned()));
+    }
+    if !is_loopback(&url) {
+        return Err(refuse("does not name a loopback host".to_owned()));
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(refuse(
+            "holds more than an origin (a path, credentials, a query or a fragment)".to_owned(),
+        ));
+    }
+    // Credentials were refused above, so the origin holds no secret.
+    let origin = url.origin().ascii_serialization();
+    if value.strip_suffix('/').unwrap_or(&value) != origin {
+        return Err(refuse(format!(
+            "is not written the way the issuer check compares it: write `{origin}`"
+        )));
+    }
+    Ok(Some(origin))
+}
+
+/// Whether `url`'s host is `localhost` or a loopback IP address.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    url.host_str().is_some_and(|host| {
         host.eq_ignore_ascii_case("localhost")
             || host
                 .trim_start_matches('[')
                 .trim_end_matches(']')
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
-    });
+    })
+}
+
+/// A JWKS URL: `https`, or `http` to a loopback host (tests, local runs).
+/// Plain HTTP anywhere else would let anyone on the path hand us keys.
+fn jwks_url(value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value)
+        .map_err(|err| ConfigError::new(JWKS_URL, format!("is not a valid URL: {err}")))?;
     match url.scheme() {
         "https" => Ok(url),
-        "http" if loopback => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
         _ => Err(ConfigError::new(
             JWKS_URL,
             "must use https (plain http only to a loopback host)",
@@ -563,6 +672,168 @@ mod tests {
         ] {
             assert_eq!(error(&[(JWKS_URL, bad)]).variable, JWKS_URL, "{bad}");
         }
+    }
+
+    /// A pool id as cognito-local makes them: `local_` and 8 alphanumerics.
+    const LOCAL_POOL: &str = "local_2Gh7kQ9x";
+
+    fn emulated(origin: &str, pools: &str) -> Result<VerifierConfig, ConfigError> {
+        VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID, pools),
+            (APP_CLIENT_IDS, "c"),
+            (COGNITO_EMULATOR_URL, origin),
+        ]))
+    }
+
+    #[test]
+    fn the_emulator_replaces_cognito_in_the_issuer_and_the_jwks_url() {
+        for (origin, base) in [
+            ("http://127.0.0.1:9229", "http://127.0.0.1:9229"),
+            ("http://127.0.0.1:9229/", "http://127.0.0.1:9229"),
+            (" http://127.0.0.1:9229 ", "http://127.0.0.1:9229"),
+            ("http://127.42.0.7:1", "http://127.42.0.7:1"),
+            ("http://localhost:9229", "http://localhost:9229"),
+            ("http://[::1]:9229", "http://[::1]:9229"),
+            ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+            ("http://127.0.0.1", "http://127.0.0.1"),
+        ] {
+            let config = emulated(origin, LOCAL_POOL).unwrap();
+            let pool = &config.pools()[0];
+            assert_eq!(pool.id(), LOCAL_POOL, "{origin}");
+            assert_eq!(pool.region(), EMULATOR_REGION, "{origin}");
+            assert_eq!(pool.issuer(), format!("{base}/{LOCAL_POOL}"), "{origin}");
+            assert_eq!(
+                pool.jwks_url().as_str(),
+                format!("{base}/{LOCAL_POOL}/.well-known/jwks.json"),
+                "{origin}"
+            );
+        }
+        // Every pool of the list gets the emulator's issuer, a regional id
+        // too (an emulator may use either form).
+        let config = emulated(
+            "http://127.0.0.1:9229",
+            &format!("{LOCAL_POOL},eu-west-1_A"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.pools()[1].issuer(),
+            "http://127.0.0.1:9229/eu-west-1_A"
+        );
+        assert_eq!(config.pools()[1].region(), "eu-west-1");
+        // JWKS_URL still wins over the derived URL, with its own rule.
+        let config = VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID, LOCAL_POOL),
+            (APP_CLIENT_IDS, "c"),
+            (COGNITO_EMULATOR_URL, "http://127.0.0.1:9229"),
+            (JWKS_URL, "http://127.0.0.1:1/keys.json"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.pools()[0].issuer(),
+            "http://127.0.0.1:9229/local_2Gh7kQ9x"
+        );
+        assert_eq!(
+            config.pools()[0].jwks_url().as_str(),
+            "http://127.0.0.1:1/keys.json"
+        );
+    }
+
+    #[test]
+    fn the_emulator_must_be_a_bare_loopback_origin() {
+        for bad in [
+            // Not loopback, including look-alikes.
+            "http://example.com:9229",
+            "https://cognito-idp.eu-west-1.amazonaws.com",
+            "http://10.0.0.1:9229",
+            "http://0.0.0.0:9229",
+            "http://[::]:9229",
+            "http://[::ffff:127.0.0.1]:9229",
+            "http://localhost.example.com:9229",
+            "http://127.0.0.1.nip.io:9229",
+            "http://2130706433.example:9229",
+            // Not http(s).
+            "ftp://127.0.0.1:9229",
+            "file:///tmp/jwks",
+            "ws://127.0.0.1:9229",
+            // More than an origin.
+            "http://127.0.0.1:9229/prefix",
+            "http://127.0.0.1:9229//",
+            "http://user:secret@127.0.0.1:9229",
+            "http://127.0.0.1:9229?x=1",
+            "http://127.0.0.1:9229#x",
+            // Not as the issuer check would compare it.
+            "http://LOCALHOST:9229",
+            "http://127.0.0.1:80",
+            "HTTP://127.0.0.1:9229",
+            // Not a URL.
+            "127.0.0.1:9229",
+            "localhost",
+            "not a url",
+        ] {
+            let err = emulated(bad, LOCAL_POOL).unwrap_err();
+            assert_eq!(err.variable, COGNITO_EMULATOR_URL, "{bad}: {err}");
+            assert!(
+                err.to_string().starts_with("COGNITO_EMULATOR_URL: "),
+                "{bad}: {err}"
+            );
+            assert!(!err.reason.contains("secret"), "{bad}: {err}");
+            // The same value with a regional pool id: refused all the same.
+            let err = emulated(bad, "eu-west-1_A").unwrap_err();
+            assert_eq!(err.variable, COGNITO_EMULATOR_URL, "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn emulator_pool_ids_are_refused_without_the_emulator() {
+        // Production stays as strict as before: no `local_` pool, whatever
+        // else is set.
+        for pools in [LOCAL_POOL, "eu-west-1_A,local_B", "local_x"] {
+            for extra in [
+                &[][..],
+                &[(
+                    JWKS_URL,
+                    "http://127.0.0.1:9229/{userPoolId}/.well-known/jwks.json",
+                )][..],
+                &[(COGNITO_EMULATOR_URL, " ")][..],
+            ] {
+                let mut pairs = vec![(USER_POOL_ID, pools), (APP_CLIENT_IDS, "c")];
+                pairs.extend_from_slice(extra);
+                let err = VerifierConfig::from_env(&env(&pairs)).unwrap_err();
+                assert_eq!(err.variable, USER_POOL_ID, "{pools} {extra:?}");
+                assert!(err.reason.contains(COGNITO_EMULATOR_URL), "{err}");
+            }
+        }
+        assert!(!is_emulator_pool_id("eu-west-1_A"));
+        // With the emulator, a `local_` id must still be well formed.
+        for bad in [
+            "local_",
+            "local",
+            "local_a-b",
+            "local_a_b",
+            "local_a/../b",
+            "local_a?x",
+            "LOCAL_abc",
+            "Local_abc",
+            "local-1_abc",
+            "locall_abc",
+            "xlocal_abc",
+        ] {
+            assert!(!is_emulator_pool_id(bad), "{bad}");
+            let err = emulated("http://127.0.0.1:9229", bad).unwrap_err();
+            assert_eq!(err.variable, USER_POOL_ID, "{bad}");
+        }
+        let longest = format!("local_{}", "a".repeat(49));
+        assert!(emulated("http://127.0.0.1:9229", &longest).is_ok());
+        let too_long = format!("local_{}", "a".repeat(50));
+        assert_eq!(
+            emulated("http://127.0.0.1:9229", &too_long)
+                .unwrap_err()
+                .variable,
+            USER_POOL_ID
+        );
+        // And still never twice.
+        let err = emulated("http://127.0.0.1:9229", "local_A, local_A").unwrap_err();
+        assert_eq!(err.variable, USER_POOL_ID);
     }
 
     #[test]
