@@ -33,6 +33,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -314,6 +315,22 @@ pub(crate) struct PoolKeys {
     /// Mirrors the outcome of the last attempt for [`PoolKeys::status`],
     /// which must not wait on the async refresh lock.
     last_error: std::sync::Mutex<Option<&'static str>>,
+    /// Counts for metrics, read by [`PoolKeys::counts`]; they change
+    /// nothing the cache does.
+    fetches_ok: AtomicU64,
+    fetches_failed: AtomicU64,
+    stale_uses: AtomicU64,
+}
+
+/// What one pool's cache has done since it was built, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolCounts {
+    /// Fetches that returned a usable key set.
+    pub fetches_ok: u64,
+    /// Fetches that failed (network, status, size, parse).
+    pub fetches_failed: u64,
+    /// Keys handed out past their max age (the endpoint failing).
+    pub stale_uses: u64,
 }
 
 impl PoolKeys {
@@ -326,6 +343,18 @@ impl PoolKeys {
             current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(RefreshState::default()),
             last_error: std::sync::Mutex::new(None),
+            fetches_ok: AtomicU64::new(0),
+            fetches_failed: AtomicU64::new(0),
+            stale_uses: AtomicU64::new(0),
+        }
+    }
+
+    /// What this cache has done since it was built.
+    pub(crate) fn counts(&self) -> PoolCounts {
+        PoolCounts {
+            fetches_ok: self.fetches_ok.load(Ordering::Relaxed),
+            fetches_failed: self.fetches_failed.load(Ordering::Relaxed),
+            stale_uses: self.stale_uses.load(Ordering::Relaxed),
         }
     }
 
@@ -417,14 +446,19 @@ impl PoolKeys {
         let Some(loaded) = self.snapshot() else {
             return Err(VerifyError::JwksUnavailable);
         };
-        if loaded.at.elapsed() >= self.stale_limit() {
+        let age = loaded.at.elapsed();
+        if age >= self.stale_limit() {
             return Err(VerifyError::JwksUnavailable);
         }
-        loaded
+        let key = loaded
             .keys
             .get(kid)
             .map(Arc::clone)
-            .ok_or(VerifyError::UnknownKid)
+            .ok_or(VerifyError::UnknownKid)?;
+        if age >= self.policy.max_age {
+            self.stale_uses.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(key)
     }
 
     /// Fetches unless the cooldown forbids it. Runs with the refresh lock
@@ -454,6 +488,12 @@ impl PoolKeys {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             result.as_ref().err().map(JwksError::reason);
+        let counter = if result.is_ok() {
+            &self.fetches_ok
+        } else {
+            &self.fetches_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(keys) => {
                 tracing::info!(
@@ -679,6 +719,15 @@ mod tests {
             pool.key("dev-key-1", &fetcher).await.unwrap_err(),
             VerifyError::JwksUnavailable
         );
+        // The init fetch failed; the cooldown kept the lookup from fetching.
+        assert_eq!(
+            pool.counts(),
+            PoolCounts {
+                fetches_ok: 0,
+                fetches_failed: 1,
+                stale_uses: 0
+            }
+        );
     }
 
     #[tokio::test]
@@ -704,8 +753,17 @@ mod tests {
         let pool = PoolKeys::new("p", unreachable_url(), policy(50, 10, 300));
         pool.seed(KeySet::parse(DEV_1.as_bytes()).unwrap());
         tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(pool.counts(), PoolCounts::default());
         // Past max age, refresh fails, the old key still serves.
         assert!(pool.key("dev-key-1", &fetcher).await.is_ok());
+        assert_eq!(
+            pool.counts(),
+            PoolCounts {
+                fetches_ok: 0,
+                fetches_failed: 1,
+                stale_uses: 1
+            }
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(
             pool.key("dev-key-1", &fetcher).await.unwrap_err(),

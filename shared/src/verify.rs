@@ -26,13 +26,14 @@ pub use config::{
 };
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::claims::{Claims, UnverifiedClaims, check_times};
 use crate::config::ConfigError;
 use crate::error::VerifyError;
 use crate::fetch::{Fetcher, read_file};
-use crate::jwks::{JwksStatus, KeySet, PoolKeys, RS256};
+use crate::jwks::{JwksStatus, KeySet, PoolCounts, PoolKeys, RS256};
 use crate::token::{MAX_TOKEN_BYTES, decompose_unverified};
 use cache::VerifiedCache;
 
@@ -46,6 +47,40 @@ pub struct Verifier {
     leeway_secs: u64,
     fetcher: Fetcher,
     verified: VerifiedCache,
+    /// Verified-token cache hits, for [`Verifier::counts`].
+    cache_hits: AtomicU64,
+}
+
+/// What a [`Verifier`] has done since it was built, over every pool: the
+/// counters behind the authorizer's JWKS and cache metrics. Reading them
+/// changes nothing; a caller reports the difference between two readings
+/// ([`VerifierCounts::since`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifierCounts {
+    /// JWKS fetches that returned usable keys (the init fetch included).
+    pub jwks_fetches_ok: u64,
+    /// JWKS fetches that failed.
+    pub jwks_fetches_failed: u64,
+    /// Keys used past their max age while the endpoint failed.
+    pub stale_key_uses: u64,
+    /// Tokens answered by the verified-token cache.
+    pub verified_cache_hits: u64,
+}
+
+impl VerifierCounts {
+    /// What happened between `earlier` and `self`.
+    pub fn since(self, earlier: VerifierCounts) -> VerifierCounts {
+        VerifierCounts {
+            jwks_fetches_ok: self.jwks_fetches_ok.saturating_sub(earlier.jwks_fetches_ok),
+            jwks_fetches_failed: self
+                .jwks_fetches_failed
+                .saturating_sub(earlier.jwks_fetches_failed),
+            stale_key_uses: self.stale_key_uses.saturating_sub(earlier.stale_key_uses),
+            verified_cache_hits: self
+                .verified_cache_hits
+                .saturating_sub(earlier.verified_cache_hits),
+        }
+    }
 }
 
 impl std::fmt::Debug for Verifier {
@@ -105,6 +140,7 @@ impl Verifier {
             leeway_secs: config.leeway.as_secs(),
             fetcher,
             verified: VerifiedCache::new(config.verified_cache_size),
+            cache_hits: AtomicU64::new(0),
         })
     }
 
@@ -113,6 +149,25 @@ impl Verifier {
         let mut status: Vec<JwksStatus> = self.pools.values().map(PoolKeys::status).collect();
         status.sort_by(|a, b| a.pool_id.cmp(&b.pool_id));
         status
+    }
+
+    /// The counters since this verifier was built. Cheap; never fetches.
+    pub fn counts(&self) -> VerifierCounts {
+        let pools =
+            self.pools
+                .values()
+                .map(PoolKeys::counts)
+                .fold(PoolCounts::default(), |sum, pool| PoolCounts {
+                    fetches_ok: sum.fetches_ok + pool.fetches_ok,
+                    fetches_failed: sum.fetches_failed + pool.fetches_failed,
+                    stale_uses: sum.stale_uses + pool.stale_uses,
+                });
+        VerifierCounts {
+            jwks_fetches_ok: pools.fetches_ok,
+            jwks_fetches_failed: pools.fetches_failed,
+            stale_key_uses: pools.stale_uses,
+            verified_cache_hits: self.cache_hits.load(Ordering::Relaxed),
+        }
     }
 
     /// Verifies `token` (the bare JWT, without `Bearer `) and returns its
@@ -125,6 +180,7 @@ impl Verifier {
         }
         let hash = self.verified.hash(token);
         if let Some(claims) = hash.and_then(|hash| self.verified.get(&hash, unix_now())) {
+            self.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(claims);
         }
 

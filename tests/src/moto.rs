@@ -119,3 +119,32 @@ pub fn free_port() -> u16 {
         .map(|address| address.port())
         .expect("find a free port on 127.0.0.1")
 }
+
+/// Creates the profile table that post-confirmation writes and
+/// pre-token-generation reads: partition key `sub` (a string), on demand.
+pub async fn create_profile_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    dynamodb
+        .create_table()
+        .table_name(name)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("sub")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("sub")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("create the profile table {name} in moto: {err}"));
+}

@@ -37,10 +37,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFlowType, DeliveryMediumType, ExplicitAuthFlowsType, UsernameAttributeType,
     VerifiedAttributeType,
 };
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::cognito_local::{
     CargoLambdaWatch, CognitoLocal, FUNCTIONS, LambdaRelay, Relayed, jwt_payload, work_dir,
     write_env_file,
@@ -205,27 +202,7 @@ fn build_functions() {
 }
 
 async fn create_table(dynamodb: &aws_sdk_dynamodb::Client) {
-    dynamodb
-        .create_table()
-        .table_name(TABLE)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("sub")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key schema"),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("sub")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition"),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create the profile table in moto");
+    e2e_tests::moto::create_profile_table(dynamodb, TABLE).await;
 }
 
 fn attribute(name: &str, value: &str) -> AttributeType {

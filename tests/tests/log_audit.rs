@@ -20,6 +20,10 @@
 //! suite left. With no log at all it fails, so it cannot pass by reading
 //! nothing.
 //!
+//! Metric lines (EMF, with an `_aws` block) get the same audit, and must
+//! also pass the EMF checker (`emf/mod.rs`): dimension values are fixed
+//! codes, never a user's data.
+//!
 //! The second test needs no earlier step: an authorizer at trace level,
 //! given a valid token, must not print it, which checks that the cap on
 //! lambda_runtime's raw-event TRACE line (`shared/src/logging.rs`) holds.
@@ -29,13 +33,12 @@
 //! item's values may be printed, which checks the cap on the AWS SDK's
 //! payload lines too.
 
+mod emf;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::moto::Moto;
 use e2e_tests::runtime_api::{Launch, target_dir, workspace_root};
 use e2e_tests::tokens::TokenBuilder;
@@ -226,6 +229,15 @@ fn no_log_line_of_the_suite_holds_a_credential_or_an_address() {
                 let name = file.file_name().unwrap_or_default().to_string_lossy();
                 failures.push(format!("{name}:{}: {findings:?}: {line}", number + 1));
             }
+            if emf::is_emf(line)
+                && let Err(error) = emf::check(line)
+            {
+                let name = file.file_name().unwrap_or_default().to_string_lossy();
+                failures.push(format!(
+                    "{name}:{}: not valid EMF ({error}): {line}",
+                    number + 1
+                ));
+            }
         }
     }
     assert!(
@@ -296,27 +308,7 @@ async fn a_pre_token_trigger_at_trace_level_never_prints_attributes_or_profile_v
     const PRIVATE: &str = "bob.private@example.com";
     let moto = Moto::start();
     let dynamodb = moto.dynamodb().await;
-    dynamodb
-        .create_table()
-        .table_name("users")
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("sub")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key schema"),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("sub")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition"),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create the table");
+    e2e_tests::moto::create_profile_table(&dynamodb, "users").await;
     dynamodb
         .put_item()
         .table_name("users")

@@ -9,10 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::moto::{Moto, free_port};
 use e2e_tests::runtime_api::{Function, Launch, workspace_root};
 use serde_json::{Value, json};
@@ -79,27 +76,7 @@ impl World {
     }
 
     async fn create_table(&self, name: &str) {
-        self.dynamodb
-            .create_table()
-            .table_name(name)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("sub")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .expect("key schema"),
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("sub")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .expect("attribute definition"),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .expect("create the table");
+        e2e_tests::moto::create_profile_table(&self.dynamodb, name).await;
     }
 
     /// Creates `user_name` in the pool and returns the `sub` moto gave it.

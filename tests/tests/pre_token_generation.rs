@@ -9,10 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::moto::{Moto, free_port};
 use e2e_tests::runtime_api::{Function, Launch, workspace_root};
 use serde_json::{Value, json};
@@ -68,27 +65,7 @@ impl Table {
     async fn start() -> Table {
         let moto = Moto::start();
         let dynamodb = moto.dynamodb().await;
-        dynamodb
-            .create_table()
-            .table_name(TABLE)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("sub")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .expect("key schema"),
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("sub")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .expect("attribute definition"),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .expect("create the table");
+        e2e_tests::moto::create_profile_table(&dynamodb, TABLE).await;
         let s = |text: &str| AttributeValue::S(text.to_owned());
         let item: HashMap<String, AttributeValue> = [
             ("sub", s(SUB)),

@@ -31,12 +31,14 @@ pub mod response;
 pub mod rules;
 pub mod template;
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::http::HeaderName;
 use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::metrics::{self, Metrics, Namespace, Recorder};
 use cognito_auth_core::policy::{Effect, MethodArn, PolicyBuilder, PolicyDocument};
-use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
+use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifierCounts, VerifyError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
@@ -78,6 +80,8 @@ pub struct Config {
     pub sources: CredentialSources,
     /// The claim for `usageIdentifierKey`, if any.
     pub usage_identifier_claim: Option<String>,
+    /// Where metrics go (`METRICS_NAMESPACE`).
+    pub metrics_namespace: Namespace,
 }
 
 impl Config {
@@ -120,6 +124,7 @@ impl Config {
                 query_parameter,
             },
             usage_identifier_claim: env.optional(USAGE_IDENTIFIER_CLAIM),
+            metrics_namespace: Namespace::from_env(env)?,
         })
     }
 }
@@ -133,7 +138,13 @@ pub struct State {
     usage_identifier_claim: Option<String>,
     warned_about_http_cache: AtomicBool,
     warned_about_token_route_scope: AtomicBool,
+    metrics: Metrics,
+    /// The verifier's counters when they were last reported.
+    reported: Mutex<VerifierCounts>,
 }
+
+/// The `Function` dimension of this crate's metrics.
+pub const FUNCTION_NAME: &str = "authorizer";
 
 impl State {
     /// Builds the verifier (loading `JWKS_FILE` now, if set).
@@ -146,6 +157,8 @@ impl State {
             usage_identifier_claim: config.usage_identifier_claim,
             warned_about_http_cache: AtomicBool::new(false),
             warned_about_token_route_scope: AtomicBool::new(false),
+            metrics: Metrics::new(config.metrics_namespace, FUNCTION_NAME),
+            reported: Mutex::new(VerifierCounts::default()),
         })
     }
 }
@@ -176,9 +189,80 @@ impl From<FnError> for Diagnostic {
     }
 }
 
-/// Answers one authorizer event.
+/// Answers one authorizer event, and writes its metrics: the decision by
+/// outcome and reason, the answer's size, and what the verifier did
+/// (JWKS fetches, stale keys, cache hits).
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let incoming = match Incoming::read(event.payload, &state.sources) {
+    let mut recorder = state.metrics.recorder(
+        &event.context.request_id,
+        event.context.xray_trace_id.as_deref(),
+    );
+    let result = answer(state, event.payload, &mut recorder).await;
+    record_verifier(state, &mut recorder);
+    recorder.flush();
+    result
+}
+
+/// Reports what the verifier did since the last report: the init fetch
+/// lands on the first invocation.
+fn record_verifier(state: &State, recorder: &mut Recorder<'_>) {
+    let now = state.verifier.counts();
+    let done = {
+        let mut reported = state
+            .reported
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        now.since(std::mem::replace(&mut *reported, now))
+    };
+    for (result, n) in [
+        ("ok", done.jwks_fetches_ok),
+        ("failed", done.jwks_fetches_failed),
+    ] {
+        if n > 0 {
+            recorder.count(metrics::JWKS_FETCHES, &[(metrics::RESULT, result)], n);
+        }
+    }
+    if done.stale_key_uses > 0 {
+        recorder.count(metrics::STALE_KEY_USES, &[], done.stale_key_uses);
+    }
+    if done.verified_cache_hits > 0 {
+        recorder.count(metrics::VERIFIED_CACHE_HITS, &[], done.verified_cache_hits);
+    }
+}
+
+/// Records one decision: `allow`, `deny`, `unauthorized` (with its reason
+/// code) or `invalid_event`.
+fn record_decision(
+    recorder: &mut Recorder<'_>,
+    outcome: &'static str,
+    reason: Option<&'static str>,
+) {
+    match reason {
+        Some(reason) => recorder.count(
+            metrics::DECISIONS,
+            &[(metrics::OUTCOME, outcome), (metrics::REASON, reason)],
+            1,
+        ),
+        None => recorder.count(metrics::DECISIONS, &[(metrics::OUTCOME, outcome)], 1),
+    }
+}
+
+fn record_answer(recorder: &mut Recorder<'_>, allowed: bool, size: usize) {
+    let outcome = decision_name(allowed);
+    record_decision(recorder, outcome, None);
+    recorder.put(
+        metrics::ANSWER_BYTES,
+        &[(metrics::OUTCOME, outcome)],
+        size as f64,
+    );
+}
+
+async fn answer(
+    state: &State,
+    payload: Value,
+    recorder: &mut Recorder<'_>,
+) -> Result<Value, FnError> {
+    let incoming = match Incoming::read(payload, &state.sources) {
         Ok(incoming) => incoming,
         Err(EventError::Unparseable(kind, error)) => {
             // The parser's message can quote a header value, so only its
@@ -189,10 +273,12 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
                 category = ?error.classify(),
                 "refused: the event does not parse"
             );
+            record_decision(recorder, "unauthorized", Some("unparseable_event"));
             return refuse(kind);
         }
         Err(error) => {
             tracing::error!(error = %error, "refused: not a usable authorizer event");
+            record_decision(recorder, "invalid_event", None);
             return Err(FnError::InvalidEvent);
         }
     };
@@ -203,6 +289,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
         Ok(claims) => claims,
         Err(reason) => {
             tracing::info!(kind = kind.as_str(), route, reason, "unauthorized");
+            record_decision(recorder, "unauthorized", Some(reason));
             return refuse(kind);
         }
     };
@@ -217,12 +304,13 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
             let (policy, covers) =
                 policy(state, kind, evaluation.as_ref(), arn, resource.as_deref());
             policy_answer(state, &claims, arn, policy).map(|(answer, policy, size)| {
+                let allowed = policy.allows(&arn.to_string());
                 tracing::info!(
                     kind = kind.as_str(),
                     route,
                     sub = claims.sub,
                     principal_type = claims.principal_type().as_str(),
-                    decision = decision_name(policy.allows(&arn.to_string())),
+                    decision = decision_name(allowed),
                     scope = state.scope.as_str(),
                     covers,
                     allow_resources = policy.resource_count(Effect::Allow),
@@ -230,6 +318,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
                     answer_bytes = size,
                     "policy issued"
                 );
+                record_answer(recorder, allowed, size);
                 answer
             })
         }
@@ -249,11 +338,15 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
                             answer_bytes = size,
                             "policy issued"
                         );
+                        record_answer(recorder, allowed, size);
                         answer
                     })
                 }
                 // Checked when the event was read.
-                Err(_) => return Err(FnError::InvalidEvent),
+                Err(_) => {
+                    record_decision(recorder, "invalid_event", None);
+                    return Err(FnError::InvalidEvent);
+                }
             }
         }
         Target::Route {
@@ -276,6 +369,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
                     answer_bytes = size,
                     "decided"
                 );
+                record_answer(recorder, allowed, size);
                 answer
             })
         }
@@ -288,6 +382,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
             reason = "oversized_claim",
             "unauthorized"
         );
+        record_decision(recorder, "unauthorized", Some("oversized_claim"));
         refuse(kind)
     })
 }

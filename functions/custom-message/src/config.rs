@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::metrics::Namespace;
 
 use crate::locale::Locale;
 use crate::rules;
@@ -39,6 +40,8 @@ pub struct Config {
     /// `TEMPLATES_DIR`: a folder of the operator's own templates, loaded and
     /// checked at init.
     pub templates_dir: Option<PathBuf>,
+    /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
+    pub metrics_namespace: Namespace,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             },
             default_locale,
             templates_dir: env.optional("TEMPLATES_DIR").map(PathBuf::from),
+            metrics_namespace: Namespace::from_env(env)?,
         })
     }
 }

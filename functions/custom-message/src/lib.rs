@@ -48,6 +48,7 @@ pub mod source;
 pub mod templates;
 
 use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::trigger::{MalformedEvent, TriggerEvent};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -61,7 +62,15 @@ pub use templates::Catalog;
 #[derive(Debug)]
 pub struct State {
     catalog: Catalog,
+    metrics: Metrics,
 }
+
+/// The `Function` dimension of this crate's metrics.
+pub const FUNCTION_NAME: &str = "custom-message";
+
+/// The built-in locales, as `Locale` dimension values; any other (from
+/// `TEMPLATES_DIR`) is counted as `other`, which keeps the dimension fixed.
+const LOCALE_DIMENSIONS: [&str; 3] = ["en", "es", "pt"];
 
 impl State {
     /// Loads and checks every template. A template that cannot produce a
@@ -77,7 +86,8 @@ impl State {
             templates_dir = config.templates_dir.is_some(),
             "templates loaded and checked"
         );
-        Ok(State { catalog })
+        let metrics = Metrics::new(config.metrics_namespace, FUNCTION_NAME);
+        Ok(State { catalog, metrics })
     }
 
     /// The catalogue, for tools and tests.
@@ -111,21 +121,41 @@ impl From<FnError> for Diagnostic {
     }
 }
 
-/// The Lambda handler.
+/// The Lambda handler. Writes the metrics: messages by outcome
+/// (`rendered`, `fallback`, `passed_through`, `malformed`), fallback reason
+/// and locale.
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    respond(state, event.payload)
+    let mut recorder = state.metrics.recorder(
+        &event.context.request_id,
+        event.context.xray_trace_id.as_deref(),
+    );
+    let result = compose(state, event.payload, &mut recorder);
+    recorder.flush();
+    result
 }
 
 /// The handler's logic, without the Lambda context.
 pub fn respond(state: &State, payload: Value) -> Result<Value, FnError> {
+    // Tools and tests: metrics recorded here are dropped unwritten.
+    let mut recorder = state.metrics.recorder("", None);
+    compose(state, payload, &mut recorder)
+}
+
+fn compose(state: &State, payload: Value, recorder: &mut Recorder<'_>) -> Result<Value, FnError> {
     let mut event = TriggerEvent::from_value(payload).map_err(|error| {
         tracing::error!(reason = error.reason, "malformed trigger event");
+        recorder.count(metrics::MESSAGES, &[(metrics::OUTCOME, "malformed")], 1);
         FnError::Malformed(error)
     })?;
     let Some(source) = Source::from_trigger(event.trigger_source()) else {
         tracing::info!(
             trigger_source = event.trigger_source(),
             "not a custom-message source; returned untouched"
+        );
+        recorder.count(
+            metrics::MESSAGES,
+            &[(metrics::OUTCOME, "passed_through")],
+            1,
         );
         return Ok(event.into_value());
     };
@@ -144,6 +174,14 @@ pub fn respond(state: &State, payload: Value) -> Result<Value, FnError> {
         for channel in rules::Channel::ALL {
             event.set_response(channel.response_field(), Value::Null);
         }
+        recorder.count(
+            metrics::MESSAGES,
+            &[
+                (metrics::OUTCOME, "fallback"),
+                (metrics::REASON, "no_code_parameter"),
+            ],
+            1,
+        );
         return Ok(event.into_value());
     };
 
@@ -164,6 +202,7 @@ pub fn respond(state: &State, payload: Value) -> Result<Value, FnError> {
         sms_message = step(rules::Channel::Sms),
         "custom message composed"
     );
+    record_message(recorder, &composed);
     for (channel, text, _) in composed.texts {
         event.set_response(
             channel.response_field(),
@@ -171,6 +210,41 @@ pub fn respond(state: &State, payload: Value) -> Result<Value, FnError> {
         );
     }
     Ok(event.into_value())
+}
+
+/// `rendered` when every channel got its full message; otherwise
+/// `fallback`, with the furthest fallback step as the reason.
+fn record_message(recorder: &mut Recorder<'_>, composed: &Composed) {
+    let locale = LOCALE_DIMENSIONS
+        .iter()
+        .find(|known| **known == composed.locale)
+        .copied()
+        .unwrap_or("other");
+    let worst = composed
+        .texts
+        .iter()
+        .map(|(_, _, step)| *step)
+        .filter(|step| *step != Step::Full)
+        .max_by_key(|step| match step {
+            Step::PoolDefault => 2,
+            _ => 1,
+        });
+    match worst {
+        None => recorder.count(
+            metrics::MESSAGES,
+            &[(metrics::OUTCOME, "rendered"), (metrics::LOCALE, locale)],
+            1,
+        ),
+        Some(step) => recorder.count(
+            metrics::MESSAGES,
+            &[
+                (metrics::OUTCOME, "fallback"),
+                (metrics::REASON, step.code()),
+                (metrics::LOCALE, locale),
+            ],
+            1,
+        ),
+    }
 }
 
 #[cfg(test)]

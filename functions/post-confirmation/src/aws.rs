@@ -37,6 +37,7 @@ pub struct State {
     pub(crate) config: Config,
     pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
     pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
 }
 
 impl State {
@@ -65,10 +66,15 @@ impl State {
         } else {
             (None, None)
         };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
         Self {
             config,
             cognito,
             dynamodb,
+            metrics,
         }
     }
 

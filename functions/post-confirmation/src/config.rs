@@ -3,6 +3,7 @@
 
 use cognito_auth_core::aws::validate_table;
 use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::metrics::Namespace;
 
 /// Timeouts and retries for every AWS call, sized for Cognito's 5 s: read
 /// from `AWS_CALL_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS` and
@@ -50,6 +51,8 @@ pub struct Config {
     pub profile_attributes: Vec<String>,
     /// Timeouts and retries for every AWS call.
     pub aws: AwsLimits,
+    /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
+    pub metrics_namespace: Namespace,
 }
 
 impl Config {
@@ -69,6 +72,7 @@ impl Config {
             users_table,
             profile_attributes,
             aws: AwsLimits::from_env(env)?,
+            metrics_namespace: Namespace::from_env(env)?,
         })
     }
 

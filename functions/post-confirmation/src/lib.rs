@@ -22,6 +22,7 @@ pub mod provision;
 use std::time::SystemTime;
 
 use cognito_auth_core::logging::loggable_user_name;
+use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -31,27 +32,61 @@ pub use config::Config;
 pub use error::{FnError, USER_MESSAGE};
 pub use provision::{Plan, Source};
 
+/// The `Function` dimension of this crate's metrics.
+pub const FUNCTION_NAME: &str = "post-confirmation";
+
 /// Handles one invocation. Details of any failure are logged here; the
-/// returned error carries only a code and [`USER_MESSAGE`].
+/// returned error carries only a code and [`USER_MESSAGE`]. Writes the
+/// metrics: provisioning by outcome (`provisioned`, `already_existed`,
+/// `nothing_to_do`, `failed` with the cause as `Reason`) and the latency of
+/// each AWS call.
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let event = TriggerEvent::from_value(event.payload).inspect_err(|error| {
+    let mut recorder = state.metrics.recorder(
+        &event.context.request_id,
+        event.context.xray_trace_id.as_deref(),
+    );
+    let result = confirm(state, event.payload, &mut recorder).await;
+    if let Err(error) = &result {
+        recorder.count(
+            metrics::PROVISIONING,
+            &[
+                (metrics::OUTCOME, "failed"),
+                (metrics::REASON, error.code()),
+            ],
+            1,
+        );
+    }
+    recorder.flush();
+    result
+}
+
+async fn confirm(
+    state: &State,
+    payload: Value,
+    recorder: &mut Recorder<'_>,
+) -> Result<Value, FnError> {
+    let event = TriggerEvent::from_value(payload).inspect_err(|error| {
         tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
     })?;
     match Source::of(event.trigger_source()) {
-        Source::ConfirmSignUp => provision(state, &event).await?,
+        Source::ConfirmSignUp => provision(state, &event, recorder).await?,
         Source::ConfirmForgotPassword => tracing::info!(
-            userName = %loggable_user_name(event.user_name().unwrap_or_default()),
+            user_name = %loggable_user_name(event.user_name().unwrap_or_default()),
             "password reset confirmed; the user was provisioned at sign-up, nothing to do"
         ),
         Source::Unknown => tracing::info!(
-            triggerSource = event.trigger_source(),
+            trigger_source = event.trigger_source(),
             "not a post-confirmation trigger source; event passed through untouched"
         ),
     }
     Ok(event.into_value())
 }
 
-async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
+async fn provision(
+    state: &State,
+    event: &TriggerEvent,
+    recorder: &mut Recorder<'_>,
+) -> Result<(), FnError> {
     let user_name = loggable_user_name(event.user_name().unwrap_or_default());
     let user_status = event
         .user_attribute("cognito:user_status")
@@ -60,14 +95,19 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
         tracing::error!(
             error_type = error.code(),
             error = %error,
-            userName = %user_name,
+            user_name = %user_name,
             "cannot provision the user"
         );
     })?;
     if plan.membership.is_none() && plan.profile.is_none() {
         tracing::info!(
-            userName = %user_name,
+            user_name = %user_name,
             "sign-up confirmed; neither DEFAULT_GROUP nor USERS_TABLE is set, nothing to provision"
+        );
+        recorder.count(
+            metrics::PROVISIONING,
+            &[(metrics::OUTCOME, "nothing_to_do")],
+            1,
         );
         return Ok(());
     }
@@ -81,21 +121,27 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
     let limits = &state.config.aws;
     let membership = async {
         match (&plan.membership, &state.cognito) {
-            (Some(membership), Some(client)) => aws::add_to_group(client, membership, limits)
-                .await
-                .map(Some),
-            _ => Ok(None),
+            (Some(membership), Some(client)) => {
+                let started = std::time::Instant::now();
+                let result = aws::add_to_group(client, membership, limits).await;
+                Some((started.elapsed(), result))
+            }
+            _ => None,
         }
     };
     let profile = async {
         match (&plan.profile, &state.dynamodb) {
             (Some(profile), Some(client)) => {
-                aws::put_profile(client, profile, limits).await.map(Some)
+                let started = std::time::Instant::now();
+                let result = aws::put_profile(client, profile, limits).await;
+                Some((started.elapsed(), result))
             }
-            _ => Ok(None),
+            _ => None,
         }
     };
     let (membership, profile) = tokio::join!(membership, profile);
+    let membership = timed(recorder, "AdminAddUserToGroup", membership);
+    let profile = timed(recorder, "PutItem", profile);
 
     let sub = event.user_attribute("sub").unwrap_or_default();
     let group = plan
@@ -110,7 +156,7 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
         tracing::error!(
             error_type = error.code(),
             error = %error,
-            userName = %user_name,
+            user_name = %user_name,
             sub = %sub,
             user_status = %user_status,
             "provisioning failed; the user is confirmed but not fully provisioned"
@@ -119,7 +165,7 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
     membership?;
     let profile = profile?;
     tracing::info!(
-        userName = %user_name,
+        user_name = %user_name,
         sub = %sub,
         user_status = %user_status,
         group,
@@ -127,7 +173,32 @@ async fn provision(state: &State, event: &TriggerEvent) -> Result<(), FnError> {
         profile = profile.map(ProfileWrite::as_str),
         "user provisioned"
     );
+    let outcome = match profile {
+        Some(ProfileWrite::AlreadyExisted) => "already_existed",
+        _ => "provisioned",
+    };
+    recorder.count(metrics::PROVISIONING, &[(metrics::OUTCOME, outcome)], 1);
     Ok(())
+}
+
+/// Records the latency of one AWS call that was made, and returns its result
+/// (`None` inside when the call was not configured).
+fn timed<T>(
+    recorder: &mut Recorder<'_>,
+    call: &'static str,
+    made: Option<(std::time::Duration, Result<T, FnError>)>,
+) -> Result<Option<T>, FnError> {
+    match made {
+        Some((elapsed, result)) => {
+            recorder.put(
+                metrics::AWS_CALL_LATENCY,
+                &[(metrics::CALL, call)],
+                elapsed.as_secs_f64() * 1000.0,
+            );
+            result.map(Some)
+        }
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

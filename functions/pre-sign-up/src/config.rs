@@ -3,6 +3,7 @@
 //! naming the variable instead of refusing (or letting through) sign-ups.
 
 use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::metrics::Namespace;
 
 use crate::domains::DomainList;
 use crate::federation::ProviderNames;
@@ -66,6 +67,8 @@ pub struct Config {
     pub link_federated_users: bool,
     /// The built-in providers plus `LINK_PROVIDER_NAMES`.
     pub providers: ProviderNames,
+    /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
+    pub metrics_namespace: Namespace,
 }
 
 impl Config {
@@ -146,6 +149,7 @@ impl Config {
             rules_for_admin_create_user: env.bool(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER, true)?,
             link_federated_users,
             providers,
+            metrics_namespace: Namespace::from_env(env)?,
         })
     }
 }

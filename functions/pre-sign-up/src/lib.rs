@@ -48,6 +48,7 @@ pub mod rules;
 use std::collections::BTreeMap;
 
 use cognito_auth_core::logging::loggable_user_name;
+use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
@@ -67,7 +68,11 @@ pub struct State {
     config: Config,
     disposable: Option<DisposableDomains>,
     linker: Option<Linker>,
+    metrics: Metrics,
 }
+
+/// The `Function` dimension of this crate's metrics.
+pub const FUNCTION_NAME: &str = "pre-sign-up";
 
 impl State {
     /// Loads the disposable-mail list (when enabled) and builds the Cognito
@@ -89,18 +94,46 @@ impl State {
         } else {
             None
         };
+        let metrics = Metrics::new(config.metrics_namespace.clone(), FUNCTION_NAME);
         State {
             config,
             disposable,
             linker,
+            metrics,
         }
     }
 }
 
 /// Handles one invocation: returns the whole event with the response flags
-/// set, or an error that refuses the sign-up.
+/// set, or an error that refuses the sign-up. Writes the metrics: sign-ups by
+/// outcome (`accepted`, `refused`, `passed_through`) and refusal reason, and
+/// the result of a federated link.
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, PreSignUpError> {
-    let mut event = TriggerEvent::from_value(event.payload).map_err(|malformed| {
+    let mut recorder = state.metrics.recorder(
+        &event.context.request_id,
+        event.context.xray_trace_id.as_deref(),
+    );
+    let result = sign_up(state, event.payload, &mut recorder).await;
+    if let Err(error) = &result {
+        recorder.count(
+            metrics::SIGN_UPS,
+            &[
+                (metrics::OUTCOME, "refused"),
+                (metrics::REASON, error.error_type()),
+            ],
+            1,
+        );
+    }
+    recorder.flush();
+    result
+}
+
+async fn sign_up(
+    state: &State,
+    payload: Value,
+    recorder: &mut Recorder<'_>,
+) -> Result<Value, PreSignUpError> {
+    let mut event = TriggerEvent::from_value(payload).map_err(|malformed| {
         tracing::warn!(
             error_type = "MalformedEvent",
             reason = malformed.reason,
@@ -112,6 +145,11 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, P
         tracing::info!(
             trigger_source = event.trigger_source(),
             "not a pre sign-up trigger source; returned the event untouched"
+        );
+        recorder.count(
+            metrics::SIGN_UPS,
+            &[(metrics::OUTCOME, "passed_through")],
+            1,
         );
         return Ok(event.into_value());
     };
@@ -147,7 +185,13 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, P
     if source == Source::ExternalProvider
         && let Some(linker) = &state.linker
     {
-        link_federated_user(state, linker, &event, &decision, &attributes).await?;
+        let link = link_federated_user(state, linker, &event, &decision, &attributes).await;
+        let result = match &link {
+            Ok(result) => *result,
+            Err(_) => "failed",
+        };
+        recorder.count(metrics::FEDERATED_LINKS, &[(metrics::RESULT, result)], 1);
+        link?;
     }
     tracing::info!(
         trigger_source = event.trigger_source(),
@@ -157,6 +201,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, P
         auto_verify_phone = decision.flags.map(|flags| flags.auto_verify_phone),
         "accepted the sign-up"
     );
+    recorder.count(metrics::SIGN_UPS, &[(metrics::OUTCOME, "accepted")], 1);
     Ok(event.into_value())
 }
 
@@ -200,7 +245,7 @@ async fn link_federated_user(
     event: &TriggerEvent,
     decision: &Decision,
     attributes: &BTreeMap<String, String>,
-) -> Result<(), PreSignUpError> {
+) -> Result<&'static str, PreSignUpError> {
     let user_name = event
         .user_name()
         .ok_or(PreSignUpError::MalformedEvent("userName is missing"))?;
@@ -217,11 +262,11 @@ async fn link_federated_user(
             provider_prefix = federation::unknown_prefix(user_name),
             "not linked: the username's provider is not a built-in one nor in LINK_PROVIDER_NAMES"
         );
-        return Ok(());
+        return Ok("unknown_provider");
     };
     let Some(email) = &decision.email else {
         tracing::info!(user_name = %log_name, "not linked: the federated user has no email");
-        return Ok(());
+        return Ok("no_email");
     };
     // Only an explicit `true` from the provider: an absent attribute (never
     // sent by Facebook or Login with Amazon, rarely by SAML) or any other
@@ -233,7 +278,7 @@ async fn link_federated_user(
             provider = identity.provider,
             "not linked: the identity provider did not assert a verified email"
         );
-        return Ok(());
+        return Ok("email_not_verified");
     }
     let raw_email = attributes
         .get("email")
@@ -259,7 +304,12 @@ async fn link_federated_user(
             );
         })?;
     log_link_target(&log_name, &identity.provider, email, &target);
-    Ok(())
+    Ok(match target {
+        LinkTarget::Native { .. } => "linked",
+        LinkTarget::AlreadyLinked { .. } => "already_linked",
+        LinkTarget::NotFound => "no_native_user",
+        LinkTarget::Ambiguous { .. } => "ambiguous",
+    })
 }
 
 /// `user_name` is already in its loggable form; the native user's name is

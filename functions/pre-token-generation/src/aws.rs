@@ -44,6 +44,7 @@ pub struct State {
     pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
     /// Whether the "V1 cannot change access tokens" warning was logged.
     pub(crate) warned_v1: AtomicBool,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
 }
 
 impl State {
@@ -57,10 +58,15 @@ impl State {
             )),
             None => None,
         };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
         State {
             config,
             dynamodb,
             warned_v1: AtomicBool::new(false),
+            metrics,
         }
     }
 

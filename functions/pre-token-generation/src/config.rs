@@ -5,6 +5,7 @@
 
 use cognito_auth_core::aws::{AwsLimits, validate_table};
 use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::metrics::Namespace;
 
 use crate::clients::ClientClaims;
 use crate::names::{refuse_to_add, refuse_to_suppress};
@@ -78,6 +79,8 @@ pub struct Config {
     /// `AWS_ATTEMPT_TIMEOUT_MS`, `AWS_MAX_ATTEMPTS`), as for
     /// post-confirmation.
     pub aws: AwsLimits,
+    /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
+    pub metrics_namespace: Namespace,
 }
 
 impl Config {
@@ -144,6 +147,7 @@ impl Config {
             access_suppress,
             client_claims,
             aws: AwsLimits::from_env(env)?,
+            metrics_namespace: Namespace::from_env(env)?,
         })
     }
 }

@@ -102,6 +102,7 @@ pub mod scopes;
 pub mod values;
 
 use cognito_auth_core::logging::loggable_user_name;
+use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
@@ -132,10 +133,27 @@ impl ProfileStatus {
     }
 }
 
+/// The `Function` dimension of this crate's metrics.
+pub const FUNCTION_NAME: &str = "pre-token-generation";
+
 /// Handles one invocation. Details of any failure are logged here; the
-/// returned error carries only a code and a fixed message.
+/// returned error carries only a code and a fixed message. Writes the
+/// metrics: claims added, the profile read's result and latency.
 pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let payload = event.payload;
+    let mut recorder = state.metrics.recorder(
+        &event.context.request_id,
+        event.context.xray_trace_id.as_deref(),
+    );
+    let result = shape(state, event.payload, &mut recorder).await;
+    recorder.flush();
+    result
+}
+
+async fn shape(
+    state: &State,
+    payload: Value,
+    recorder: &mut Recorder<'_>,
+) -> Result<Value, FnError> {
     // `TriggerEvent` keeps the event whole but reads only the common
     // envelope; the version is specific to this trigger.
     let version_field = payload.get("version").cloned();
@@ -144,7 +162,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
     })?;
     let Some(source) = Source::of(event.trigger_source()) else {
         tracing::info!(
-            triggerSource = event.trigger_source(),
+            trigger_source = event.trigger_source(),
             "not a pre token generation trigger source; event passed through untouched"
         );
         return Ok(event.into_value());
@@ -154,7 +172,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
         _ => {
             let shown = version_field.unwrap_or(Value::Null).to_string();
             tracing::warn!(
-                triggerSource = event.trigger_source(),
+                trigger_source = event.trigger_source(),
                 version = %shown,
                 "unknown event version for this source; event passed through untouched"
             );
@@ -173,7 +191,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
             && !state.config.client_claims.is_empty()
         {
             tracing::info!(
-                clientId = client_id,
+                client_id = client_id,
                 "client not in CLIENT_CLAIMS; its access token gets no client claims"
             );
         }
@@ -182,7 +200,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
         if version == Version::V1 {
             warn_v1_limits(state);
         }
-        let (item, status) = read_profile(state, &request, &user_name).await?;
+        let (item, status) = read_profile(state, &request, &user_name, recorder).await?;
         let plan = Plan::for_user(&state.config, version, &request, item.as_ref());
         (plan, status)
     };
@@ -193,17 +211,22 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
             token = dropped.token.as_str(),
             name = %dropped.name,
             bytes = dropped.bytes,
-            userName = %user_name,
+            user_name = %user_name,
             "left out of the token: with it the token could exceed the authorizer's 8 KiB"
         );
     }
     response::apply(&mut event, version, &plan);
+    recorder.count(
+        metrics::CLAIMS_ADDED,
+        &[],
+        (plan.id.add.len() + plan.access.add.len()) as u64,
+    );
     let names = |map: &serde_json::Map<String, Value>| map.keys().cloned().collect::<Vec<_>>();
     tracing::info!(
-        triggerSource = event.trigger_source(),
+        trigger_source = event.trigger_source(),
         version = version.number(),
-        userName = %user_name,
-        clientId = event.client_id(),
+        user_name = %user_name,
+        client_id = event.client_id(),
         profile = profile.as_str(),
         id_claims = ?names(&plan.id.add),
         access_claims = ?names(&plan.access.add),
@@ -221,19 +244,39 @@ async fn read_profile(
     state: &State,
     request: &TokenRequest,
     user_name: &str,
+    recorder: &mut Recorder<'_>,
 ) -> Result<(Option<Item>, ProfileStatus), FnError> {
     let (Some(profile), Some(client)) = (&state.config.profile, &state.dynamodb) else {
         return Ok((None, ProfileStatus::NotConfigured));
     };
     let result = match &request.sub {
-        Some(sub) => aws::read_profile(client, profile, sub, &state.config.aws).await,
+        Some(sub) => {
+            let started = std::time::Instant::now();
+            let result = aws::read_profile(client, profile, sub, &state.config.aws).await;
+            recorder.put(
+                metrics::AWS_CALL_LATENCY,
+                &[(metrics::CALL, "GetItem")],
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+            result
+        }
         None => Err(ReadError::NoSub),
     };
+    let status = match &result {
+        Ok(Some(_)) => ProfileStatus::Found,
+        Ok(None) => ProfileStatus::NoItem,
+        Err(_) => ProfileStatus::Failed,
+    };
+    recorder.count(
+        metrics::PROFILE_READS,
+        &[(metrics::RESULT, status.as_str())],
+        1,
+    );
     match result {
         Ok(Some(item)) => Ok((Some(item), ProfileStatus::Found)),
         Ok(None) => {
             tracing::warn!(
-                userName = %user_name,
+                user_name = %user_name,
                 sub = request.sub.as_deref(),
                 table = %profile.table,
                 "no profile item for this user; tokens issued without profile claims"
@@ -245,7 +288,7 @@ async fn read_profile(
             tracing::error!(
                 error_type = error.code(),
                 error = %error,
-                userName = %user_name,
+                user_name = %user_name,
                 sub = request.sub.as_deref(),
                 table = %profile.table,
                 outcome = if refuse { "sign_in_refused" } else { "issued_without_profile_claims" },
