@@ -201,10 +201,6 @@ fn build_functions() {
     );
 }
 
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client) {
-    e2e_tests::moto::create_profile_table(dynamodb, TABLE).await;
-}
-
 fn attribute(name: &str, value: &str) -> AttributeType {
     AttributeType::builder()
         .name(name)
@@ -226,7 +222,7 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
     let dir = work_dir("lifecycle");
     let moto = Moto::start();
     let dynamodb = moto.dynamodb().await;
-    create_table(&dynamodb).await;
+    e2e_tests::moto::create_profile_table(&dynamodb, TABLE).await;
     let watch_port = free_port();
     let relay = LambdaRelay::start(&format!("http://127.0.0.1:{watch_port}")).await;
     let cognito_local = CognitoLocal::start(&dir, &relay.endpoint());

@@ -268,15 +268,11 @@ async fn custom_message_counts_rendered_and_fallback_messages_by_locale() {
     all_lines_are_valid(&function).await;
 }
 
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
-    e2e_tests::moto::create_profile_table(dynamodb, name).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_confirmation_counts_provisioning_outcomes_and_times_each_call() {
     let moto = Moto::start();
     let cognito = moto.cognito().await;
-    create_table(&moto.dynamodb().await, "profiles").await;
+    e2e_tests::moto::create_profile_table(&moto.dynamodb().await, "profiles").await;
     let pool_id = cognito
         .create_user_pool()
         .pool_name("metrics-e2e")
@@ -347,7 +343,7 @@ async fn pre_token_generation_counts_claims_added_and_profile_reads() {
     const SUB: &str = "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
     let moto = Moto::start();
     let dynamodb = moto.dynamodb().await;
-    create_table(&dynamodb, "users").await;
+    e2e_tests::moto::create_profile_table(&dynamodb, "users").await;
     dynamodb
         .put_item()
         .table_name("users")

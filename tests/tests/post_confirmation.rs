@@ -70,13 +70,9 @@ impl World {
                 .expect("create the group");
         }
         if table {
-            world.create_table(TABLE).await;
+            e2e_tests::moto::create_profile_table(&world.dynamodb, TABLE).await;
         }
         world
-    }
-
-    async fn create_table(&self, name: &str) {
-        e2e_tests::moto::create_profile_table(&self.dynamodb, name).await;
     }
 
     /// Creates `user_name` in the pool and returns the `sub` moto gave it.
