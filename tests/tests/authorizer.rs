@@ -1782,7 +1782,9 @@ async fn generated_rule_sets_are_answered_exactly_by_the_binary() {
         let rules = generate_rules(&mut rng);
         let json = Value::Array(rules.iter().map(GenRule::json).collect()).to_string();
         let parsed = authorizer::rules::RuleSet::parse(&json, &[POOL, POOL2]).unwrap();
-        let prefix = authorizer::encode::resource_prefix_len(None);
+        // The region the harness gives the binary (`AWS_REGION`), which
+        // sizes its init check.
+        let prefix = authorizer::encode::resource_prefix_len(Some("us-east-1"));
         let stage_ok = authorizer::encode::check_stage(&parsed, prefix).is_ok();
         if stage_ok {
             stage_sets += 1;
@@ -2028,6 +2030,17 @@ async fn an_http_api_cached_without_the_route_key_fails_closed() {
             "{route_key}"
         );
     }
+    // A caller who sends the route key's text in a header of their own (an
+    // identity source such as `$request.header.X-Org`) proves nothing about
+    // the cache key: still only what holds for every route.
+    let mut spoofed = Shape::Http2.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}");
+    spoofed["headers"]["x-org"] = json!("GET /pets/{id}");
+    let answer = ask(&function, Shape::Http2, spoofed).await;
+    assert_eq!(answer.simple(), &json!({"isAuthorized": false}));
+    let mut in_query = Shape::Http2.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}");
+    in_query["queryStringParameters"] = json!({"org": "GET /pets/{id}"});
+    let answer = ask(&function, Shape::Http2, in_query).await;
+    assert_eq!(answer.simple(), &json!({"isAuthorized": false}));
     let warnings = function
         .logs()
         .iter()
@@ -2130,6 +2143,7 @@ async fn encoded_slashes_double_slashes_dot_segments_and_case_are_refused() {
         ("/Pets/1", "/Pets/{id}", false),
         ("/files/a/b.txt", "/files/{proxy+}", true),
         ("/files/a/../../pets", "/files/{proxy+}", false),
+        ("/files/%2E%2E/%2e%2e/admin", "/files/{proxy+}", false),
         ("/files/a%2F..%2F..%2Fadmin", "/files/{proxy+}", false),
     ] {
         let answer = ask(

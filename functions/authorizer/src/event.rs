@@ -8,7 +8,7 @@
 //! | REST `REQUEST` | `"type": "REQUEST"`, no `version` | the `TOKEN_HEADER` header | IAM policy |
 //! | HTTP API, payload 1.0 | `"type": "REQUEST"`, `"version": "1.0"` | the `TOKEN_HEADER` header | IAM policy |
 //! | HTTP API, payload 2.0 | `"type": "REQUEST"`, `"version": "2.0"` | `identitySource[0]`, else the `TOKEN_HEADER` header | simple response |
-//! | WebSocket `$connect` | `"type": "REQUEST"`, no `version`, `requestContext.eventType` `CONNECT` or a method ARN ending `/$connect` | the `TOKEN_QUERY_PARAMETER` query parameter (when set), else the `TOKEN_HEADER` header | IAM policy for the `$connect` ARN |
+//! | WebSocket `$connect` | `"type": "REQUEST"`, no `version`, `requestContext.eventType` `CONNECT` | the `TOKEN_QUERY_PARAMETER` query parameter (when set), else the `TOKEN_HEADER` header | IAM policy for the `$connect` ARN |
 //!
 //! Browsers cannot set headers on a WebSocket, so its token usually comes
 //! in the query string, which API Gateway writes to access logs: the query
@@ -48,11 +48,11 @@ impl Kind {
     /// Tells the kind from the payload; `None` when it is no authorizer event.
     pub fn detect(event: &Value) -> Option<Kind> {
         let field = |name: &str| event.get(name).and_then(Value::as_str);
+        // Only the event type: a REST path may end in `/$connect` too.
         let connect = event
             .pointer("/requestContext/eventType")
             .and_then(Value::as_str)
-            == Some("CONNECT")
-            || field("methodArn").is_some_and(|arn| arn.ends_with("/$connect"));
+            == Some("CONNECT");
         match (field("type"), field("version")) {
             (Some("TOKEN"), _) => Some(Kind::Token),
             (Some("REQUEST"), None) if connect => Some(Kind::WebSocket),
@@ -132,6 +132,11 @@ pub enum Target {
         route_key: String,
         /// Every `identitySource` value, for the cache-key check.
         identity_source: Vec<String>,
+        /// Whether the caller sent the route key's text themselves, as a
+        /// header, query parameter or cookie value: then an `identitySource`
+        /// value equal to it may be theirs, not `$context.routeKey`, and
+        /// proves nothing about the cache key.
+        caller_sent_route_key: bool,
     },
 }
 
@@ -260,10 +265,26 @@ impl Incoming {
                     Some(value) => Credential::Value(value.clone()),
                     None => header(&event.headers, token_header),
                 };
+                let route_key = event.route_key.unwrap_or_default();
+                let caller_sent_route_key = event
+                    .headers
+                    .values()
+                    .any(|value| value.as_bytes() == route_key.as_bytes())
+                    || event
+                        .query_string_parameters
+                        .values()
+                        .any(|value| *value == route_key)
+                    || event.cookies.iter().any(|cookie| {
+                        cookie == &route_key
+                            || cookie
+                                .split_once('=')
+                                .is_some_and(|(_, value)| value == route_key)
+                    });
                 let target = Target::Route {
                     verb: event.request_context.http.method.as_str().to_owned(),
-                    route_key: event.route_key.unwrap_or_default(),
+                    route_key,
                     identity_source,
+                    caller_sent_route_key,
                 };
                 (credential, target)
             }
@@ -398,6 +419,14 @@ mod tests {
     #[test]
     fn detects_each_kind() {
         assert_eq!(Kind::detect(&json!({"type": "TOKEN"})), Some(Kind::Token));
+        // A REST path may end in `/$connect`: only the event type makes a
+        // WebSocket connection.
+        assert_eq!(
+            Kind::detect(
+                &json!({"type": "REQUEST", "methodArn": "arn:aws:execute-api:us-east-1:1:a/prod/GET/x/$connect"})
+            ),
+            Some(Kind::Request)
+        );
         assert_eq!(
             Kind::detect(&json!({"type": "REQUEST"})),
             Some(Kind::Request)

@@ -353,10 +353,17 @@ async fn answer(
             verb,
             route_key,
             identity_source,
+            caller_sent_route_key,
         } => {
             let allowed = match &evaluation {
                 None => true,
-                Some(evaluation) => route_decision(state, evaluation, route_key, identity_source),
+                Some(evaluation) => route_decision(
+                    state,
+                    evaluation,
+                    route_key,
+                    identity_source,
+                    *caller_sent_route_key,
+                ),
             };
             simple_answer(&claims, allowed).map(|(answer, size)| {
                 tracing::info!(
@@ -453,8 +460,13 @@ fn route_decision(
     evaluation: &Evaluation<'_>,
     route_key: &str,
     identity_source: &[String],
+    caller_sent_route_key: bool,
 ) -> bool {
-    if !identity_source.iter().any(|value| value == route_key) {
+    // A value equal to the route key proves `$context.routeKey` is in the
+    // cache key only if the caller did not send that text themselves: with
+    // `$request.header.X-Org` as an identity source, `X-Org: GET /public`
+    // would otherwise get one route's yes cached for every route.
+    if caller_sent_route_key || !identity_source.iter().any(|value| value == route_key) {
         warn_once(
             &state.warned_about_http_cache,
             "AUTHZ_RULES decide per route, but the identity sources do not include \

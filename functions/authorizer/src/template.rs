@@ -13,12 +13,14 @@
 //! a backend could read in another way than API Gateway does is *ambiguous*
 //! ([`Ambiguity`]) and matches no template, so every answer refuses it:
 //! an empty segment (`//`, or a trailing `/` after anything but the root), a
-//! `.` or `..` segment, and an encoded separator (`%2F` or `%5C`, any case)
-//! anywhere. API Gateway REST APIs keep the path percent-encoded in the
+//! `.` or `..` segment, and an encoded separator or dot (`%2F`, `%5C` or
+//! `%2E`, any case) anywhere. API Gateway REST APIs keep the path percent-encoded in the
 //! method ARN and do not normalise it, so `/pets/1%2Fsecrets` would
 //! otherwise be one segment to the policy and two to a backend that decodes
-//! it. Other encodings (`%2E`, `%41`) are ordinary text here and are never
-//! decoded: a path matches a literal only in the exact spelling written.
+//! it; likewise `/files/%2E%2E/admin`, which a backend that decodes and
+//! then normalises would serve as `/admin`. Other encodings (`%41`) are
+//! ordinary text here and are never decoded: a path matches a literal only
+//! in the exact spelling written.
 //!
 //! IAM's `*` matches any text, `/` included, so the IAM pattern of a
 //! template ([`Template::iam_pattern`]) matches more than the template: a
@@ -52,7 +54,8 @@ pub enum Ambiguity {
     EmptySegment,
     /// A `.` or `..` segment, which a backend may resolve.
     DotSegment,
-    /// `%2F` or `%5C` (any case), which a backend may decode to a separator.
+    /// `%2F`, `%5C` or `%2E` (any case), which a backend may decode to a
+    /// separator or a dot and then resolve.
     EncodedSeparator,
 }
 
@@ -67,19 +70,25 @@ impl Ambiguity {
     }
 }
 
-/// The encoded separators that make a path ambiguous, in every case
-/// spelling IAM would need a pattern for.
-pub const ENCODED_SEPARATORS: [&str; 4] = ["%2F", "%2f", "%5C", "%5c"];
+/// The encoded separators and dots that make a path ambiguous, in every
+/// case spelling IAM would need a pattern for.
+pub const ENCODED_SEPARATORS: [&str; 6] = ["%2F", "%2f", "%5C", "%5c", "%2E", "%2e"];
 
 /// IAM path patterns (for the `*` verb, so they start right after the verb)
 /// that match exactly the ambiguous paths, whatever their verb: the Denies
 /// an encoding adds whenever one of its Allows holds a wildcard. Each is
 /// exact because the text after the stage is `{VERB}{path}` and a verb holds
 /// no `/`, `.` or `%`.
-pub const AMBIGUOUS_PATH_DENIES: [&str; 10] = [
+#[rustfmt::skip]
+pub const AMBIGUOUS_PATH_DENIES: [&str; 12] = [
     // An empty segment anywhere but at the end.
-    "//*", // A trailing `/` after a non-empty segment: `/pets/`, never the root.
-    "/*?/", "/*%2F*", "/*%2f*", "/*%5C*", "/*%5c*", "/./*", "/../*", "/.", "/..",
+    "//*",
+    // A trailing `/` after a non-empty segment: `/pets/`, never the root.
+    "/*?/",
+    // Encoded separators and dots, anywhere.
+    "/*%2F*", "/*%2f*", "/*%5C*", "/*%5c*", "/*%2E*", "/*%2e*",
+    // Dot segments.
+    "/./*", "/../*", "/.", "/..",
 ];
 
 /// A request path split into its segments; `/` has none.
@@ -209,7 +218,7 @@ impl Template {
                 }
                 if ENCODED_SEPARATORS.iter().any(|sep| part.contains(sep)) {
                     return Err(format!(
-                        "segment {position} holds an encoded separator (`%2F` or `%5C`), which matches no request (such paths are refused)"
+                        "segment {position} holds an encoded separator or dot (`%2F`, `%5C` or `%2E`), which matches no request (such paths are refused)"
                     ));
                 }
                 literal(part).map_err(|reason| format!("segment {position} {reason}"))?;

@@ -98,6 +98,10 @@ fn bad_rules_fail_with_their_index_and_what_is_wrong() {
             "segment 2 holds an encoded separator",
         ),
         (
+            r#"[{"path":"/a/%2E%2E"}]"#,
+            "segment 2 holds an encoded separator or dot",
+        ),
+        (
             r#"[{"path":"/a/{}"}]"#,
             "segment 2 is not a valid parameter name",
         ),

@@ -40,6 +40,8 @@ fn ambiguous_paths_are_told_apart() {
         ("/a/..", Ambiguity::DotSegment),
         ("/a%2Fb", Ambiguity::EncodedSeparator),
         ("/a%2fb", Ambiguity::EncodedSeparator),
+        ("/files/%2E%2E/admin", Ambiguity::EncodedSeparator),
+        ("/a%2eb", Ambiguity::EncodedSeparator),
         ("/a%5Cb", Ambiguity::EncodedSeparator),
         ("/a%5cb", Ambiguity::EncodedSeparator),
     ] {
@@ -60,7 +62,7 @@ fn the_ambiguous_path_denies_match_exactly_the_ambiguous_paths() {
         .map(|pattern| format!("{prefix}*{pattern}"))
         .collect();
     let parts = [
-        "a", "", ".", "..", "b.", "%2F", "x%2f", "%5C", "%5cy", "%2", "...", ".a",
+        "a", "", ".", "..", "b.", "%2F", "x%2f", "%5C", "%5cy", "%2", "...", ".a", "%2E%2E", "x%2e",
     ];
     let mut paths = vec!["/".to_owned()];
     for first in parts {
