@@ -587,13 +587,18 @@ fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
         .init_only()
         .note("SDK config loaded, Cognito client built (no list)"),
         // The rules only name their own paths, so the answer is a Deny
-        // policy: still an answer, which is all this case needs.
+        // policy: still an answer, which is all this case needs. So many
+        // rules fit no stage-wide policy: init refuses them in the default
+        // `stage` scope, so they run in `route`.
         Case::new(
             "authorizer, JWKS_FILE + AUTHZ_RULES",
             "authorizer",
             with(
                 authorizer_env(),
-                &[("AUTHZ_RULES", &rules.display().to_string())],
+                &[
+                    ("AUTHZ_RULES", &rules.display().to_string()),
+                    ("AUTHZ_POLICY_SCOPE", "route"),
+                ],
             ),
             first,
             is_object,
