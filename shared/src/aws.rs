@@ -26,7 +26,7 @@
 
 use std::time::Duration;
 
-use crate::config::{ConfigError, Env};
+use crate::config::{ConfigError, Env, Kind, Unit, Variable};
 
 /// The longest `AWS_CALL_TIMEOUT_MS`: 4 s of Cognito's 5, the rest for the
 /// cold start and Lambda's overhead.
@@ -41,6 +41,58 @@ pub const DEFAULT_MAX_ATTEMPTS: u64 = 3;
 pub const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
 /// The longest backoff between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_millis(500);
+
+/// `AWS_CALL_TIMEOUT_MS`: the whole operation, retries and backoff included.
+pub const AWS_CALL_TIMEOUT_MS: Variable = Variable::new(
+    "AWS_CALL_TIMEOUT_MS",
+    Kind::Whole {
+        default: DEFAULT_CALL_TIMEOUT.as_millis() as u64,
+        min: 100,
+        max: MAX_CALL_TIMEOUT_MS,
+        unit: Unit::Millis,
+    },
+    "Time for one AWS call, retries included; leaves room in Cognito's 5 s.",
+)
+.example("`1500`")
+.defaulted(WITHIN_5_S);
+
+/// `AWS_ATTEMPT_TIMEOUT_MS`: one attempt, connecting included.
+pub const AWS_ATTEMPT_TIMEOUT_MS: Variable = Variable::new(
+    "AWS_ATTEMPT_TIMEOUT_MS",
+    Kind::Whole {
+        default: DEFAULT_ATTEMPT_TIMEOUT.as_millis() as u64,
+        min: 50,
+        max: MAX_CALL_TIMEOUT_MS,
+        unit: Unit::Millis,
+    },
+    "Time for one attempt, connecting included; at most `AWS_CALL_TIMEOUT_MS`, and shortened to it by default.",
+)
+.example("`400`")
+.defaulted(WITHIN_5_S);
+
+/// `AWS_MAX_ATTEMPTS`: attempts per call (the SDK's standard variable,
+/// checked here).
+pub const AWS_MAX_ATTEMPTS: Variable = Variable::new(
+    "AWS_MAX_ATTEMPTS",
+    Kind::Whole {
+        default: DEFAULT_MAX_ATTEMPTS,
+        min: 1,
+        max: 5,
+        unit: Unit::Count,
+    },
+    "Attempts per call, the first included (the SDK's standard variable, checked here).",
+)
+.example("`2`")
+.defaulted(WITHIN_5_S);
+
+const WITHIN_5_S: &str = "SDK budget defaulted in code to fit Cognito's 5 s";
+
+/// The variables of [`AwsLimits`], read by the triggers that call AWS.
+pub const VARIABLES: &[Variable] = &[
+    AWS_CALL_TIMEOUT_MS,
+    AWS_ATTEMPT_TIMEOUT_MS,
+    AWS_MAX_ATTEMPTS,
+];
 
 /// How long an AWS call may take, all retries included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,28 +120,23 @@ impl Default for AwsLimits {
 impl AwsLimits {
     /// Reads and checks the three variables.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let call_timeout = env.millis(
-            "AWS_CALL_TIMEOUT_MS",
-            DEFAULT_CALL_TIMEOUT,
-            100..=MAX_CALL_TIMEOUT_MS,
-        )?;
+        let call_timeout = env.duration(AWS_CALL_TIMEOUT_MS)?;
         // A short call timeout shortens the default attempt with it, so that
         // setting only AWS_CALL_TIMEOUT_MS never needs a second variable.
-        let attempt_timeout = env.millis(
-            "AWS_ATTEMPT_TIMEOUT_MS",
-            DEFAULT_ATTEMPT_TIMEOUT.min(call_timeout),
-            50..=MAX_CALL_TIMEOUT_MS,
+        let attempt_timeout = env.duration_or(
+            AWS_ATTEMPT_TIMEOUT_MS,
+            DEFAULT_ATTEMPT_TIMEOUT.min(call_timeout).as_millis() as u64,
         )?;
         if attempt_timeout > call_timeout {
             return Err(ConfigError::new(
-                "AWS_ATTEMPT_TIMEOUT_MS",
+                AWS_ATTEMPT_TIMEOUT_MS,
                 format!(
                     "must not exceed AWS_CALL_TIMEOUT_MS ({} ms)",
                     call_timeout.as_millis()
                 ),
             ));
         }
-        let max_attempts = env.bounded_u64("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1..=5)? as u32;
+        let max_attempts = env.whole(AWS_MAX_ATTEMPTS)? as u32;
         Ok(Self {
             call_timeout,
             attempt_timeout,

@@ -1,4 +1,13 @@
-//! Configuration from environment variables, read and checked once at init.
+//! Configuration from environment variables: declared once, read and checked
+//! once at init.
+//!
+//! Every variable a function reads is a [`Variable`] constant: its name, its
+//! [`Kind`] (with the default and range), the line the README shows, and how
+//! a deployment sets it ([`Deployment`]). That one declaration is what
+//! parses the value ([`Env`] reads only through declarations), what the
+//! README's configuration tables are checked against, and what the template
+//! drift test compares `template.yaml` with. A variable therefore cannot be
+//! read under one name, documented under another and deployed under a third.
 //!
 //! Every function builds its whole configuration before it serves the first
 //! event, so a typo in a variable fails the cold start (reported through the
@@ -10,6 +19,7 @@
 //! state.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,26 +35,247 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// A problem with `variable`.
-    pub fn new(variable: &str, reason: impl Into<String>) -> Self {
+    /// A problem with `variable` (a [`Variable`], or the name of a file or
+    /// setting that is not one).
+    pub fn new(variable: impl AsRef<str>, reason: impl Into<String>) -> Self {
         Self {
-            variable: variable.to_owned(),
+            variable: variable.as_ref().to_owned(),
             reason: reason.into(),
         }
     }
 }
 
+/// What a variable holds, with its default and bounds: the parser and the
+/// documentation both read them from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text that must be set.
+    Required,
+    /// Text that may be unset; what unset means is in [`Variable::unset`].
+    Optional,
+    /// Text with a default.
+    Text {
+        /// The value when unset.
+        default: &'static str,
+    },
+    /// A comma-separated list; unset is empty.
+    List,
+    /// `true` or `false`.
+    Flag {
+        /// The value when unset.
+        default: bool,
+    },
+    /// A whole number within `min..=max`.
+    Whole {
+        /// The value when unset.
+        default: u64,
+        /// The least value accepted.
+        min: u64,
+        /// The greatest value accepted.
+        max: u64,
+        /// What the number counts.
+        unit: Unit,
+    },
+    /// One of a fixed set of words, compared exactly.
+    Choice {
+        /// The value when unset; one of `values`.
+        default: &'static str,
+        /// Every value accepted.
+        values: &'static [&'static str],
+    },
+}
+
+/// What a [`Kind::Whole`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A plain count (bytes, entries, attempts).
+    Count,
+    /// Seconds.
+    Seconds,
+    /// Milliseconds.
+    Millis,
+}
+
+/// How a deployment gives a variable its value: what the template drift
+/// test holds `template.yaml` to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deployment {
+    /// `template.yaml` sets it (from a parameter or a resource).
+    Template,
+    /// The template leaves it unset on purpose, for the reason given: the
+    /// default is right for a deployment, or it exists for local runs.
+    Default(&'static str),
+    /// Lambda sets it itself (a reserved variable, or one derived from the
+    /// function's settings); a template cannot.
+    Lambda,
+}
+
+/// One environment variable, declared once. See the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variable {
+    /// The variable's name.
+    pub name: &'static str,
+    /// What it holds, with its default and bounds.
+    pub kind: Kind,
+    /// For [`Kind::Optional`] and [`Kind::List`]: what unset means, as the
+    /// README's default column says it (`""` for plain "unset").
+    pub unset: &'static str,
+    /// An example value, as the README shows it (`""` for none).
+    pub example: &'static str,
+    /// What it does: the README's "meaning" column, in Markdown.
+    pub meaning: &'static str,
+    /// How a deployment sets it.
+    pub deployment: Deployment,
+}
+
+impl Variable {
+    /// A declaration set by the template, with no example yet; chain the
+    /// `const fn` setters below to complete it.
+    pub const fn new(name: &'static str, kind: Kind, meaning: &'static str) -> Self {
+        Self {
+            name,
+            kind,
+            unset: "",
+            example: "",
+            meaning,
+            deployment: Deployment::Template,
+        }
+    }
+
+    /// The README's example.
+    pub const fn example(mut self, example: &'static str) -> Self {
+        self.example = example;
+        self
+    }
+
+    /// What unset means, for optional text and lists.
+    pub const fn unset(mut self, unset: &'static str) -> Self {
+        self.unset = unset;
+        self
+    }
+
+    /// Left at its default by the template, for `why`.
+    pub const fn defaulted(mut self, why: &'static str) -> Self {
+        self.deployment = Deployment::Default(why);
+        self
+    }
+
+    /// Set by Lambda itself.
+    pub const fn set_by_lambda(mut self) -> Self {
+        self.deployment = Deployment::Lambda;
+        self
+    }
+
+    /// The README's default column: `**required**`, the default with its
+    /// range, or what unset means.
+    pub fn default_text(&self) -> String {
+        let unset = |what: &str| {
+            if what.is_empty() {
+                "unset".to_owned()
+            } else {
+                format!("unset ({what})")
+            }
+        };
+        match self.kind {
+            Kind::Required => "**required**".to_owned(),
+            Kind::Optional | Kind::List => unset(self.unset),
+            Kind::Text { default } | Kind::Choice { default, .. } => format!("`{default}`"),
+            Kind::Flag { default } => format!("`{default}`"),
+            Kind::Whole {
+                default, min, max, ..
+            } => format!("`{default}` ({min}–{max})"),
+        }
+    }
+}
+
+impl std::fmt::Display for Variable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl AsRef<str> for Variable {
+    fn as_ref(&self) -> &str {
+        self.name
+    }
+}
+
+/// Every variable one function reads, in groups: its own, and the shared
+/// crate's that it uses (the verifier's, the AWS call budget's,
+/// [`EVERY_FUNCTION`]).
+pub type Declarations = &'static [&'static [Variable]];
+
+/// `AWS_LAMBDA_LOG_LEVEL`: the log level. Read by [`crate::logging`] before
+/// anything else, so that init itself is logged.
+pub const LOG_LEVEL: Variable = Variable::new(
+    "AWS_LAMBDA_LOG_LEVEL",
+    Kind::Text { default: "info" },
+    "Log level, set by Lambda from the function's logging config (the template's `LogLevel`). `fatal` reads as `error`. Payload logs of the runtime and the AWS SDK (tokens, request bodies) stay capped at `debug`.",
+)
+.example("`debug`")
+.set_by_lambda();
+
+/// `RUST_LOG`: the log level (a `tracing` filter) where Lambda sets none.
+pub const RUST_LOG: Variable = Variable::new(
+    "RUST_LOG",
+    Kind::Optional,
+    "Log level or `tracing` filter for local runs; `AWS_LAMBDA_LOG_LEVEL` wins when both are set.",
+)
+.unset("`AWS_LAMBDA_LOG_LEVEL`'s")
+.example("`info,authorizer=debug`")
+.defaulted("AWS_LAMBDA_LOG_LEVEL (set by Lambda from LoggingConfig) wins");
+
+/// The variables every function reads.
+pub const EVERY_FUNCTION: &[Variable] = &[LOG_LEVEL, RUST_LOG, crate::metrics::METRICS_NAMESPACE];
+
+/// Every declaration of `declarations`, in order.
+pub fn all(declarations: Declarations) -> impl Iterator<Item = &'static Variable> {
+    declarations.iter().flat_map(|group| group.iter())
+}
+
 /// Where configuration values come from.
 pub struct Env {
     vars: HashMap<String, String>,
+    /// The declarations a process environment was read for: reading any
+    /// other variable is a bug, reported as an error naming it. `None` for
+    /// [`Env::from_pairs`], which tests hand only what they mean to set.
+    declared: Option<Declarations>,
 }
 
 impl Env {
-    /// The process environment, captured once.
-    pub fn from_process() -> Self {
-        Self {
-            vars: std::env::vars().collect(),
+    /// The process environment, captured once: the value of every declared
+    /// variable. A declared variable that is not valid UTF-8 is an error
+    /// naming it (one the function does not read is none of its business,
+    /// where `std::env::vars` would have panicked on it).
+    pub fn from_process(declarations: Declarations) -> Result<Self, ConfigError> {
+        Self::from_os_pairs(
+            declarations,
+            all(declarations).filter_map(|variable| {
+                #[expect(
+                    clippy::disallowed_methods,
+                    reason = "the one place that reads the process environment"
+                )]
+                let value = std::env::var_os(variable.name);
+                value.map(|value| (variable.name, value))
+            }),
+        )
+    }
+
+    fn from_os_pairs(
+        declarations: Declarations,
+        pairs: impl IntoIterator<Item = (&'static str, OsString)>,
+    ) -> Result<Self, ConfigError> {
+        let mut vars = HashMap::new();
+        for (name, value) in pairs {
+            let value = value
+                .into_string()
+                .map_err(|_| ConfigError::new(name, "is not valid UTF-8"))?;
+            vars.insert(name.to_owned(), value);
         }
+        Ok(Self {
+            vars,
+            declared: Some(declarations),
+        })
     }
 
     /// A fixed set of variables, for tests and tools.
@@ -56,102 +287,222 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
                 .collect(),
+            declared: None,
         }
     }
 
-    /// The trimmed value, or `None` when unset or blank. A blank value counts
-    /// as unset because CloudFormation cannot omit a variable conditionally
-    /// without a lot of ceremony, so templates pass `""` for "not set".
-    pub fn optional(&self, name: &str) -> Option<String> {
-        self.vars
-            .get(name)
+    /// The raw value, trimmed, or `None` when unset or blank. A blank value
+    /// counts as unset because CloudFormation cannot omit a variable
+    /// conditionally without a lot of ceremony, so templates pass `""` for
+    /// "not set".
+    fn value(&self, variable: &Variable) -> Result<Option<String>, ConfigError> {
+        if let Some(declarations) = self.declared
+            && !all(declarations).any(|declared| declared.name == variable.name)
+        {
+            return Err(ConfigError::new(
+                variable,
+                "is read but not declared among this function's variables (a bug)",
+            ));
+        }
+        Ok(self
+            .vars
+            .get(variable.name)
             .map(|value| value.trim())
             .filter(|value| !value.is_empty())
-            .map(str::to_owned)
+            .map(str::to_owned))
     }
 
-    /// The trimmed value, which must be present and non-blank.
-    pub fn required(&self, name: &str) -> Result<String, ConfigError> {
-        self.optional(name)
-            .ok_or_else(|| ConfigError::new(name, "is required but not set"))
+    /// Whether the variable has a non-blank value, whatever its kind: for a
+    /// variable that only makes sense together with another.
+    pub fn is_set(&self, variable: Variable) -> Result<bool, ConfigError> {
+        Ok(self.value(&variable)?.is_some())
     }
 
-    /// A comma-separated list: items trimmed, blanks dropped. Unset is empty.
-    pub fn list(&self, name: &str) -> Vec<String> {
-        self.optional(name)
-            .map(|value| split_list(&value))
-            .unwrap_or_default()
+    /// A variable read as a kind it was not declared with: a bug, reported
+    /// as an error rather than a panic.
+    fn misread(variable: &Variable, as_kind: &str) -> ConfigError {
+        ConfigError::new(
+            variable,
+            format!(
+                "is declared as {:?} but read as {as_kind} (a bug)",
+                variable.kind
+            ),
+        )
     }
 
-    /// `true` or `false` (any casing), or `default` when unset. Anything else
-    /// is an error rather than a guess: `BLOCK_DISPOSABLE_EMAILS=yes` must not
+    /// An optional text ([`Kind::Optional`]): `None` when unset or blank.
+    pub fn optional(&self, variable: Variable) -> Result<Option<String>, ConfigError> {
+        match variable.kind {
+            Kind::Optional => self.value(&variable),
+            _ => Err(Self::misread(&variable, "optional text")),
+        }
+    }
+
+    /// A required text ([`Kind::Required`]), present and non-blank.
+    pub fn required(&self, variable: Variable) -> Result<String, ConfigError> {
+        match variable.kind {
+            Kind::Required => self
+                .value(&variable)?
+                .ok_or_else(|| ConfigError::new(variable, "is required but not set")),
+            _ => Err(Self::misread(&variable, "required text")),
+        }
+    }
+
+    /// A text with a default ([`Kind::Text`]).
+    pub fn text(&self, variable: Variable) -> Result<String, ConfigError> {
+        match variable.kind {
+            Kind::Text { default } => {
+                Ok(self.value(&variable)?.unwrap_or_else(|| default.to_owned()))
+            }
+            _ => Err(Self::misread(&variable, "text")),
+        }
+    }
+
+    /// A comma-separated list ([`Kind::List`]): items trimmed, blanks
+    /// dropped. Unset is empty. A required list is declared
+    /// [`Kind::Required`] and read with [`Env::required_list`].
+    pub fn list(&self, variable: Variable) -> Result<Vec<String>, ConfigError> {
+        match variable.kind {
+            Kind::List => Ok(self
+                .value(&variable)?
+                .map(|value| split_list(&value))
+                .unwrap_or_default()),
+            _ => Err(Self::misread(&variable, "a list")),
+        }
+    }
+
+    /// A required comma-separated list ([`Kind::Required`]) with at least
+    /// one item.
+    pub fn required_list(&self, variable: Variable) -> Result<Vec<String>, ConfigError> {
+        let items = split_list(&self.required(variable)?);
+        if items.is_empty() {
+            return Err(ConfigError::new(variable, "lists nothing"));
+        }
+        Ok(items)
+    }
+
+    /// `true` or `false` (any casing) ([`Kind::Flag`]). Anything else is an
+    /// error rather than a guess: `BLOCK_DISPOSABLE_EMAILS=yes` must not
     /// silently mean "no".
-    pub fn bool(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
-        match self.optional(name) {
+    pub fn flag(&self, variable: Variable) -> Result<bool, ConfigError> {
+        let Kind::Flag { default } = variable.kind else {
+            return Err(Self::misread(&variable, "a flag"));
+        };
+        match self.value(&variable)? {
             None => Ok(default),
             Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
             Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
-            Some(_) => Err(ConfigError::new(name, "must be `true` or `false`")),
+            Some(_) => Err(ConfigError::new(variable, "must be `true` or `false`")),
         }
     }
 
-    /// A value parsed with [`FromStr`], or `default` when unset.
-    pub fn parse<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    /// One of the declared words ([`Kind::Choice`]), exactly as declared.
+    pub fn choice(&self, variable: Variable) -> Result<&'static str, ConfigError> {
+        let Kind::Choice { default, values } = variable.kind else {
+            return Err(Self::misread(&variable, "a choice"));
+        };
+        match self.value(&variable)? {
+            None => Ok(default),
+            Some(value) => values
+                .iter()
+                .find(|candidate| **candidate == value)
+                .copied()
+                .ok_or_else(|| ConfigError::new(variable, format!("must be {}", or_list(values)))),
+        }
+    }
+
+    /// Like [`Env::choice`], in any casing: for variables that have always
+    /// been read that way.
+    pub fn choice_ignoring_case(&self, variable: Variable) -> Result<&'static str, ConfigError> {
+        let Kind::Choice { values, .. } = variable.kind else {
+            return Err(Self::misread(&variable, "a choice"));
+        };
+        match self.value(&variable)? {
+            Some(value) => values
+                .iter()
+                .find(|candidate| candidate.eq_ignore_ascii_case(&value))
+                .copied()
+                .ok_or_else(|| ConfigError::new(variable, format!("must be {}", or_list(values)))),
+            None => self.choice(variable),
+        }
+    }
+
+    /// A value of an [`Kind::Optional`] variable parsed with [`FromStr`].
+    pub fn parse<T>(&self, variable: Variable) -> Result<Option<T>, ConfigError>
     where
         T: FromStr,
         T::Err: std::fmt::Display,
     {
-        match self.optional(name) {
-            None => Ok(default),
-            Some(value) => value
-                .parse()
-                .map_err(|err| ConfigError::new(name, format!("cannot be parsed: {err}"))),
-        }
+        self.optional(variable)?
+            .map(|value| {
+                value
+                    .parse()
+                    .map_err(|err| ConfigError::new(variable, format!("cannot be parsed: {err}")))
+            })
+            .transpose()
     }
 
-    /// A duration given as a whole number of milliseconds, within `range_ms`.
-    pub fn millis(
-        &self,
-        name: &str,
-        default: Duration,
-        range_ms: std::ops::RangeInclusive<u64>,
-    ) -> Result<Duration, ConfigError> {
-        self.bounded_u64(name, default.as_millis() as u64, range_ms)
-            .map(Duration::from_millis)
+    /// A whole number within the declared bounds ([`Kind::Whole`]).
+    pub fn whole(&self, variable: Variable) -> Result<u64, ConfigError> {
+        let Kind::Whole { default, .. } = variable.kind else {
+            return Err(Self::misread(&variable, "a whole number"));
+        };
+        self.whole_or(variable, default)
     }
 
-    /// A duration given as a whole number of seconds, within `range_s`.
-    pub fn seconds(
-        &self,
-        name: &str,
-        default: Duration,
-        range_s: std::ops::RangeInclusive<u64>,
-    ) -> Result<Duration, ConfigError> {
-        self.bounded_u64(name, default.as_secs(), range_s)
-            .map(Duration::from_secs)
-    }
-
-    /// A whole number within `range`, or `default` when unset.
-    pub fn bounded_u64(
-        &self,
-        name: &str,
-        default: u64,
-        range: std::ops::RangeInclusive<u64>,
-    ) -> Result<u64, ConfigError> {
-        let value = match self.optional(name) {
+    /// Like [`Env::whole`], with a default that depends on another variable
+    /// (the declaration's default is the one the documentation states).
+    pub fn whole_or(&self, variable: Variable, default: u64) -> Result<u64, ConfigError> {
+        let Kind::Whole { min, max, .. } = variable.kind else {
+            return Err(Self::misread(&variable, "a whole number"));
+        };
+        let value = match self.value(&variable)? {
             None => return Ok(default),
             Some(value) => value
                 .parse::<u64>()
-                .map_err(|_| ConfigError::new(name, "must be a whole number"))?,
+                .map_err(|_| ConfigError::new(variable, "must be a whole number"))?,
         };
-        if range.contains(&value) {
+        if (min..=max).contains(&value) {
             Ok(value)
         } else {
             Err(ConfigError::new(
-                name,
-                format!("must be between {} and {}", range.start(), range.end()),
+                variable,
+                format!("must be between {min} and {max}"),
             ))
         }
+    }
+
+    /// A duration ([`Kind::Whole`] in [`Unit::Seconds`] or [`Unit::Millis`]).
+    pub fn duration(&self, variable: Variable) -> Result<Duration, ConfigError> {
+        let Kind::Whole { default, .. } = variable.kind else {
+            return Err(Self::misread(&variable, "a duration"));
+        };
+        self.duration_or(variable, default)
+    }
+
+    /// Like [`Env::duration`], with a default (in the declared unit) that
+    /// depends on another variable.
+    pub fn duration_or(&self, variable: Variable, default: u64) -> Result<Duration, ConfigError> {
+        match variable.kind {
+            Kind::Whole {
+                unit: Unit::Seconds,
+                ..
+            } => self.whole_or(variable, default).map(Duration::from_secs),
+            Kind::Whole {
+                unit: Unit::Millis, ..
+            } => self.whole_or(variable, default).map(Duration::from_millis),
+            _ => Err(Self::misread(&variable, "a duration")),
+        }
+    }
+}
+
+/// `` `a`, `b` or `c` ``: the words a [`Kind::Choice`] accepts, as an error
+/// message lists them.
+fn or_list(values: &[&str]) -> String {
+    let quoted: Vec<String> = values.iter().map(|value| format!("`{value}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
     }
 }
 
@@ -169,57 +520,160 @@ pub fn split_list(value: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    const TEXT: Variable = Variable::new("T", Kind::Optional, "text");
+    const NEEDED: Variable = Variable::new("N", Kind::Required, "needed");
+    const LIST: Variable = Variable::new("L", Kind::List, "list");
+    const ON: Variable = Variable::new("ON", Kind::Flag { default: true }, "flag");
+    const OFF: Variable = Variable::new("OFF", Kind::Flag { default: false }, "flag");
+    const MILLIS: Variable = Variable::new(
+        "MS",
+        Kind::Whole {
+            default: 10,
+            min: 1,
+            max: 10_000,
+            unit: Unit::Millis,
+        },
+        "ms",
+    );
+    const SECONDS: Variable = Variable::new(
+        "S",
+        Kind::Whole {
+            default: 1,
+            min: 0,
+            max: 10,
+            unit: Unit::Seconds,
+        },
+        "s",
+    );
+    const MODE: Variable = Variable::new(
+        "MODE",
+        Kind::Choice {
+            default: "a",
+            values: &["a", "b"],
+        },
+        "mode",
+    );
+
     fn env(pairs: &[(&str, &str)]) -> Env {
         Env::from_pairs(pairs.iter().copied())
     }
 
     #[test]
     fn blank_counts_as_unset() {
-        let env = env(&[("A", "  ")]);
-        assert_eq!(env.optional("A"), None);
+        let env = env(&[("T", "  "), ("N", "")]);
+        assert_eq!(env.optional(TEXT).unwrap(), None);
         assert_eq!(
-            env.required("A").unwrap_err().to_string(),
-            "A: is required but not set"
+            env.required(NEEDED).unwrap_err().to_string(),
+            "N: is required but not set"
         );
     }
 
     #[test]
     fn lists_are_trimmed_and_drop_blanks() {
-        let env = env(&[("L", " a, b ,,c ,")]);
-        assert_eq!(env.list("L"), ["a", "b", "c"]);
-        assert!(env.list("MISSING").is_empty());
+        let env = env(&[("L", " a, b ,,c ,"), ("N", " , ")]);
+        assert_eq!(env.list(LIST).unwrap(), ["a", "b", "c"]);
+        assert!(
+            Env::from_pairs::<&str, &str>([])
+                .list(LIST)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            env.required_list(NEEDED).unwrap_err().to_string(),
+            "N: lists nothing"
+        );
     }
 
     #[test]
-    fn bools_accept_only_true_or_false() {
-        let env = env(&[("T", "TRUE"), ("F", "false"), ("X", "yes")]);
-        assert!(env.bool("T", false).unwrap());
-        assert!(!env.bool("F", true).unwrap());
-        assert!(env.bool("UNSET", true).unwrap());
-        let err = env.bool("X", false).unwrap_err();
-        assert_eq!(err.variable, "X");
+    fn flags_accept_only_true_or_false() {
+        assert!(env(&[("OFF", "TRUE")]).flag(OFF).unwrap());
+        assert!(!env(&[("ON", "false")]).flag(ON).unwrap());
+        assert!(env(&[]).flag(ON).unwrap());
+        assert!(!env(&[]).flag(OFF).unwrap());
+        let err = env(&[("ON", "yes")]).flag(ON).unwrap_err();
+        assert_eq!(err.variable, "ON");
     }
 
     #[test]
     fn durations_are_bounded_and_named() {
-        let env = env(&[("MS", "1500"), ("BIG", "999999"), ("NEG", "-1")]);
-        let default = Duration::from_millis(10);
+        let env = env(&[("MS", "1500"), ("S", "-1")]);
+        assert_eq!(env.duration(MILLIS).unwrap(), Duration::from_millis(1500));
         assert_eq!(
-            env.millis("MS", default, 1..=10_000).unwrap(),
-            Duration::from_millis(1500)
+            Env::from_pairs::<&str, &str>([]).duration(MILLIS).unwrap(),
+            Duration::from_millis(10)
         );
-        assert_eq!(env.millis("UNSET", default, 1..=10_000).unwrap(), default);
         assert_eq!(
-            env.millis("BIG", default, 1..=10_000)
+            Env::from_pairs([("MS", "999999")])
+                .duration(MILLIS)
                 .unwrap_err()
                 .to_string(),
-            "BIG: must be between 1 and 10000"
+            "MS: must be between 1 and 10000"
         );
         assert_eq!(
-            env.seconds("NEG", Duration::from_secs(1), 0..=10)
-                .unwrap_err()
-                .to_string(),
-            "NEG: must be a whole number"
+            env.duration(SECONDS).unwrap_err().to_string(),
+            "S: must be a whole number"
         );
+        assert_eq!(
+            Env::from_pairs([("S", "0")]).duration(SECONDS).unwrap(),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn choices_are_exact() {
+        assert_eq!(env(&[]).choice(MODE).unwrap(), "a");
+        assert_eq!(env(&[("MODE", " b ")]).choice(MODE).unwrap(), "b");
+        assert_eq!(
+            env(&[("MODE", "B")]).choice(MODE).unwrap_err().to_string(),
+            "MODE: must be `a` or `b`"
+        );
+    }
+
+    #[test]
+    fn reading_a_variable_as_another_kind_is_an_error_not_a_panic() {
+        let err = env(&[("T", "x")]).flag(TEXT).unwrap_err();
+        assert_eq!(err.variable, "T");
+        assert!(err.reason.contains("(a bug)"), "{err}");
+    }
+
+    const DECLARED: Declarations = &[&[TEXT, NEEDED]];
+
+    #[test]
+    fn a_process_environment_reads_only_declared_variables() {
+        let env = Env::from_os_pairs(DECLARED, [("T", OsString::from("x"))]).unwrap();
+        assert_eq!(env.optional(TEXT).unwrap().as_deref(), Some("x"));
+        let err = env.list(LIST).unwrap_err();
+        assert_eq!(err.variable, "L");
+        assert!(err.reason.contains("not declared"), "{err}");
+    }
+
+    #[test]
+    fn a_declared_variable_that_is_not_utf8_is_named() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(vec![b'a', 0xff, b'b']);
+        let err = match Env::from_os_pairs(DECLARED, [("N", bad)]) {
+            Ok(_) => panic!("a non-UTF-8 value was accepted"),
+            Err(err) => err,
+        };
+        assert_eq!(err.to_string(), "N: is not valid UTF-8");
+    }
+
+    #[test]
+    fn the_process_environment_is_read_for_the_declared_names() {
+        // PATH is set in every test process; nothing declares HOME here.
+        const PATH: Variable = Variable::new("PATH", Kind::Optional, "path");
+        let env = Env::from_process(&[&[PATH]]).unwrap();
+        assert!(env.optional(PATH).unwrap().is_some());
+        assert!(env.vars.keys().all(|name| name == "PATH"));
+    }
+
+    #[test]
+    fn default_text_states_the_declared_default() {
+        assert_eq!(NEEDED.default_text(), "**required**");
+        assert_eq!(TEXT.default_text(), "unset");
+        assert_eq!(TEXT.unset("no link").default_text(), "unset (no link)");
+        assert_eq!(ON.default_text(), "`true`");
+        assert_eq!(SECONDS.default_text(), "`1` (0–10)");
+        assert_eq!(MODE.default_text(), "`a`");
     }
 }

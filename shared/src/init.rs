@@ -29,6 +29,12 @@ async fn report(
     error_type: &str,
     message: &str,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // The Runtime API's address is the runtime's plumbing, not
+    // configuration: Lambda always sets it, and nothing declares it.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "reporting an init error cannot wait for the configuration it failed to read"
+    )]
     let endpoint = std::env::var(RUNTIME_API_VARIABLE)
         .map_err(|_| format!("{RUNTIME_API_VARIABLE} is not set"))?;
     let client = Client::builder()

@@ -19,6 +19,8 @@ use std::borrow::Cow;
 
 use tracing_subscriber::EnvFilter;
 
+use crate::config::{LOG_LEVEL, RUST_LOG};
+
 /// Installs the JSON subscriber. Safe to call more than once: later calls are
 /// no-ops, which keeps tests that build several handlers simple.
 pub fn init() {
@@ -35,8 +37,16 @@ pub fn init() {
 }
 
 fn level_filter() -> EnvFilter {
-    let directive = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
+    // Read before `Env` exists, so that the init that reads the rest of the
+    // configuration is itself logged at the right level. Both names are
+    // declared in `config` (`LOG_LEVEL`, `RUST_LOG`); a value that is unset
+    // or not UTF-8 gives the default level.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the log level is needed before the configuration is read"
+    )]
+    let directive = std::env::var(LOG_LEVEL.name)
+        .or_else(|_| std::env::var(RUST_LOG.name))
         .unwrap_or_default();
     let directive = match directive.to_ascii_lowercase().as_str() {
         "" => "info".to_owned(),

@@ -27,10 +27,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use crate::config::{ConfigError, Env};
+use crate::config::{ConfigError, Env, Kind, Variable};
 
 /// `METRICS_NAMESPACE`: the CloudWatch namespace of every metric.
-pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
+pub const METRICS_NAMESPACE: Variable = Variable::new(
+    "METRICS_NAMESPACE",
+    Kind::Text {
+        default: DEFAULT_NAMESPACE,
+    },
+    "CloudWatch namespace of the function's metrics (the template sets it from `MetricsNamespace`): 1–255 characters of letters, digits, `.-_/#:` and space, not starting with `AWS/`.",
+)
+.example("`Acme/Auth`");
 
 /// The namespace when `METRICS_NAMESPACE` is unset.
 pub const DEFAULT_NAMESPACE: &str = "CognitoAuth";
@@ -170,9 +177,7 @@ impl Namespace {
     /// it as CloudWatch would: 1–255 characters of `0-9A-Za-z.-_/#:` and
     /// space, not starting with `AWS/`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let namespace = env
-            .optional(METRICS_NAMESPACE)
-            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        let namespace = env.text(METRICS_NAMESPACE)?;
         if namespace.len() > 255
             || !namespace
                 .bytes()
@@ -443,7 +448,10 @@ mod tests {
 
     #[test]
     fn the_namespace_is_checked() {
-        let ok = Namespace::from_env(&Env::from_pairs([(METRICS_NAMESPACE, "Acme/Auth prod")]));
+        let ok = Namespace::from_env(&Env::from_pairs([(
+            METRICS_NAMESPACE.name,
+            "Acme/Auth prod",
+        )]));
         assert_eq!(ok.map(|n| n.0).ok().as_deref(), Some("Acme/Auth prod"));
         let default = Namespace::from_env(&Env::from_pairs::<&str, &str>([]));
         assert_eq!(
@@ -451,9 +459,12 @@ mod tests {
             Some(DEFAULT_NAMESPACE)
         );
         for bad in ["AWS/Lambda", "a\"b", "é", &"x".repeat(256)] {
-            let error =
-                Namespace::from_env(&Env::from_pairs([(METRICS_NAMESPACE, bad)])).expect_err(bad);
-            assert!(error.to_string().starts_with(METRICS_NAMESPACE), "{error}");
+            let error = Namespace::from_env(&Env::from_pairs([(METRICS_NAMESPACE.name, bad)]))
+                .expect_err(bad);
+            assert!(
+                error.to_string().starts_with(METRICS_NAMESPACE.name),
+                "{error}"
+            );
         }
     }
 

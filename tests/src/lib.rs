@@ -5,6 +5,7 @@
 //! Everything listens on 127.0.0.1 only.
 
 pub mod cognito_local;
+pub mod declarations;
 pub mod jwks_server;
 pub mod moto;
 pub mod runtime_api;

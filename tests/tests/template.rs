@@ -9,9 +9,9 @@
 //! - Every function crate is deployed by exactly one function, built by
 //!   cargo-lambda from the workspace root (so `sam build` compiles the shared
 //!   dependencies once).
-//! - Every environment variable a function reads is set by the template, or
-//!   listed in [`DELIBERATELY_DEFAULTED`] with the reason; nothing is set that
-//!   no code reads.
+//! - The template sets exactly the variables each function declares as set
+//!   by the template ([`Deployment::Template`]): not one it leaves at its
+//!   default on purpose, nor one Lambda sets, nor one nothing declares.
 //! - The user pool's triggers point at the right functions, each with an invoke
 //!   permission for Cognito scoped to the pool, and answer within 5 s.
 //! - Both APIs hand the authorizer the token from the header it reads, and
@@ -21,12 +21,10 @@
 //! - With every parameter at its default, every function gets past init: a
 //!   default deployment does not fail its first cold start.
 //!
-//! The variables a function reads are found in its sources (and the shared
-//! crate's) by [`scan`]: the names given to the `config::Env` helpers
-//! (`optional`, `required`, `list`, `bool`, `parse`, `millis`, `seconds`,
-//! `bounded_u64`), to `std::env::var`, to `ConfigError::new`, or to any call
-//! that is also handed `env`. Names written as `const` items are resolved, and
-//! `#[cfg(test)]` code is left out.
+//! What a function reads is its declarations (`e2e_tests::declarations`,
+//! from each crate's `config::VARIABLES`): its code reads the environment
+//! only through them (`config::Env` refuses an undeclared name, and clippy's
+//! `disallowed_methods` refuses `std::env::var` in the deployed crates).
 //!
 //! YAML is parsed with `serde_norway`, the maintained fork of `serde_yaml`
 //! (archived upstream; `serde_yml` is flagged unsound and unmaintained by
@@ -34,85 +32,11 @@
 //! `!If`, ...) as tagged values, so the template is read exactly as written.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
+use cognito_auth_core::config::{Deployment, Variable};
+use e2e_tests::declarations;
 use e2e_tests::runtime_api::{Launch, workspace_root};
 use serde_norway::Value;
-
-/// Variables a function reads that the template leaves unset on purpose:
-/// `(function, variable, reason)`. `*` stands for every function.
-const DELIBERATELY_DEFAULTED: &[(&str, &str, &str)] = &[
-    (
-        "*",
-        "RUST_LOG",
-        "AWS_LAMBDA_LOG_LEVEL (set by Lambda from LoggingConfig) wins",
-    ),
-    (
-        "authorizer",
-        "JWKS_URL",
-        "derived from USER_POOL_ID: the pool's own JWKS",
-    ),
-    ("authorizer", "JWKS_FILE", "offline tests only"),
-    (
-        "authorizer",
-        "COGNITO_EMULATOR_URL",
-        "local runs against a Cognito emulator on loopback only (tests/tests/lifecycle.rs): a \
-         deployment must never set it, so the template never does",
-    ),
-    ("authorizer", "JWT_LEEWAY_SECONDS", TUNABLE),
-    ("authorizer", "JWKS_MAX_AGE_SECONDS", TUNABLE),
-    ("authorizer", "JWKS_COOLDOWN_SECONDS", TUNABLE),
-    ("authorizer", "JWKS_FETCH_TIMEOUT_MS", TUNABLE),
-    ("authorizer", "JWKS_MAX_BYTES", TUNABLE),
-    ("authorizer", "JWKS_STALE_GRACE_SECONDS", TUNABLE),
-    ("authorizer", "VERIFIED_TOKEN_CACHE_SIZE", TUNABLE),
-    (
-        "pre-sign-up",
-        "APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER",
-        "on: admins follow the rules too",
-    ),
-    (
-        "pre-sign-up",
-        "LINK_PROVIDER_NAMES",
-        "only for SAML/OIDC providers added by hand",
-    ),
-    (
-        "pre-sign-up",
-        "AUTO_VERIFY_PHONE",
-        "off: a number nobody proved is never verified unless a deployment opts in",
-    ),
-    ("post-confirmation", "AWS_CALL_TIMEOUT_MS", WITHIN_5_S),
-    ("post-confirmation", "AWS_ATTEMPT_TIMEOUT_MS", WITHIN_5_S),
-    ("post-confirmation", "AWS_MAX_ATTEMPTS", WITHIN_5_S),
-    ("pre-token-generation", "AWS_CALL_TIMEOUT_MS", WITHIN_5_S),
-    ("pre-token-generation", "AWS_ATTEMPT_TIMEOUT_MS", WITHIN_5_S),
-    ("pre-token-generation", "AWS_MAX_ATTEMPTS", WITHIN_5_S),
-    (
-        "custom-message",
-        "TEMPLATES_DIR",
-        "templates are built in; a folder needs its own package",
-    ),
-];
-const TUNABLE: &str = "cache or fetch tunable with a safe default in code";
-const WITHIN_5_S: &str = "SDK budget defaulted in code to fit Cognito's 5 s";
-
-/// Shared-crate sources that read configuration, by path prefix, and the
-/// functions that read it through them. A shared file that reads a variable
-/// and is not listed here fails [`every_variable_a_function_reads_is_set_or_deliberately_defaulted`].
-const SHARED_READERS: &[(&str, &[&str])] = &[
-    // `VerifierConfig::from_env`: only the authorizer verifies tokens.
-    ("shared/src/verify", &["authorizer"]),
-    // `AwsLimits::from_env`: the AWS call budget of the triggers that call
-    // AWS from inside Cognito's 5 s.
-    (
-        "shared/src/aws.rs",
-        &["post-confirmation", "pre-token-generation"],
-    ),
-    // Logging, metrics and init run in every function.
-    ("shared/src/logging.rs", &["*"]),
-    ("shared/src/metrics.rs", &["*"]),
-    ("shared/src/init.rs", &["*"]),
-];
 
 /// The user pool's `LambdaConfig` keys and the crates behind them.
 const TRIGGERS: &[(&str, &str)] = &[
@@ -204,61 +128,113 @@ fn every_function_crate_is_deployed_by_exactly_one_function() {
 }
 
 #[test]
-fn every_variable_a_function_reads_is_set_or_deliberately_defaulted() {
-    let template = Template::load();
-    let reads = variables_read_by_each_function();
-    let mut problems = Vec::new();
-    for (function, variables) in &reads {
-        let id = template.function_for_binary(function);
-        let set = template.environment(&id);
-        for (variable, at) in variables {
-            let defaulted = deliberately_defaulted(function, variable).is_some();
-            let provided_by_lambda = is_provided_by_lambda(variable);
-            match (set.contains_key(variable), defaulted || provided_by_lambda) {
-                (false, false) => problems.push(format!(
-                    "{function} reads {variable} ({at}) but {id} does not set it: wire it in template.yaml, \
-                     or add it to DELIBERATELY_DEFAULTED with the reason"
-                )),
-                (true, true) => problems.push(format!(
-                    "{id} sets {variable}, which is also listed as deliberately defaulted (or set by Lambda): drop one"
-                )),
-                _ => {}
-            }
-        }
-    }
-    for (function, variable, _) in DELIBERATELY_DEFAULTED {
-        let still_read = reads
-            .iter()
-            .filter(|(name, _)| *function == "*" || name.as_str() == *function)
-            .any(|(_, variables)| variables.contains_key(*variable));
-        if !still_read {
-            problems.push(format!(
-                "DELIBERATELY_DEFAULTED lists {variable} for {function}, which no longer reads it: remove the entry"
-            ));
-        }
-    }
-    assert_no_problems("variables read", problems);
+fn every_function_crate_declares_its_variables() {
+    let declared: BTreeSet<String> = declarations::FUNCTIONS
+        .iter()
+        .map(|(binary, _)| (*binary).to_owned())
+        .collect();
+    assert_eq!(
+        declared,
+        function_crates(),
+        "e2e_tests::declarations::FUNCTIONS must list every crate under functions/"
+    );
 }
 
 #[test]
-fn every_variable_the_template_sets_is_read_by_the_code() {
+fn the_template_sets_exactly_what_each_function_declares_as_deployed() {
     let template = Template::load();
-    let reads = variables_read_by_each_function();
     let mut problems = Vec::new();
-    for (function, variables) in &reads {
+    for (function, _) in declarations::FUNCTIONS {
         let id = template.function_for_binary(function);
-        for variable in template.environment(&id).keys() {
-            if !variables.contains_key(variable) {
-                problems.push(format!(
-                    "{id} sets {variable}, which {function} never reads"
-                ));
+        let set = template.environment(&id);
+        let variables = declarations::variables(function);
+        problems.extend(deployment_problems(&id, function, &variables, &set));
+    }
+    assert_no_problems("variables", problems);
+}
+
+/// The check behind the test above, on any declarations and environment,
+/// so that its own tests can show it refusing each kind of drift.
+fn deployment_problems(
+    id: &str,
+    function: &str,
+    variables: &[&Variable],
+    set: &BTreeMap<String, &Value>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for variable in variables {
+        let name = variable.name;
+        match (variable.deployment, set.contains_key(name)) {
+            (Deployment::Template, false) => problems.push(format!(
+                "{function} reads {name}, declared as set by the template, but {id} does not set it: \
+                 wire it in template.yaml, or declare why it is left at its default"
+            )),
+            (Deployment::Default(why), true) => problems.push(format!(
+                "{id} sets {name}, which {function} declares as left at its default ({why}): drop one"
+            )),
+            (Deployment::Lambda, true) => {
+                problems.push(format!("{id} sets {name}, which Lambda sets itself"))
             }
-            if is_provided_by_lambda(variable) {
-                problems.push(format!("{id} sets {variable}, a name Lambda reserves"));
-            }
+            (Deployment::Lambda, false) if !is_provided_by_lambda(name) => problems.push(format!(
+                "{function} declares {name} as set by Lambda, which Lambda does not set"
+            )),
+            _ => {}
         }
     }
-    assert_no_problems("variables set", problems);
+    for name in set.keys() {
+        if !variables.iter().any(|variable| variable.name == name) {
+            problems.push(format!(
+                "{id} sets {name}, which {function} does not declare (so never reads)"
+            ));
+        }
+        if is_provided_by_lambda(name) {
+            problems.push(format!("{id} sets {name}, a name Lambda reserves"));
+        }
+    }
+    problems
+}
+
+/// The check refuses each kind of drift: a test that found nothing would
+/// pass on any template.
+#[test]
+fn the_deployment_check_refuses_every_kind_of_drift() {
+    use cognito_auth_core::config::Kind;
+    const DEPLOYED: Variable = Variable::new("DEPLOYED", Kind::Optional, "");
+    const DEFAULTED: Variable = Variable::new("DEFAULTED", Kind::Optional, "").defaulted("why");
+    const REGION: Variable = Variable::new("AWS_REGION", Kind::Optional, "").set_by_lambda();
+    const INVENTED: Variable = Variable::new("NOT_LAMBDAS", Kind::Optional, "").set_by_lambda();
+    let value = Value::String("x".into());
+    let set = |names: &[&str]| -> BTreeMap<String, &Value> {
+        names
+            .iter()
+            .map(|name| ((*name).to_owned(), &value))
+            .collect()
+    };
+    let check = |variables: &[&Variable], names: &[&str]| {
+        deployment_problems("Fn", "f", variables, &set(names))
+    };
+    assert!(check(&[&DEPLOYED, &DEFAULTED, &REGION], &["DEPLOYED"]).is_empty());
+    for (variables, names, expected) in [
+        (vec![&DEPLOYED], vec![], "does not set it"),
+        (
+            vec![&DEPLOYED, &DEFAULTED],
+            vec!["DEPLOYED", "DEFAULTED"],
+            "left at its default",
+        ),
+        (vec![&REGION], vec!["AWS_REGION"], "Lambda sets itself"),
+        (vec![&INVENTED], vec![], "which Lambda does not set"),
+        (
+            vec![&DEPLOYED],
+            vec!["DEPLOYED", "STRAY"],
+            "does not declare",
+        ),
+    ] {
+        let problems = check(&variables, &names);
+        assert!(
+            problems.iter().any(|problem| problem.contains(expected)),
+            "{names:?} should be refused with {expected:?}: {problems:?}"
+        );
+    }
 }
 
 #[test]
@@ -599,103 +575,6 @@ fn default_authz_rules_name_routes_the_apis_declare() {
 }
 
 // ---------------------------------------------------------------------------
-// The scanner's own tests: a scanner that finds nothing would pass every test
-// above.
-// ---------------------------------------------------------------------------
-
-#[test]
-fn scanner_finds_literals_consts_and_forwarded_names_but_not_test_code() {
-    let source = r##"
-        pub const ALLOWED: &str = "ALLOWED_EMAIL_DOMAINS";
-        const RENAMED: &'static str = "PROFILE_ATTRIBUTES";
-        const NOT_A_NAME: &str = "some text";
-        fn from_env(env: &Env) -> Result<Config, ConfigError> {
-            let a = env.optional("APP_NAME");
-            let b = env.list(RENAMED);
-            let c = DomainList::from_env(env, ALLOWED)?; // forwarded with `env`
-            let d = env.millis(
-                "FETCH_TIMEOUT_MS",
-                Duration::from_millis(10),
-                1..=10,
-            )?;
-            let e = std::env::var("RUST_LOG");
-            let f = r#"env.optional("IN_A_RAW_STRING")"#;
-            let g = '"'; let h = env.bool("AFTER_A_CHAR", false);
-            /* env.optional("IN_A_COMMENT") */
-            if bad { return Err(ConfigError::new("ONLY_IN_AN_ERROR", "reason")); }
-            value.parse::<u64>(); name.required("lowercase_is_no_env_var");
-            other.optional(name);
-        }
-        #[cfg(test)]
-        mod tests {
-            #[test]
-            fn t() { env.optional("ONLY_IN_TESTS"); }
-        }
-        #[cfg(test)]
-        mod out_of_line;
-    "##;
-    let file = scan::SourceFile::parse(PathBuf::from("functions/x/src/config.rs"), source);
-    let consts = file.consts.clone();
-    let found = file
-        .reads(&|name| consts.get(name).cloned())
-        .expect("every name resolves")
-        .into_iter()
-        .map(|read| read.name)
-        .collect::<BTreeSet<_>>();
-    let expected = [
-        "AFTER_A_CHAR",
-        "ALLOWED_EMAIL_DOMAINS",
-        "APP_NAME",
-        "FETCH_TIMEOUT_MS",
-        "ONLY_IN_AN_ERROR",
-        "PROFILE_ATTRIBUTES",
-        "RUST_LOG",
-    ];
-    assert_eq!(
-        found,
-        expected
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<BTreeSet<_>>()
-    );
-    assert_eq!(file.test_modules, ["out_of_line"]);
-}
-
-#[test]
-fn scanner_rejects_a_name_it_cannot_resolve() {
-    let file = scan::SourceFile::parse(
-        PathBuf::from("x.rs"),
-        "fn f(env: &Env) { env.required(SOMEWHERE_ELSE); }",
-    );
-    let error = file.reads(&|_| None).unwrap_err();
-    assert!(error.contains("SOMEWHERE_ELSE"), "{error}");
-}
-
-#[test]
-fn scanner_finds_the_known_reads_of_this_workspace() {
-    // Anchors: if these disappear, the scanner (or a rename) broke the
-    // checks above, which would then pass on nothing.
-    let reads = variables_read_by_each_function();
-    for (function, variable) in [
-        ("authorizer", "USER_POOL_ID"),
-        ("authorizer", "JWKS_MAX_BYTES"),
-        ("pre-sign-up", "ALLOWED_EMAIL_DOMAINS"),
-        ("post-confirmation", "DEFAULT_GROUP"),
-        ("custom-message", "APP_NAME"),
-    ] {
-        assert!(
-            reads
-                .get(function)
-                .is_some_and(|found| found.contains_key(variable)),
-            "{function} should read {variable}; found {:?}",
-            reads
-                .get(function)
-                .map(|found| found.keys().collect::<Vec<_>>())
-        );
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Operations: alarms, dashboard, tracing
 // ---------------------------------------------------------------------------
 
@@ -932,55 +811,6 @@ fn function_crates() -> BTreeSet<String> {
         .filter(|entry| entry.path().join("Cargo.toml").is_file())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect()
-}
-
-/// For each function crate: every variable it reads, with where it was seen.
-fn variables_read_by_each_function() -> BTreeMap<String, BTreeMap<String, String>> {
-    let root = workspace_root();
-    let shared = scan::Crate::load(&root, "shared/src");
-    let mut reads: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut unmapped = Vec::new();
-
-    let shared_reads = shared.reads(None).unwrap_or_else(|err| panic!("{err}"));
-    for name in function_crates() {
-        let own = scan::Crate::load(&root, &format!("functions/{name}/src"));
-        let found = own
-            .reads(Some(&shared))
-            .unwrap_or_else(|err| panic!("{err}"));
-        let entry = reads.entry(name.clone()).or_default();
-        for read in found {
-            entry.entry(read.name).or_insert(read.at);
-        }
-    }
-    for read in shared_reads {
-        let readers = SHARED_READERS
-            .iter()
-            .find(|(prefix, _)| read.at.starts_with(prefix))
-            .map(|(_, readers)| *readers);
-        let Some(readers) = readers else {
-            unmapped.push(format!(
-                "{} reads {}: map it in SHARED_READERS",
-                read.at, read.name
-            ));
-            continue;
-        };
-        for (function, found) in reads.iter_mut() {
-            if readers.contains(&"*") || readers.contains(&function.as_str()) {
-                found
-                    .entry(read.name.clone())
-                    .or_insert_with(|| read.at.clone());
-            }
-        }
-    }
-    assert_no_problems("shared reads", unmapped);
-    reads
-}
-
-fn deliberately_defaulted(function: &str, variable: &str) -> Option<&'static str> {
-    DELIBERATELY_DEFAULTED
-        .iter()
-        .find(|(name, var, _)| (*name == "*" || *name == function) && *var == variable)
-        .map(|(_, _, reason)| *reason)
 }
 
 /// Names Lambda sets itself and reserves: a template cannot set them.
@@ -1221,511 +1051,5 @@ fn get_att(value: &Value) -> Option<(String, String)> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The source scanner
-// ---------------------------------------------------------------------------
-
-/// Finds the environment variables Rust sources read, without compiling them:
-/// a small tokenizer (identifiers, string literals, punctuation; comments and
-/// `#[cfg(test)]` items dropped) and a few call shapes.
-mod scan {
-    use std::collections::{BTreeMap, BTreeSet};
-    use std::path::{Path, PathBuf};
-
-    /// The `config::Env` helpers whose first argument is a variable name.
-    const ENV_HELPERS: &[&str] = &[
-        "optional",
-        "required",
-        "list",
-        "bool",
-        "parse",
-        "millis",
-        "seconds",
-        "bounded_u64",
-    ];
-
-    /// One variable read, and where (`path:line`).
-    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-    pub struct Read {
-        pub name: String,
-        pub at: String,
-    }
-
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    enum Tok {
-        Ident(String),
-        Str(String),
-        Punct(char),
-    }
-
-    #[derive(Debug, Clone)]
-    struct Token {
-        tok: Tok,
-        line: usize,
-    }
-
-    /// One source file, tokenized, with its test code removed.
-    pub struct SourceFile {
-        pub path: PathBuf,
-        tokens: Vec<Token>,
-        /// `const NAME: &str = "VALUE";` items.
-        pub consts: BTreeMap<String, String>,
-        /// Modules declared `#[cfg(test)] mod name;`, whose files are test code.
-        pub test_modules: Vec<String>,
-    }
-
-    /// The non-test sources of one crate.
-    pub struct Crate {
-        files: Vec<SourceFile>,
-    }
-
-    impl Crate {
-        /// Every `.rs` file under `root/dir`, except out-of-line test modules.
-        pub fn load(root: &Path, dir: &str) -> Crate {
-            let mut paths = Vec::new();
-            collect_rs(&root.join(dir), &mut paths);
-            paths.sort();
-            let mut files: Vec<SourceFile> = paths
-                .iter()
-                .map(|path| {
-                    let text = std::fs::read_to_string(path)
-                        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-                    let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-                    SourceFile::parse(relative, &text)
-                })
-                .collect();
-            let excluded: BTreeSet<PathBuf> = files
-                .iter()
-                .flat_map(|file| {
-                    file.test_modules
-                        .iter()
-                        .flat_map(|module| module_files(&file.path, module))
-                })
-                .collect();
-            files.retain(|file| !excluded.contains(&file.path));
-            Crate { files }
-        }
-
-        /// Every variable read; names written as consts are resolved in the
-        /// same file, then the crate, then `fallback` (the shared crate).
-        pub fn reads(&self, fallback: Option<&Crate>) -> Result<Vec<Read>, String> {
-            let mut reads = Vec::new();
-            for file in &self.files {
-                let resolve = |name: &str| {
-                    file.consts
-                        .get(name)
-                        .cloned()
-                        .or_else(|| self.unique_const(name))
-                        .or_else(|| fallback.and_then(|shared| shared.unique_const(name)))
-                };
-                reads.extend(file.reads(&resolve)?);
-            }
-            Ok(reads)
-        }
-
-        fn unique_const(&self, name: &str) -> Option<String> {
-            let values: BTreeSet<&String> = self
-                .files
-                .iter()
-                .filter_map(|file| file.consts.get(name))
-                .collect();
-            match values.len() {
-                1 => values.into_iter().next().cloned(),
-                _ => None,
-            }
-        }
-    }
-
-    impl SourceFile {
-        pub fn parse(path: PathBuf, text: &str) -> SourceFile {
-            let (tokens, test_modules) = strip_test_items(tokenize(text));
-            let consts = consts(&tokens);
-            SourceFile {
-                path,
-                tokens,
-                consts,
-                test_modules,
-            }
-        }
-
-        /// The variables this file reads. A name passed as an identifier
-        /// must resolve through `resolve`, except when only forwarded with
-        /// `env` (then a name that does not resolve is not a variable).
-        pub fn reads(&self, resolve: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Read>, String> {
-            let tokens = &self.tokens;
-            let mut reads = Vec::new();
-            for open in 0..tokens.len() {
-                if tokens[open].tok != Tok::Punct('(') || open == 0 {
-                    continue;
-                }
-                let Tok::Ident(callee) = &tokens[open - 1].tok else {
-                    continue;
-                };
-                let before = |back: usize| open.checked_sub(back).map(|i| &tokens[i].tok);
-                let is_method = before(2) == Some(&Tok::Punct('.'));
-                let path_owner = match (before(2), before(3), before(4)) {
-                    (Some(Tok::Punct(':')), Some(Tok::Punct(':')), Some(Tok::Ident(owner))) => {
-                        Some(owner.as_str())
-                    }
-                    _ => None,
-                };
-                let args = arguments(tokens, open);
-                let strict_first = (is_method && ENV_HELPERS.contains(&callee.as_str()))
-                    || (path_owner == Some("env") && matches!(callee.as_str(), "var" | "var_os"))
-                    || (path_owner == Some("ConfigError") && callee == "new");
-                let forwarded_with_env = args
-                    .iter()
-                    .any(|arg| matches!(arg.as_slice(), [Tok::Ident(name)] if name == "env"));
-                for (index, arg) in args.iter().enumerate() {
-                    let strict = strict_first && index == 0;
-                    if !(strict || forwarded_with_env) {
-                        continue;
-                    }
-                    let arg = match arg.as_slice() {
-                        [Tok::Punct('&'), rest @ ..] => rest,
-                        whole => whole,
-                    };
-                    let name = match arg {
-                        [Tok::Str(text)] if is_variable_name(text) => Some(text.clone()),
-                        [Tok::Ident(ident)] if is_variable_name(ident) => match resolve(ident) {
-                            Some(value) if is_variable_name(&value) => Some(value),
-                            Some(_) => None,
-                            None if strict => {
-                                return Err(format!(
-                                    "{}:{}: cannot resolve the variable name {ident}; \
-                                     write it as a literal or a `const {ident}: &str` in the crate",
-                                    self.path.display(),
-                                    tokens[open].line
-                                ));
-                            }
-                            None => None,
-                        },
-                        _ => None,
-                    };
-                    if let Some(name) = name {
-                        reads.push(Read {
-                            name,
-                            at: format!("{}:{}", self.path.display(), tokens[open].line),
-                        });
-                    }
-                }
-            }
-            Ok(reads)
-        }
-    }
-
-    /// An environment variable's shape: `SCREAMING_SNAKE_CASE`.
-    fn is_variable_name(text: &str) -> bool {
-        text.len() >= 2
-            && text.starts_with(|c: char| c.is_ascii_uppercase())
-            && text
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    }
-
-    /// The top-level, comma-separated arguments of the call whose `(` is at
-    /// `open`.
-    fn arguments(tokens: &[Token], open: usize) -> Vec<Vec<Tok>> {
-        let mut args = vec![Vec::new()];
-        let mut depth = 0usize;
-        for token in &tokens[open + 1..] {
-            match &token.tok {
-                Tok::Punct('(' | '[' | '{') => depth += 1,
-                Tok::Punct(')' | ']' | '}') if depth == 0 => break,
-                Tok::Punct(')' | ']' | '}') => depth -= 1,
-                Tok::Punct(',') if depth == 0 => {
-                    args.push(Vec::new());
-                    continue;
-                }
-                _ => {}
-            }
-            if let Some(last) = args.last_mut() {
-                last.push(token.tok.clone());
-            }
-        }
-        args.retain(|arg| !arg.is_empty());
-        args
-    }
-
-    /// `const NAME: &str = "VALUE";` and `const NAME: &'static str = ...`.
-    fn consts(tokens: &[Token]) -> BTreeMap<String, String> {
-        let toks: Vec<&Tok> = tokens.iter().map(|t| &t.tok).collect();
-        let mut found = BTreeMap::new();
-        for window in toks.windows(8) {
-            let shape = match window {
-                [
-                    Tok::Ident(kw),
-                    Tok::Ident(name),
-                    Tok::Punct(':'),
-                    Tok::Punct('&'),
-                    Tok::Ident(ty),
-                    Tok::Punct('='),
-                    Tok::Str(value),
-                    Tok::Punct(';'),
-                ] if kw == "const" && ty == "str" => Some((name, value)),
-                [
-                    Tok::Ident(kw),
-                    Tok::Ident(name),
-                    Tok::Punct(':'),
-                    Tok::Punct('&'),
-                    Tok::Ident(lifetime),
-                    Tok::Ident(ty),
-                    Tok::Punct('='),
-                    Tok::Str(value),
-                ] if kw == "const" && lifetime == "static" && ty == "str" => Some((name, value)),
-                _ => None,
-            };
-            if let Some((name, value)) = shape {
-                found.insert(name.clone(), value.clone());
-            }
-        }
-        found
-    }
-
-    /// Drops every item under `#[cfg(test)]`; returns the remaining tokens and
-    /// the names of test modules declared out of line (`mod tests;`).
-    fn strip_test_items(tokens: Vec<Token>) -> (Vec<Token>, Vec<String>) {
-        let is = |i: usize, tok: Tok| tokens.get(i).is_some_and(|t| t.tok == tok);
-        let ident = |i: usize, name: &str| matches!(tokens.get(i), Some(Token { tok: Tok::Ident(n), .. }) if n == name);
-        let mut kept = Vec::with_capacity(tokens.len());
-        let mut test_modules = Vec::new();
-        let mut i = 0;
-        while i < tokens.len() {
-            let cfg_test = is(i, Tok::Punct('#'))
-                && is(i + 1, Tok::Punct('['))
-                && ident(i + 2, "cfg")
-                && is(i + 3, Tok::Punct('('))
-                && ident(i + 4, "test")
-                && is(i + 5, Tok::Punct(')'))
-                && is(i + 6, Tok::Punct(']'));
-            if !cfg_test {
-                kept.push(tokens[i].clone());
-                i += 1;
-                continue;
-            }
-            i += 7;
-            // The item: up to a `;` or through a `{...}` block at depth 0.
-            let mut depth = 0usize;
-            while i < tokens.len() {
-                if let (true, Some(Tok::Ident(name)), true) = (
-                    ident(i, "mod"),
-                    tokens.get(i + 1).map(|t| &t.tok),
-                    is(i + 2, Tok::Punct(';')),
-                ) {
-                    test_modules.push(name.clone());
-                }
-                match &tokens[i].tok {
-                    Tok::Punct('(' | '[') => depth += 1,
-                    Tok::Punct(')' | ']') => depth = depth.saturating_sub(1),
-                    Tok::Punct(';') if depth == 0 => {
-                        i += 1;
-                        break;
-                    }
-                    Tok::Punct('{') if depth == 0 => {
-                        i = matching_brace(&tokens, i) + 1;
-                        break;
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        (kept, test_modules)
-    }
-
-    fn matching_brace(tokens: &[Token], open: usize) -> usize {
-        let mut depth = 0usize;
-        for (i, token) in tokens.iter().enumerate().skip(open) {
-            match token.tok {
-                Tok::Punct('{') => depth += 1,
-                Tok::Punct('}') => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i;
-                    }
-                }
-                _ => {}
-            }
-        }
-        tokens.len()
-    }
-
-    /// Identifiers (numbers too), string literals (plain, raw, byte) with
-    /// their text, and single punctuation characters. Comments, char
-    /// literals and lifetimes' quotes are dropped.
-    fn tokenize(text: &str) -> Vec<Token> {
-        let chars: Vec<char> = text.chars().collect();
-        let mut tokens = Vec::new();
-        let mut line = 1;
-        let mut i = 0;
-        let at = |i: usize| chars.get(i).copied();
-        while i < chars.len() {
-            let c = chars[i];
-            if c == '\n' {
-                line += 1;
-                i += 1;
-            } else if c.is_whitespace() {
-                i += 1;
-            } else if c == '/' && at(i + 1) == Some('/') {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            } else if c == '/' && at(i + 1) == Some('*') {
-                let mut depth = 0;
-                while i < chars.len() {
-                    if chars[i] == '/' && at(i + 1) == Some('*') {
-                        depth += 1;
-                        i += 2;
-                    } else if chars[i] == '*' && at(i + 1) == Some('/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        if chars[i] == '\n' {
-                            line += 1;
-                        }
-                        i += 1;
-                    }
-                }
-            } else if c == '"' {
-                let start_line = line;
-                let (value, next) = plain_string(&chars, i + 1, &mut line);
-                tokens.push(Token {
-                    tok: Tok::Str(value),
-                    line: start_line,
-                });
-                i = next;
-            } else if c == '\'' {
-                // A char literal ('x', '\n', '\u{1F600}') or a lifetime ('a).
-                if at(i + 1) == Some('\\') {
-                    i += 2;
-                    while i < chars.len() && chars[i] != '\'' {
-                        i += 1;
-                    }
-                    i += 1;
-                } else if at(i + 2) == Some('\'') {
-                    i += 3;
-                } else {
-                    i += 1;
-                }
-            } else if c.is_alphanumeric() || c == '_' {
-                let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-                let word: String = chars[start..i].iter().collect();
-                let raw = matches!(word.as_str(), "r" | "br" | "cr");
-                if raw && matches!(at(i), Some('"' | '#')) {
-                    let mut hashes = 0;
-                    while at(i + hashes) == Some('#') {
-                        hashes += 1;
-                    }
-                    if at(i + hashes) == Some('"') {
-                        let start_line = line;
-                        let body_start = i + hashes + 1;
-                        let mut j = body_start;
-                        loop {
-                            if j >= chars.len() {
-                                break;
-                            }
-                            if chars[j] == '"' && (0..hashes).all(|h| at(j + 1 + h) == Some('#')) {
-                                break;
-                            }
-                            if chars[j] == '\n' {
-                                line += 1;
-                            }
-                            j += 1;
-                        }
-                        let value: String = chars[body_start..j.min(chars.len())].iter().collect();
-                        tokens.push(Token {
-                            tok: Tok::Str(value),
-                            line: start_line,
-                        });
-                        i = j + 1 + hashes;
-                        continue;
-                    }
-                    // A raw identifier (r#type): drop the `r#`.
-                    i += hashes;
-                    continue;
-                }
-                if matches!(word.as_str(), "b" | "c") && at(i) == Some('"') {
-                    let start_line = line;
-                    let (value, next) = plain_string(&chars, i + 1, &mut line);
-                    tokens.push(Token {
-                        tok: Tok::Str(value),
-                        line: start_line,
-                    });
-                    i = next;
-                    continue;
-                }
-                tokens.push(Token {
-                    tok: Tok::Ident(word),
-                    line,
-                });
-            } else {
-                tokens.push(Token {
-                    tok: Tok::Punct(c),
-                    line,
-                });
-                i += 1;
-            }
-        }
-        tokens
-    }
-
-    /// A `"..."` body from `start` (after the quote): its text with escapes
-    /// kept as written, and the index after the closing quote.
-    fn plain_string(chars: &[char], start: usize, line: &mut usize) -> (String, usize) {
-        let mut i = start;
-        let mut value = String::new();
-        while i < chars.len() && chars[i] != '"' {
-            if chars[i] == '\\' && i + 1 < chars.len() {
-                value.push(chars[i]);
-                i += 1;
-            }
-            if chars[i] == '\n' {
-                *line += 1;
-            }
-            value.push(chars[i]);
-            i += 1;
-        }
-        (value, i + 1)
-    }
-
-    fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                collect_rs(&path, out);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                out.push(path);
-            }
-        }
-    }
-
-    /// Where `mod module;` declared in `declared_in` lives.
-    fn module_files(declared_in: &Path, module: &str) -> Vec<PathBuf> {
-        let dir = declared_in.parent().unwrap_or(Path::new(""));
-        let stem = declared_in
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("");
-        let base = if matches!(stem, "lib" | "main" | "mod") {
-            dir.to_path_buf()
-        } else {
-            dir.join(stem)
-        };
-        vec![
-            base.join(format!("{module}.rs")),
-            base.join(module).join("mod.rs"),
-        ]
     }
 }

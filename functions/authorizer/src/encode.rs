@@ -53,7 +53,7 @@
 //! a call the rules refuse, whatever the cache key: a misconfigured cache
 //! can only refuse too much, never allow too much.
 
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::config::{ConfigError, Env, Kind, Variable};
 use cognito_auth_core::policy::{HTTP_VERBS, MethodArn, PolicyBuilder, PolicyDocument};
 
 use crate::decide::Evaluation;
@@ -61,7 +61,15 @@ use crate::rules::{self, Rule, RuleSet};
 use crate::template::{AMBIGUOUS_PATH_DENIES, Template};
 
 /// `AUTHZ_POLICY_SCOPE`: what one REST answer covers.
-pub const SCOPE_VARIABLE: &str = "AUTHZ_POLICY_SCOPE";
+pub const SCOPE_VARIABLE: Variable = Variable::new(
+    "AUTHZ_POLICY_SCOPE",
+    Kind::Choice {
+        default: "stage",
+        values: &["stage", "route"],
+    },
+    "What one REST (and HTTP API 1.0) answer covers: `stage`, every route (any cache key; init refuses rules no single policy can express within 8 KB); `route`, the triggering resource and verb (any rules; needs the cache key below). See [Exact answers](#exact-answers-and-api-gateways-cache).",
+)
+.example("`route`");
 
 /// What one REST (and HTTP API 1.0) answer covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,14 +85,10 @@ pub enum PolicyScope {
 impl PolicyScope {
     /// Reads `AUTHZ_POLICY_SCOPE` (`stage` by default, or `route`).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        match env.optional(SCOPE_VARIABLE).as_deref() {
-            None | Some("stage") => Ok(Self::Stage),
-            Some("route") => Ok(Self::Route),
-            Some(_) => Err(ConfigError::new(
-                SCOPE_VARIABLE,
-                "must be `stage` or `route`",
-            )),
-        }
+        Ok(match env.choice(SCOPE_VARIABLE)? {
+            "route" => Self::Route,
+            _ => Self::Stage,
+        })
     }
 
     /// A stable name for logs.

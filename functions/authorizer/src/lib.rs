@@ -24,6 +24,7 @@
 //! and the answer's size; never the token nor the credential header.
 
 pub mod bearer;
+pub mod config;
 pub mod decide;
 pub mod encode;
 pub mod event;
@@ -34,11 +35,10 @@ pub mod template;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aws_lambda_events::http::HeaderName;
-use cognito_auth_core::config::{ConfigError, Env};
-use cognito_auth_core::metrics::{self, Metrics, Namespace, Recorder};
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::policy::{Effect, MethodArn, PolicyBuilder, PolicyDocument};
-use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifierCounts, VerifyError};
+use cognito_auth_core::{Claims, Verifier, VerifierCounts, VerifyError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
@@ -47,87 +47,9 @@ use crate::encode::PolicyScope;
 use crate::event::{Credential, CredentialSources, EventError, Incoming, Kind, RouteKey, Target};
 use crate::response::{MAX_ID_VALUE, OversizedClaim, SimpleResponse};
 use crate::rules::RuleSet;
+
+pub use crate::config::Config;
 use crate::template::Template;
-
-/// `TOKEN_HEADER`: the header that carries the credential in REQUEST events.
-pub const TOKEN_HEADER: &str = "TOKEN_HEADER";
-
-/// The default credential header.
-pub const DEFAULT_TOKEN_HEADER: &str = "Authorization";
-
-/// `TOKEN_QUERY_PARAMETER`: the query-string parameter that carries the
-/// token of WebSocket `$connect` events (browsers cannot set headers on a
-/// WebSocket). Unset: headers only.
-pub const TOKEN_QUERY_PARAMETER: &str = "TOKEN_QUERY_PARAMETER";
-
-/// `USAGE_IDENTIFIER_CLAIM`: the claim whose value becomes
-/// `usageIdentifierKey` (an API key of a usage plan).
-pub const USAGE_IDENTIFIER_CLAIM: &str = "USAGE_IDENTIFIER_CLAIM";
-
-/// Set by Lambda: the function's region, which sizes the ARNs of the init
-/// check (the partition and region of the APIs it serves).
-const AWS_REGION: &str = "AWS_REGION";
-
-/// The function's configuration, read once at init.
-pub struct Config {
-    /// Which tokens are accepted.
-    pub verifier: VerifierConfig,
-    /// Route rules; `None` lets every verified caller call the whole stage.
-    pub rules: Option<RuleSet>,
-    /// What one REST answer covers.
-    pub scope: PolicyScope,
-    /// Where credentials are read from.
-    pub sources: CredentialSources,
-    /// The claim for `usageIdentifierKey`, if any.
-    pub usage_identifier_claim: Option<String>,
-    /// Where metrics go (`METRICS_NAMESPACE`).
-    pub metrics_namespace: Namespace,
-}
-
-impl Config {
-    /// Reads the verifier's variables, `AUTHZ_RULES`, `AUTHZ_POLICY_SCOPE`,
-    /// `TOKEN_HEADER` and `USAGE_IDENTIFIER_CLAIM`. In `stage` scope, proves
-    /// that every caller's stage-wide policy is exact and fits
-    /// ([`encode::check_stage`]), or fails naming `AUTHZ_RULES`.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let header = env
-            .optional(TOKEN_HEADER)
-            .unwrap_or_else(|| DEFAULT_TOKEN_HEADER.to_owned());
-        let token_header = HeaderName::from_bytes(header.as_bytes())
-            .map_err(|_| ConfigError::new(TOKEN_HEADER, "is not a valid HTTP header name"))?;
-        let query_parameter = env.optional(TOKEN_QUERY_PARAMETER);
-        if let Some(name) = &query_parameter
-            && (name.len() > 64
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)))
-        {
-            return Err(ConfigError::new(
-                TOKEN_QUERY_PARAMETER,
-                "must be a query parameter name of at most 64 letters, digits, `-`, `_`, `.` or `~`",
-            ));
-        }
-        let verifier = VerifierConfig::from_env(env)?;
-        let pools: Vec<&str> = verifier.pools().iter().map(|pool| pool.id()).collect();
-        let rules = RuleSet::from_env(env, &pools)?;
-        let scope = PolicyScope::from_env(env)?;
-        if let (Some(rules), PolicyScope::Stage) = (&rules, scope) {
-            let region = env.optional(AWS_REGION);
-            encode::check_stage(rules, encode::resource_prefix_len(region.as_deref()))?;
-        }
-        Ok(Self {
-            verifier,
-            rules,
-            scope,
-            sources: CredentialSources {
-                header: token_header,
-                query_parameter,
-            },
-            usage_identifier_claim: env.optional(USAGE_IDENTIFIER_CLAIM),
-            metrics_namespace: Namespace::from_env(env)?,
-        })
-    }
-}
 
 /// Everything an invocation needs, built once per sandbox.
 pub struct State {

@@ -4,7 +4,9 @@ use lambda_runtime::{Error, run, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     logging::init();
-    let config = match authorizer::Config::from_env(&Env::from_process()) {
+    let config = match Env::from_process(authorizer::config::VARIABLES)
+        .and_then(|env| authorizer::Config::from_env(&env))
+    {
         Ok(config) => config,
         Err(error) => init::fail("ConfigError", &error).await,
     };

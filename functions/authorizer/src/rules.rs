@@ -65,14 +65,20 @@
 use std::collections::HashMap;
 
 use cognito_auth_core::claims::PrincipalType;
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::config::{ConfigError, Env, Kind, Variable};
 use cognito_auth_core::policy::HTTP_VERBS;
 use serde::Deserialize;
 
 use crate::template::Template;
 
-/// The environment variable that holds the rules.
-pub const VARIABLE: &str = "AUTHZ_RULES";
+/// `AUTHZ_RULES`: the route rules, inline or in a file.
+pub const VARIABLE: Variable = Variable::new(
+    "AUTHZ_RULES",
+    Kind::Optional,
+    "Route rules (below): inline JSON, or a file path (relative to `/var/task` in Lambda).",
+)
+.unset("every verified caller may call the whole stage")
+.example(r#"`[{"method":"GET","path":"/pets"}]` or `rules.json`"#);
 
 /// The most rules a configuration may hold.
 pub const MAX_RULES: usize = 1000;
@@ -271,7 +277,7 @@ impl RuleSet {
     /// JSON; anything else is the path of a JSON file. `pools` are the
     /// configured user pool ids.
     pub fn from_env(env: &Env, pools: &[&str]) -> Result<Option<Self>, ConfigError> {
-        let Some(value) = env.optional(VARIABLE) else {
+        let Some(value) = env.optional(VARIABLE)? else {
             return Ok(None);
         };
         let json = if value.starts_with(['[', '{']) {

@@ -2,11 +2,67 @@
 
 use std::path::PathBuf;
 
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
 use cognito_auth_core::metrics::Namespace;
 
 use crate::locale::Locale;
 use crate::rules;
+
+/// `APP_NAME`: the product name.
+pub const APP_NAME: Variable = Variable::new(
+    "APP_NAME",
+    Kind::Required,
+    "Product name in subjects, bodies and SMS (at most 40 characters, so every built-in subject and SMS stays within 140).",
+)
+.example("`Acme`");
+
+/// `APP_URL`: the sign-in link.
+pub const APP_URL: Variable = Variable::new(
+    "APP_URL",
+    Kind::Optional,
+    "Sign-in link in the invitation and the email header (`http(s)://`, no quotes, braces or spaces).",
+)
+.unset("no link")
+.example("`https://app.example.com/sign-in`");
+
+/// `SUPPORT_EMAIL`: the address in the email footer.
+pub const SUPPORT_EMAIL: Variable = Variable::new(
+    "SUPPORT_EMAIL",
+    Kind::Optional,
+    "Shown in the email footer.",
+)
+.unset("no footer line")
+.example("`support@example.com`");
+
+/// `DEFAULT_LOCALE`: the language when neither the user nor the app says.
+pub const DEFAULT_LOCALE: Variable = Variable::new(
+    "DEFAULT_LOCALE",
+    Kind::Text { default: "en" },
+    "Language when neither the user's `locale` attribute nor `clientMetadata.locale` gives one; regional tags fall back to their language (`pt-BR` → `pt`). Shipped: `en`, `es`, `pt`.",
+)
+.example("`pt-BR`");
+
+/// `TEMPLATES_DIR`: the operator's own templates.
+pub const TEMPLATES_DIR: Variable = Variable::new(
+    "TEMPLATES_DIR",
+    Kind::Optional,
+    "Your own templates, `<locale>/<source>.{subject.txt,html,sms.txt}`, loaded and checked at init; a bad file fails init naming the file.",
+)
+.example("`/opt/templates` (a layer)")
+.defaulted("templates are built in; a folder needs its own package");
+
+/// Everything custom-message reads: its own variables and those of every
+/// function.
+pub const VARIABLES: Declarations = &[
+    &[
+        APP_NAME,
+        APP_URL,
+        SUPPORT_EMAIL,
+        DEFAULT_LOCALE,
+        TEMPLATES_DIR,
+    ],
+    config::EVERY_FUNCTION,
+];
 
 /// The longest `APP_NAME`, in characters. The built-in subjects and SMS texts
 /// are written to stay within Cognito's 140 characters with a name this long
@@ -48,26 +104,22 @@ impl Config {
     /// Reads and checks every variable. Templates are loaded later, by
     /// [`crate::State::new`].
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
-        let app_name = env.required("APP_NAME")?;
+        let app_name = env.required(APP_NAME)?;
         check_app_name(&app_name)?;
-        let app_url = env.optional("APP_URL");
+        let app_url = env.optional(APP_URL)?;
         if let Some(url) = &app_url {
             check_app_url(url)?;
         }
-        let support_email = env.optional("SUPPORT_EMAIL");
+        let support_email = env.optional(SUPPORT_EMAIL)?;
         if let Some(email) = &support_email {
             check_support_email(email)?;
         }
-        let default_locale = match env.optional("DEFAULT_LOCALE") {
-            None => Locale::parse("en")
-                .ok_or_else(|| ConfigError::new("DEFAULT_LOCALE", "internal default is invalid"))?,
-            Some(tag) => Locale::parse(&tag).ok_or_else(|| {
-                ConfigError::new(
-                    "DEFAULT_LOCALE",
-                    "must be a locale tag such as `en` or `pt-BR`",
-                )
-            })?,
-        };
+        let default_locale = Locale::parse(&env.text(DEFAULT_LOCALE)?).ok_or_else(|| {
+            ConfigError::new(
+                DEFAULT_LOCALE,
+                "must be a locale tag such as `en` or `pt-BR`",
+            )
+        })?;
         Ok(Config {
             brand: Brand {
                 app_name,
@@ -75,7 +127,7 @@ impl Config {
                 support_email,
             },
             default_locale,
-            templates_dir: env.optional("TEMPLATES_DIR").map(PathBuf::from),
+            templates_dir: env.optional(TEMPLATES_DIR)?.map(PathBuf::from),
             metrics_namespace: Namespace::from_env(env)?,
         })
     }
@@ -84,7 +136,7 @@ impl Config {
 fn check_app_name(name: &str) -> Result<(), ConfigError> {
     if rules::length(name) > APP_NAME_MAX {
         return Err(ConfigError::new(
-            "APP_NAME",
+            APP_NAME,
             format!(
                 "must be at most {APP_NAME_MAX} characters, to keep subjects and SMS texts within Cognito's limits"
             ),
@@ -92,7 +144,7 @@ fn check_app_name(name: &str) -> Result<(), ConfigError> {
     }
     if name.chars().any(|c| c.is_control() || c == '{' || c == '}') {
         return Err(ConfigError::new(
-            "APP_NAME",
+            APP_NAME,
             "must not contain control characters or braces (braces could forge a Cognito placeholder)",
         ));
     }
@@ -104,13 +156,13 @@ fn check_app_url(url: &str) -> Result<(), ConfigError> {
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
-        .ok_or_else(|| ConfigError::new("APP_URL", "must start with https:// or http://"))?;
+        .ok_or_else(|| ConfigError::new(APP_URL, "must start with https:// or http://"))?;
     if rest.is_empty() || rest.starts_with('/') {
-        return Err(ConfigError::new("APP_URL", "has no host"));
+        return Err(ConfigError::new(APP_URL, "has no host"));
     }
     if url.len() > APP_URL_MAX {
         return Err(ConfigError::new(
-            "APP_URL",
+            APP_URL,
             format!("must be at most {APP_URL_MAX} characters"),
         ));
     }
@@ -120,7 +172,7 @@ fn check_app_url(url: &str) -> Result<(), ConfigError> {
             || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`' | '{' | '}')
     }) {
         return Err(ConfigError::new(
-            "APP_URL",
+            APP_URL,
             "must not contain white space, quotes, angle brackets, backslashes, backticks or braces",
         ));
     }
@@ -130,13 +182,13 @@ fn check_app_url(url: &str) -> Result<(), ConfigError> {
 fn check_support_email(email: &str) -> Result<(), ConfigError> {
     let invalid = || {
         ConfigError::new(
-            "SUPPORT_EMAIL",
+            SUPPORT_EMAIL,
             "must be a plain address such as support@example.com",
         )
     };
     if email.len() > SUPPORT_EMAIL_MAX {
         return Err(ConfigError::new(
-            "SUPPORT_EMAIL",
+            SUPPORT_EMAIL,
             format!("must be at most {SUPPORT_EMAIL_MAX} characters"),
         ));
     }

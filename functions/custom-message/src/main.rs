@@ -7,7 +7,10 @@ async fn main() -> Result<(), Error> {
     logging::init();
     // Reading the variables and loading and checking every template happen
     // here, once: a bad template fails the cold start, naming its file.
-    let state = match Config::from_env(&Env::from_process()).and_then(State::new) {
+    let state = match Env::from_process(custom_message::config::VARIABLES)
+        .and_then(|env| Config::from_env(&env))
+        .and_then(State::new)
+    {
         Ok(state) => state,
         Err(error) => init::fail("ConfigError", &error).await,
     };

@@ -1,8 +1,8 @@
 //! The function's configuration, read from the environment and checked once
 //! at init, so a typo fails the cold start instead of a user's sign-up.
 
-use cognito_auth_core::aws::validate_table;
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::aws::{self, validate_table};
+use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
 use cognito_auth_core::metrics::Namespace;
 
 /// Timeouts and retries for every AWS call, sized for Cognito's 5 s: read
@@ -36,6 +36,40 @@ const COPYABLE_STANDARD_ATTRIBUTES: &[&str] = &[
     "zoneinfo",
 ];
 
+/// `DEFAULT_GROUP`: the group every newly confirmed user joins.
+pub const DEFAULT_GROUP: Variable = Variable::new(
+    "DEFAULT_GROUP",
+    Kind::Optional,
+    "Group each confirmed user joins (`AdminAddUserToGroup`, pool id from the event). It must exist; it is never created.",
+)
+.unset("no group")
+.example("`users`");
+
+/// `USERS_TABLE`: the profile table.
+pub const USERS_TABLE: Variable = Variable::new(
+    "USERS_TABLE",
+    Kind::Optional,
+    "DynamoDB table (partition key `sub`, S) for the profile item, written once with `attribute_not_exists(sub)`.",
+)
+.unset("no item")
+.example("`user-profiles`");
+
+/// `PROFILE_ATTRIBUTES`: extra user attributes copied into the item.
+pub const PROFILE_ATTRIBUTES: Variable = Variable::new(
+    "PROFILE_ATTRIBUTES",
+    Kind::List,
+    "Extra attributes copied into the item, besides username, email, `email_verified`, `created_at` and the client id.",
+)
+.example("`given_name,family_name,locale`");
+
+/// Everything post-confirmation reads: its own variables, the AWS call
+/// budget, and those of every function.
+pub const VARIABLES: Declarations = &[
+    &[DEFAULT_GROUP, USERS_TABLE, PROFILE_ATTRIBUTES],
+    aws::VARIABLES,
+    config::EVERY_FUNCTION,
+];
+
 /// Attributes the item always holds, so listing them is a mistake.
 const ALWAYS_COPIED: &[&str] = &["sub", "email", "email_verified"];
 
@@ -59,14 +93,14 @@ impl Config {
     /// Reads and validates every variable.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let default_group = env
-            .optional("DEFAULT_GROUP")
+            .optional(DEFAULT_GROUP)?
             .map(|group| validate_group_name(&group).map(|()| group))
             .transpose()?;
         let users_table = env
-            .optional("USERS_TABLE")
-            .map(|table| validate_table("USERS_TABLE", &table).map(|()| table))
+            .optional(USERS_TABLE)?
+            .map(|table| validate_table(USERS_TABLE.name, &table).map(|()| table))
             .transpose()?;
-        let profile_attributes = validate_profile_attributes(env.list("PROFILE_ATTRIBUTES"))?;
+        let profile_attributes = validate_profile_attributes(env.list(PROFILE_ATTRIBUTES)?)?;
         Ok(Self {
             default_group,
             users_table,
@@ -88,13 +122,13 @@ fn validate_group_name(group: &str) -> Result<(), ConfigError> {
     let length = group.chars().count();
     if length > 128 {
         return Err(ConfigError::new(
-            "DEFAULT_GROUP",
+            DEFAULT_GROUP,
             "is longer than 128 characters, the limit for a Cognito group name",
         ));
     }
     if group.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ConfigError::new(
-            "DEFAULT_GROUP",
+            DEFAULT_GROUP,
             "contains a space or control character, which a Cognito group name cannot",
         ));
     }
@@ -104,7 +138,7 @@ fn validate_group_name(group: &str) -> Result<(), ConfigError> {
 /// Each name must be a Cognito standard attribute or `custom:<name>`, at most
 /// once. A typo such as `givenname` would otherwise copy nothing, silently.
 fn validate_profile_attributes(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
-    const VARIABLE: &str = "PROFILE_ATTRIBUTES";
+    const VARIABLE: Variable = PROFILE_ATTRIBUTES;
     for (index, name) in names.iter().enumerate() {
         if ALWAYS_COPIED.contains(&name.as_str()) {
             return Err(ConfigError::new(

@@ -2,34 +2,121 @@
 //! Every value is checked here, so a typo fails the cold start with a message
 //! naming the variable instead of refusing (or letting through) sign-ups.
 
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
 use cognito_auth_core::metrics::Namespace;
 
 use crate::domains::DomainList;
 use crate::federation::ProviderNames;
 
-/// Only these domains may sign up (empty: any domain).
-pub const ALLOWED_EMAIL_DOMAINS: &str = "ALLOWED_EMAIL_DOMAINS";
-/// These domains are refused.
-pub const BLOCKED_EMAIL_DOMAINS: &str = "BLOCKED_EMAIL_DOMAINS";
-/// `true` refuses domains on the shipped disposable-mail list.
-pub const BLOCK_DISPOSABLE_EMAILS: &str = "BLOCK_DISPOSABLE_EMAILS";
-/// `none`, `all` or `domains`.
-pub const AUTO_CONFIRM: &str = "AUTO_CONFIRM";
-/// The domains confirmed automatically with `AUTO_CONFIRM=domains`.
-pub const AUTO_CONFIRM_EMAIL_DOMAINS: &str = "AUTO_CONFIRM_EMAIL_DOMAINS";
-/// `true` also verifies an auto-confirmed user's phone number (opt-in: see
-/// [`crate::rules`], "What counts as a verified phone number").
-pub const AUTO_VERIFY_PHONE: &str = "AUTO_VERIFY_PHONE";
-/// Attributes that must be present and non-blank.
-pub const REQUIRED_ATTRIBUTES: &str = "REQUIRED_ATTRIBUTES";
-/// `false` exempts `AdminCreateUser` from the email and domain rules.
-pub const APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER: &str = "APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER";
-/// `true` links a federated sign-in to the native user with its email.
-/// Requires `AUTO_CONFIRM=none`.
-pub const LINK_FEDERATED_USERS: &str = "LINK_FEDERATED_USERS";
-/// The pool's SAML/OIDC provider names, spelled as in the pool.
-pub const LINK_PROVIDER_NAMES: &str = "LINK_PROVIDER_NAMES";
+/// `ALLOWED_EMAIL_DOMAINS`: only these domains may sign up.
+pub const ALLOWED_EMAIL_DOMAINS: Variable = Variable::new(
+    "ALLOWED_EMAIL_DOMAINS",
+    Kind::List,
+    "Only these domains may sign up. `*.d` matches subdomains at any depth, not `d` itself. A federated sign-up (no code is sent to it) is admitted by this list only when its provider asserts `email_verified=true`.",
+)
+.unset("any domain")
+.example("`example.com,*.example.com`");
+
+/// `BLOCKED_EMAIL_DOMAINS`: these domains are refused.
+pub const BLOCKED_EMAIL_DOMAINS: Variable = Variable::new(
+    "BLOCKED_EMAIL_DOMAINS",
+    Kind::List,
+    "These domains are refused; a block wins over an allow.",
+)
+.example("`spam.example,*.spam.example`");
+
+/// `BLOCK_DISPOSABLE_EMAILS`: refuses the shipped disposable-mail domains.
+pub const BLOCK_DISPOSABLE_EMAILS: Variable = Variable::new(
+    "BLOCK_DISPOSABLE_EMAILS",
+    Kind::Flag { default: false },
+    "Refuses throw-away mail domains (and their subdomains) from `functions/pre-sign-up/data/disposable-domains.txt`, which says where it comes from and how to update it.",
+)
+.example("`true`");
+
+/// `AUTO_CONFIRM`: which sign-ups are confirmed without a code.
+pub const AUTO_CONFIRM: Variable = Variable::new(
+    "AUTO_CONFIRM",
+    Kind::Choice {
+        default: "none",
+        values: &["none", "all", "domains"],
+    },
+    "Which sign-ups are confirmed automatically (any casing). Confirmed users also get `autoVerifyEmail` when an email is present (for a federated sign-in, only when the provider says `email_verified=true`).",
+)
+.example("`all`, `domains`");
+
+/// `AUTO_CONFIRM_EMAIL_DOMAINS`: the domains confirmed automatically with
+/// `AUTO_CONFIRM=domains`.
+pub const AUTO_CONFIRM_EMAIL_DOMAINS: Variable = Variable::new(
+    "AUTO_CONFIRM_EMAIL_DOMAINS",
+    Kind::List,
+    "Required with `AUTO_CONFIRM=domains`; an error with any other mode.",
+)
+.example("`corp.example`");
+
+/// `AUTO_VERIFY_PHONE`: also verifies an auto-confirmed user's phone number
+/// (opt-in: see [`crate::rules`], "What counts as a verified phone number").
+pub const AUTO_VERIFY_PHONE: Variable = Variable::new(
+    "AUTO_VERIFY_PHONE",
+    Kind::Flag { default: false },
+    "Also sets `autoVerifyPhone` for auto-confirmed users with a valid E.164 `phone_number` (for a federated sign-in, only when the provider asserts `phone_number_verified=true`): a number nobody proved by a code, so opt-in, and an error with `AUTO_CONFIRM=none`.",
+)
+.example("`true`")
+.defaulted("off: a number nobody proved is never verified unless a deployment opts in");
+
+/// `REQUIRED_ATTRIBUTES`: attributes that must be present and non-blank.
+pub const REQUIRED_ATTRIBUTES: Variable = Variable::new(
+    "REQUIRED_ATTRIBUTES",
+    Kind::List,
+    "Attributes that must be present and non-blank.",
+)
+.example("`given_name,custom:tenant`");
+
+/// `APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER`: `false` exempts
+/// `AdminCreateUser` from the email and domain rules.
+pub const APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER: Variable = Variable::new(
+    "APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER",
+    Kind::Flag { default: true },
+    "`false` exempts `PreSignUp_AdminCreateUser` from the email and domain rules.",
+)
+.example("`false`")
+.defaulted("on: admins follow the rules too");
+
+/// `LINK_FEDERATED_USERS`: links a federated sign-in to the native user with
+/// its email. Requires `AUTO_CONFIRM=none`.
+pub const LINK_FEDERATED_USERS: Variable = Variable::new(
+    "LINK_FEDERATED_USERS",
+    Kind::Flag { default: false },
+    "Links a first federated sign-in to the native user with the same verified email (`ListUsers` + `AdminLinkProviderForUser`, pool id from the event), only when the provider asserts `email_verified=true`. Requires `AUTO_CONFIRM=none`.",
+)
+.example("`true`");
+
+/// `LINK_PROVIDER_NAMES`: the pool's SAML/OIDC provider names, spelled as in
+/// the pool.
+pub const LINK_PROVIDER_NAMES: Variable = Variable::new(
+    "LINK_PROVIDER_NAMES",
+    Kind::List,
+    "Your SAML/OIDC provider names exactly as in the pool (Google, Facebook, SignInWithApple and LoginWithAmazon are built in).",
+)
+.example("`CorpSAML,Okta`")
+.defaulted("only for SAML/OIDC providers added by hand");
+
+/// Everything pre-sign-up reads: its own variables and those of every
+/// function.
+pub const VARIABLES: Declarations = &[
+    &[
+        ALLOWED_EMAIL_DOMAINS,
+        BLOCKED_EMAIL_DOMAINS,
+        BLOCK_DISPOSABLE_EMAILS,
+        AUTO_CONFIRM,
+        AUTO_VERIFY_PHONE,
+        AUTO_CONFIRM_EMAIL_DOMAINS,
+        REQUIRED_ATTRIBUTES,
+        APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER,
+        LINK_FEDERATED_USERS,
+        LINK_PROVIDER_NAMES,
+    ],
+    config::EVERY_FUNCTION,
+];
 
 /// Cognito's limit on an attribute name (`custom:` included).
 const MAX_ATTRIBUTE_NAME_CHARS: usize = 32;
@@ -75,20 +162,10 @@ impl Config {
     /// Reads and checks every variable.
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
         let auto_confirm_domains = DomainList::from_env(env, AUTO_CONFIRM_EMAIL_DOMAINS)?;
-        let auto_confirm = match env
-            .optional(AUTO_CONFIRM)
-            .map(|value| value.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("none") => AutoConfirm::None,
-            Some("all") => AutoConfirm::All,
-            Some("domains") => AutoConfirm::Domains(auto_confirm_domains.clone()),
-            Some(_) => {
-                return Err(ConfigError::new(
-                    AUTO_CONFIRM,
-                    "must be `none`, `all` or `domains`",
-                ));
-            }
+        let auto_confirm = match env.choice_ignoring_case(AUTO_CONFIRM)? {
+            "all" => AutoConfirm::All,
+            "domains" => AutoConfirm::Domains(auto_confirm_domains.clone()),
+            _ => AutoConfirm::None,
         };
         match &auto_confirm {
             AutoConfirm::Domains(domains) if domains.is_empty() => {
@@ -108,7 +185,7 @@ impl Config {
             _ => {}
         }
 
-        let auto_verify_phone = env.bool(AUTO_VERIFY_PHONE, false)?;
+        let auto_verify_phone = env.flag(AUTO_VERIFY_PHONE)?;
         if auto_verify_phone && auto_confirm == AutoConfirm::None {
             // Only confirmed users get anything verified: the flag would do
             // nothing, and whoever set it expects it to.
@@ -118,9 +195,9 @@ impl Config {
             ));
         }
 
-        let link_federated_users = env.bool(LINK_FEDERATED_USERS, false)?;
+        let link_federated_users = env.flag(LINK_FEDERATED_USERS)?;
         let providers = ProviderNames::from_env(env, LINK_PROVIDER_NAMES)?;
-        if !link_federated_users && env.optional(LINK_PROVIDER_NAMES).is_some() {
+        if !link_federated_users && env.is_set(LINK_PROVIDER_NAMES)? {
             return Err(ConfigError::new(
                 LINK_PROVIDER_NAMES,
                 "is set but LINK_FEDERATED_USERS is not `true`",
@@ -142,11 +219,11 @@ impl Config {
         Ok(Config {
             allowed_domains: DomainList::from_env(env, ALLOWED_EMAIL_DOMAINS)?,
             blocked_domains: DomainList::from_env(env, BLOCKED_EMAIL_DOMAINS)?,
-            block_disposable: env.bool(BLOCK_DISPOSABLE_EMAILS, false)?,
+            block_disposable: env.flag(BLOCK_DISPOSABLE_EMAILS)?,
             auto_confirm,
             auto_verify_phone,
             required_attributes: required_attributes(env)?,
-            rules_for_admin_create_user: env.bool(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER, true)?,
+            rules_for_admin_create_user: env.flag(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER)?,
             link_federated_users,
             providers,
             metrics_namespace: Namespace::from_env(env)?,
@@ -155,7 +232,7 @@ impl Config {
 }
 
 fn required_attributes(env: &Env) -> Result<Vec<String>, ConfigError> {
-    let names = env.list(REQUIRED_ATTRIBUTES);
+    let names = env.list(REQUIRED_ATTRIBUTES)?;
     for name in &names {
         if name.chars().count() > MAX_ATTRIBUTE_NAME_CHARS
             || name.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -193,13 +270,13 @@ mod tests {
     #[test]
     fn reads_every_variable() {
         // Every variable but the linking ones, which cannot be combined with
-        // AUTO_CONFIRM (see the next test).
+        // AUTO_CONFIRM.name (see the next test).
         let common = [
-            (ALLOWED_EMAIL_DOMAINS, "example.com, *.example.com"),
-            (BLOCKED_EMAIL_DOMAINS, "bad.example.com"),
-            (BLOCK_DISPOSABLE_EMAILS, "TRUE"),
-            (REQUIRED_ATTRIBUTES, "given_name, custom:tenant"),
-            (APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER, "false"),
+            (ALLOWED_EMAIL_DOMAINS.name, "example.com, *.example.com"),
+            (BLOCKED_EMAIL_DOMAINS.name, "bad.example.com"),
+            (BLOCK_DISPOSABLE_EMAILS.name, "TRUE"),
+            (REQUIRED_ATTRIBUTES.name, "given_name, custom:tenant"),
+            (APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER.name, "false"),
         ];
         let check_common = |config: &Config| {
             assert_eq!(config.allowed_domains.len(), 2);
@@ -211,9 +288,9 @@ mod tests {
 
         let mut confirming = common.to_vec();
         confirming.extend([
-            (AUTO_CONFIRM, "Domains"),
-            (AUTO_CONFIRM_EMAIL_DOMAINS, "example.com"),
-            (AUTO_VERIFY_PHONE, "true"),
+            (AUTO_CONFIRM.name, "Domains"),
+            (AUTO_CONFIRM_EMAIL_DOMAINS.name, "example.com"),
+            (AUTO_VERIFY_PHONE.name, "true"),
         ]);
         let confirms = config(&confirming).unwrap();
         check_common(&confirms);
@@ -225,9 +302,9 @@ mod tests {
 
         let mut linking = common.to_vec();
         linking.extend([
-            (AUTO_CONFIRM, "None"),
-            (LINK_FEDERATED_USERS, "true"),
-            (LINK_PROVIDER_NAMES, "CorpSAML"),
+            (AUTO_CONFIRM.name, "None"),
+            (LINK_FEDERATED_USERS.name, "true"),
+            (LINK_PROVIDER_NAMES.name, "CorpSAML"),
         ]);
         let links = config(&linking).unwrap();
         check_common(&links);
@@ -239,17 +316,17 @@ mod tests {
     #[test]
     fn linking_cannot_be_combined_with_auto_confirmation() {
         for auto_confirm in [
-            vec![(AUTO_CONFIRM, "all")],
-            vec![(AUTO_CONFIRM, "ALL")],
+            vec![(AUTO_CONFIRM.name, "all")],
+            vec![(AUTO_CONFIRM.name, "ALL")],
             vec![
-                (AUTO_CONFIRM, "domains"),
-                (AUTO_CONFIRM_EMAIL_DOMAINS, "corp.example"),
+                (AUTO_CONFIRM.name, "domains"),
+                (AUTO_CONFIRM_EMAIL_DOMAINS.name, "corp.example"),
             ],
         ] {
             let mut pairs = auto_confirm.clone();
-            pairs.push((LINK_FEDERATED_USERS, "true"));
+            pairs.push((LINK_FEDERATED_USERS.name, "true"));
             let error = config(&pairs).unwrap_err();
-            assert_eq!(error.variable, LINK_FEDERATED_USERS, "{pairs:?}");
+            assert_eq!(error.variable, LINK_FEDERATED_USERS.name, "{pairs:?}");
             let message = error.to_string();
             assert!(
                 message.starts_with("LINK_FEDERATED_USERS: cannot be combined with AUTO_CONFIRM"),
@@ -259,12 +336,12 @@ mod tests {
             // Either one alone is fine.
             assert!(config(&auto_confirm).is_ok(), "{auto_confirm:?}");
             let mut off = auto_confirm.clone();
-            off.push((LINK_FEDERATED_USERS, "false"));
+            off.push((LINK_FEDERATED_USERS.name, "false"));
             assert!(config(&off).is_ok(), "{off:?}");
         }
-        for none in [vec![], vec![(AUTO_CONFIRM, "none")]] {
+        for none in [vec![], vec![(AUTO_CONFIRM.name, "none")]] {
             let mut pairs = none;
-            pairs.push((LINK_FEDERATED_USERS, "true"));
+            pairs.push((LINK_FEDERATED_USERS.name, "true"));
             assert!(config(&pairs).unwrap().link_federated_users, "{pairs:?}");
         }
     }
@@ -272,53 +349,71 @@ mod tests {
     #[test]
     fn errors_name_the_variable() {
         for (pairs, variable) in [
-            (vec![(AUTO_CONFIRM, "sometimes")], AUTO_CONFIRM),
-            (vec![(AUTO_CONFIRM, "domains")], AUTO_CONFIRM_EMAIL_DOMAINS),
+            (vec![(AUTO_CONFIRM.name, "sometimes")], AUTO_CONFIRM.name),
+            (
+                vec![(AUTO_CONFIRM.name, "domains")],
+                AUTO_CONFIRM_EMAIL_DOMAINS.name,
+            ),
             (
                 vec![
-                    (AUTO_CONFIRM, "domains"),
-                    (AUTO_CONFIRM_EMAIL_DOMAINS, " , "),
+                    (AUTO_CONFIRM.name, "domains"),
+                    (AUTO_CONFIRM_EMAIL_DOMAINS.name, " , "),
                 ],
-                AUTO_CONFIRM_EMAIL_DOMAINS,
+                AUTO_CONFIRM_EMAIL_DOMAINS.name,
             ),
             (
-                vec![(AUTO_CONFIRM_EMAIL_DOMAINS, "example.com")],
-                AUTO_CONFIRM_EMAIL_DOMAINS,
+                vec![(AUTO_CONFIRM_EMAIL_DOMAINS.name, "example.com")],
+                AUTO_CONFIRM_EMAIL_DOMAINS.name,
             ),
             (
-                vec![(ALLOWED_EMAIL_DOMAINS, "example.com, not a domain")],
-                ALLOWED_EMAIL_DOMAINS,
+                vec![(ALLOWED_EMAIL_DOMAINS.name, "example.com, not a domain")],
+                ALLOWED_EMAIL_DOMAINS.name,
             ),
             (
-                vec![(BLOCKED_EMAIL_DOMAINS, "@spam.com")],
-                BLOCKED_EMAIL_DOMAINS,
+                vec![(BLOCKED_EMAIL_DOMAINS.name, "@spam.com")],
+                BLOCKED_EMAIL_DOMAINS.name,
             ),
             (
-                vec![(BLOCK_DISPOSABLE_EMAILS, "yes")],
-                BLOCK_DISPOSABLE_EMAILS,
+                vec![(BLOCK_DISPOSABLE_EMAILS.name, "yes")],
+                BLOCK_DISPOSABLE_EMAILS.name,
             ),
             (
-                vec![(REQUIRED_ATTRIBUTES, "given name")],
-                REQUIRED_ATTRIBUTES,
+                vec![(REQUIRED_ATTRIBUTES.name, "given name")],
+                REQUIRED_ATTRIBUTES.name,
             ),
             (
-                vec![(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER, "1")],
-                APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER,
+                vec![(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER.name, "1")],
+                APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER.name,
             ),
-            (vec![(LINK_FEDERATED_USERS, "on")], LINK_FEDERATED_USERS),
-            (vec![(AUTO_VERIFY_PHONE, "yes")], AUTO_VERIFY_PHONE),
-            (vec![(AUTO_VERIFY_PHONE, "true")], AUTO_VERIFY_PHONE),
             (
-                vec![(AUTO_CONFIRM, "none"), (AUTO_VERIFY_PHONE, "TRUE")],
-                AUTO_VERIFY_PHONE,
+                vec![(LINK_FEDERATED_USERS.name, "on")],
+                LINK_FEDERATED_USERS.name,
             ),
-            (vec![(LINK_PROVIDER_NAMES, "CorpSAML")], LINK_PROVIDER_NAMES),
+            (
+                vec![(AUTO_VERIFY_PHONE.name, "yes")],
+                AUTO_VERIFY_PHONE.name,
+            ),
+            (
+                vec![(AUTO_VERIFY_PHONE.name, "true")],
+                AUTO_VERIFY_PHONE.name,
+            ),
             (
                 vec![
-                    (LINK_FEDERATED_USERS, "true"),
-                    (LINK_PROVIDER_NAMES, "google"),
+                    (AUTO_CONFIRM.name, "none"),
+                    (AUTO_VERIFY_PHONE.name, "TRUE"),
                 ],
-                LINK_PROVIDER_NAMES,
+                AUTO_VERIFY_PHONE.name,
+            ),
+            (
+                vec![(LINK_PROVIDER_NAMES.name, "CorpSAML")],
+                LINK_PROVIDER_NAMES.name,
+            ),
+            (
+                vec![
+                    (LINK_FEDERATED_USERS.name, "true"),
+                    (LINK_PROVIDER_NAMES.name, "google"),
+                ],
+                LINK_PROVIDER_NAMES.name,
             ),
         ] {
             let error = config(&pairs).unwrap_err();

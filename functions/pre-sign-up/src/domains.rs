@@ -15,7 +15,7 @@
 
 use std::collections::HashSet;
 
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::config::{ConfigError, Env, Variable};
 
 use crate::email::normalise_domain;
 
@@ -31,9 +31,9 @@ impl DomainList {
     /// Reads the comma-separated list in `variable`. Unset or blank is an
     /// empty list; a malformed entry is an error naming the variable and the
     /// entry (domain names are not secrets).
-    pub fn from_env(env: &Env, variable: &str) -> Result<DomainList, ConfigError> {
+    pub fn from_env(env: &Env, variable: Variable) -> Result<DomainList, ConfigError> {
         let mut list = DomainList::default();
-        for entry in env.list(variable) {
+        for entry in env.list(variable)? {
             list.add(&entry)
                 .map_err(|reason| ConfigError::new(variable, format!("`{entry}` {reason}")))?;
         }
@@ -136,8 +136,10 @@ impl DisposableDomains {
 mod tests {
     use super::*;
 
+    const LIST: Variable = Variable::new("LIST", cognito_auth_core::config::Kind::List, "a list");
+
     fn list(value: &str) -> Result<DomainList, ConfigError> {
-        DomainList::from_env(&Env::from_pairs([("LIST", value)]), "LIST")
+        DomainList::from_env(&Env::from_pairs([(LIST, value)]), LIST)
     }
 
     #[test]
@@ -174,7 +176,7 @@ mod tests {
     fn unset_is_empty() {
         assert!(list("").unwrap().is_empty());
         assert!(
-            DomainList::from_env(&Env::from_pairs::<&str, &str>([]), "LIST")
+            DomainList::from_env(&Env::from_pairs::<&str, &str>([]), LIST)
                 .unwrap()
                 .is_empty()
         );

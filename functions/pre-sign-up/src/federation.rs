@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::config::{ConfigError, Env, Variable};
 use serde::Deserialize;
 
 use crate::email::Email;
@@ -59,8 +59,8 @@ impl Default for ProviderNames {
 impl ProviderNames {
     /// The built-in providers plus the comma-separated SAML/OIDC names in
     /// `variable`, which must be spelled exactly as in the pool.
-    pub fn from_env(env: &Env, variable: &str) -> Result<ProviderNames, ConfigError> {
-        let extra = env.list(variable);
+    pub fn from_env(env: &Env, variable: Variable) -> Result<ProviderNames, ConfigError> {
+        let extra = env.list(variable)?;
         let mut seen: Vec<String> = BUILT_IN_PROVIDERS
             .iter()
             .map(|name| name.to_lowercase())
@@ -267,8 +267,10 @@ pub fn email_filter(email: &str) -> String {
 mod tests {
     use super::*;
 
+    const P: Variable = Variable::new("P", cognito_auth_core::config::Kind::List, "names");
+
     fn providers(extra: &str) -> ProviderNames {
-        ProviderNames::from_env(&Env::from_pairs([("P", extra)]), "P").unwrap()
+        ProviderNames::from_env(&Env::from_pairs([(P, extra)]), P).unwrap()
     }
 
     fn identity(provider: &str, subject: &str) -> FederatedIdentity {
@@ -346,7 +348,7 @@ mod tests {
             "a234567890123456789012345678901234",
             "Okta,okta",
         ] {
-            let error = ProviderNames::from_env(&Env::from_pairs([("P", bad)]), "P").unwrap_err();
+            let error = ProviderNames::from_env(&Env::from_pairs([(P, bad)]), P).unwrap_err();
             assert_eq!(error.variable, "P", "{bad}");
         }
     }

@@ -3,28 +3,90 @@
 //! the cold start with a message that starts with the variable's name,
 //! instead of failing (or quietly changing) every sign-in.
 
-use cognito_auth_core::aws::{AwsLimits, validate_table};
-use cognito_auth_core::config::{ConfigError, Env};
+use cognito_auth_core::aws::{self, AwsLimits, validate_table};
+use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
 use cognito_auth_core::metrics::Namespace;
 
 use crate::clients::ClientClaims;
 use crate::names::{refuse_to_add, refuse_to_suppress};
 use crate::scopes::GroupScopes;
 
-/// Group → scopes, as JSON.
-pub const GROUP_SCOPES: &str = "GROUP_SCOPES";
-/// The profile table that post-confirmation writes (partition key `sub`).
-pub const USERS_TABLE: &str = "USERS_TABLE";
-/// Attributes of the profile item copied into the tokens as claims.
-pub const PROFILE_CLAIMS: &str = "PROFILE_CLAIMS";
-/// `omit` or `refuse`: what a failed profile read does.
-pub const PROFILE_CLAIMS_ON_ERROR: &str = "PROFILE_CLAIMS_ON_ERROR";
-/// Claims removed from ID tokens.
-pub const ID_CLAIMS_TO_SUPPRESS: &str = "ID_CLAIMS_TO_SUPPRESS";
-/// Claims removed from access tokens.
-pub const ACCESS_CLAIMS_TO_SUPPRESS: &str = "ACCESS_CLAIMS_TO_SUPPRESS";
-/// App client id → claims for its client-credentials tokens, as JSON.
-pub const CLIENT_CLAIMS: &str = "CLIENT_CLAIMS";
+/// `GROUP_SCOPES`: group → scopes, as JSON.
+pub const GROUP_SCOPES: Variable = Variable::new(
+    "GROUP_SCOPES",
+    Kind::Optional,
+    "Scopes each group adds to its members' access tokens (V2, V3). Forms checked at init; the pool does not check them.",
+)
+.example(r#"`{"admins":["api/admin"],"users":["api/read"]}`"#);
+
+/// `USERS_TABLE`: the profile table that post-confirmation writes
+/// (partition key `sub`).
+pub const USERS_TABLE: Variable = Variable::new(
+    "USERS_TABLE",
+    Kind::Optional,
+    "The profile table post-confirmation writes (key `sub`), read with one `GetItem`.",
+)
+.example("`user-profiles`");
+
+/// `PROFILE_CLAIMS`: attributes of the profile item copied into the tokens.
+pub const PROFILE_CLAIMS: Variable = Variable::new(
+    "PROFILE_CLAIMS",
+    Kind::List,
+    "Attributes of the user's item copied into the ID and access tokens, typed as the version allows (V1: strings, ID token only). `email`/`phone_number` are refused: the pool holds them live.",
+)
+.example("`plan,tenant_id`");
+
+/// `PROFILE_CLAIMS_ON_ERROR`: what a failed profile read does.
+pub const PROFILE_CLAIMS_ON_ERROR: Variable = Variable::new(
+    "PROFILE_CLAIMS_ON_ERROR",
+    Kind::Choice {
+        default: "omit",
+        values: &["omit", "refuse"],
+    },
+    "A failed read (any casing): `omit` issues the tokens without the profile claims and logs an error; `refuse` fails the sign-in.",
+)
+.example("`refuse`");
+
+/// `ID_CLAIMS_TO_SUPPRESS`: claims removed from ID tokens.
+pub const ID_CLAIMS_TO_SUPPRESS: Variable = Variable::new(
+    "ID_CLAIMS_TO_SUPPRESS",
+    Kind::List,
+    "Claims removed from ID tokens.",
+)
+.example("`email_verified`");
+
+/// `ACCESS_CLAIMS_TO_SUPPRESS`: claims removed from access tokens.
+pub const ACCESS_CLAIMS_TO_SUPPRESS: Variable = Variable::new(
+    "ACCESS_CLAIMS_TO_SUPPRESS",
+    Kind::List,
+    "Claims removed from access tokens.",
+)
+.example("`email_verified`");
+
+/// `CLIENT_CLAIMS`: app client id → claims for its client-credentials
+/// tokens, as JSON.
+pub const CLIENT_CLAIMS: Variable = Variable::new(
+    "CLIENT_CLAIMS",
+    Kind::Optional,
+    "Claims of each machine client's access tokens (V3 `_ClientCredentials`).",
+)
+.example(r#"`{"<client id>":{"tenant_id":"acme"}}`"#);
+
+/// Everything pre-token-generation reads: its own variables, the AWS call
+/// budget, and those of every function.
+pub const VARIABLES: Declarations = &[
+    &[
+        GROUP_SCOPES,
+        USERS_TABLE,
+        PROFILE_CLAIMS,
+        PROFILE_CLAIMS_ON_ERROR,
+        ID_CLAIMS_TO_SUPPRESS,
+        ACCESS_CLAIMS_TO_SUPPRESS,
+        CLIENT_CLAIMS,
+    ],
+    aws::VARIABLES,
+    config::EVERY_FUNCTION,
+];
 
 /// Attributes the profile item may hold but the tokens must never take from
 /// it: the item is a snapshot written at confirmation, while the pool's own
@@ -86,12 +148,12 @@ pub struct Config {
 impl Config {
     /// Reads and validates every variable.
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
-        let group_scopes = match env.optional(GROUP_SCOPES) {
+        let group_scopes = match env.optional(GROUP_SCOPES)? {
             None => GroupScopes::default(),
             Some(text) => GroupScopes::parse(&text)
                 .map_err(|reason| ConfigError::new(GROUP_SCOPES, reason))?,
         };
-        let client_claims = match env.optional(CLIENT_CLAIMS) {
+        let client_claims = match env.optional(CLIENT_CLAIMS)? {
             None => ClientClaims::default(),
             Some(text) => ClientClaims::parse(&text)
                 .map_err(|reason| ConfigError::new(CLIENT_CLAIMS, reason))?,
@@ -152,8 +214,8 @@ impl Config {
     }
 }
 
-fn suppress_list(env: &Env, variable: &str) -> Result<Vec<String>, ConfigError> {
-    let names = env.list(variable);
+fn suppress_list(env: &Env, variable: Variable) -> Result<Vec<String>, ConfigError> {
+    let names = env.list(variable)?;
     for (index, name) in names.iter().enumerate() {
         if let Some(reason) = refuse_to_suppress(name) {
             return Err(ConfigError::new(variable, reason));
@@ -166,25 +228,15 @@ fn suppress_list(env: &Env, variable: &str) -> Result<Vec<String>, ConfigError> 
 }
 
 fn profile_claims(env: &Env) -> Result<Option<ProfileClaims>, ConfigError> {
-    let on_error = match env
-        .optional(PROFILE_CLAIMS_ON_ERROR)
-        .map(|value| value.to_ascii_lowercase())
-        .as_deref()
-    {
-        None | Some("omit") => OnReadError::Omit,
-        Some("refuse") => OnReadError::Refuse,
-        Some(_) => {
-            return Err(ConfigError::new(
-                PROFILE_CLAIMS_ON_ERROR,
-                "must be `omit` or `refuse`",
-            ));
-        }
+    let on_error = match env.choice_ignoring_case(PROFILE_CLAIMS_ON_ERROR)? {
+        "refuse" => OnReadError::Refuse,
+        _ => OnReadError::Omit,
     };
-    let table = env.optional(USERS_TABLE);
+    let table = env.optional(USERS_TABLE)?;
     if let Some(table) = &table {
-        validate_table(USERS_TABLE, table)?;
+        validate_table(USERS_TABLE.name, table)?;
     }
-    let claims = env.list(PROFILE_CLAIMS);
+    let claims = env.list(PROFILE_CLAIMS)?;
     for (index, name) in claims.iter().enumerate() {
         if let Some(reason) = refuse_to_add(name) {
             return Err(ConfigError::new(PROFILE_CLAIMS, reason));
@@ -241,15 +293,15 @@ mod tests {
     fn reads_a_full_configuration() {
         let config = config(&[
             (
-                GROUP_SCOPES,
+                GROUP_SCOPES.name,
                 r#"{"admins":["api/admin"],"users":["api/read"]}"#,
             ),
-            (USERS_TABLE, "users"),
-            (PROFILE_CLAIMS, "plan, tenant_id"),
-            (PROFILE_CLAIMS_ON_ERROR, "Refuse"),
-            (ID_CLAIMS_TO_SUPPRESS, "phone_number,custom:internal"),
-            (ACCESS_CLAIMS_TO_SUPPRESS, "cognito:groups"),
-            (CLIENT_CLAIMS, r#"{"m2mclient1":{"tenant_id":"acme"}}"#),
+            (USERS_TABLE.name, "users"),
+            (PROFILE_CLAIMS.name, "plan, tenant_id"),
+            (PROFILE_CLAIMS_ON_ERROR.name, "Refuse"),
+            (ID_CLAIMS_TO_SUPPRESS.name, "phone_number,custom:internal"),
+            (ACCESS_CLAIMS_TO_SUPPRESS.name, "cognito:groups"),
+            (CLIENT_CLAIMS.name, r#"{"m2mclient1":{"tenant_id":"acme"}}"#),
             ("AWS_CALL_TIMEOUT_MS", "1500"),
         ])
         .unwrap();
@@ -269,24 +321,33 @@ mod tests {
 
     #[test]
     fn a_table_without_claims_reads_nothing() {
-        assert_eq!(config(&[(USERS_TABLE, "users")]).unwrap().profile, None);
+        assert_eq!(
+            config(&[(USERS_TABLE.name, "users")]).unwrap().profile,
+            None
+        );
         // The template passes every variable, blank when unused.
-        assert!(config(&[(PROFILE_CLAIMS, " "), (PROFILE_CLAIMS_ON_ERROR, "")]).is_ok());
+        assert!(
+            config(&[
+                (PROFILE_CLAIMS.name, " "),
+                (PROFILE_CLAIMS_ON_ERROR.name, "")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]
     fn immutable_claims_fail_init_naming_the_variable() {
         for (variable, value) in [
-            (PROFILE_CLAIMS, "plan,sub"),
-            (PROFILE_CLAIMS, "cognito:username"),
-            (ID_CLAIMS_TO_SUPPRESS, "aud"),
-            (ACCESS_CLAIMS_TO_SUPPRESS, "client_id"),
-            (ACCESS_CLAIMS_TO_SUPPRESS, "username"),
-            (CLIENT_CLAIMS, r#"{"c1":{"token_use":"id"}}"#),
+            (PROFILE_CLAIMS.name, "plan,sub"),
+            (PROFILE_CLAIMS.name, "cognito:username"),
+            (ID_CLAIMS_TO_SUPPRESS.name, "aud"),
+            (ACCESS_CLAIMS_TO_SUPPRESS.name, "client_id"),
+            (ACCESS_CLAIMS_TO_SUPPRESS.name, "username"),
+            (CLIENT_CLAIMS.name, r#"{"c1":{"token_use":"id"}}"#),
         ] {
             let mut pairs = vec![(variable, value)];
-            if variable == PROFILE_CLAIMS {
-                pairs.push((USERS_TABLE, "users"));
+            if variable == PROFILE_CLAIMS.name {
+                pairs.push((USERS_TABLE.name, "users"));
             }
             let error = config(&pairs).unwrap_err();
             assert_eq!(error.variable, variable, "{value}");
@@ -304,48 +365,51 @@ mod tests {
     #[test]
     fn every_mistake_names_its_variable() {
         for (pairs, variable) in [
-            (vec![(GROUP_SCOPES, "{}x")], GROUP_SCOPES),
+            (vec![(GROUP_SCOPES.name, "{}x")], GROUP_SCOPES.name),
             (
-                vec![(GROUP_SCOPES, r#"{"admins":["admin"]}"#)],
-                GROUP_SCOPES,
+                vec![(GROUP_SCOPES.name, r#"{"admins":["admin"]}"#)],
+                GROUP_SCOPES.name,
             ),
-            (vec![(CLIENT_CLAIMS, "[]")], CLIENT_CLAIMS),
-            (vec![(USERS_TABLE, "no/slashes")], USERS_TABLE),
-            (vec![(PROFILE_CLAIMS, "plan")], PROFILE_CLAIMS),
+            (vec![(CLIENT_CLAIMS.name, "[]")], CLIENT_CLAIMS.name),
+            (vec![(USERS_TABLE.name, "no/slashes")], USERS_TABLE.name),
+            (vec![(PROFILE_CLAIMS.name, "plan")], PROFILE_CLAIMS.name),
             (
-                vec![(PROFILE_CLAIMS, "email"), (USERS_TABLE, "users")],
-                PROFILE_CLAIMS,
-            ),
-            (
-                vec![(PROFILE_CLAIMS, "plan,plan"), (USERS_TABLE, "users")],
-                PROFILE_CLAIMS,
-            ),
-            (
-                vec![(PROFILE_CLAIMS_ON_ERROR, "fail")],
-                PROFILE_CLAIMS_ON_ERROR,
-            ),
-            (
-                vec![(ID_CLAIMS_TO_SUPPRESS, "scope")],
-                ID_CLAIMS_TO_SUPPRESS,
-            ),
-            (
-                vec![(ID_CLAIMS_TO_SUPPRESS, "email,email")],
-                ID_CLAIMS_TO_SUPPRESS,
+                vec![(PROFILE_CLAIMS.name, "email"), (USERS_TABLE.name, "users")],
+                PROFILE_CLAIMS.name,
             ),
             (
                 vec![
-                    (PROFILE_CLAIMS, "plan"),
-                    (USERS_TABLE, "users"),
-                    (ACCESS_CLAIMS_TO_SUPPRESS, "plan"),
+                    (PROFILE_CLAIMS.name, "plan,plan"),
+                    (USERS_TABLE.name, "users"),
                 ],
-                ACCESS_CLAIMS_TO_SUPPRESS,
+                PROFILE_CLAIMS.name,
+            ),
+            (
+                vec![(PROFILE_CLAIMS_ON_ERROR.name, "fail")],
+                PROFILE_CLAIMS_ON_ERROR.name,
+            ),
+            (
+                vec![(ID_CLAIMS_TO_SUPPRESS.name, "scope")],
+                ID_CLAIMS_TO_SUPPRESS.name,
+            ),
+            (
+                vec![(ID_CLAIMS_TO_SUPPRESS.name, "email,email")],
+                ID_CLAIMS_TO_SUPPRESS.name,
             ),
             (
                 vec![
-                    (CLIENT_CLAIMS, r#"{"c1":{"tenant_id":"a"}}"#),
-                    (ACCESS_CLAIMS_TO_SUPPRESS, "tenant_id"),
+                    (PROFILE_CLAIMS.name, "plan"),
+                    (USERS_TABLE.name, "users"),
+                    (ACCESS_CLAIMS_TO_SUPPRESS.name, "plan"),
                 ],
-                ACCESS_CLAIMS_TO_SUPPRESS,
+                ACCESS_CLAIMS_TO_SUPPRESS.name,
+            ),
+            (
+                vec![
+                    (CLIENT_CLAIMS.name, r#"{"c1":{"tenant_id":"a"}}"#),
+                    (ACCESS_CLAIMS_TO_SUPPRESS.name, "tenant_id"),
+                ],
+                ACCESS_CLAIMS_TO_SUPPRESS.name,
             ),
             (vec![("AWS_CALL_TIMEOUT_MS", "6000")], "AWS_CALL_TIMEOUT_MS"),
         ] {

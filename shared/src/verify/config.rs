@@ -7,37 +7,185 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::claims::TokenUse;
-use crate::config::{ConfigError, Env};
+use crate::config::{ConfigError, Env, Kind, Unit, Variable, split_list};
 use crate::jwks::RefreshPolicy;
 
 /// `USER_POOL_ID`: the user pools whose tokens are accepted.
-pub const USER_POOL_ID: &str = "USER_POOL_ID";
+pub const USER_POOL_ID: Variable = Variable::new(
+    "USER_POOL_ID",
+    Kind::Required,
+    "Pools whose tokens are accepted. Region and issuer (`https://cognito-idp.{region}.amazonaws.com/{poolId}`) are derived from each id; a malformed or repeated id fails init.",
+)
+.example("`eu-west-1_AbC123` or `eu-west-1_A,us-east-1_B`");
+
 /// `APP_CLIENT_IDS`: the app clients whose tokens are accepted.
-pub const APP_CLIENT_IDS: &str = "APP_CLIENT_IDS";
+pub const APP_CLIENT_IDS: Variable = Variable::new(
+    "APP_CLIENT_IDS",
+    Kind::Required,
+    "Allowed app clients (`client_id` of access tokens, `aud` of id tokens), machine clients included. Only `*` alone switches the check off, with a warning at init.",
+)
+.example("`4pq8f2ab3cd5ef6gh7ij8kl9mn`");
+
 /// `TOKEN_USE`: which kind of token is accepted.
-pub const TOKEN_USE: &str = "TOKEN_USE";
+pub const TOKEN_USE: Variable = Variable::new(
+    "TOKEN_USE",
+    Kind::Choice {
+        default: "access",
+        values: &["access", "id", "any"],
+    },
+    "Which tokens are accepted.",
+)
+.example("`id`, `any`");
+
 /// `JWKS_URL`: where to fetch keys, when not from the issuer.
-pub const JWKS_URL: &str = "JWKS_URL";
+pub const JWKS_URL: Variable = Variable::new(
+    "JWKS_URL",
+    Kind::Optional,
+    "Where keys are fetched; `{userPoolId}` is replaced per pool, and is required with several pools. https, or http to loopback only. The issuer check does not change. HTTPS trusts Mozilla's roots as bundled in `webpki-roots` (Cognito's chain to Amazon's and Starfield's), not the system store, which is slow to load at every cold start; so `SSL_CERT_FILE` is not read and a private CA is not supported.",
+)
+.unset("`{issuer}/.well-known/jwks.json`")
+.example("`https://vpce.example/{userPoolId}/jwks.json`")
+.defaulted("derived from USER_POOL_ID: the pool's own JWKS");
+
 /// `JWKS_FILE`: keys to load at init instead of fetching.
-pub const JWKS_FILE: &str = "JWKS_FILE";
+pub const JWKS_FILE: Variable = Variable::new(
+    "JWKS_FILE",
+    Kind::Optional,
+    "Keys loaded at init, so a cold start needs no network; `{userPoolId}` is replaced per pool, and is required with several pools. An unreadable file, or one with no usable key, fails init. Seeds the cache: the keys then age and refresh like fetched keys, and an unknown kid can still fetch.",
+)
+.example("`/var/task/jwks.json`")
+.defaulted("offline tests only");
+
 /// `JWT_LEEWAY_SECONDS`: clock skew tolerated on `exp`, `nbf`, `iat`.
-pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
+pub const JWT_LEEWAY_SECONDS: Variable = Variable::new(
+    "JWT_LEEWAY_SECONDS",
+    Kind::Whole {
+        default: 5,
+        min: 0,
+        max: 60,
+        unit: Unit::Seconds,
+    },
+    "Clock skew tolerated on `exp`, `nbf` and `iat`.",
+)
+.example("`2`")
+.defaulted(TUNABLE);
+
 /// `JWKS_MAX_AGE_SECONDS`: age at which keys are refreshed.
-pub const JWKS_MAX_AGE_SECONDS: &str = "JWKS_MAX_AGE_SECONDS";
+pub const JWKS_MAX_AGE_SECONDS: Variable = Variable::new(
+    "JWKS_MAX_AGE_SECONDS",
+    Kind::Whole {
+        default: 3600,
+        min: 60,
+        max: 86_400,
+        unit: Unit::Seconds,
+    },
+    "Keys older than this are refreshed.",
+)
+.example("`1800`")
+.defaulted(TUNABLE);
+
 /// `JWKS_COOLDOWN_SECONDS`: least time between two fetches of one pool.
-pub const JWKS_COOLDOWN_SECONDS: &str = "JWKS_COOLDOWN_SECONDS";
+pub const JWKS_COOLDOWN_SECONDS: Variable = Variable::new(
+    "JWKS_COOLDOWN_SECONDS",
+    Kind::Whole {
+        default: 10,
+        min: 1,
+        max: 600,
+        unit: Unit::Seconds,
+    },
+    "Least time between two fetches for one pool, failed fetches included: a flood of unknown kids costs one fetch per cooldown.",
+)
+.example("`30`")
+.defaulted(TUNABLE);
+
 /// `JWKS_FETCH_TIMEOUT_MS`: total time allowed for one fetch.
-pub const JWKS_FETCH_TIMEOUT_MS: &str = "JWKS_FETCH_TIMEOUT_MS";
+pub const JWKS_FETCH_TIMEOUT_MS: Variable = Variable::new(
+    "JWKS_FETCH_TIMEOUT_MS",
+    Kind::Whole {
+        default: 1500,
+        min: 100,
+        max: 10_000,
+        unit: Unit::Millis,
+    },
+    "Total time for one fetch, body included (API Gateway's own JWT authorizer uses 1,500 ms).",
+)
+.example("`1000`")
+.defaulted(TUNABLE);
+
 /// `JWKS_MAX_BYTES`: largest JWKS body accepted.
-pub const JWKS_MAX_BYTES: &str = "JWKS_MAX_BYTES";
+pub const JWKS_MAX_BYTES: Variable = Variable::new(
+    "JWKS_MAX_BYTES",
+    Kind::Whole {
+        default: 150_000,
+        min: 1024,
+        max: 1_048_576,
+        unit: Unit::Count,
+    },
+    "Largest JWKS body or file accepted.",
+)
+.example("`65536`")
+.defaulted(TUNABLE);
+
 /// `JWKS_STALE_GRACE_SECONDS`: how long past max age old keys may serve.
-pub const JWKS_STALE_GRACE_SECONDS: &str = "JWKS_STALE_GRACE_SECONDS";
+pub const JWKS_STALE_GRACE_SECONDS: Variable = Variable::new(
+    "JWKS_STALE_GRACE_SECONDS",
+    Kind::Whole {
+        default: 86_400,
+        min: 0,
+        max: 604_800,
+        unit: Unit::Seconds,
+    },
+    "How long keys past their max age keep working while the endpoint fails (with a warning).",
+)
+.example("`3600`")
+.defaulted(TUNABLE);
+
 /// `VERIFIED_TOKEN_CACHE_SIZE`: verified tokens remembered.
-pub const VERIFIED_TOKEN_CACHE_SIZE: &str = "VERIFIED_TOKEN_CACHE_SIZE";
+pub const VERIFIED_TOKEN_CACHE_SIZE: Variable = Variable::new(
+    "VERIFIED_TOKEN_CACHE_SIZE",
+    Kind::Whole {
+        default: 1000,
+        min: 0,
+        max: 100_000,
+        unit: Unit::Count,
+    },
+    "Verified tokens remembered (by SHA-256, never past `exp`); `0` turns the cache off.",
+)
+.example("`0`")
+.defaulted(TUNABLE);
+
 /// `COGNITO_EMULATOR_URL`: a local Cognito emulator on this host (such as
 /// cognito-local) that stands in for Cognito as the pools' issuer. Local
 /// runs and tests only; loopback only.
-pub const COGNITO_EMULATOR_URL: &str = "COGNITO_EMULATOR_URL";
+pub const COGNITO_EMULATOR_URL: Variable = Variable::new(
+    "COGNITO_EMULATOR_URL",
+    Kind::Optional,
+    "**Local runs and tests only.** The origin of a Cognito emulator on this host (cognito-local's `TokenConfig.IssuerDomain`). It replaces `https://cognito-idp.{region}.amazonaws.com` in every pool's issuer (so `iss` must be `{COGNITO_EMULATOR_URL}/{poolId}`) and in the default `JWKS_URL`, and lets `USER_POOL_ID` list the emulator's `local_<id>` pool ids, which are refused without it. Only a bare `http` or `https` origin on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`), written as a URL parser writes it (no path, query or credentials; `http://LOCALHOST:9229` or `:80` are refused); anything else fails init naming the variable, and when set a warning is logged at init. The template never sets it (`tests/tests/template.rs` fails if it does).",
+)
+.example("`http://127.0.0.1:9229`")
+.defaulted(
+    "local runs against a Cognito emulator on loopback only (tests/tests/lifecycle.rs): a \
+     deployment must never set it, so the template never does",
+);
+
+const TUNABLE: &str = "cache or fetch tunable with a safe default in code";
+
+/// The verifier's variables, read by [`VerifierConfig::from_env`].
+pub const VARIABLES: &[Variable] = &[
+    USER_POOL_ID,
+    APP_CLIENT_IDS,
+    TOKEN_USE,
+    JWKS_URL,
+    JWKS_FILE,
+    JWT_LEEWAY_SECONDS,
+    JWKS_MAX_AGE_SECONDS,
+    JWKS_COOLDOWN_SECONDS,
+    JWKS_FETCH_TIMEOUT_MS,
+    JWKS_MAX_BYTES,
+    JWKS_STALE_GRACE_SECONDS,
+    VERIFIED_TOKEN_CACHE_SIZE,
+    COGNITO_EMULATOR_URL,
+];
 
 /// The region given to an emulator's pool ids (`local_<id>`): the `region`
 /// cognito-local writes in its trigger events.
@@ -170,23 +318,8 @@ pub struct VerifierConfig {
 }
 
 impl VerifierConfig {
-    /// Reads the configuration. Variables (all trimmed; blank means unset):
-    ///
-    /// | variable | default | meaning |
-    /// |---|---|---|
-    /// | `USER_POOL_ID` | required | Comma-separated pool ids, each `<region>_<id>` (e.g. `eu-west-1_AbC123`). Each gives the exact issuer `https://cognito-idp.{region}.amazonaws.com/{poolId}`, and a token is checked with the keys of the pool it names, only. An emulator's `local_<id>` is accepted only with `COGNITO_EMULATOR_URL`. |
-    /// | `APP_CLIENT_IDS` | required | Comma-separated app client ids (`client_id` of access tokens, `aud` of id tokens). `*` alone accepts any client of the pools and logs a warning at init; `*` beside other ids is an error. |
-    /// | `TOKEN_USE` | `access` | `access`, `id` or `any`. |
-    /// | `JWKS_URL` | `{issuer}/.well-known/jwks.json` | Where to fetch keys instead (tests, VPC endpoints, local runs); `{userPoolId}` is replaced per pool and is required with several pools. Must be `https`, or `http` to a loopback host. The issuer check does not change. |
-    /// | `JWKS_FILE` | unset | A JWKS file loaded at init, so a cold start needs no network; `{userPoolId}` is replaced per pool and is required with several pools. An unreadable file, or one with no usable key, fails init. Its keys then age and refresh like fetched keys. |
-    /// | `JWT_LEEWAY_SECONDS` | `5` (0–60) | Clock skew tolerated on `exp`, `nbf` and `iat`. |
-    /// | `JWKS_MAX_AGE_SECONDS` | `3600` (60–86400) | Keys older than this are refreshed. |
-    /// | `JWKS_COOLDOWN_SECONDS` | `10` (1–600) | Least time between two fetches of one pool, after success or failure; bounds a flood of unknown `kid`s to one fetch per cooldown. |
-    /// | `JWKS_FETCH_TIMEOUT_MS` | `1500` (100–10000) | Total time for one fetch, body included (API Gateway's own JWT authorizer uses 1500 ms). |
-    /// | `JWKS_MAX_BYTES` | `150000` (1024–1048576) | Largest JWKS body or file accepted (API Gateway's limit). |
-    /// | `JWKS_STALE_GRACE_SECONDS` | `86400` (0–604800) | How long past the max age old keys stay in use while every refresh fails. |
-    /// | `VERIFIED_TOKEN_CACHE_SIZE` | `1000` (0–100000) | Verified tokens remembered (by SHA-256) until their `exp`; `0` turns it off. |
-    /// | `COGNITO_EMULATOR_URL` | unset | **Local runs and tests only.** The origin of a Cognito emulator on this host (cognito-local's `TokenConfig.IssuerDomain`), e.g. `http://127.0.0.1:9229`. It replaces `https://cognito-idp.{region}.amazonaws.com` in every pool's issuer (`{COGNITO_EMULATOR_URL}/{poolId}`) and so in the default `JWKS_URL`, and lets `USER_POOL_ID` list the emulator's `local_<id>` pool ids (region `local`), which are refused without it. Accepted only as a bare origin (`http` or `https`, no path, query or credentials, written as the URL parser writes it) whose host is loopback: `127.0.0.0/8`, `[::1]` or `localhost`; anything else fails init naming the variable. Set, it logs a warning at init. |
+    /// Reads the variables of [`VARIABLES`] (their declarations say what
+    /// each means, with its default and range).
     ///
     /// Why `COGNITO_EMULATOR_URL` is loopback only: an emulator signs with
     /// a key anyone can read (cognito-local's private key ships in its npm
@@ -204,8 +337,8 @@ impl VerifierConfig {
         let emulator = parse_emulator(env)?;
         let pool_ids = parse_pool_ids(env, emulator.is_some())?;
         let several = pool_ids.len() > 1;
-        let url_template = env.optional(JWKS_URL);
-        let file_template = env.optional(JWKS_FILE);
+        let url_template = env.optional(JWKS_URL)?;
+        let file_template = env.optional(JWKS_FILE)?;
         for (variable, template) in [(JWKS_URL, &url_template), (JWKS_FILE, &file_template)] {
             if several
                 && template
@@ -246,8 +379,8 @@ impl VerifierConfig {
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;
 
-        let max_bytes = env.bounded_u64(JWKS_MAX_BYTES, 150_000, 1024..=1_048_576)?;
-        let verified_cache_size = env.bounded_u64(VERIFIED_TOKEN_CACHE_SIZE, 1000, 0..=100_000)?;
+        let max_bytes = env.whole(JWKS_MAX_BYTES)?;
+        let verified_cache_size = env.whole(VERIFIED_TOKEN_CACHE_SIZE)?;
         if let Some(origin) = &emulator {
             tracing::warn!(
                 emulator = %origin,
@@ -259,24 +392,12 @@ impl VerifierConfig {
             pools,
             clients: parse_clients(env)?,
             token_use: parse_token_use(env)?,
-            leeway: env.seconds(JWT_LEEWAY_SECONDS, Duration::from_secs(5), 0..=60)?,
+            leeway: env.duration(JWT_LEEWAY_SECONDS)?,
             jwks: JwksSettings {
-                max_age: env.seconds(
-                    JWKS_MAX_AGE_SECONDS,
-                    Duration::from_secs(3600),
-                    60..=86_400,
-                )?,
-                cooldown: env.seconds(JWKS_COOLDOWN_SECONDS, Duration::from_secs(10), 1..=600)?,
-                stale_grace: env.seconds(
-                    JWKS_STALE_GRACE_SECONDS,
-                    Duration::from_secs(86_400),
-                    0..=604_800,
-                )?,
-                fetch_timeout: env.millis(
-                    JWKS_FETCH_TIMEOUT_MS,
-                    Duration::from_millis(1500),
-                    100..=10_000,
-                )?,
+                max_age: env.duration(JWKS_MAX_AGE_SECONDS)?,
+                cooldown: env.duration(JWKS_COOLDOWN_SECONDS)?,
+                stale_grace: env.duration(JWKS_STALE_GRACE_SECONDS)?,
+                fetch_timeout: env.duration(JWKS_FETCH_TIMEOUT_MS)?,
                 // Both bounds fit in any usize this code runs on.
                 max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
             },
@@ -304,8 +425,7 @@ impl VerifierConfig {
 /// An emulator's `local_<id>` is a pool id only when `emulator` (that is,
 /// `COGNITO_EMULATOR_URL`) is set.
 fn parse_pool_ids(env: &Env, emulator: bool) -> Result<Vec<(String, String)>, ConfigError> {
-    env.required(USER_POOL_ID)?;
-    let ids = env.list(USER_POOL_ID);
+    let ids = split_list(&env.required(USER_POOL_ID)?);
     if ids.is_empty() {
         return Err(ConfigError::new(USER_POOL_ID, "lists no pool id"));
     }
@@ -388,7 +508,7 @@ fn is_emulator_pool_id(pool_id: &str) -> bool {
 /// emulator would write differently (`LOCALHOST`, `:80`) would refuse every
 /// token, and is better refused here, at init.
 fn parse_emulator(env: &Env) -> Result<Option<String>, ConfigError> {
-    let Some(value) = env.optional(COGNITO_EMULATOR_URL) else {
+    let Some(value) = env.optional(COGNITO_EMULATOR_URL)? else {
         return Ok(None);
     };
     let refuse = |why: String| {
@@ -456,8 +576,7 @@ fn jwks_url(value: &str) -> Result<reqwest::Url, ConfigError> {
 }
 
 fn parse_clients(env: &Env) -> Result<ClientPolicy, ConfigError> {
-    env.required(APP_CLIENT_IDS)?;
-    let ids = env.list(APP_CLIENT_IDS);
+    let ids = split_list(&env.required(APP_CLIENT_IDS)?);
     if ids.is_empty() {
         // An empty allow-list must never read as "allow everything".
         return Err(ConfigError::new(APP_CLIENT_IDS, "lists no client id"));
@@ -489,15 +608,11 @@ fn parse_clients(env: &Env) -> Result<ClientPolicy, ConfigError> {
 }
 
 fn parse_token_use(env: &Env) -> Result<TokenUsePolicy, ConfigError> {
-    match env.optional(TOKEN_USE).as_deref() {
-        None | Some("access") => Ok(TokenUsePolicy::Access),
-        Some("id") => Ok(TokenUsePolicy::Id),
-        Some("any") => Ok(TokenUsePolicy::Any),
-        Some(_) => Err(ConfigError::new(
-            TOKEN_USE,
-            "must be `access`, `id` or `any`",
-        )),
-    }
+    Ok(match env.choice(TOKEN_USE)? {
+        "id" => TokenUsePolicy::Id,
+        "any" => TokenUsePolicy::Any,
+        _ => TokenUsePolicy::Access,
+    })
 }
 
 #[cfg(test)]
@@ -510,8 +625,8 @@ mod tests {
 
     fn minimal() -> Vec<(&'static str, &'static str)> {
         vec![
-            (USER_POOL_ID, "eu-west-1_AbC123"),
-            (APP_CLIENT_IDS, "client1"),
+            (USER_POOL_ID.name, "eu-west-1_AbC123"),
+            (APP_CLIENT_IDS.name, "client1"),
         ]
     }
 
@@ -582,35 +697,42 @@ mod tests {
             "eu-west-1_a_b",
         ] {
             assert!(pool_region(bad).is_none(), "{bad}");
-            let err = VerifierConfig::from_env(&env(&[(USER_POOL_ID, bad), (APP_CLIENT_IDS, "c")]))
-                .unwrap_err();
-            assert_eq!(err.variable, USER_POOL_ID);
+            let err = VerifierConfig::from_env(&env(&[
+                (USER_POOL_ID.name, bad),
+                (APP_CLIENT_IDS.name, "c"),
+            ]))
+            .unwrap_err();
+            assert_eq!(err.variable, USER_POOL_ID.name);
         }
         assert!(pool_region(&format!("eu-west-1_{}", "a".repeat(50))).is_none());
     }
 
     #[test]
     fn required_variables_are_required() {
-        let err = VerifierConfig::from_env(&env(&[(APP_CLIENT_IDS, "c")])).unwrap_err();
-        assert_eq!(err.variable, USER_POOL_ID);
-        let err = VerifierConfig::from_env(&env(&[(USER_POOL_ID, "eu-west-1_A")])).unwrap_err();
-        assert_eq!(err.variable, APP_CLIENT_IDS);
-        let err = VerifierConfig::from_env(&env(&[(USER_POOL_ID, " , "), (APP_CLIENT_IDS, "c")]))
-            .unwrap_err();
-        assert_eq!(err.variable, USER_POOL_ID);
+        let err = VerifierConfig::from_env(&env(&[(APP_CLIENT_IDS.name, "c")])).unwrap_err();
+        assert_eq!(err.variable, USER_POOL_ID.name);
+        let err =
+            VerifierConfig::from_env(&env(&[(USER_POOL_ID.name, "eu-west-1_A")])).unwrap_err();
+        assert_eq!(err.variable, APP_CLIENT_IDS.name);
         let err = VerifierConfig::from_env(&env(&[
-            (USER_POOL_ID, "eu-west-1_A"),
-            (APP_CLIENT_IDS, ","),
+            (USER_POOL_ID.name, " , "),
+            (APP_CLIENT_IDS.name, "c"),
         ]))
         .unwrap_err();
-        assert_eq!(err.variable, APP_CLIENT_IDS);
+        assert_eq!(err.variable, USER_POOL_ID.name);
+        let err = VerifierConfig::from_env(&env(&[
+            (USER_POOL_ID.name, "eu-west-1_A"),
+            (APP_CLIENT_IDS.name, ","),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable, APP_CLIENT_IDS.name);
     }
 
     #[test]
     fn several_pools_need_the_placeholder_and_no_repeats() {
         let pools = "eu-west-1_A,us-east-1_B";
         let env_with = |extra: &[(&str, &str)]| {
-            let mut pairs = vec![(USER_POOL_ID, pools), (APP_CLIENT_IDS, "c")];
+            let mut pairs = vec![(USER_POOL_ID.name, pools), (APP_CLIENT_IDS.name, "c")];
             pairs.extend_from_slice(extra);
             VerifierConfig::from_env(&env(&pairs))
         };
@@ -620,18 +742,20 @@ mod tests {
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_B"
         );
         assert_eq!(
-            env_with(&[(JWKS_URL, "http://127.0.0.1:1/jwks.json")])
+            env_with(&[(JWKS_URL.name, "http://127.0.0.1:1/jwks.json")])
                 .unwrap_err()
                 .variable,
-            JWKS_URL
+            JWKS_URL.name
         );
         assert_eq!(
-            env_with(&[(JWKS_FILE, "/keys.json")]).unwrap_err().variable,
-            JWKS_FILE
+            env_with(&[(JWKS_FILE.name, "/keys.json")])
+                .unwrap_err()
+                .variable,
+            JWKS_FILE.name
         );
         let config = env_with(&[
-            (JWKS_URL, "http://127.0.0.1:1/{userPoolId}/jwks.json"),
-            (JWKS_FILE, "/keys/{userPoolId}.json"),
+            (JWKS_URL.name, "http://127.0.0.1:1/{userPoolId}/jwks.json"),
+            (JWKS_FILE.name, "/keys/{userPoolId}.json"),
         ])
         .unwrap();
         assert_eq!(
@@ -643,11 +767,11 @@ mod tests {
             Some(std::path::Path::new("/keys/eu-west-1_A.json"))
         );
         let err = VerifierConfig::from_env(&env(&[
-            (USER_POOL_ID, "eu-west-1_A, eu-west-1_A"),
-            (APP_CLIENT_IDS, "c"),
+            (USER_POOL_ID.name, "eu-west-1_A, eu-west-1_A"),
+            (APP_CLIENT_IDS.name, "c"),
         ]))
         .unwrap_err();
-        assert_eq!(err.variable, USER_POOL_ID);
+        assert_eq!(err.variable, USER_POOL_ID.name);
     }
 
     #[test]
@@ -658,7 +782,7 @@ mod tests {
             "http://localhost/jwks.json",
             "http://[::1]:9/jwks.json",
         ] {
-            let config = VerifierConfig::from_env(&with(&[(JWKS_URL, good)])).unwrap();
+            let config = VerifierConfig::from_env(&with(&[(JWKS_URL.name, good)])).unwrap();
             assert!(
                 !config.pools()[0].jwks_url().as_str().contains('{'),
                 "{good}"
@@ -670,7 +794,11 @@ mod tests {
             "file:///etc/keys",
             "not a url",
         ] {
-            assert_eq!(error(&[(JWKS_URL, bad)]).variable, JWKS_URL, "{bad}");
+            assert_eq!(
+                error(&[(JWKS_URL.name, bad)]).variable,
+                JWKS_URL.name,
+                "{bad}"
+            );
         }
     }
 
@@ -679,9 +807,9 @@ mod tests {
 
     fn emulated(origin: &str, pools: &str) -> Result<VerifierConfig, ConfigError> {
         VerifierConfig::from_env(&env(&[
-            (USER_POOL_ID, pools),
-            (APP_CLIENT_IDS, "c"),
-            (COGNITO_EMULATOR_URL, origin),
+            (USER_POOL_ID.name, pools),
+            (APP_CLIENT_IDS.name, "c"),
+            (COGNITO_EMULATOR_URL.name, origin),
         ]))
     }
 
@@ -720,12 +848,12 @@ mod tests {
             "http://127.0.0.1:9229/eu-west-1_A"
         );
         assert_eq!(config.pools()[1].region(), "eu-west-1");
-        // JWKS_URL still wins over the derived URL, with its own rule.
+        // JWKS_URL.name still wins over the derived URL, with its own rule.
         let config = VerifierConfig::from_env(&env(&[
-            (USER_POOL_ID, LOCAL_POOL),
-            (APP_CLIENT_IDS, "c"),
-            (COGNITO_EMULATOR_URL, "http://127.0.0.1:9229"),
-            (JWKS_URL, "http://127.0.0.1:1/keys.json"),
+            (USER_POOL_ID.name, LOCAL_POOL),
+            (APP_CLIENT_IDS.name, "c"),
+            (COGNITO_EMULATOR_URL.name, "http://127.0.0.1:9229"),
+            (JWKS_URL.name, "http://127.0.0.1:1/keys.json"),
         ]))
         .unwrap();
         assert_eq!(
@@ -771,7 +899,7 @@ mod tests {
             "not a url",
         ] {
             let err = emulated(bad, LOCAL_POOL).unwrap_err();
-            assert_eq!(err.variable, COGNITO_EMULATOR_URL, "{bad}: {err}");
+            assert_eq!(err.variable, COGNITO_EMULATOR_URL.name, "{bad}: {err}");
             assert!(
                 err.to_string().starts_with("COGNITO_EMULATOR_URL: "),
                 "{bad}: {err}"
@@ -779,7 +907,7 @@ mod tests {
             assert!(!err.reason.contains("secret"), "{bad}: {err}");
             // The same value with a regional pool id: refused all the same.
             let err = emulated(bad, "eu-west-1_A").unwrap_err();
-            assert_eq!(err.variable, COGNITO_EMULATOR_URL, "{bad}: {err}");
+            assert_eq!(err.variable, COGNITO_EMULATOR_URL.name, "{bad}: {err}");
         }
     }
 
@@ -791,16 +919,16 @@ mod tests {
             for extra in [
                 &[][..],
                 &[(
-                    JWKS_URL,
+                    JWKS_URL.name,
                     "http://127.0.0.1:9229/{userPoolId}/.well-known/jwks.json",
                 )][..],
-                &[(COGNITO_EMULATOR_URL, " ")][..],
+                &[(COGNITO_EMULATOR_URL.name, " ")][..],
             ] {
-                let mut pairs = vec![(USER_POOL_ID, pools), (APP_CLIENT_IDS, "c")];
+                let mut pairs = vec![(USER_POOL_ID.name, pools), (APP_CLIENT_IDS.name, "c")];
                 pairs.extend_from_slice(extra);
                 let err = VerifierConfig::from_env(&env(&pairs)).unwrap_err();
-                assert_eq!(err.variable, USER_POOL_ID, "{pools} {extra:?}");
-                assert!(err.reason.contains(COGNITO_EMULATOR_URL), "{err}");
+                assert_eq!(err.variable, USER_POOL_ID.name, "{pools} {extra:?}");
+                assert!(err.reason.contains(COGNITO_EMULATOR_URL.name), "{err}");
             }
         }
         assert!(!is_emulator_pool_id("eu-west-1_A"));
@@ -820,7 +948,7 @@ mod tests {
         ] {
             assert!(!is_emulator_pool_id(bad), "{bad}");
             let err = emulated("http://127.0.0.1:9229", bad).unwrap_err();
-            assert_eq!(err.variable, USER_POOL_ID, "{bad}");
+            assert_eq!(err.variable, USER_POOL_ID.name, "{bad}");
         }
         let longest = format!("local_{}", "a".repeat(49));
         assert!(emulated("http://127.0.0.1:9229", &longest).is_ok());
@@ -829,34 +957,34 @@ mod tests {
             emulated("http://127.0.0.1:9229", &too_long)
                 .unwrap_err()
                 .variable,
-            USER_POOL_ID
+            USER_POOL_ID.name
         );
         // And still never twice.
         let err = emulated("http://127.0.0.1:9229", "local_A, local_A").unwrap_err();
-        assert_eq!(err.variable, USER_POOL_ID);
+        assert_eq!(err.variable, USER_POOL_ID.name);
     }
 
     #[test]
     fn client_star_must_stand_alone() {
         let config = VerifierConfig::from_env(&env(&[
-            (USER_POOL_ID, "eu-west-1_A"),
-            (APP_CLIENT_IDS, " * "),
+            (USER_POOL_ID.name, "eu-west-1_A"),
+            (APP_CLIENT_IDS.name, " * "),
         ]))
         .unwrap();
         assert_eq!(config.clients(), &ClientPolicy::Any);
         assert!(config.clients().allows("anything"));
         let err = VerifierConfig::from_env(&env(&[
-            (USER_POOL_ID, "eu-west-1_A"),
-            (APP_CLIENT_IDS, "c1,*"),
+            (USER_POOL_ID.name, "eu-west-1_A"),
+            (APP_CLIENT_IDS.name, "c1,*"),
         ]))
         .unwrap_err();
-        assert_eq!(err.variable, APP_CLIENT_IDS);
+        assert_eq!(err.variable, APP_CLIENT_IDS.name);
         let err = VerifierConfig::from_env(&env(&[
-            (USER_POOL_ID, "eu-west-1_A"),
-            (APP_CLIENT_IDS, "c1,c 2"),
+            (USER_POOL_ID.name, "eu-west-1_A"),
+            (APP_CLIENT_IDS.name, "c1,c 2"),
         ]))
         .unwrap_err();
-        assert_eq!(err.variable, APP_CLIENT_IDS);
+        assert_eq!(err.variable, APP_CLIENT_IDS.name);
     }
 
     #[test]
@@ -866,10 +994,13 @@ mod tests {
             ("id", TokenUsePolicy::Id),
             ("any", TokenUsePolicy::Any),
         ] {
-            let config = VerifierConfig::from_env(&with(&[(TOKEN_USE, value)])).unwrap();
+            let config = VerifierConfig::from_env(&with(&[(TOKEN_USE.name, value)])).unwrap();
             assert_eq!(config.token_use(), policy);
         }
-        assert_eq!(error(&[(TOKEN_USE, "refresh")]).variable, TOKEN_USE);
+        assert_eq!(
+            error(&[(TOKEN_USE.name, "refresh")]).variable,
+            TOKEN_USE.name
+        );
         assert!(TokenUsePolicy::Any.allows(TokenUse::Id));
         assert!(!TokenUsePolicy::Access.allows(TokenUse::Id));
         assert!(!TokenUsePolicy::Id.allows(TokenUse::Access));
@@ -878,25 +1009,25 @@ mod tests {
     #[test]
     fn tunables_are_bounded() {
         for variable in [
-            JWT_LEEWAY_SECONDS,
-            JWKS_MAX_AGE_SECONDS,
-            JWKS_COOLDOWN_SECONDS,
-            JWKS_FETCH_TIMEOUT_MS,
-            JWKS_MAX_BYTES,
-            JWKS_STALE_GRACE_SECONDS,
-            VERIFIED_TOKEN_CACHE_SIZE,
+            JWT_LEEWAY_SECONDS.name,
+            JWKS_MAX_AGE_SECONDS.name,
+            JWKS_COOLDOWN_SECONDS.name,
+            JWKS_FETCH_TIMEOUT_MS.name,
+            JWKS_MAX_BYTES.name,
+            JWKS_STALE_GRACE_SECONDS.name,
+            VERIFIED_TOKEN_CACHE_SIZE.name,
         ] {
             assert_eq!(error(&[(variable, "99999999")]).variable, variable);
             assert_eq!(error(&[(variable, "-1")]).variable, variable);
         }
         assert_eq!(
-            error(&[(JWKS_COOLDOWN_SECONDS, "0")]).variable,
-            JWKS_COOLDOWN_SECONDS
+            error(&[(JWKS_COOLDOWN_SECONDS.name, "0")]).variable,
+            JWKS_COOLDOWN_SECONDS.name
         );
         let config = VerifierConfig::from_env(&with(&[
-            (JWT_LEEWAY_SECONDS, "0"),
-            (VERIFIED_TOKEN_CACHE_SIZE, "0"),
-            (JWKS_FETCH_TIMEOUT_MS, "250"),
+            (JWT_LEEWAY_SECONDS.name, "0"),
+            (VERIFIED_TOKEN_CACHE_SIZE.name, "0"),
+            (JWKS_FETCH_TIMEOUT_MS.name, "250"),
         ]))
         .unwrap();
         assert_eq!(config.leeway, Duration::ZERO);

@@ -1,6 +1,6 @@
 //! The verifier end to end, in process: real RS256 signatures made with the
 //! committed development keys (tests/fixtures/keys), keys loaded through
-//! `JWKS_FILE`, and the attacks from the issue. Faults of a live JWKS
+//! `JWKS_FILE.name`, and the attacks from the issue. Faults of a live JWKS
 //! endpoint are tested in tests/tests/verifier.rs against a real server.
 
 use std::time::Duration;
@@ -175,10 +175,10 @@ const DEAD_URL: &str = "http://127.0.0.1:9/{userPoolId}/jwks.json";
 
 async fn verifier_with(pairs: &[(&str, &str)]) -> Verifier {
     let mut all: Vec<(&str, &str)> = vec![
-        (USER_POOL_ID, POOL_A),
-        (APP_CLIENT_IDS, CLIENT),
-        (JWKS_URL, DEAD_URL),
-        (JWT_LEEWAY_SECONDS, "0"),
+        (USER_POOL_ID.name, POOL_A),
+        (APP_CLIENT_IDS.name, CLIENT),
+        (JWKS_URL.name, DEAD_URL),
+        (JWT_LEEWAY_SECONDS.name, "0"),
     ];
     // Later pairs win in `Env::from_pairs`, so overrides go last.
     all.extend_from_slice(pairs);
@@ -188,7 +188,7 @@ async fn verifier_with(pairs: &[(&str, &str)]) -> Verifier {
 
 async fn verifier() -> Verifier {
     let file = format!("{KEYS}/dev-rsa-1.jwks.json");
-    verifier_with(&[(JWKS_FILE, &file)]).await
+    verifier_with(&[(JWKS_FILE.name, &file)]).await
 }
 
 async fn refused(verifier: &Verifier, token: &str) -> VerifyError {
@@ -213,14 +213,14 @@ async fn a_cognito_access_token_verifies() {
     assert_eq!(claims.groups, ["admin"]);
     assert!(claims.has_all_scopes(&["orders/read"]));
     assert_eq!(claims.other["jti"], "jti-access");
-    // Loading from JWKS_FILE and verifying built no HTTP client.
+    // Loading from JWKS_FILE.name and verifying built no HTTP client.
     assert!(!verifier.fetcher.client_built());
 }
 
 #[tokio::test]
 async fn an_id_token_verifies_when_id_tokens_are_accepted() {
     let file = format!("{KEYS}/dev-rsa-1.jwks.json");
-    let verifier = verifier_with(&[(JWKS_FILE, &file), (TOKEN_USE, "id")]).await;
+    let verifier = verifier_with(&[(JWKS_FILE.name, &file), (TOKEN_USE.name, "id")]).await;
     let claims = verifier
         .verify(&token(
             &header("dev-key-1"),
@@ -245,7 +245,7 @@ async fn an_id_token_is_not_an_access_token_and_vice_versa() {
         }
     );
     let file = format!("{KEYS}/dev-rsa-1.jwks.json");
-    let id_only = verifier_with(&[(JWKS_FILE, &file), (TOKEN_USE, "id")]).await;
+    let id_only = verifier_with(&[(JWKS_FILE.name, &file), (TOKEN_USE.name, "id")]).await;
     let access_token = token(&header("dev-key-1"), &access(POOL_A), Sign::Rsa(DEV_1_PEM));
     assert_eq!(
         refused(&id_only, &access_token).await,
@@ -253,7 +253,7 @@ async fn an_id_token_is_not_an_access_token_and_vice_versa() {
             actual: TokenUse::Access
         }
     );
-    let any = verifier_with(&[(JWKS_FILE, &file), (TOKEN_USE, "any")]).await;
+    let any = verifier_with(&[(JWKS_FILE.name, &file), (TOKEN_USE.name, "any")]).await;
     assert!(any.verify(&access_token).await.is_ok());
     assert!(any.verify(&id_token).await.is_ok());
 }
@@ -419,21 +419,21 @@ async fn a_1024_bit_key_is_never_used() {
     .unwrap();
     // ...yet the key was skipped at load, so the token is refused.
     let file = jwks_file("weak", &[WEAK_JWKS, DEV_1_JWKS]);
-    let verifier = verifier_with(&[(JWKS_FILE, &file)]).await;
+    let verifier = verifier_with(&[(JWKS_FILE.name, &file)]).await;
     assert_eq!(
         refused(&verifier, WEAK_TOKEN).await,
         VerifyError::UnknownKid
     );
-    // A JWKS_FILE with only the weak key has no usable key: init fails.
+    // A JWKS_FILE.name with only the weak key has no usable key: init fails.
     let only_weak = format!("{KEYS}/weak-rsa-1024.jwks.json");
     let config = VerifierConfig::from_env(&Env::from_pairs([
-        (USER_POOL_ID, POOL_A),
-        (APP_CLIENT_IDS, CLIENT),
-        (JWKS_FILE, only_weak.as_str()),
+        (USER_POOL_ID.name, POOL_A),
+        (APP_CLIENT_IDS.name, CLIENT),
+        (JWKS_FILE.name, only_weak.as_str()),
     ]))
     .unwrap();
     let err = Verifier::new(config).await.unwrap_err();
-    assert_eq!(err.variable, JWKS_FILE);
+    assert_eq!(err.variable, JWKS_FILE.name);
     assert!(err.reason.contains("no usable"), "{err}");
 }
 
@@ -444,7 +444,7 @@ async fn a_token_of_pool_a_signed_with_pool_b_key_is_refused() {
     std::fs::write(dir.join(format!("{POOL_B}.json")), DEV_2_JWKS).unwrap();
     let file = format!("{}/{{userPoolId}}.json", dir.display());
     let pools = format!("{POOL_A},{POOL_B}");
-    let verifier = verifier_with(&[(USER_POOL_ID, &pools), (JWKS_FILE, &file)]).await;
+    let verifier = verifier_with(&[(USER_POOL_ID.name, &pools), (JWKS_FILE.name, &file)]).await;
 
     let cross = token(&header("dev-key-2"), &access(POOL_A), Sign::Rsa(DEV_2_PEM));
     assert_eq!(refused(&verifier, &cross).await, VerifyError::UnknownKid);
@@ -512,7 +512,7 @@ async fn the_client_must_be_allowed() {
     );
 
     let file = format!("{KEYS}/dev-rsa-1.jwks.json");
-    let id_verifier = verifier_with(&[(JWKS_FILE, &file), (TOKEN_USE, "id")]).await;
+    let id_verifier = verifier_with(&[(JWKS_FILE.name, &file), (TOKEN_USE.name, "id")]).await;
     let id_other = token(
         &header("dev-key-1"),
         &set(id(POOL_A), "aud", json!("otherclient")),
@@ -535,7 +535,7 @@ async fn the_client_must_be_allowed() {
         }
     );
 
-    let any = verifier_with(&[(JWKS_FILE, &file), (APP_CLIENT_IDS, "*")]).await;
+    let any = verifier_with(&[(JWKS_FILE.name, &file), (APP_CLIENT_IDS.name, "*")]).await;
     assert_eq!(any.verify(&other).await.unwrap().client_id, "otherclient");
 }
 
@@ -588,7 +588,7 @@ async fn time_claims_are_enforced_after_the_signature() {
 #[tokio::test]
 async fn the_leeway_tolerates_small_skew_only() {
     let file = format!("{KEYS}/dev-rsa-1.jwks.json");
-    let verifier = verifier_with(&[(JWKS_FILE, &file), (JWT_LEEWAY_SECONDS, "30")]).await;
+    let verifier = verifier_with(&[(JWKS_FILE.name, &file), (JWT_LEEWAY_SECONDS.name, "30")]).await;
     let now = now();
     let skewed = set(
         set(access(POOL_A), "iat", json!(now + 20)),
@@ -791,7 +791,11 @@ async fn the_verified_cache_answers_repeats_but_never_past_exp() {
     assert_eq!(verifier.verified.len(), 0);
 
     let file = format!("{KEYS}/dev-rsa-1.jwks.json");
-    let uncached = verifier_with(&[(JWKS_FILE, &file), (VERIFIED_TOKEN_CACHE_SIZE, "0")]).await;
+    let uncached = verifier_with(&[
+        (JWKS_FILE.name, &file),
+        (VERIFIED_TOKEN_CACHE_SIZE.name, "0"),
+    ])
+    .await;
     let token = token(&header("dev-key-1"), &access(POOL_A), Sign::Rsa(DEV_1_PEM));
     assert!(uncached.verify(&token).await.is_ok());
     assert_eq!(uncached.verified.len(), 0);
@@ -819,12 +823,15 @@ async fn an_unreadable_or_invalid_jwks_file_fails_init() {
     for path in [garbage, missing] {
         let path = path.display().to_string();
         let config = VerifierConfig::from_env(&Env::from_pairs([
-            (USER_POOL_ID, POOL_A),
-            (APP_CLIENT_IDS, CLIENT),
-            (JWKS_FILE, path.as_str()),
+            (USER_POOL_ID.name, POOL_A),
+            (APP_CLIENT_IDS.name, CLIENT),
+            (JWKS_FILE.name, path.as_str()),
         ]))
         .unwrap();
-        assert_eq!(Verifier::new(config).await.unwrap_err().variable, JWKS_FILE);
+        assert_eq!(
+            Verifier::new(config).await.unwrap_err().variable,
+            JWKS_FILE.name
+        );
     }
 }
 

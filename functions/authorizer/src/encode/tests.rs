@@ -378,7 +378,10 @@ fn route_answers_for_a_resource() {
 #[test]
 fn the_scope_is_read_from_the_environment() {
     let read = |value: Option<&str>| {
-        let pairs: Vec<(&str, &str)> = value.map(|v| (SCOPE_VARIABLE, v)).into_iter().collect();
+        let pairs: Vec<(&str, &str)> = value
+            .map(|v| (SCOPE_VARIABLE.name, v))
+            .into_iter()
+            .collect();
         PolicyScope::from_env(&Env::from_pairs(pairs))
     };
     assert_eq!(read(None).unwrap(), PolicyScope::Stage);

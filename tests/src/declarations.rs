@@ -1,0 +1,67 @@
+//! Every function's declared environment variables, by binary name: what the
+//! template drift test (`tests/template.rs`) holds `template.yaml` to, and
+//! what the README's configuration tables are rendered from
+//! (`tests/configuration_docs.rs`). The declarations themselves live beside
+//! the code that parses them (see `cognito_auth_core::config`).
+
+use cognito_auth_core::config::{self, Declarations, Variable};
+
+/// `(binary, its declarations)` for every crate under `functions/`. A crate
+/// missing here fails `every_function_crate_declares_its_variables`.
+pub const FUNCTIONS: &[(&str, Declarations)] = &[
+    ("authorizer", authorizer::config::VARIABLES),
+    ("pre-sign-up", pre_sign_up::config::VARIABLES),
+    ("post-confirmation", post_confirmation::config::VARIABLES),
+    (
+        "pre-token-generation",
+        pre_token_generation::config::VARIABLES,
+    ),
+    ("custom-message", custom_message::config::VARIABLES),
+];
+
+/// The declarations of `binary`.
+///
+/// # Panics
+/// When `binary` is not in [`FUNCTIONS`]: a test names a function that
+/// does not exist.
+pub fn of(binary: &str) -> Declarations {
+    FUNCTIONS
+        .iter()
+        .find(|(name, _)| *name == binary)
+        .map(|(_, declarations)| *declarations)
+        .unwrap_or_else(|| panic!("{binary} is not in declarations::FUNCTIONS"))
+}
+
+/// Every variable `binary` reads, shared ones included.
+pub fn variables(binary: &str) -> Vec<&'static Variable> {
+    config::all(of(binary)).collect()
+}
+
+/// The variables of `binary` that are not read by every function: the ones
+/// its own README table lists ([`config::EVERY_FUNCTION`] has a table of its
+/// own).
+pub fn own_table(binary: &str) -> Vec<&'static Variable> {
+    variables(binary)
+        .into_iter()
+        .filter(|variable| {
+            !config::EVERY_FUNCTION
+                .iter()
+                .any(|common| common.name == variable.name)
+        })
+        .collect()
+}
+
+/// A README table of `variables`: variable, default, example, meaning.
+pub fn markdown_table<'a>(variables: impl IntoIterator<Item = &'a Variable>) -> String {
+    let mut table = String::from("| variable | default | example | meaning |\n|---|---|---|---|\n");
+    for variable in variables {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            variable.name,
+            variable.default_text(),
+            variable.example,
+            variable.meaning
+        ));
+    }
+    table
+}
