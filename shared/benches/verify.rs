@@ -14,6 +14,11 @@
 //!
 //! Fixtures are the committed development keys; nothing is fetched.
 //! Run: `cargo bench -p cognito-auth-core --bench verify -- --quick`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed set-up should stop it, loudly"
+)]
 
 use std::hint::black_box;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -13,6 +13,11 @@
 //!
 //! No network, no verifier: the claims are built here, as the verifier
 //! would hand them over. Run: `cargo bench -p authorizer --bench answer`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: a failed set-up should stop it, loudly"
+)]
 
 use std::hint::black_box;
 

@@ -8,6 +8,11 @@
 //! configuration only `response` changes. The crate's types decode the
 //! samples they model, and fail on the ones that show why this function
 //! keeps the event as JSON.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test: a failed set-up should stop it, loudly"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
