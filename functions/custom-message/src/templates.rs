@@ -46,7 +46,7 @@
 //! with Cognito's placeholders, a link and sample attributes; then with
 //! stand-in placeholders, no link and no attributes (which catches a
 //! placeholder written literally instead of taken from the event). Both
-//! results must obey [`crate::rules`]. A template that fails stops the cold
+//! results must obey [`crate::limits`]. A template that fails stops the cold
 //! start with a [`ConfigError`] naming the file.
 //!
 //! Operator templates cannot turn escaping off: the `safe` filter is removed
@@ -61,8 +61,8 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
 use crate::config::Brand;
+use crate::limits::{self, Channel, Placeholders};
 use crate::locale::Locale;
-use crate::rules::{self, Channel, Placeholders};
 use crate::source::Source;
 
 include!(concat!(env!("OUT_DIR"), "/built_in.rs"));
@@ -242,7 +242,7 @@ impl Catalog {
         let name = template_name(locale, source, channel);
         let template = self.env.get_template(&name)?;
         let rendered = template.render(self.context(locale, channel, vars))?;
-        Ok(rules::tidy(channel, &rendered))
+        Ok(limits::tidy(channel, &rendered))
     }
 
     fn context(&self, locale: &str, channel: Channel, vars: &Vars<'_>) -> Value {
@@ -323,7 +323,7 @@ impl Catalog {
                     ] {
                         let problem = match self.render(tag, source, channel, vars) {
                             Err(error) => Some(format!("cannot be rendered {label}: {error}")),
-                            Ok(text) => rules::check(channel, source, &text, &vars.placeholders)
+                            Ok(text) => limits::check(channel, source, &text, &vars.placeholders)
                                 .err()
                                 .map(|broken| format!("breaks a Cognito rule {label}: {broken}")),
                         };
@@ -669,10 +669,10 @@ mod tests {
                 for channel in [Channel::Subject, Channel::Sms] {
                     let text = catalog.render(locale, source, channel, &vars).unwrap();
                     assert!(
-                        rules::length(&text) <= channel.limit(),
+                        limits::length(&text) <= channel.limit(),
                         "{locale}/{} {channel}: {} characters",
                         source.stem(),
-                        rules::length(&text)
+                        limits::length(&text)
                     );
                 }
             }
