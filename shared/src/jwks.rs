@@ -9,6 +9,7 @@
 mod cache;
 mod key_set;
 
-pub(crate) use cache::PoolKeys;
-pub use cache::{JwksStatus, PoolCounts, RefreshPolicy};
-pub use key_set::{KeySet, MAX_MODULUS_BITS, MIN_MODULUS_BITS, RS256, VerifyingKey};
+pub use cache::JwksStatus;
+pub(crate) use cache::{PoolCounts, PoolKeys, RefreshPolicy};
+pub(crate) use key_set::RS256;
+pub use key_set::{KeySet, VerifyingKey};

@@ -22,6 +22,7 @@
 //!
 //! Logs carry reason codes ([`VerifyError::reason`]), the `sub`, the route
 //! and the answer's size; never the token nor the credential header.
+#![deny(missing_docs)]
 
 pub mod bearer;
 pub mod decide;
