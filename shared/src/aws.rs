@@ -3,7 +3,7 @@
 //! `AWS_ATTEMPT_TIMEOUT_MS` and `AWS_MAX_ATTEMPTS`), the retry backoff, and
 //! the check of a DynamoDB table name.
 //!
-//! The SDK configuration built from these values ([`sdk_config`]) is behind
+//! The SDK configuration built from these values (`sdk_config`) is behind
 //! this crate's optional `aws-sdk` feature, which only the two functions
 //! that call AWS with these limits (post-confirmation and
 //! pre-token-generation) turn on: the authorizer and custom-message never

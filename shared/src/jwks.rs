@@ -11,5 +11,5 @@ mod key_set;
 
 pub use cache::JwksStatus;
 pub(crate) use cache::{PoolCounts, PoolKeys, RefreshPolicy};
-pub(crate) use key_set::RS256;
-pub use key_set::{KeySet, VerifyingKey};
+// RS256 is what `VerifyingKey::alg` returns, so it stays nameable.
+pub use key_set::{KeySet, RS256, VerifyingKey};
