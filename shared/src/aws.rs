@@ -3,9 +3,12 @@
 //! `AWS_ATTEMPT_TIMEOUT_MS` and `AWS_MAX_ATTEMPTS`), the retry backoff, and
 //! the check of a DynamoDB table name.
 //!
-//! Only the values live here, not the SDK clients: this crate does not
-//! depend on the AWS SDK (the authorizer and custom-message never call AWS),
-//! so each function hands these values to `aws_config` itself:
+//! The SDK configuration built from these values (`sdk_config`) is behind
+//! this crate's optional `aws-sdk` feature, which only the two functions
+//! that call AWS with these limits (post-confirmation and
+//! pre-token-generation) turn on: the authorizer and custom-message never
+//! call AWS, and should not compile or link `aws-config`. It maps the values
+//! so:
 //!
 //! ```text
 //! TimeoutConfig: operation_timeout = call_timeout,
@@ -143,6 +146,34 @@ impl AwsLimits {
             max_attempts,
         })
     }
+}
+
+/// The SDK configuration (region, credentials and endpoint from the SDK's
+/// usual sources) with the timeouts and retries of `limits`, so that every
+/// function that calls AWS fits Cognito's budget the same way. Nothing here
+/// touches the network: credentials and endpoints resolve on the first call.
+#[cfg(feature = "aws-sdk")]
+pub async fn sdk_config(limits: &AwsLimits) -> aws_config::SdkConfig {
+    use aws_config::BehaviorVersion;
+    use aws_config::retry::RetryConfig;
+    use aws_config::timeout::TimeoutConfig;
+
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(limits.call_timeout)
+                .operation_attempt_timeout(limits.attempt_timeout)
+                .connect_timeout(limits.attempt_timeout)
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(limits.max_attempts)
+                .with_initial_backoff(INITIAL_BACKOFF)
+                .with_max_backoff(MAX_BACKOFF),
+        )
+        .load()
+        .await
 }
 
 /// Checks `value`, read from `variable`, as a DynamoDB table name (3 to 255

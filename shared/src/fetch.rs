@@ -16,9 +16,9 @@
 //! HTTPS trusts Mozilla's root program as compiled into `webpki-roots`, not
 //! the system's trust store. reqwest's own rustls set-up goes through
 //! rustls-platform-verifier, which on Linux reads and parses every
-//! certificate of the system bundle when the client is built: about 2.5 ms
-//! of a `JWKS_URL` cold start, against about 50 µs for the whole client with
-//! the bundled roots (`make bench`). The roots are the ones Cognito's
+//! certificate of the system bundle when the client is built, a cost on
+//! every `JWKS_URL` cold start that the bundled roots all but remove
+//! (`make bench`; figures in README § Performance). The roots are the ones Cognito's
 //! endpoints chain to (Amazon Root CA 1-4, Starfield Services Root CA - G2)
 //! and they are updated by updating the crate and redeploying, which is how
 //! a Lambda bootstrap is updated anyway. So `SSL_CERT_FILE` and

@@ -5,13 +5,22 @@
 //!
 //! This file only declares modules and re-exports; each concern lives in its
 //! own module.
+//!
+//! The public surface is what the five functions, the `tests` crate, the
+//! fuzz targets and the benchmarks use, plus the types that appear in those
+//! items' signatures (so that they can be named): the verifier and its
+//! configuration, claims, errors, the key set, the policy builder, trigger
+//! events, configuration and logging helpers, metrics and the AWS call
+//! budget. The transport (`fetch`) and the key cache's internals stay
+//! `pub(crate)`.
 #![deny(missing_docs)]
 
 pub mod aws;
 pub mod claims;
 pub mod config;
 pub mod error;
-pub mod fetch;
+// The verifier's HTTP and file transport: nothing outside the crate fetches.
+pub(crate) mod fetch;
 pub mod init;
 pub mod jwks;
 pub mod logging;

@@ -8,7 +8,7 @@
 //! 3. claim types (`claims.rs`), then `iss` must be exactly a configured
 //!    pool's issuer: that picks the pool, and only that pool's keys are
 //!    consulted, so pool B's key cannot vouch for a token claiming pool A;
-//! 4. the key by `kid` from that pool's cache (`jwks.rs`), whose `alg` must
+//! 4. the key by `kid` from that pool's cache (`jwks/cache.rs`), whose `alg` must
 //!    equal the header's; then the RS256 signature;
 //! 5. `exp`, `nbf`, `iat` with the leeway; `token_use` against `TOKEN_USE`;
 //!    the client (`client_id` or `aud`) against `APP_CLIENT_IDS`.

@@ -10,7 +10,7 @@ use cognito_auth_core::verify;
 
 use crate::encode::{self, PolicyScope};
 use crate::event::CredentialSources;
-use crate::rules::{self, RuleSet};
+use crate::route_rules::{self, RuleSet};
 
 /// `TOKEN_HEADER`: the header that carries the credential in REQUEST events.
 pub const TOKEN_HEADER: Variable = Variable::new(
@@ -62,7 +62,7 @@ pub const VARIABLES: Declarations = &[verify::VARIABLES, OWN, config::EVERY_FUNC
 
 /// The authorizer's own variables.
 const OWN: &[Variable] = &[
-    rules::VARIABLE,
+    route_rules::VARIABLE,
     encode::SCOPE_VARIABLE,
     TOKEN_HEADER,
     TOKEN_QUERY_PARAMETER,

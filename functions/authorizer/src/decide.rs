@@ -17,7 +17,7 @@ use cognito_auth_core::Claims;
 use cognito_auth_core::claims::PrincipalType;
 use serde_json::Value;
 
-use crate::rules::{Names, Rule, RuleSet};
+use crate::route_rules::{Names, Rule, RuleSet};
 use crate::template::{RequestPath, Template};
 
 /// The parts of a verified caller that rules look at.

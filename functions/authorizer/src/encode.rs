@@ -57,7 +57,7 @@ use cognito_auth_core::config::{ConfigError, Env, Kind, Variable};
 use cognito_auth_core::policy::{HTTP_VERBS, MethodArn, PolicyBuilder, PolicyDocument};
 
 use crate::decide::Evaluation;
-use crate::rules::{self, Rule, RuleSet};
+use crate::route_rules::{self, Rule, RuleSet};
 use crate::template::{AMBIGUOUS_PATH_DENIES, Template};
 
 /// `AUTHZ_POLICY_SCOPE`: what one REST answer covers.
@@ -225,7 +225,7 @@ pub fn check_stage(set: &RuleSet, prefix_len: usize) -> Result<usize, ConfigErro
     let largest = largest_stage_policy(set, prefix_len);
     if largest > POLICY_BUDGET {
         return Err(ConfigError::new(
-            rules::VARIABLE,
+            route_rules::VARIABLE,
             format!(
                 "can produce a stage-wide policy of {largest} bytes, over the {POLICY_BUDGET} \
                  this answer can spend within API Gateway's 8 KB limit; set {SCOPE_VARIABLE}=route \
@@ -244,7 +244,7 @@ pub fn check_stage(set: &RuleSet, prefix_len: usize) -> Result<usize, ConfigErro
                 && rule.template.over_match_meets(&other.template)
             {
                 return Err(ConfigError::new(
-                    rules::VARIABLE,
+                    route_rules::VARIABLE,
                     format!(
                         "{} and {} cannot share one stage-wide policy: IAM's `*` spans `/`, so \
                          no policy can allow the one-segment parameter of the first without \

@@ -8,7 +8,7 @@
 //!    or `identitySource[0]`), and the token out of it ([`bearer`]);
 //! 2. verify it with the shared [`Verifier`] (signature, issuer, client,
 //!    token use, times);
-//! 3. decide with the route rules ([`rules`], [`decide`]), or allow the
+//! 3. decide with the route rules ([`route_rules`], [`decide`]), or allow the
 //!    whole stage when none are configured;
 //! 4. write an answer that is exact for every call API Gateway may reuse it
 //!    for ([`encode`]) and fits its 8 KB limit ([`response`]).
@@ -22,6 +22,7 @@
 //!
 //! Logs carry reason codes ([`VerifyError::reason`]), the `sub`, the route
 //! and the answer's size; never the token nor the credential header.
+#![deny(missing_docs)]
 
 pub mod bearer;
 pub mod config;
@@ -29,8 +30,14 @@ pub mod decide;
 pub mod encode;
 pub mod event;
 pub mod response;
-pub mod rules;
+pub mod route_rules;
 pub mod template;
+
+/// The former name of [`route_rules`], kept while `tests/`, `fuzz/` and
+/// `benches/` still import `authorizer::rules`; remove once they name
+/// `route_rules`.
+#[doc(hidden)]
+pub use route_rules as rules;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,7 +53,7 @@ use crate::decide::{Caller, Evaluation};
 use crate::encode::PolicyScope;
 use crate::event::{Credential, CredentialSources, EventError, Incoming, Kind, RouteKey, Target};
 use crate::response::{MAX_ID_VALUE, OversizedClaim, SimpleResponse};
-use crate::rules::RuleSet;
+use crate::route_rules::RuleSet;
 
 pub use crate::config::Config;
 use crate::template::Template;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
 use cognito_auth_core::metrics::Namespace;
 
+use crate::limits;
 use crate::locale::Locale;
-use crate::rules;
 
 /// `APP_NAME`: the product name.
 pub const APP_NAME: Variable = Variable::new(
@@ -134,7 +134,7 @@ impl Config {
 }
 
 fn check_app_name(name: &str) -> Result<(), ConfigError> {
-    if rules::length(name) > APP_NAME_MAX {
+    if limits::length(name) > APP_NAME_MAX {
         return Err(ConfigError::new(
             APP_NAME,
             format!(

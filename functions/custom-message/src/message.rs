@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use cognito_auth_core::trigger::TriggerEvent;
 use minijinja::value::Value;
 
+use crate::limits::{self, Broken, Channel, Placeholders};
 use crate::locale::Locale;
-use crate::rules::{self, Broken, Channel, Placeholders};
 use crate::source::Source;
 use crate::templates::{Catalog, Vars};
 
@@ -78,7 +78,7 @@ pub fn display_name(attributes: &BTreeMap<String, String>) -> Option<&str> {
 }
 
 fn is_plain_name(name: &str) -> bool {
-    if rules::length(name) > NAME_MAX {
+    if limits::length(name) > NAME_MAX {
         return false;
     }
     let forbidden = |c: char| {
@@ -165,7 +165,7 @@ pub fn compose(catalog: &Catalog, source: Source, event: &TriggerEvent, code: &s
                         );
                         Broken::Render
                     })?;
-                rules::check(channel, source, &text, &vars.placeholders)?;
+                limits::check(channel, source, &text, &vars.placeholders)?;
                 Ok(text)
             };
             match attempt(&full, Step::Full) {

@@ -7,7 +7,8 @@
 //! do not fit in that, so every call gets an operation timeout
 //! (`AWS_CALL_TIMEOUT_MS`, retries and backoff included), an attempt timeout
 //! (`AWS_ATTEMPT_TIMEOUT_MS`, connecting included) and the standard retry
-//! mode with short backoffs (the values and their checks are in
+//! mode with short backoffs (the values, their checks and the SDK
+//! configuration built from them are in
 //! `cognito_auth_core::aws`, shared with the pre-token-generation trigger).
 //! The two calls run concurrently, so the handler waits for the slower one,
 //! never for their sum.
@@ -16,14 +17,11 @@
 //! `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`)
 //! points the function at a local server such as moto.
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::operation::admin_add_user_to_group::AdminAddUserToGroupError;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
-use cognito_auth_core::aws::{INITIAL_BACKOFF, MAX_BACKOFF};
+use cognito_auth_core::aws::sdk_config;
 use cognito_auth_core::logging::loggable_user_name;
 
 use crate::config::{AwsLimits, Config};
@@ -82,25 +80,6 @@ impl State {
     pub fn config(&self) -> &Config {
         &self.config
     }
-}
-
-async fn sdk_config(limits: &AwsLimits) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(limits.call_timeout)
-                .operation_attempt_timeout(limits.attempt_timeout)
-                .connect_timeout(limits.attempt_timeout)
-                .build(),
-        )
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(limits.max_attempts)
-                .with_initial_backoff(INITIAL_BACKOFF)
-                .with_max_backoff(MAX_BACKOFF),
-        )
-        .load()
-        .await
 }
 
 /// How a profile write ended.

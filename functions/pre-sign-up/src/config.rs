@@ -54,7 +54,7 @@ pub const AUTO_CONFIRM_EMAIL_DOMAINS: Variable = Variable::new(
 .example("`corp.example`");
 
 /// `AUTO_VERIFY_PHONE`: also verifies an auto-confirmed user's phone number
-/// (opt-in: see [`crate::rules`], "What counts as a verified phone number").
+/// (opt-in: see [`crate::admission`], "What counts as a verified phone number").
 pub const AUTO_VERIFY_PHONE: Variable = Variable::new(
     "AUTO_VERIFY_PHONE",
     Kind::Flag { default: false },

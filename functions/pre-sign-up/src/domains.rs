@@ -95,7 +95,8 @@ pub struct DisposableDomains {
 impl DisposableDomains {
     /// Builds the set from the shipped list. The entries borrow the
     /// compiled-in text, so only the table is allocated: about 10,000
-    /// entries, 8 ms in a debug build, once per cold start.
+    /// entries, once per cold start (its cost is in README § Performance,
+    /// "cold start by configuration").
     pub fn load() -> DisposableDomains {
         DisposableDomains {
             domains: DISPOSABLE_LIST

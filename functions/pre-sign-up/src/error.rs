@@ -10,8 +10,8 @@
 
 use lambda_runtime::Diagnostic;
 
+use crate::admission::Refusal;
 use crate::linker::LinkError;
-use crate::rules::Refusal;
 
 /// Why an invocation failed.
 #[derive(Debug, thiserror::Error)]

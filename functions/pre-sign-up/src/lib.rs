@@ -9,7 +9,7 @@
 //!
 //! - the federated side: the provider must assert the email verified, with an
 //!   `email_verified` attribute of exactly `true` (whitespace and ASCII case
-//!   ignored; see [`rules::provider_verified_email`]). An absent attribute is
+//!   ignored; see [`admission::provider_verified_email`]). An absent attribute is
 //!   not an assertion: Facebook and Login with Amazon never send it, SAML
 //!   providers rarely do (map one to `email_verified` if yours vouches for
 //!   its addresses), and an OIDC provider may let users choose their email
@@ -25,25 +25,25 @@
 //!
 //! The same proof is asked before `ALLOWED_EMAIL_DOMAINS` admits a federated
 //! sign-up (Cognito sends a federated user no code), and a phone number is
-//! auto-verified only with `AUTO_VERIFY_PHONE=true`: see [`rules`].
+//! auto-verified only with `AUTO_VERIFY_PHONE=true`: see [`admission`].
 //!
 //! Modules, one concern each:
 //! - [`config`]: the environment, checked at init;
 //! - [`email`]: parsing and normalising addresses;
 //! - [`domains`]: domain lists and the shipped disposable-mail list;
-//! - [`rules`]: the policy (pure);
+//! - [`admission`]: the policy (pure);
 //! - [`federation`]: provider names and the choice of the user to link (pure);
 //! - [`linker`]: the Cognito API calls;
 //! - [`error`]: every failure and its user-facing text.
 #![deny(missing_docs)]
 
+pub mod admission;
 pub mod config;
 pub mod domains;
 pub mod email;
 pub mod error;
 pub mod federation;
 pub mod linker;
-pub mod rules;
 
 use std::collections::BTreeMap;
 
@@ -56,11 +56,11 @@ use serde_json::{Value, json};
 pub use config::{AutoConfirm, Config};
 pub use error::PreSignUpError;
 
+use admission::{Decision, Source};
 use domains::DisposableDomains;
 use email::Email;
 use federation::LinkTarget;
 use linker::Linker;
-use rules::{Decision, Source};
 
 /// What the function builds once, at init, and shares across invocations.
 #[derive(Debug)]
@@ -159,7 +159,7 @@ async fn sign_up(
 
     let attributes = event.user_attributes();
     let user_name = loggable_user_name(event.user_name().unwrap_or_default()).into_owned();
-    let decision = rules::evaluate(
+    let decision = admission::evaluate(
         &state.config,
         state.disposable.as_ref(),
         source,
@@ -272,7 +272,7 @@ async fn link_federated_user(
     // sent by Facebook or Login with Amazon, rarely by SAML) or any other
     // value proves nothing, and linking on it would let anyone who can make
     // a provider carry a victim's address take over the victim's account.
-    if !rules::provider_verified_email(attributes) {
+    if !admission::provider_verified_email(attributes) {
         tracing::info!(
             user_name = %log_name,
             provider = identity.provider,

@@ -22,13 +22,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cognito_auth_core::aws::{AwsLimits, INITIAL_BACKOFF, MAX_BACKOFF};
+use cognito_auth_core::aws::{AwsLimits, sdk_config};
 
 use crate::config::{Config, ProfileClaims};
 use crate::plan::Item;
@@ -79,25 +76,6 @@ impl State {
     pub(crate) fn first_v1_warning(&self) -> bool {
         !self.warned_v1.swap(true, Ordering::Relaxed)
     }
-}
-
-async fn sdk_config(limits: &AwsLimits) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(limits.call_timeout)
-                .operation_attempt_timeout(limits.attempt_timeout)
-                .connect_timeout(limits.attempt_timeout)
-                .build(),
-        )
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(limits.max_attempts)
-                .with_initial_backoff(INITIAL_BACKOFF)
-                .with_max_backoff(MAX_BACKOFF),
-        )
-        .load()
-        .await
 }
 
 /// Why the profile could not be read. The text is for logs: it names the

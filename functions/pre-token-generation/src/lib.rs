@@ -19,17 +19,12 @@
 //! # Configuration
 //!
 //! Every variable is read and checked once, at init; a blank value counts as
-//! unset, and an error names the variable.
-//!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `GROUP_SCOPES` | unset | `{"admins":["api/admin"],"users":["api/read"]}`: scopes each group adds to its members' access tokens (V2, V3). Forms checked ([`scopes`]). |
-//! | `USERS_TABLE` | unset | The profile table post-confirmation writes (partition key `sub`). Read only with `PROFILE_CLAIMS`. |
-//! | `PROFILE_CLAIMS` | unset | `plan,tenant_id`: attributes of the user's item copied into the ID and access tokens, typed per version ([`values`]). Needs `USERS_TABLE`. |
-//! | `PROFILE_CLAIMS_ON_ERROR` | `omit` | `refuse`: a failed read fails the sign-in (below). |
-//! | `ID_CLAIMS_TO_SUPPRESS`, `ACCESS_CLAIMS_TO_SUPPRESS` | unset | Claims removed from each token ([`names`] says which may be). |
-//! | `CLIENT_CLAIMS` | unset | `{"<client id>":{"tenant_id":"acme"}}`: claims of each M2M client's access tokens (V3, [`clients`]). |
-//! | `AWS_CALL_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`, `AWS_MAX_ATTEMPTS` | `2000`, `600`, `3` | The profile read's budget, as for post-confirmation ([`aws`]). |
+//! unset, and an error names the variable. Each is declared once in
+//! [`config`] (kind, default, meaning), which the README's table is
+//! rendered from. Group scopes are checked by [`scopes`], claim values typed
+//! per version by [`values`], which names may be added or suppressed is
+//! [`names`], machine clients' claims are [`clients`], and the read's budget
+//! is shared with post-confirmation ([`aws`]).
 //!
 //! Claims Cognito never lets a trigger touch (`sub`, `aud`, `token_use`,
 //! `cognito:username`, ...) fail init wherever they are named, as do a claim

@@ -119,7 +119,7 @@ fn stage_policies_equal_the_rules_for_every_caller_path_and_verb() {
     let (mut accepted, mut refused, mut allowed, mut checked) = (0, 0, 0, 0);
     for _ in 0..300 {
         let json = random_rules(&mut rng, 5);
-        let set = crate::rules::RuleSet::parse(&json, &[POOL_A, POOL_B])
+        let set = crate::route_rules::RuleSet::parse(&json, &[POOL_A, POOL_B])
             .unwrap_or_else(|err| panic!("{json}: {err}"));
         let Ok(bound) = check_stage(&set, prefix_len) else {
             refused += 1;
@@ -177,7 +177,7 @@ fn route_answers_are_exact_for_their_resource_and_never_too_generous() {
     let mut seen = std::collections::HashMap::new();
     for _ in 0..250 {
         let json = random_rules(&mut rng, 6);
-        let set = crate::rules::RuleSet::parse(&json, &[POOL_A, POOL_B]).unwrap();
+        let set = crate::route_rules::RuleSet::parse(&json, &[POOL_A, POOL_B]).unwrap();
         let claims = random_caller(&mut rng);
         let caller = Caller::new(&claims);
         let evaluation = Evaluation::new(&set, &caller);
@@ -226,8 +226,8 @@ fn route_answers_are_exact_for_their_resource_and_never_too_generous() {
     }
 }
 
-fn set(json: &str) -> crate::rules::RuleSet {
-    crate::rules::RuleSet::parse(json, &[POOL_A]).unwrap()
+fn set(json: &str) -> crate::route_rules::RuleSet {
+    crate::route_rules::RuleSet::parse(json, &[POOL_A]).unwrap()
 }
 
 /// The first example, end to end in this module: the one policy

@@ -1,0 +1,265 @@
+//! The init checks: every template a message can be built from is rendered
+//! before the first event, so a broken operator template stops the cold
+//! start with a message naming its file instead of failing a user's
+//! sign-up later.
+//!
+//! Every template a message can be built from is rendered at init, twice:
+//! with Cognito's placeholders, a link and sample attributes; then with
+//! stand-in placeholders, no link and no attributes (which catches a
+//! placeholder written literally instead of taken from the event). Both
+//! results must obey [`crate::limits`]. A template that fails stops the cold
+//! start with a [`ConfigError`] naming the file.
+//!
+//! Operator templates cannot turn escaping off: the `safe` filter is removed
+//! and `{% autoescape %}` blocks are refused at init.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use cognito_auth_core::config::ConfigError;
+use minijinja::value::Value;
+
+use super::catalog::{Catalog, Vars};
+use super::{Origin, blame, template_name};
+use crate::config;
+use crate::limits::{self, Channel, Placeholders};
+
+impl Catalog {
+    /// Renders every (locale, source, channel) twice and checks the rules.
+    pub(super) fn check_all(
+        &self,
+        origins: &HashMap<String, Origin>,
+        templates_dir: Option<&Path>,
+    ) -> Result<(), ConfigError> {
+        let sample_attributes: BTreeMap<String, String> = [
+            ("sub", "4f1c6b2e-0d3a-4c59-9e7a-2b8d5f0a1c3e"),
+            ("email", "maria.silva@example.com"),
+            ("email_verified", "true"),
+            ("given_name", "Maria"),
+            ("family_name", "Silva"),
+            ("phone_number", "+5511912345678"),
+            ("locale", "pt-BR"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let sample_attributes = Value::from(sample_attributes);
+
+        for (tag, sources) in self.locales.values() {
+            for &source in sources {
+                let username = |value| source.needs_username().then_some(value);
+                let with_user_data = Vars {
+                    placeholders: Placeholders {
+                        username: username("{username}"),
+                        ..Placeholders::COGNITO
+                    },
+                    name: Some("Maria"),
+                    attributes: sample_attributes.clone(),
+                };
+                // As long as Cognito's, so the limits are measured alike.
+                let stand_ins = Vars {
+                    placeholders: Placeholders {
+                        code: "[code]",
+                        username: username("[username]"),
+                        link: None,
+                    },
+                    ..with_user_data.without_user_data()
+                };
+                for channel in Channel::ALL {
+                    for (vars, label) in [
+                        (
+                            &with_user_data,
+                            "with Cognito's placeholders, a link and sample attributes",
+                        ),
+                        (
+                            &stand_ins,
+                            "with other placeholder values, no link and no attributes \
+                             (use {{ code }} and {{ username }}, never a literal {####})",
+                        ),
+                    ] {
+                        let problem = match self.render(tag, source, channel, vars) {
+                            Err(error) => Some(format!("cannot be rendered {label}: {error}")),
+                            Ok(text) => limits::check(channel, source, &text, &vars.placeholders)
+                                .err()
+                                .map(|broken| format!("breaks a Cognito rule {label}: {broken}")),
+                        };
+                        if let Some(problem) = problem {
+                            let name = template_name(tag, source, channel);
+                            let origin = origins.get(&name).cloned().unwrap_or(Origin::BuiltIn);
+                            return Err(match (&origin, templates_dir) {
+                                (Origin::BuiltIn, Some(dir)) if has_user_files(origins, tag) => {
+                                    ConfigError::new(
+                                        config::TEMPLATES_DIR,
+                                        format!(
+                                            "built-in template {name} {problem} (it uses your files in {})",
+                                            dir.join(tag).display()
+                                        ),
+                                    )
+                                }
+                                _ => blame(&origin, &name, &problem),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether the operator supplied any file for `locale`.
+fn has_user_files(origins: &HashMap<String, Origin>, locale: &str) -> bool {
+    origins.iter().any(|(name, origin)| {
+        matches!(origin, Origin::User(_))
+            && name.split_once('/').is_some_and(|(tag, _)| tag == locale)
+    })
+}
+
+/// Whether a template source opens an `{% autoescape %}` block.
+pub(super) fn turns_escaping_off(source: &str) -> bool {
+    source.match_indices("{%").any(|(at, _)| {
+        source[at + 2..]
+            .trim_start_matches(['-', '+'])
+            .trim_start()
+            .starts_with("autoescape")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{APP_NAME_MAX, Brand};
+    use crate::source::Source;
+    use crate::templates::test_support::{TempDir, brand, en};
+
+    /// The built-ins go through the same checks as an operator's templates,
+    /// with the longest brand the configuration allows and with the shortest.
+    #[test]
+    fn built_in_templates_pass_the_init_checks() {
+        let longest = "W".repeat(APP_NAME_MAX);
+        for name in [longest.as_str(), "A"] {
+            for brand in [
+                brand(name),
+                Brand {
+                    app_name: name.to_owned(),
+                    app_url: None,
+                    support_email: None,
+                },
+            ] {
+                let catalog = Catalog::load(&brand, &en(), None).unwrap();
+                assert_eq!(catalog.locales().collect::<Vec<_>>(), ["en", "es", "pt"]);
+            }
+        }
+    }
+
+    #[test]
+    fn built_in_templates_have_room_to_spare() {
+        // Report how close the longest text gets, so a translation that
+        // creeps towards the limit is noticed before it breaks.
+        let catalog = Catalog::load(&brand(&"W".repeat(APP_NAME_MAX)), &en(), None).unwrap();
+        let vars = Vars {
+            placeholders: Placeholders::COGNITO,
+            name: Some("Maria"),
+            attributes: Value::from(BTreeMap::<String, String>::new()),
+        };
+        for locale in ["en", "es", "pt"] {
+            for source in Source::ALL {
+                for channel in [Channel::Subject, Channel::Sms] {
+                    let text = catalog.render(locale, source, channel, &vars).unwrap();
+                    assert!(
+                        limits::length(&text) <= channel.limit(),
+                        "{locale}/{} {channel}: {} characters",
+                        source.stem(),
+                        limits::length(&text)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn autoescape_blocks_are_spotted() {
+        assert!(turns_escaping_off(
+            "a {% autoescape false %}{{ x }}{% endautoescape %}"
+        ));
+        assert!(turns_escaping_off("a {%- autoescape false -%}"));
+        assert!(!turns_escaping_off("{% if x %}autoescape{% endif %}"));
+    }
+
+    #[test]
+    fn bad_operator_templates_fail_init_naming_the_file() {
+        for (file, source, expected) in [
+            (
+                "en/sign_up.html",
+                "{% if code %}{{ code }}",
+                "does not parse",
+            ),
+            (
+                "en/sign_up.sms.txt",
+                "Your code is {####}",
+                "code placeholder",
+            ),
+            (
+                "en/admin_create_user.sms.txt",
+                "Password {{ code }}",
+                "username placeholder",
+            ),
+            (
+                "en/sign_up.subject.txt",
+                &"Welcome! ".repeat(20),
+                "over the limit of 140",
+            ),
+            ("en/sign_up.html", "{{ code }} {{ link }}", "undefined"),
+            (
+                "en/sign_up.html",
+                "{{ code }} {{ attributes.email|safe }}",
+                "unknown filter",
+            ),
+            (
+                "en/sign_up.html",
+                "{% autoescape false %}{{ code }}{% endautoescape %}",
+                "autoescape",
+            ),
+            (
+                "en/sign_up.html",
+                "{{ code|upper|urlencode }}",
+                "unknown filter",
+            ),
+            (
+                "en/sign_up.html",
+                "{{ code }}{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
+                "fuel",
+            ),
+            ("en/sign_up.html", "   ", "empty"),
+            ("en/signup.html", "{{ code }}", "is not a template name"),
+            ("en/README.md", "notes", "is not a template name"),
+            (
+                "en_US.UTF-8/sign_up.html",
+                "{{ code }}",
+                "is not a locale tag",
+            ),
+        ] {
+            let dir = TempDir::new(&[(file, source)]);
+            let folder = file
+                .strip_suffix("/sign_up.html")
+                .filter(|f| f.contains('.'))
+                .unwrap_or(file);
+            let reason = dir.fails_naming(folder);
+            assert!(reason.contains(expected), "{file} {source:?}: {reason}");
+        }
+    }
+
+    #[test]
+    fn a_layout_that_breaks_the_built_ins_is_blamed_on_the_folder() {
+        let dir = TempDir::new(&[("es/layout.html", "<html>{{ nope }}</html>")]);
+        let error = dir.load().unwrap_err();
+        assert_eq!(error.variable, "TEMPLATES_DIR");
+        assert!(error.reason.contains("built-in template es/"), "{error}");
+        assert!(
+            error
+                .reason
+                .contains(&dir.0.join("es").display().to_string()),
+            "{error}"
+        );
+    }
+}

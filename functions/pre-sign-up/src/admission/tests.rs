@@ -1,0 +1,423 @@
+//! Tests of the sign-up policy, one per rule of the module doc, apart so that
+//! the policy reads on its own.
+
+use super::*;
+use cognito_auth_core::config::Env;
+
+fn config(pairs: &[(&str, &str)]) -> Config {
+    Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+}
+
+fn attributes(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn run(config: &Config, source: Source, pairs: &[(&str, &str)]) -> Result<Decision, Refusal> {
+    let disposable = config.block_disposable.then(DisposableDomains::load);
+    evaluate(config, disposable.as_ref(), source, &attributes(pairs))
+}
+
+#[test]
+fn default_policy_accepts_and_confirms_nobody() {
+    let decision = run(&config(&[]), Source::SignUp, &[("email", "a@example.com")]).unwrap();
+    assert_eq!(decision.flags, Some(Flags::default()));
+    assert_eq!(decision.email.unwrap().domain(), "example.com");
+    // Nothing at all is fine too.
+    assert!(run(&config(&[]), Source::SignUp, &[]).is_ok());
+}
+
+#[test]
+fn required_attributes_must_be_non_blank() {
+    let config = config(&[("REQUIRED_ATTRIBUTES", "given_name,custom:tenant")]);
+    assert_eq!(
+        run(
+            &config,
+            Source::SignUp,
+            &[("given_name", "Ann"), ("custom:tenant", "  ")]
+        ),
+        Err(Refusal::MissingAttribute("custom:tenant".to_owned()))
+    );
+    assert_eq!(
+        run(&config, Source::AdminCreateUser, &[]),
+        Err(Refusal::MissingAttribute("given_name".to_owned()))
+    );
+    assert!(
+        run(
+            &config,
+            Source::SignUp,
+            &[("given_name", "Ann"), ("custom:tenant", "t1")]
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn malformed_email_is_refused() {
+    assert_eq!(
+        run(&config(&[]), Source::SignUp, &[("email", "not-an-address")]),
+        Err(Refusal::InvalidEmail(InvalidEmail::NotLocalAtDomain))
+    );
+}
+
+#[test]
+fn domain_rules() {
+    let config = config(&[
+        (
+            "ALLOWED_EMAIL_DOMAINS",
+            "example.com,*.example.com,bücher.de",
+        ),
+        ("BLOCKED_EMAIL_DOMAINS", "old.example.com"),
+    ]);
+    for (address, expected) in [
+        ("a@example.com", Ok(())),
+        ("a@Mail.Example.com", Ok(())),
+        ("a@BÜCHER.de", Ok(())),
+        ("a@xn--bcher-kva.de", Ok(())),
+        ("a@old.example.com", Err(Refusal::DomainBlocked)),
+        ("a@example.org", Err(Refusal::DomainNotAllowed)),
+        ("a@notexample.com", Err(Refusal::DomainNotAllowed)),
+    ] {
+        let result = run(&config, Source::SignUp, &[("email", address)]).map(|_| ());
+        assert_eq!(result, expected, "{address}");
+    }
+    assert_eq!(
+        run(&config, Source::SignUp, &[("phone_number", "+15555550100")]),
+        Err(Refusal::EmailRequired)
+    );
+}
+
+#[test]
+fn blocked_list_alone_lets_an_absent_email_through() {
+    let config = config(&[("BLOCKED_EMAIL_DOMAINS", "spam.example")]);
+    assert!(run(&config, Source::SignUp, &[]).is_ok());
+    assert_eq!(
+        run(&config, Source::SignUp, &[("email", "x@SPAM.example")]),
+        Err(Refusal::DomainBlocked)
+    );
+}
+
+#[test]
+fn disposable_domains_and_their_subdomains_are_refused_when_enabled() {
+    let on = config(&[("BLOCK_DISPOSABLE_EMAILS", "true")]);
+    let off = config(&[]);
+    for address in ["x@mailinator.com", "x@sub.Mailinator.com"] {
+        assert_eq!(
+            run(&on, Source::SignUp, &[("email", address)]),
+            Err(Refusal::DisposableDomain)
+        );
+        assert!(run(&off, Source::SignUp, &[("email", address)]).is_ok());
+    }
+    assert!(run(&on, Source::SignUp, &[("email", "x@gmail.com")]).is_ok());
+}
+
+#[test]
+fn admin_create_user_sets_no_flags_and_its_domain_rules_are_configurable() {
+    let strict = config(&[
+        ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+        ("AUTO_CONFIRM", "all"),
+    ]);
+    let exempt = config(&[
+        ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+        ("AUTO_CONFIRM", "all"),
+        ("APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER", "false"),
+    ]);
+    let ok = run(
+        &strict,
+        Source::AdminCreateUser,
+        &[("email", "a@example.com")],
+    )
+    .unwrap();
+    assert_eq!(ok.flags, None);
+    assert_eq!(
+        run(
+            &strict,
+            Source::AdminCreateUser,
+            &[("email", "a@example.org")]
+        ),
+        Err(Refusal::DomainNotAllowed)
+    );
+    let exempted = run(
+        &exempt,
+        Source::AdminCreateUser,
+        &[("email", "a@example.org")],
+    )
+    .unwrap();
+    assert_eq!(exempted.flags, None);
+    assert!(run(&exempt, Source::AdminCreateUser, &[("email", "bad")]).is_ok());
+    // The exemption is for AdminCreateUser only.
+    assert_eq!(
+        run(&exempt, Source::SignUp, &[("email", "a@example.org")]),
+        Err(Refusal::DomainNotAllowed)
+    );
+}
+
+#[test]
+fn auto_confirm_all_verifies_only_what_is_present_and_valid() {
+    let config = config(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]);
+    let flags =
+        |pairs: &[(&str, &str)]| run(&config, Source::SignUp, pairs).unwrap().flags.unwrap();
+    assert_eq!(
+        flags(&[
+            ("email", "a@example.com"),
+            ("phone_number", "+447700900123")
+        ]),
+        Flags {
+            auto_confirm_user: true,
+            auto_verify_email: true,
+            auto_verify_phone: true
+        }
+    );
+    assert_eq!(
+        flags(&[("phone_number", "+447700900123")]),
+        Flags {
+            auto_confirm_user: true,
+            auto_verify_email: false,
+            auto_verify_phone: true
+        }
+    );
+    assert_eq!(
+        flags(&[("email", "a@example.com"), ("phone_number", "07700 900123")]),
+        Flags {
+            auto_confirm_user: true,
+            auto_verify_email: true,
+            auto_verify_phone: false
+        }
+    );
+}
+
+#[test]
+fn phone_numbers_are_verified_only_on_request() {
+    let phone = ("phone_number", "+447700900123");
+    let email = ("email", "a@example.com");
+    // AUTO_CONFIRM alone confirms and verifies the email, never the
+    // number: nobody proved it.
+    for auto_confirm in [
+        vec![("AUTO_CONFIRM", "all")],
+        vec![
+            ("AUTO_CONFIRM", "domains"),
+            ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com"),
+        ],
+    ] {
+        let flags = run(&config(&auto_confirm), Source::SignUp, &[email, phone])
+            .unwrap()
+            .flags
+            .unwrap();
+        assert_eq!(
+            flags,
+            Flags {
+                auto_confirm_user: true,
+                auto_verify_email: true,
+                auto_verify_phone: false
+            },
+            "{auto_confirm:?}"
+        );
+    }
+    // Opted in: self-service numbers are verified; federated ones only
+    // on the provider's word.
+    let opted_in = config(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]);
+    let phone_flag = |source: Source, pairs: &[(&str, &str)]| {
+        run(&opted_in, source, pairs)
+            .unwrap()
+            .flags
+            .unwrap()
+            .auto_verify_phone
+    };
+    assert!(phone_flag(Source::SignUp, &[email, phone]));
+    assert!(!phone_flag(Source::ExternalProvider, &[email, phone]));
+    assert!(!phone_flag(
+        Source::ExternalProvider,
+        &[email, phone, ("phone_number_verified", "false")]
+    ));
+    assert!(phone_flag(
+        Source::ExternalProvider,
+        &[email, phone, ("phone_number_verified", " TRUE ")]
+    ));
+    // A user-supplied attribute on a self-service sign-up proves nothing
+    // and is not needed either.
+    assert!(phone_flag(
+        Source::SignUp,
+        &[email, phone, ("phone_number_verified", "false")]
+    ));
+}
+
+#[test]
+fn the_allow_list_admits_a_federated_sign_up_only_with_a_verified_email() {
+    let config = config(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]);
+    let email = ("email", "a@example.com");
+    for unverified in [
+        vec![email],
+        vec![email, ("email_verified", "false")],
+        vec![email, ("email_verified", "")],
+        vec![email, ("email_verified", "1")],
+    ] {
+        assert_eq!(
+            run(&config, Source::ExternalProvider, &unverified),
+            Err(Refusal::UnverifiedFederatedEmail),
+            "{unverified:?}"
+        );
+    }
+    assert!(
+        run(
+            &config,
+            Source::ExternalProvider,
+            &[email, ("email_verified", "True")]
+        )
+        .is_ok()
+    );
+    // A domain outside the list is refused as before, asserted or not.
+    assert_eq!(
+        run(
+            &config,
+            Source::ExternalProvider,
+            &[("email", "a@example.org"), ("email_verified", "true")]
+        ),
+        Err(Refusal::DomainNotAllowed)
+    );
+    // Self-service sign-ups prove the address with Cognito's code.
+    assert!(run(&config, Source::SignUp, &[email]).is_ok());
+    // Without an allow list, nobody is admitted by domain: unchanged.
+    assert!(run(&self::config(&[]), Source::ExternalProvider, &[email]).is_ok());
+    let blocked_only = self::config(&[("BLOCKED_EMAIL_DOMAINS", "spam.example")]);
+    assert!(run(&blocked_only, Source::ExternalProvider, &[email]).is_ok());
+    assert_eq!(
+        run(
+            &blocked_only,
+            Source::ExternalProvider,
+            &[("email", "a@spam.example"), ("email_verified", "true")]
+        ),
+        Err(Refusal::DomainBlocked)
+    );
+}
+
+#[test]
+fn auto_confirm_domains_confirms_listed_domains_only() {
+    let config = config(&[
+        ("AUTO_CONFIRM", "domains"),
+        ("AUTO_CONFIRM_EMAIL_DOMAINS", "*.corp.example"),
+    ]);
+    let confirmed = run(&config, Source::SignUp, &[("email", "a@eu.corp.example")]).unwrap();
+    assert_eq!(
+        confirmed.flags,
+        Some(Flags {
+            auto_confirm_user: true,
+            auto_verify_email: true,
+            auto_verify_phone: false
+        })
+    );
+    let other = run(
+        &config,
+        Source::ExternalProvider,
+        &[("email", "a@corp.example")],
+    )
+    .unwrap();
+    assert_eq!(other.flags, Some(Flags::default()));
+    let none = run(&config, Source::SignUp, &[]).unwrap();
+    assert_eq!(none.flags, Some(Flags::default()));
+}
+
+#[test]
+fn only_a_plain_true_is_a_verified_email() {
+    for verified in ["true", "TRUE", "True", "  true\t"] {
+        assert!(
+            provider_verified_email(&attributes(&[("email_verified", verified)])),
+            "{verified:?}"
+        );
+    }
+    for unverified in ["false", "", "  ", "1", "yes", "verified", "truee", "t rue"] {
+        assert!(
+            !provider_verified_email(&attributes(&[("email_verified", unverified)])),
+            "{unverified:?}"
+        );
+    }
+    assert!(!provider_verified_email(&attributes(&[(
+        "email",
+        "a@example.com"
+    )])));
+}
+
+#[test]
+fn federated_emails_are_auto_verified_only_on_the_providers_word() {
+    let confirmed = |email: bool, phone: bool| Flags {
+        auto_confirm_user: true,
+        auto_verify_email: email,
+        auto_verify_phone: phone,
+    };
+    for config in [
+        config(&[("AUTO_CONFIRM", "all")]),
+        config(&[
+            ("AUTO_CONFIRM", "domains"),
+            ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com"),
+        ]),
+    ] {
+        let flags = |source: Source, pairs: &[(&str, &str)]| {
+            run(&config, source, pairs).unwrap().flags.unwrap()
+        };
+        let email = ("email", "a@example.com");
+        // Facebook, Login with Amazon, most SAML: no attribute at all.
+        assert_eq!(
+            flags(Source::ExternalProvider, &[email]),
+            confirmed(false, false)
+        );
+        for unverified in ["false", "", "1", "yes"] {
+            assert_eq!(
+                flags(
+                    Source::ExternalProvider,
+                    &[email, ("email_verified", unverified)]
+                ),
+                confirmed(false, false),
+                "{unverified:?}"
+            );
+        }
+        for verified in ["true", " True "] {
+            assert_eq!(
+                flags(
+                    Source::ExternalProvider,
+                    &[email, ("email_verified", verified)]
+                ),
+                confirmed(true, false),
+                "{verified:?}"
+            );
+        }
+        // Self-service sign-ups are unchanged: confirmed users with an
+        // email get it verified, and a user-supplied attribute is not
+        // consulted either way.
+        assert_eq!(flags(Source::SignUp, &[email]), confirmed(true, false));
+        assert_eq!(
+            flags(Source::SignUp, &[email, ("email_verified", "false")]),
+            confirmed(true, false)
+        );
+    }
+    // Without auto-confirmation, nothing is verified, asserted or not.
+    assert_eq!(
+        run(
+            &config(&[]),
+            Source::ExternalProvider,
+            &[("email", "a@example.com"), ("email_verified", "true")]
+        )
+        .unwrap()
+        .flags,
+        Some(Flags::default())
+    );
+}
+
+#[test]
+fn e164() {
+    for good in ["+15555550100", "+447700900123", "+12", "+123456789012345"] {
+        assert!(is_e164(good), "{good}");
+    }
+    for bad in [
+        "15555550100",
+        "+",
+        "+1",
+        "+0123456",
+        "+1234567890123456",
+        "+1 555 555",
+        "+1-555",
+        "+１２３",
+    ] {
+        assert!(!is_e164(bad), "{bad}");
+    }
+}

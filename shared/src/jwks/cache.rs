@@ -1,0 +1,380 @@
+//! The per-pool key cache: when keys are fetched, how long they serve, and
+//! what happens while the endpoint fails. Async and time-driven, unlike the
+//! parsing in `key_set`, which it calls on every fetched body.
+//!
+//! Per user pool. The rules, which close the gaps in aws-jwt-verify (no
+//! expiry, no rate limit on failures, no size limit):
+//! - keys come from `JWKS_FILE` or a fetch at init; while they are younger
+//!   than the maximum age, the hot path touches no network and takes no lock
+//!   beyond a brief read lock;
+//! - an unknown `kid` triggers a refresh. At most one fetch is in flight per
+//!   pool (a `tokio::sync::Mutex`; the others wait for it and then look
+//!   again), and after every attempt, failed or not, a cooldown passes before
+//!   the next. A flood of random `kid`s therefore costs at most one fetch per
+//!   cooldown;
+//! - keys older than the maximum age are refreshed. While a refresh is in
+//!   flight, or has just failed, requests whose `kid` is in the old set keep
+//!   using it, for at most the stale grace past the maximum age, with a
+//!   warning per failed refresh. After that the pool's tokens are refused;
+//! - a failed or invalid fetch never replaces the keys held.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use super::key_set::{KeySet, VerifyingKey};
+use crate::error::{JwksError, VerifyError};
+use crate::fetch::Fetcher;
+
+/// When cached keys are fresh, stale or dead, and how often to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    /// Keys older than this are refreshed before (or while) being used.
+    pub max_age: Duration,
+    /// The least time between two fetch attempts for one pool, whatever
+    /// their outcome.
+    pub cooldown: Duration,
+    /// How long past `max_age` old keys stay in service while refreshing
+    /// fails.
+    pub stale_grace: Duration,
+}
+
+/// What one pool's key cache holds: for health checks, metrics and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwksStatus {
+    /// The pool id.
+    pub pool_id: String,
+    /// How many usable keys are held; 0 when none are.
+    pub keys: usize,
+    /// How long ago the keys held were loaded.
+    pub age: Option<Duration>,
+    /// The [`JwksError::reason`] of the last fetch attempt if it failed;
+    /// `None` after a success or before any attempt.
+    pub last_error: Option<&'static str>,
+}
+
+/// Keys held for one pool, with the time they were loaded.
+struct Loaded {
+    keys: KeySet,
+    at: Instant,
+}
+
+/// The state only the refresher touches, behind the async mutex.
+#[derive(Default)]
+struct RefreshState {
+    /// When the last fetch attempt started, then when it ended; successful
+    /// or not. The cooldown runs from here.
+    last_attempt: Option<Instant>,
+}
+
+/// The key cache of one user pool. See the module doc.
+pub(crate) struct PoolKeys {
+    pool_id: String,
+    url: reqwest::Url,
+    policy: RefreshPolicy,
+    current: RwLock<Option<Arc<Loaded>>>,
+    refresh: tokio::sync::Mutex<RefreshState>,
+    /// Mirrors the outcome of the last attempt for [`PoolKeys::status`],
+    /// which must not wait on the async refresh lock.
+    last_error: std::sync::Mutex<Option<&'static str>>,
+    /// Counts for metrics, read by [`PoolKeys::counts`]; they change
+    /// nothing the cache does.
+    fetches_ok: AtomicU64,
+    fetches_failed: AtomicU64,
+    stale_uses: AtomicU64,
+}
+
+/// What one pool's cache has done since it was built, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolCounts {
+    /// Fetches that returned a usable key set.
+    pub fetches_ok: u64,
+    /// Fetches that failed (network, status, size, parse).
+    pub fetches_failed: u64,
+    /// Keys handed out past their max age (the endpoint failing).
+    pub stale_uses: u64,
+}
+
+impl PoolKeys {
+    /// An empty cache for `pool_id`, fetching from `url`.
+    pub(crate) fn new(pool_id: &str, url: reqwest::Url, policy: RefreshPolicy) -> Self {
+        Self {
+            pool_id: pool_id.to_owned(),
+            url,
+            policy,
+            current: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(RefreshState::default()),
+            last_error: std::sync::Mutex::new(None),
+            fetches_ok: AtomicU64::new(0),
+            fetches_failed: AtomicU64::new(0),
+            stale_uses: AtomicU64::new(0),
+        }
+    }
+
+    /// What this cache has done since it was built.
+    pub(crate) fn counts(&self) -> PoolCounts {
+        PoolCounts {
+            fetches_ok: self.fetches_ok.load(Ordering::Relaxed),
+            fetches_failed: self.fetches_failed.load(Ordering::Relaxed),
+            stale_uses: self.stale_uses.load(Ordering::Relaxed),
+        }
+    }
+
+    /// What the cache holds now.
+    pub(crate) fn status(&self) -> JwksStatus {
+        let loaded = self.snapshot();
+        JwksStatus {
+            pool_id: self.pool_id.clone(),
+            keys: loaded.as_ref().map_or(0, |loaded| loaded.keys.len()),
+            age: loaded.map(|loaded| loaded.at.elapsed()),
+            last_error: *self
+                .last_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        }
+    }
+
+    /// Installs keys read at init (`JWKS_FILE`). They age like fetched keys;
+    /// no fetch attempt is recorded, so an unknown `kid` may fetch at once.
+    pub(crate) fn seed(&self, keys: KeySet) {
+        self.store(keys);
+    }
+
+    /// The init fetch. A failure is logged and counts as an attempt (so the
+    /// cooldown applies); the pool then fetches again on demand.
+    pub(crate) async fn hydrate(&self, fetcher: &Fetcher) {
+        let state = self.refresh.lock().await;
+        self.refresh_locked(state, fetcher).await;
+    }
+
+    /// The key for `kid`, refreshing as the module doc describes.
+    pub(crate) async fn key(
+        &self,
+        kid: &str,
+        fetcher: &Fetcher,
+    ) -> Result<Arc<VerifyingKey>, VerifyError> {
+        let now = Instant::now();
+        if let Some(loaded) = self.snapshot() {
+            let age = now.saturating_duration_since(loaded.at);
+            if let Some(key) = loaded.keys.get(kid) {
+                if age < self.policy.max_age {
+                    return Ok(Arc::clone(key));
+                }
+                if age < self.stale_limit() {
+                    // Due for refresh, but usable. One caller refreshes; the
+                    // others do not queue behind a slow endpoint, they use
+                    // the old key (the refresher's fetch is bounded anyway).
+                    if let Ok(state) = self.refresh.try_lock() {
+                        self.refresh_locked(state, fetcher).await;
+                    }
+                    return self.lookup(kid);
+                }
+            }
+        }
+        // No keys, dead keys, or an unknown kid: wait for a refresh (or for
+        // the one in flight), then look again.
+        let state = self.refresh.lock().await;
+        self.refresh_locked(state, fetcher).await;
+        self.lookup(kid)
+    }
+
+    /// `max_age + stale_grace`: past this, keys are not used at all.
+    fn stale_limit(&self) -> Duration {
+        self.policy.max_age.saturating_add(self.policy.stale_grace)
+    }
+
+    fn snapshot(&self) -> Option<Arc<Loaded>> {
+        // A poisoned lock only means a panic elsewhere while holding it; the
+        // `Option<Arc<_>>` inside is always whole, so keep using it.
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn store(&self, keys: KeySet) {
+        let loaded = Arc::new(Loaded {
+            keys,
+            at: Instant::now(),
+        });
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(loaded);
+    }
+
+    /// Looks `kid` up in whatever is held now, refusing dead keys.
+    fn lookup(&self, kid: &str) -> Result<Arc<VerifyingKey>, VerifyError> {
+        let Some(loaded) = self.snapshot() else {
+            return Err(VerifyError::JwksUnavailable);
+        };
+        let age = loaded.at.elapsed();
+        if age >= self.stale_limit() {
+            return Err(VerifyError::JwksUnavailable);
+        }
+        let key = loaded
+            .keys
+            .get(kid)
+            .map(Arc::clone)
+            .ok_or(VerifyError::UnknownKid)?;
+        if age >= self.policy.max_age {
+            self.stale_uses.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(key)
+    }
+
+    /// Fetches unless the cooldown forbids it. Runs with the refresh lock
+    /// held, so a caller that waited for someone else's fetch lands here
+    /// right after it and finds the cooldown running: no second fetch.
+    async fn refresh_locked(
+        &self,
+        mut state: tokio::sync::MutexGuard<'_, RefreshState>,
+        fetcher: &Fetcher,
+    ) {
+        if state
+            .last_attempt
+            .is_some_and(|last| last.elapsed() < self.policy.cooldown)
+        {
+            return;
+        }
+        // Recorded before the fetch too: if this future is dropped mid-fetch
+        // (an abandoned invocation), the next caller must still wait.
+        state.last_attempt = Some(Instant::now());
+        let result = match fetcher.fetch(&self.url).await {
+            Ok(body) => KeySet::parse(&body),
+            Err(err) => Err(err),
+        };
+        state.last_attempt = Some(Instant::now());
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            result.as_ref().err().map(JwksError::reason);
+        let counter = if result.is_ok() {
+            &self.fetches_ok
+        } else {
+            &self.fetches_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        match result {
+            Ok(keys) => {
+                tracing::info!(
+                    pool_id = %self.pool_id,
+                    keys = keys.len(),
+                    "fetched the user pool's JWKS"
+                );
+                self.store(keys);
+            }
+            Err(err) => self.log_failure(&err),
+        }
+    }
+
+    fn log_failure(&self, err: &JwksError) {
+        let held = self.snapshot().map(|loaded| loaded.at.elapsed());
+        let cooldown_ms = u64::try_from(self.policy.cooldown.as_millis()).unwrap_or(u64::MAX);
+        match held {
+            Some(age) if age < self.stale_limit() => tracing::warn!(
+                pool_id = %self.pool_id,
+                url = %self.url,
+                reason = err.reason(),
+                error = %err,
+                // Past the max age the keys are stale: served only until
+                // the stale limit, so this warning repeats each cooldown.
+                stale = age >= self.policy.max_age,
+                keys_age_s = age.as_secs(),
+                stale_limit_s = self.stale_limit().as_secs(),
+                cooldown_ms,
+                "JWKS refresh failed; the keys held stay in use"
+            ),
+            _ => tracing::error!(
+                pool_id = %self.pool_id,
+                url = %self.url,
+                reason = err.reason(),
+                error = %err,
+                cooldown_ms,
+                "JWKS fetch failed and no usable keys are held; this pool's tokens are refused"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEV_1: &str = include_str!("../../../tests/fixtures/keys/dev-rsa-1.jwks.json");
+
+    fn unreachable_url() -> reqwest::Url {
+        // Port 9 (discard) on loopback: nothing listens, the connect is refused.
+        reqwest::Url::parse("http://127.0.0.1:9/jwks.json").unwrap()
+    }
+
+    fn policy(max_age_ms: u64, cooldown_ms: u64, grace_ms: u64) -> RefreshPolicy {
+        RefreshPolicy {
+            max_age: Duration::from_millis(max_age_ms),
+            cooldown: Duration::from_millis(cooldown_ms),
+            stale_grace: Duration::from_millis(grace_ms),
+        }
+    }
+
+    #[tokio::test]
+    async fn no_keys_and_a_dead_endpoint_is_jwks_unavailable() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let pool = PoolKeys::new("p", unreachable_url(), policy(60_000, 60_000, 0));
+        pool.hydrate(&fetcher).await;
+        assert_eq!(
+            pool.key("dev-key-1", &fetcher).await.unwrap_err(),
+            VerifyError::JwksUnavailable
+        );
+        // The init fetch failed; the cooldown kept the lookup from fetching.
+        assert_eq!(
+            pool.counts(),
+            PoolCounts {
+                fetches_ok: 0,
+                fetches_failed: 1,
+                stale_uses: 0
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn seeded_keys_serve_without_fetching_and_unknown_kids_are_refused() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let pool = PoolKeys::new("p", unreachable_url(), policy(60_000, 60_000, 0));
+        pool.seed(KeySet::parse(DEV_1.as_bytes()).unwrap());
+        assert_eq!(
+            pool.key("dev-key-1", &fetcher).await.unwrap().kid(),
+            "dev-key-1"
+        );
+        // Serving a known kid attempted no fetch.
+        assert!(pool.refresh.try_lock().unwrap().last_attempt.is_none());
+        assert_eq!(
+            pool.key("other", &fetcher).await.unwrap_err(),
+            VerifyError::UnknownKid
+        );
+    }
+
+    #[tokio::test]
+    async fn stale_keys_serve_within_the_grace_then_stop() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let pool = PoolKeys::new("p", unreachable_url(), policy(50, 10, 300));
+        pool.seed(KeySet::parse(DEV_1.as_bytes()).unwrap());
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(pool.counts(), PoolCounts::default());
+        // Past max age, refresh fails, the old key still serves.
+        assert!(pool.key("dev-key-1", &fetcher).await.is_ok());
+        assert_eq!(
+            pool.counts(),
+            PoolCounts {
+                fetches_ok: 0,
+                fetches_failed: 1,
+                stale_uses: 1
+            }
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            pool.key("dev-key-1", &fetcher).await.unwrap_err(),
+            VerifyError::JwksUnavailable
+        );
+    }
+}
