@@ -5,7 +5,10 @@
 //! Everything listens on 127.0.0.1 only.
 
 pub mod cognito_local;
+pub mod events;
 pub mod jwks_server;
+pub mod loopback;
 pub mod moto;
+pub mod moto_front;
 pub mod runtime_api;
 pub mod tokens;

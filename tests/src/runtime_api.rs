@@ -311,6 +311,19 @@ impl Function {
         self.logs.lock().expect("logs").clone()
     }
 
+    /// Fails if any line the binary printed tells of a panic (the panic
+    /// message, or the hint to set `RUST_BACKTRACE` that follows it).
+    #[track_caller]
+    pub fn assert_no_panic(&self) {
+        for line in self.logs() {
+            assert!(
+                !line.contains("panicked") && !line.contains("RUST_BACKTRACE"),
+                "{} panicked: {line}",
+                self.name
+            );
+        }
+    }
+
     /// Every line that parsed as a JSON object.
     pub fn log_records(&self) -> Vec<Value> {
         self.logs()

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use e2e_tests::events;
 use e2e_tests::moto::Moto;
 use e2e_tests::runtime_api::{Function, Launch, Outcome, workspace_root};
 use e2e_tests::tokens::{DevKey, Signer, TokenBuilder};
@@ -85,10 +86,9 @@ fn route_path(route_key: &str) -> &str {
         .map_or("/{proxy+}", |(_, path)| path)
 }
 
+/// `events/authorizer/<name>.json`.
 fn sample(name: &str) -> Value {
-    let path = workspace_root().join("events/authorizer").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path:?}: {err}"));
-    serde_json::from_str(&text).unwrap()
+    events::sample("authorizer", name)
 }
 
 /// The four kinds of event, built from the committed samples so that they
@@ -117,7 +117,7 @@ impl Shape {
         let arn = method_arn(verb, path);
         match self {
             Shape::Token => {
-                let mut event = sample("token-allow.json");
+                let mut event = sample("token-allow");
                 event["methodArn"] = json!(arn);
                 match credential {
                     Some(value) => event["authorizationToken"] = json!(value),
@@ -128,7 +128,7 @@ impl Shape {
                 event
             }
             Shape::Request => {
-                let mut event = sample("request-allow.json");
+                let mut event = sample("request-allow");
                 event["methodArn"] = json!(arn);
                 event["path"] = json!(path);
                 event["resource"] = json!(route_path(route_key));
@@ -140,7 +140,7 @@ impl Shape {
                 event
             }
             Shape::Http1 => {
-                let mut event = sample("http1-allow.json");
+                let mut event = sample("http1-allow");
                 event["methodArn"] = json!(arn);
                 event["path"] = json!(path);
                 event["httpMethod"] = json!(verb);
@@ -152,7 +152,7 @@ impl Shape {
                 event
             }
             Shape::WebSocket => {
-                let mut event = sample("websocket-allow.json");
+                let mut event = sample("websocket-allow");
                 event["methodArn"] = json!(format!("{API}/{STAGE}/$connect"));
                 let (single, multi) = match credential {
                     Some(value) => (json!({"token": value}), json!({"token": [value]})),
@@ -163,7 +163,7 @@ impl Shape {
                 event
             }
             Shape::Http2 => {
-                let mut event = sample("http2-allow.json");
+                let mut event = sample("http2-allow");
                 event["routeArn"] = json!(format!("{API}/$default/{verb}{path}"));
                 event["routeKey"] = json!(route_key);
                 event["rawPath"] = json!(path);

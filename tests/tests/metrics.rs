@@ -12,23 +12,14 @@ mod emf;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use e2e_tests::events;
 use e2e_tests::jwks_server::JwksServer;
 use e2e_tests::moto::Moto;
-use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use e2e_tests::runtime_api::{Function, Launch};
 use e2e_tests::tokens::{DevKey, TokenBuilder, jwks};
 use serde_json::{Value, json};
 
 const NAMESPACE: &str = "E2E/Auth";
-
-fn sample(function: &str, name: &str) -> Value {
-    let path = workspace_root()
-        .join("events")
-        .join(function)
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
-}
 
 /// Waits for the EMF line of `function` that carries `metric` with exactly
 /// these extra dimension values (besides `Function`), and checks it.
@@ -206,10 +197,12 @@ async fn pre_sign_up_counts_accepted_refused_and_link_results() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    function.respond(sample("pre-sign-up", "sign-up")).await;
+    function
+        .respond(events::sample("pre-sign-up", "sign-up"))
+        .await;
     metric_line(&function, "SignUps", &[("Outcome", "accepted")]).await;
 
-    let mut blocked = sample("pre-sign-up", "sign-up");
+    let mut blocked = events::sample("pre-sign-up", "sign-up");
     blocked["request"]["userAttributes"]["email"] = json!("someone@blocked.example");
     function.invoke(blocked).await.error();
     metric_line(
@@ -219,7 +212,7 @@ async fn pre_sign_up_counts_accepted_refused_and_link_results() {
     )
     .await;
 
-    let mut federated = sample("pre-sign-up", "external-provider-google");
+    let mut federated = events::sample("pre-sign-up", "external-provider-google");
     federated["request"]["userAttributes"]["email_verified"] = json!("false");
     function.respond(federated).await;
     metric_line(
@@ -229,7 +222,7 @@ async fn pre_sign_up_counts_accepted_refused_and_link_results() {
     )
     .await;
 
-    let mut other = sample("pre-sign-up", "sign-up");
+    let mut other = events::sample("pre-sign-up", "sign-up");
     other["triggerSource"] = json!("PostConfirmation_ConfirmSignUp");
     function.respond(other).await;
     metric_line(&function, "SignUps", &[("Outcome", "passed_through")]).await;
@@ -243,7 +236,9 @@ async fn custom_message_counts_rendered_and_fallback_messages_by_locale() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    function.respond(sample("custom-message", "sign-up")).await;
+    function
+        .respond(events::sample("custom-message", "sign-up"))
+        .await;
     metric_line(
         &function,
         "Messages",
@@ -251,7 +246,7 @@ async fn custom_message_counts_rendered_and_fallback_messages_by_locale() {
     )
     .await;
 
-    let mut no_code = sample("custom-message", "sign-up");
+    let mut no_code = events::sample("custom-message", "sign-up");
     no_code["request"]["codeParameter"] = Value::Null;
     function.respond(no_code).await;
     metric_line(
@@ -262,7 +257,7 @@ async fn custom_message_counts_rendered_and_fallback_messages_by_locale() {
     .await;
 
     function
-        .respond(sample("custom-message", "unknown-source"))
+        .respond(events::sample("custom-message", "unknown-source"))
         .await;
     metric_line(&function, "Messages", &[("Outcome", "passed_through")]).await;
     all_lines_are_valid(&function).await;
@@ -297,7 +292,7 @@ async fn post_confirmation_counts_provisioning_outcomes_and_times_each_call() {
         .send()
         .await
         .expect("create the user");
-    let mut event = sample("post-confirmation", "confirm-sign-up");
+    let mut event = events::sample("post-confirmation", "confirm-sign-up");
     event["userPoolId"] = json!(pool_id);
     event["userName"] = json!("metrics-user");
 
@@ -359,7 +354,7 @@ async fn pre_token_generation_counts_claims_added_and_profile_reads() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    let mut event = sample("pre-token-generation", "v2-authentication");
+    let mut event = events::sample("pre-token-generation", "v2-authentication");
     event["request"]["userAttributes"]["sub"] = json!(SUB);
     function.respond(event.clone()).await;
     let found = metric_line(&function, "ProfileReads", &[("Result", "found")]).await;
@@ -490,7 +485,7 @@ async fn the_trace_header_reaches_the_aws_calls_and_the_metric_line() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    let mut event = sample("post-confirmation", "confirm-sign-up");
+    let mut event = events::sample("post-confirmation", "confirm-sign-up");
     event["userPoolId"] = json!("us-east-1_TraceTest1");
     function.respond(event).await;
     let line = metric_line(&function, "Provisioning", &[("Outcome", "provisioned")]).await;

@@ -71,18 +71,11 @@ async fn verifier(server: &JwksServer, timing: Timing) -> Verifier {
 }
 
 fn token(key: DevKey) -> String {
-    TokenBuilder::access(POOL, CLIENT)
-        .signed_by(Signer::Rsa(key))
-        .build()
+    tokens::access_signed_by(POOL, CLIENT, key)
 }
 
-/// A token whose kid nobody publishes. The signature is not even computed:
-/// the kid lookup fails first.
 fn unknown_kid_token() -> String {
-    TokenBuilder::access(POOL, CLIENT)
-        .signed_by(Signer::Raw(vec![0; 256]))
-        .kid(&format!("random-{}", tokens::uuid()))
-        .build()
+    tokens::access_with_unknown_kid(POOL, CLIENT)
 }
 
 // ---- Normal operation ------------------------------------------------------
