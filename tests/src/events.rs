@@ -37,3 +37,13 @@ pub fn json_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The pre sign-up sample of a Google sign-up, for `user_name` with `email`
+/// in `pool_id`.
+pub fn federated_sign_up(pool_id: &str, user_name: &str, email: &str) -> Value {
+    let mut event = sample("pre-sign-up", "external-provider-google");
+    event["userPoolId"] = pool_id.into();
+    event["userName"] = user_name.into();
+    event["request"]["userAttributes"]["email"] = email.into();
+    event
+}

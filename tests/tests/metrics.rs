@@ -11,7 +11,6 @@ mod emf;
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::events;
 use e2e_tests::jwks_server::JwksServer;
 use e2e_tests::moto::Moto;
@@ -268,23 +267,8 @@ async fn post_confirmation_counts_provisioning_outcomes_and_times_each_call() {
     let moto = Moto::start();
     let cognito = moto.cognito().await;
     e2e_tests::moto::create_profile_table(&moto.dynamodb().await, "profiles").await;
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("metrics-e2e")
-        .send()
-        .await
-        .expect("create the pool")
-        .user_pool()
-        .and_then(|pool| pool.id())
-        .expect("pool id")
-        .to_owned();
-    cognito
-        .create_group()
-        .user_pool_id(&pool_id)
-        .group_name("users")
-        .send()
-        .await
-        .expect("create the group");
+    let pool_id = e2e_tests::moto::create_user_pool(&cognito, "metrics-e2e").await;
+    e2e_tests::moto::create_group(&cognito, &pool_id, "users").await;
     cognito
         .admin_create_user()
         .user_pool_id(&pool_id)
@@ -339,14 +323,7 @@ async fn pre_token_generation_counts_claims_added_and_profile_reads() {
     let moto = Moto::start();
     let dynamodb = moto.dynamodb().await;
     e2e_tests::moto::create_profile_table(&dynamodb, "users").await;
-    dynamodb
-        .put_item()
-        .table_name("users")
-        .item("sub", AttributeValue::S(SUB.to_owned()))
-        .item("plan", AttributeValue::S("gold".to_owned()))
-        .send()
-        .await
-        .expect("put the item");
+    e2e_tests::moto::put_profile(&dynamodb, "users", SUB, &[("plan", "gold")]).await;
     let function = Launch::new("pre-token-generation")
         .envs(moto.env())
         .env("USERS_TABLE", "users")
@@ -506,8 +483,6 @@ async fn the_trace_header_reaches_the_aws_calls_and_the_metric_line() {
         assert_eq!(header.as_deref(), Some(trace_id.as_str()), "{target}");
     }
     // The log lines carry it too, in lambda_runtime's span.
-    let logged = function
-        .wait_for_log(|line| line.contains("user provisioned"))
-        .await;
+    let logged = function.wait_for_log_containing("user provisioned").await;
     assert!(logged.contains(&trace_id), "{logged}");
 }

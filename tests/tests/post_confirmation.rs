@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::events;
 use e2e_tests::loopback::SilentEndpoint;
@@ -42,17 +41,7 @@ impl World {
         let moto = Moto::start();
         let cognito = moto.cognito().await;
         let dynamodb = moto.dynamodb().await;
-        let pool = cognito
-            .create_user_pool()
-            .pool_name("post-confirmation-e2e")
-            .send()
-            .await
-            .expect("create the user pool");
-        let pool_id = pool
-            .user_pool()
-            .and_then(|pool| pool.id())
-            .expect("the pool has an id")
-            .to_owned();
+        let pool_id = e2e_tests::moto::create_user_pool(&cognito, "post-confirmation-e2e").await;
         let world = World {
             moto,
             pool_id,
@@ -60,14 +49,7 @@ impl World {
             dynamodb,
         };
         if group {
-            world
-                .cognito
-                .create_group()
-                .user_pool_id(&world.pool_id)
-                .group_name(GROUP)
-                .send()
-                .await
-                .expect("create the group");
+            e2e_tests::moto::create_group(&world.cognito, &world.pool_id, GROUP).await;
         }
         if table {
             e2e_tests::moto::create_profile_table(&world.dynamodb, TABLE).await;
@@ -81,13 +63,10 @@ impl World {
             .admin_create_user()
             .user_pool_id(&self.pool_id)
             .username(user_name)
-            .user_attributes(
-                AttributeType::builder()
-                    .name("email")
-                    .value(format!("{}@example.com", user_name.to_lowercase()))
-                    .build()
-                    .expect("attribute"),
-            )
+            .user_attributes(e2e_tests::moto::user_attribute(
+                "email",
+                format!("{}@example.com", user_name.to_lowercase()),
+            ))
             .send()
             .await
             .expect("create the user");
@@ -262,9 +241,7 @@ async fn a_confirmed_sign_up_gets_one_item_and_one_membership() {
         ]
     );
     // The logs identify the user by userName and sub, never by email.
-    let line = function
-        .wait_for_log(|line| line.contains("user provisioned"))
-        .await;
+    let line = function.wait_for_log_containing("user provisioned").await;
     assert!(line.contains(&sub) && line.contains("alice"), "{line}");
     for line in function.logs() {
         assert!(
@@ -349,7 +326,7 @@ async fn a_confirmed_password_reset_writes_nothing() {
     assert_eq!(world.item_count().await, 0);
     assert!(world.groups_of("alice").await.is_empty());
     function
-        .wait_for_log(|line| line.contains("password reset confirmed"))
+        .wait_for_log_containing("password reset confirmed")
         .await;
 }
 
@@ -368,7 +345,7 @@ async fn without_group_or_table_the_event_returns_and_nothing_is_called() {
     }
     assert_eq!(endpoint.connections(), 0, "an AWS call was made");
     function
-        .wait_for_log(|line| line.contains("nothing to provision"))
+        .wait_for_log_containing("nothing to provision")
         .await;
 }
 
@@ -388,7 +365,7 @@ async fn a_missing_table_is_a_clear_error() {
     assert_eq!(error.error_type, "TableNotFound");
     assert_eq!(error.error_message, USER_MESSAGE);
     let line = function
-        .wait_for_log(|line| line.contains("provisioning failed"))
+        .wait_for_log_containing("provisioning failed")
         .await;
     assert!(
         line.contains("table `no-such-table` does not exist"),
@@ -412,7 +389,7 @@ async fn a_missing_group_is_a_clear_error_and_is_never_created() {
     assert_eq!(error.error_type, "GroupNotFound");
     assert_eq!(error.error_message, USER_MESSAGE);
     let line = function
-        .wait_for_log(|line| line.contains("provisioning failed"))
+        .wait_for_log_containing("provisioning failed")
         .await;
     assert!(
         line.contains("group `no-such-group` does not exist in user pool")
