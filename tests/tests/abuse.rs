@@ -27,7 +27,7 @@ use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
 use e2e_tests::fuzz_checks::{self as checks, API_ARN as API, CLIENT, POOL};
 use e2e_tests::jwks_server::JwksServer;
 use e2e_tests::moto::free_port;
-use e2e_tests::runtime_api::{Function, Launch, Outcome, target_dir, workspace_root};
+use e2e_tests::runtime_api::{ErrorReport, Function, Launch, Outcome, target_dir, workspace_root};
 use e2e_tests::tokens::{DevKey, Signer, TokenBuilder, sign_raw};
 use serde_json::{Map, Value, json};
 
@@ -494,7 +494,7 @@ async fn a_jose_header_with_10000_members_is_refused_by_the_size_cap() {
     assert!(token.len() > MAX_TOKEN_BYTES);
     assert_unauthorized(get_pets_1(&function, &token).await);
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"token_too_large\""))
+        .wait_for_log_containing("\"reason\":\"token_too_large\"")
         .await;
 
     // Under the cap, as many members as fit: decoded, parsed, and the token
@@ -555,7 +555,7 @@ async fn a_request_with_10000_http_headers_is_read_and_a_repeated_credential_ref
     event["multiValueHeaders"] = Value::Null;
     assert_unauthorized(function.invoke(event).await.outcome);
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"ambiguous_token_header\""))
+        .wait_for_log_containing("\"reason\":\"ambiguous_token_header\"")
         .await;
     assert_still_serves(&function).await;
 }
@@ -646,7 +646,7 @@ async fn a_jwks_of_10000_full_keys_is_cut_off_at_the_size_cap() {
     let token = fuzz_token(&[]).kid("k42").build();
     assert_unauthorized(get_pets_1(&function, &token).await);
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"jwks_too_large\""))
+        .wait_for_log_containing("\"reason\":\"jwks_too_large\"")
         .await;
     assert!(server.requests() >= 1);
     assert_peak_rss_under_256_mib(&function);
@@ -728,6 +728,18 @@ fn rules_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// The init error of the authorizer with `AUTHZ_RULES` pointing at
+/// `path`, which is removed afterwards.
+async fn init_error_with_rules_file(path: &std::path::Path) -> ErrorReport {
+    let mut function = authorizer_launch()
+        .env("AUTHZ_RULES", path.display().to_string())
+        .start()
+        .await;
+    let report = function.init_error().await;
+    let _ = std::fs::remove_file(path);
+    report
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authz_rules_with_10000_rules_fail_init_with_a_clear_message() {
     let rules: Vec<Value> = (0..10_000)
@@ -739,12 +751,7 @@ async fn authz_rules_with_10000_rules_fail_init_with_a_clear_message() {
         "under the byte cap: the count is what fails"
     );
     let path = rules_file("10000-rules", &rules);
-    let mut function = authorizer_launch()
-        .env("AUTHZ_RULES", path.display().to_string())
-        .start()
-        .await;
-    let report = function.init_error().await;
-    let _ = std::fs::remove_file(&path);
+    let report = init_error_with_rules_file(&path).await;
     assert_eq!(report.error_type, "ConfigError");
     assert_eq!(
         report.error_message,
@@ -809,12 +816,7 @@ async fn authz_rules_with_1000_rules_start_and_decide() {
 async fn an_authz_rules_file_over_the_byte_cap_fails_init() {
     let padding = " ".repeat(4 * 1024 * 1024);
     let path = rules_file("huge", &format!("[{padding}{{\"path\":\"/x\"}}]"));
-    let mut function = authorizer_launch()
-        .env("AUTHZ_RULES", path.display().to_string())
-        .start()
-        .await;
-    let report = function.init_error().await;
-    let _ = std::fs::remove_file(&path);
+    let report = init_error_with_rules_file(&path).await;
     assert_eq!(report.error_type, "ConfigError");
     assert!(
         report.error_message.starts_with("AUTHZ_RULES: "),

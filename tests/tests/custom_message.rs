@@ -430,7 +430,7 @@ async fn a_message_that_cannot_be_valid_is_left_to_the_pool_default() {
         json!({"smsMessage": null, "emailMessage": null, "emailSubject": null})
     );
     function
-        .wait_for_log(|line| line.contains("has no codeParameter"))
+        .wait_for_log_containing("has no codeParameter")
         .await;
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use e2e_tests::events;
 use e2e_tests::jwks_server::{JwksServer, Mode};
-use e2e_tests::moto::Moto;
+use e2e_tests::moto::{self, Moto};
 use e2e_tests::moto_front::{Call, MotoFront, Reply};
 use e2e_tests::runtime_api::{Function, Launch, Outcome};
 use e2e_tests::tokens::{self, DevKey, TokenBuilder};
@@ -108,7 +108,7 @@ async fn authorizer_rides_out(fault: Fault, reaches_server: bool, reason: &str) 
     let after = server.requests();
     assert_eq!(after, if reaches_server { 2 } else { 1 });
     function
-        .wait_for_log(|line| line.contains(&format!("\"reason\":\"{reason}\"")))
+        .wait_for_log_containing(&format!("\"reason\":\"{reason}\""))
         .await;
 
     assert!(
@@ -192,7 +192,7 @@ async fn authorizer_cold_start_with_the_jwks_endpoint_down_recovers() {
             "{mode:?}"
         );
         function
-            .wait_for_log(|line| line.contains("\"reason\":\"jwks_unavailable\""))
+            .wait_for_log_containing("\"reason\":\"jwks_unavailable\"")
             .await;
         server.set_mode(Mode::Serve).await;
         pause_for_cooldown().await;
@@ -321,39 +321,15 @@ const PUT_ITEM: &str = "PutItem";
 
 /// moto with a pool, a group, a user and a table; the event for that user.
 async fn provisioning_world(moto: &Moto) -> (aws_sdk_dynamodb::Client, Value) {
-    use aws_sdk_cognitoidentityprovider::types::AttributeType;
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
     let cognito = moto.cognito().await;
     let dynamodb = moto.dynamodb().await;
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("faults")
-        .send()
-        .await
-        .expect("create a pool")
-        .user_pool()
-        .and_then(|pool| pool.id().map(str::to_owned))
-        .expect("pool id");
-    cognito
-        .create_group()
-        .user_pool_id(&pool_id)
-        .group_name("members")
-        .send()
-        .await
-        .expect("create the group");
+    let pool_id = moto::create_user_pool(&cognito, "faults").await;
+    moto::create_group(&cognito, &pool_id, "members").await;
     let user = cognito
         .admin_create_user()
         .user_pool_id(&pool_id)
         .username("alice")
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value("alice@example.com")
-                .build()
-                .expect("attribute"),
-        )
+        .user_attributes(moto::user_attribute("email", "alice@example.com"))
         .send()
         .await
         .expect("create a user");
@@ -366,27 +342,7 @@ async fn provisioning_world(moto: &Moto) -> (aws_sdk_dynamodb::Client, Value) {
         })
         .and_then(|attribute| attribute.value().map(str::to_owned))
         .expect("the user's sub");
-    dynamodb
-        .create_table()
-        .table_name("users")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("sub")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("definition"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("sub")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create the table");
+    moto::create_profile_table(&dynamodb, "users").await;
     let mut event = events::sample("post-confirmation", "confirm-sign-up");
     event["userPoolId"] = json!(pool_id);
     event["userName"] = json!("alice");
@@ -470,55 +426,30 @@ const LIST_USERS: &str = "ListUsers";
 const LINK: &str = "AdminLinkProviderForUser";
 const LINK_REFUSED: &str = "Sign-in could not be completed, please try again";
 
-async fn pool_with_native_user(moto: &Moto, email: &str) -> String {
-    use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-    let cognito = moto.cognito().await;
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("faults-link")
-        .send()
+/// A Google sign-up as `user_name` with jane's address is refused as
+/// `LinkFailed`, with the message users see, well within Cognito's budget.
+async fn assert_link_refused_in_time(function: &Function, pool_id: &str, user_name: &str) {
+    let started = Instant::now();
+    let error = function
+        .invoke(events::federated_sign_up(
+            pool_id,
+            user_name,
+            "jane@example.com",
+        ))
         .await
-        .expect("create a pool")
-        .user_pool()
-        .and_then(|pool| pool.id().map(str::to_owned))
-        .expect("pool id");
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .expect("attribute")
-    };
-    cognito
-        .admin_create_user()
-        .user_pool_id(&pool_id)
-        .username("jane")
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("email_verified", "true"))
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("create a native user");
-    // Confirmed, as a real native user is; the password never reaches a
-    // function (the log audit checks that).
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("jane")
-        .password("Correct-Horse-9-Battery")
-        .permanent(true)
-        .send()
-        .await
-        .expect("confirm the native user");
-    pool_id
+        .error();
+    let elapsed = started.elapsed();
+    assert_eq!(error.error_type, "LinkFailed", "{user_name}");
+    assert_eq!(error.error_message, LINK_REFUSED, "{user_name}");
+    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
 }
 
-fn federated(pool_id: &str, user_name: &str, email: &str) -> Value {
-    let mut event = events::sample("pre-sign-up", "external-provider-google");
-    event["userPoolId"] = json!(pool_id);
-    event["userName"] = json!(user_name);
-    event["request"]["userAttributes"]["email"] = json!(email);
-    event
+/// A pool in moto with the native user `jane` (`email`, verified); its id.
+async fn pool_with_native_user(moto: &Moto, email: &str) -> String {
+    let cognito = moto.cognito().await;
+    let pool_id = moto::create_user_pool(&cognito, "faults-link").await;
+    moto::create_native_user(&cognito, &pool_id, "jane", email, true).await;
+    pool_id
 }
 
 fn linking(endpoint: String) -> Launch {
@@ -534,22 +465,18 @@ async fn pre_sign_up_with_moto_stopped_mid_test_refuses_linking_cleanly() {
     let function = linking(moto.endpoint()).start().await;
     // While moto runs: nobody with this email, so no link, sign-up goes on.
     let returned = function
-        .respond(federated(&pool_id, "Google_1", "nobody@example.com"))
+        .respond(events::federated_sign_up(
+            &pool_id,
+            "Google_1",
+            "nobody@example.com",
+        ))
         .await;
     assert_eq!(returned["userName"], "Google_1");
 
     moto.stop();
-    let started = Instant::now();
-    let error = function
-        .invoke(federated(&pool_id, "Google_2", "jane@example.com"))
-        .await
-        .error();
-    let elapsed = started.elapsed();
-    assert_eq!(error.error_type, "LinkFailed");
-    assert_eq!(error.error_message, LINK_REFUSED);
-    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
+    assert_link_refused_in_time(&function, &pool_id, "Google_2").await;
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"list_users_failed\""))
+        .wait_for_log_containing("\"reason\":\"list_users_failed\"")
         .await;
     // A native sign-up needs no AWS call, and goes on while AWS is down.
     let native = function
@@ -565,19 +492,11 @@ async fn pre_sign_up_with_list_users_throttled_throughout_refuses_within_the_bud
     let pool_id = pool_with_native_user(&moto, "jane@example.com").await;
     let front = throttling_front(&moto, &[(LIST_USERS, usize::MAX)], &[]).await;
     let function = linking(front.endpoint()).start().await;
-    let started = Instant::now();
-    let error = function
-        .invoke(federated(&pool_id, "Google_1", "jane@example.com"))
-        .await
-        .error();
-    let elapsed = started.elapsed();
-    assert_eq!(error.error_type, "LinkFailed");
-    assert_eq!(error.error_message, LINK_REFUSED);
-    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
+    assert_link_refused_in_time(&function, &pool_id, "Google_1").await;
     assert_eq!(front.calls(LIST_USERS).len(), 2, "one retry, then refused");
     assert_eq!(front.calls(LINK).len(), 0);
     function
-        .wait_for_log(|line| line.contains("TooManyRequestsException"))
+        .wait_for_log_containing("TooManyRequestsException")
         .await;
     function.assert_no_panic();
 }
@@ -589,13 +508,17 @@ async fn pre_sign_up_with_list_users_throttled_once_links_by_retrying() {
     let front = throttling_front(&moto, &[(LIST_USERS, 1)], &[LINK]).await;
     let function = linking(front.endpoint()).start().await;
     let returned = function
-        .respond(federated(&pool_id, "Google_1", "jane@example.com"))
+        .respond(events::federated_sign_up(
+            &pool_id,
+            "Google_1",
+            "jane@example.com",
+        ))
         .await;
     assert_eq!(returned["userName"], "Google_1");
     assert_eq!(front.calls(LIST_USERS).len(), 2);
     assert_eq!(front.calls(LINK).len(), 1);
     function
-        .wait_for_log(|line| line.contains("linked the federated identity"))
+        .wait_for_log_containing("linked the federated identity")
         .await;
     function.assert_no_panic();
 }

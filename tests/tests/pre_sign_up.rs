@@ -11,7 +11,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 use axum::http::StatusCode;
 use e2e_tests::events;
 use e2e_tests::moto::Moto;
@@ -28,6 +27,16 @@ const LIST_USERS_TARGET: &str = "AWSCognitoIdentityProviderService.ListUsers";
 /// `events/pre-sign-up/<name>.json`.
 fn sample(name: &str) -> Value {
     events::sample(FUNCTION, name)
+}
+
+/// Once `function` has logged a line holding `logged`, no line it logged
+/// holds `address` (a part of an email address).
+async fn assert_address_never_logged(function: &Function, logged: &str, address: &str) {
+    function.wait_for_log(|line| line.contains(logged)).await;
+    assert!(
+        !function.logs().iter().any(|line| line.contains(address)),
+        "an address reached the logs"
+    );
 }
 
 /// The sample sign-up with its attributes replaced.
@@ -166,9 +175,9 @@ async fn unknown_trigger_sources_pass_through_untouched() {
         sign_up(json!({"email": "a@elsewhere.org"})),
         "PreSignUp_SomethingNew",
     );
-    assert_eq!(function.respond(event.clone()).await, event);
+    function.assert_returns_unchanged(event).await;
     function
-        .wait_for_log(|line| line.contains("not a pre sign-up trigger source"))
+        .wait_for_log_containing("not a pre sign-up trigger source")
         .await;
 }
 
@@ -249,16 +258,7 @@ async fn allowed_domains_admit_listed_domains_and_wildcard_subdomains_only() {
         ("EmailRequired", "An email address is required")
     );
     // The refusals are logged with the domain, never the address.
-    function
-        .wait_for_log(|line| line.contains("refused the sign-up"))
-        .await;
-    assert!(
-        !function
-            .logs()
-            .iter()
-            .any(|line| line.contains("secret.person")),
-        "an address reached the logs"
-    );
+    assert_address_never_logged(&function, "refused the sign-up", "secret.person").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -652,16 +652,7 @@ async fn the_allow_list_admits_federated_users_only_with_a_provider_verified_ema
     // sign-ups go on as before.
     let open = start(&[]).await;
     respond_flags(&open, federated("external-provider-saml", None)).await;
-    function
-        .wait_for_log(|line| line.contains("FederatedEmailNotVerified"))
-        .await;
-    assert!(
-        !function
-            .logs()
-            .iter()
-            .any(|line| line.contains("secret.person")),
-        "an address reached the logs"
-    );
+    assert_address_never_logged(&function, "FederatedEmailNotVerified", "secret.person").await;
 }
 
 // ---- Configuration -----------------------------------------------------------
@@ -772,61 +763,20 @@ struct Pool {
 }
 
 impl Pool {
-    async fn create(moto: &Moto) -> Pool {
+    /// A pool with these native users: `(username, email, whether the
+    /// email is verified)`, each confirmed with a password.
+    async fn with_native_users(moto: &Moto, users: &[(&str, &str, bool)]) -> Pool {
         let cognito = moto.cognito().await;
-        let id = cognito
-            .create_user_pool()
-            .pool_name("pre-sign-up-e2e")
-            .send()
-            .await
-            .expect("create a user pool in moto")
-            .user_pool()
-            .and_then(|pool| pool.id())
-            .expect("the pool has an id")
-            .to_owned();
+        let id = e2e_tests::moto::create_user_pool(&cognito, "pre-sign-up-e2e").await;
+        for (username, email, verified) in users {
+            e2e_tests::moto::create_native_user(&cognito, &id, username, email, *verified).await;
+        }
         Pool { id }
-    }
-
-    async fn add_native_user(&self, moto: &Moto, username: &str, email: &str, verified: bool) {
-        let cognito = moto.cognito().await;
-        let attribute = |name: &str, value: &str| {
-            AttributeType::builder()
-                .name(name)
-                .value(value)
-                .build()
-                .expect("attribute")
-        };
-        cognito
-            .admin_create_user()
-            .user_pool_id(&self.id)
-            .username(username)
-            .user_attributes(attribute("email", email))
-            .user_attributes(attribute(
-                "email_verified",
-                if verified { "true" } else { "false" },
-            ))
-            .message_action(MessageActionType::Suppress)
-            .send()
-            .await
-            .expect("create a native user in moto");
-        cognito
-            .admin_set_user_password()
-            .user_pool_id(&self.id)
-            .username(username)
-            .password("Correct-Horse-9-Battery")
-            .permanent(true)
-            .send()
-            .await
-            .expect("confirm the native user in moto");
     }
 
     /// An ExternalProvider event for this pool.
     fn federated_sign_up(&self, user_name: &str, email: &str) -> Value {
-        let mut event = sample("external-provider-google");
-        event["userPoolId"] = json!(self.id);
-        event["userName"] = json!(user_name);
-        event["request"]["userAttributes"]["email"] = json!(email);
-        event
+        events::federated_sign_up(&self.id, user_name, email)
     }
 }
 
@@ -842,13 +792,15 @@ async fn start_linking(front: &MotoFront, extra: &[(&str, &str)]) -> Function {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_a_federated_sign_in_to_the_native_user_with_the_same_verified_email() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "jane", "jane.doe@example.com", true)
-        .await;
-    pool.add_native_user(&moto, "jane-unverified", "jane.doe@example.org", false)
-        .await;
-    pool.add_native_user(&moto, "sam", "sam@corp.example", true)
-        .await;
+    let pool = Pool::with_native_users(
+        &moto,
+        &[
+            ("jane", "jane.doe@example.com", true),
+            ("jane-unverified", "jane.doe@example.org", false),
+            ("sam", "sam@corp.example", true),
+        ],
+    )
+    .await;
     let front = linking_front(&moto, LinkAnswer::Ok).await;
     let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML")]).await;
 
@@ -952,28 +904,26 @@ async fn links_a_federated_sign_in_to_the_native_user_with_the_same_verified_ema
         jane.user_status().map(|status| status.as_str()),
         Some("CONFIRMED")
     );
-    function
-        .wait_for_log(|line| line.contains("linked the federated identity to the native user"))
-        .await;
-    assert!(
-        !function
-            .logs()
-            .iter()
-            .any(|line| line.contains("jane.doe@")),
-        "an address reached the logs"
-    );
+    assert_address_never_logged(
+        &function,
+        "linked the federated identity to the native user",
+        "jane.doe@",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_goes_on_unlinked_when_no_single_native_user_qualifies() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "unverified", "nobody@example.com", false)
-        .await;
-    pool.add_native_user(&moto, "twin-a", "twin@example.com", true)
-        .await;
-    pool.add_native_user(&moto, "twin-b", "twin@example.com", true)
-        .await;
+    let pool = Pool::with_native_users(
+        &moto,
+        &[
+            ("unverified", "nobody@example.com", false),
+            ("twin-a", "twin@example.com", true),
+            ("twin-b", "twin@example.com", true),
+        ],
+    )
+    .await;
     let front = linking_front(&moto, LinkAnswer::Ok).await;
     let function = start_linking(&front, &[]).await;
 
@@ -1101,9 +1051,7 @@ async fn linking_with_auto_confirm_fails_the_init() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_only_when_the_identity_provider_asserts_a_verified_email() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "victim", "victim@example.com", true)
-        .await;
+    let pool = Pool::with_native_users(&moto, &[("victim", "victim@example.com", true)]).await;
     let front = linking_front(&moto, LinkAnswer::Ok).await;
     let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML,CorpOIDC")]).await;
 
@@ -1222,9 +1170,7 @@ async fn links_only_when_the_identity_provider_asserts_a_verified_email() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "jane", "jane@example.com", true)
-        .await;
+    let pool = Pool::with_native_users(&moto, &[("jane", "jane@example.com", true)]).await;
 
     // A client error is not retried.
     let refusing = linking_front(&moto, LinkAnswer::Refuse).await;
@@ -1272,9 +1218,7 @@ async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_cognito_is_cut_off_well_within_the_five_second_budget() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "jane", "jane@example.com", true)
-        .await;
+    let pool = Pool::with_native_users(&moto, &[("jane", "jane@example.com", true)]).await;
     let front = linking_front(&moto, LinkAnswer::Slow(Duration::from_secs(10))).await;
     let function = start_linking(&front, &[]).await;
     // Warm up (first SDK use, credentials) with a sign-up that needs no link.

@@ -151,13 +151,13 @@ async fn unknown_sources_and_versions_pass_through_untouched() {
     let mut m2m_in_v2 = sample("v3-client-credentials");
     m2m_in_v2["version"] = json!("2");
     for event in [unknown_source, unknown_version, m2m_in_v2] {
-        assert_eq!(function.respond(event.clone()).await, event);
+        function.assert_returns_unchanged(event).await;
     }
     function
-        .wait_for_log(|line| line.contains("not a pre token generation trigger source"))
+        .wait_for_log_containing("not a pre token generation trigger source")
         .await;
     function
-        .wait_for_log(|line| line.contains("unknown event version"))
+        .wait_for_log_containing("unknown event version")
         .await;
 }
 
@@ -193,11 +193,11 @@ async fn groups_add_their_scopes_to_access_tokens_in_v2_and_v3() {
     let mut member = sample("v2-authentication");
     member["request"]["groupConfiguration"]["groupsToOverride"] = json!(["users"]);
     member["request"]["scopes"] = json!(["aws.cognito.signin.user.admin", "api/read"]);
-    assert_eq!(function.respond(member.clone()).await, member);
+    function.assert_returns_unchanged(member).await;
     // No group, no scope.
     let mut loner = sample("v3-authentication");
     loner["request"]["groupConfiguration"] = Value::Null;
-    assert_eq!(function.respond(loner.clone()).await, loner);
+    function.assert_returns_unchanged(loner).await;
 }
 
 // ---- Claims from the profile table ----------------------------------------------
@@ -239,7 +239,7 @@ async fn profile_claims_come_from_the_table_with_their_types() {
         );
     }
     let line = function
-        .wait_for_log(|line| line.contains("token claims decided"))
+        .wait_for_log_containing("token claims decided")
         .await;
     assert!(line.contains(r#""profile":"found""#), "{line}");
     assert_logs_hold_no_personal_data(&function);
@@ -301,9 +301,9 @@ async fn a_user_without_a_profile_item_gets_tokens_without_profile_claims() {
         .await;
     let mut event = sample("v2-authentication");
     event["request"]["userAttributes"]["sub"] = json!("no-such-sub");
-    assert_eq!(function.respond(event.clone()).await, event);
+    function.assert_returns_unchanged(event).await;
     function
-        .wait_for_log(|line| line.contains("no profile item for this user"))
+        .wait_for_log_containing("no profile item for this user")
         .await;
 }
 
@@ -338,7 +338,7 @@ async fn a_table_that_is_down_issues_tokens_without_profile_claims() {
         }})
     );
     let line = function
-        .wait_for_log(|line| line.contains("profile read failed"))
+        .wait_for_log_containing("profile read failed")
         .await;
     for expected in [
         r#""level":"ERROR""#,
@@ -366,7 +366,7 @@ async fn a_table_that_is_down_refuses_the_sign_in_when_configured_to() {
     assert_eq!(error.error_type, "AwsUnreachable");
     assert_eq!(error.error_message, RETRY_MESSAGE);
     let line = function
-        .wait_for_log(|line| line.contains("profile read failed"))
+        .wait_for_log_containing("profile read failed")
         .await;
     assert!(line.contains(r#""outcome":"sign_in_refused""#), "{line}");
 }
@@ -397,7 +397,7 @@ async fn a_slow_table_is_cut_off_by_the_call_timeout() {
         }})
     );
     let line = function
-        .wait_for_log(|line| line.contains("profile read failed"))
+        .wait_for_log_containing("profile read failed")
         .await;
     // The SDK's operation timeout ended the call, at the configured budget.
     assert!(line.contains(r#""error_type":"AwsTimeout""#), "{line}");
@@ -444,9 +444,9 @@ async fn v3_client_credentials_get_their_clients_claims_and_read_no_table() {
     // Another client: its token is left as it is.
     let mut other = sample("v3-client-credentials");
     other["callerContext"]["clientId"] = json!("otherclient0000000000000000");
-    assert_eq!(function.respond(other.clone()).await, other);
+    function.assert_returns_unchanged(other).await;
     function
-        .wait_for_log(|line| line.contains("client not in CLIENT_CLAIMS"))
+        .wait_for_log_containing("client not in CLIENT_CLAIMS")
         .await;
     assert_eq!(endpoint.connections(), 0, "a machine token read the table");
 }
@@ -480,7 +480,7 @@ async fn a_claim_that_would_overflow_the_token_is_left_out() {
         );
     }
     let line = function
-        .wait_for_log(|line| line.contains("left out of the token"))
+        .wait_for_log_containing("left out of the token")
         .await;
     assert!(line.contains(r#""name":"notes""#), "{line}");
     assert!(!line.contains("nnnnnnnn"), "the value was logged: {line}");
