@@ -24,8 +24,10 @@
 //! Nothing here touches the network except the verifier's one JWKS fetch
 //! attempt for an unknown `kid`, aimed at a closed port on 127.0.0.1.
 
+pub mod checks;
+
 use std::cell::RefCell;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -38,20 +40,15 @@ use serde_json::{Value, json};
 
 // ---- Fixtures -------------------------------------------------------------------
 
-/// The pool of `env/verifier.env`.
-pub const POOL: &str = "eu-west-1_FuzzPool1";
-/// The app client of `env/verifier.env`.
-pub const CLIENT: &str = "fuzzclient1";
-/// The issuer of [`POOL`].
-pub const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_FuzzPool1";
+pub use checks::{API_ARN, CLIENT, ISSUER, MARKUP_MARKER, POOL};
 /// The kid of the development key in `tests/fixtures/keys/dev-rsa-1.jwks.json`.
 pub const DEV_KID: &str = "dev-key-1";
-/// The API every authorizer seed event calls.
-pub const API_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
-/// Marks hostile attribute values in the `custom_message_attributes` corpus:
-/// no template contains it, so finding it in an HTML body means an attribute
-/// was rendered unescaped.
-pub const MARKUP_MARKER: &str = "<x-fz";
+
+// The shared checks hold Cognito's limits without depending on the
+// custom-message crate: they must agree with it.
+const _: () = assert!(checks::SUBJECT_LIMIT == custom_message::limits::SUBJECT_LIMIT);
+const _: () = assert!(checks::EMAIL_LIMIT == custom_message::limits::EMAIL_LIMIT);
+const _: () = assert!(checks::SMS_LIMIT == custom_message::limits::SMS_LIMIT);
 
 const VERIFIER_ENV: &str = include_str!("../env/verifier.env");
 const AUTHORIZER_ENV: &str = include_str!("../env/authorizer.env");
@@ -67,27 +64,17 @@ fn root() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/..")
 }
 
-/// `KEY=VALUE` lines of env files; `#` starts a comment line, `${ROOT}` is
-/// the workspace root. The same rules as `tests/tests/abuse.rs`.
+/// `KEY=VALUE` lines of env files, by [`checks::env_pairs`]' rules (which
+/// `tests/tests/abuse.rs` shares).
 pub fn env_pairs(files: &[&str]) -> Vec<(String, String)> {
     files
         .iter()
-        .flat_map(|file| file.lines())
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once('='))
-        .map(|(key, value)| (key.to_owned(), value.replace("${ROOT}", root())))
+        .flat_map(|file| checks::env_pairs(file, root()))
         .collect()
 }
 
 fn env(files: &[&str]) -> Env {
     Env::from_pairs(env_pairs(files))
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 thread_local! {
@@ -185,64 +172,21 @@ fn lambda_event(payload: Value) -> LambdaEvent<Value> {
     LambdaEvent::new(payload, Context::default())
 }
 
-/// Counts in UTF-16 code units, as Cognito's limits do.
-fn utf16_len(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-/// Every member but `response` must come back exactly as sent.
-fn assert_envelope_kept(sent: &Value, returned: &Value) {
-    let (Some(sent), Some(returned)) = (sent.as_object(), returned.as_object()) else {
-        panic!("a trigger returned a non-object for an object: {returned}");
-    };
-    for (key, value) in sent {
-        if key != "response" {
-            assert_eq!(returned.get(key), Some(value), "member `{key}` changed");
-        }
-    }
-    for key in returned.keys() {
-        assert!(
-            key == "response" || sent.contains_key(key),
-            "member `{key}` appeared"
-        );
-    }
-}
+/// What failure messages call the input: libFuzzer saves the input itself.
+const CASE: &str = "the fuzz input";
 
 // ---- The token path ------------------------------------------------------------
 
-/// Checks what the verifier said about `token`.
+/// Checks what the verifier said about `token` ([`checks::check_verdict`]),
+/// and that a verified token verifies again to the same claims.
 fn check_verdict(token: &str, result: Result<Claims, VerifyError>) {
-    match result {
-        Ok(claims) => {
-            assert_eq!(claims.issuer, ISSUER, "accepted another issuer");
-            assert_eq!(claims.client_id, CLIENT, "accepted another client");
-            assert!(
-                now() < claims.exp.saturating_add(60),
-                "accepted an expired token"
-            );
-            // The second call may come from the verified-token cache: it must
-            // say exactly the same.
-            let again = verifier(|verifier| block_on(verifier.verify(token)))
-                .expect("a verified token verifies again");
-            assert_eq!(again, claims, "the cache changed the claims");
-        }
-        Err(error) => {
-            assert!(!error.reason().is_empty());
-            // Errors never echo token content (they reach logs).
-            let shown = format!("{error} {error:?}");
-            // Only token-like parts: a run of base64url long enough that no
-            // fixed error text holds it (the fuzzer does put error texts in
-            // tokens).
-            let token_like = |part: &&str| {
-                part.len() >= 24
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            };
-            for part in token.split('.').filter(token_like) {
-                assert!(!shown.contains(part), "the error echoes the token: {shown}");
-            }
-        }
+    checks::check_verdict(CASE, token, &result);
+    if let Ok(claims) = result {
+        // The second call may come from the verified-token cache: it must
+        // say exactly the same.
+        let again = verifier(|verifier| block_on(verifier.verify(token)))
+            .expect("a verified token verifies again");
+        assert_eq!(again, claims, "the cache changed the claims");
     }
 }
 
@@ -269,18 +213,8 @@ pub fn token_signed(data: &[u8]) {
 
 /// `jwks_parse`: a JWKS document as the endpoint (or `JWKS_FILE`) sends it.
 pub fn jwks_parse(data: &[u8]) {
-    let Ok(set) = KeySet::parse(data) else {
-        return;
-    };
-    assert!(!set.is_empty(), "a parsed set holds a key");
-    assert_eq!(set.kids().count(), set.len());
-    for kid in set.kids() {
-        let key = set.get(kid).expect("every listed kid is held");
-        assert_eq!(key.kid(), kid);
-        assert_eq!(key.alg(), "RS256");
-        assert!((2048..=8192).contains(&key.modulus_bits()));
-        // An arbitrary signature never verifies.
-        assert!(!key.verify(b"message", &[0u8; 256]));
+    if let Ok(set) = KeySet::parse(data) {
+        checks::check_key_set(CASE, &set);
     }
 }
 
@@ -335,17 +269,7 @@ pub fn authorizer_event(data: &[u8]) {
             assert!(kind.answers_with_policy(), "HTTP API 2.0 got a 401 error");
         }
         (Ok(answer), Some(kind)) if kind.answers_with_policy() => {
-            assert!(answer["principalId"].is_string(), "{answer}");
-            let statements = answer["policyDocument"]["Statement"]
-                .as_array()
-                .expect("a policy has statements");
-            assert!(!statements.is_empty());
-            for statement in statements {
-                for resource in statement["Resource"].as_array().expect("resources") {
-                    let resource = resource.as_str().expect("an ARN");
-                    assert!(resource.len() <= 512, "ARN over 512: {resource}");
-                }
-            }
+            checks::check_policy_answer(CASE, answer);
         }
         (Ok(answer), Some(_)) => {
             assert!(answer["isAuthorized"].is_boolean(), "{answer}");
@@ -446,7 +370,7 @@ fn route_instances(template: &str, values: &[String]) -> Vec<String> {
 pub fn authorizer_rules(data: &[u8]) {
     use authorizer::decide::{Caller, Evaluation};
     use authorizer::encode;
-    use authorizer::rules::{MAX_RULES, RuleSet, VARIABLE};
+    use authorizer::route_rules::{MAX_RULES, RuleSet, VARIABLE};
     use authorizer::template::Template;
     use cognito_auth_core::policy::HTTP_VERBS;
 
@@ -586,7 +510,7 @@ pub fn pre_sign_up_event(data: &[u8]) {
     pre_sign_up_states(|states| {
         for state in states {
             match block_on(pre_sign_up::handle(state, lambda_event(event.clone()))) {
-                Ok(returned) => assert_envelope_kept(&event, &returned),
+                Ok(returned) => checks::assert_envelope_kept(CASE, &event, &returned),
                 Err(error) => {
                     let diagnostic = Diagnostic::from(error);
                     assert!(
@@ -651,55 +575,16 @@ per_thread!(custom_message_state: custom_message::State = custom_message::State:
 )
 .expect("the templates load"));
 
-/// Checks one custom-message answer against Cognito's rules.
+/// Checks one custom-message answer ([`checks::check_custom_message`]),
+/// and that the shared list of sources is the crate's.
 fn check_custom_message(sent: &Value, returned: &Value) {
-    use custom_message::Source;
-    use custom_message::rules::{EMAIL_LIMIT, SMS_LIMIT, SUBJECT_LIMIT};
-
-    assert_envelope_kept(sent, returned);
-    let source = sent["triggerSource"]
-        .as_str()
-        .and_then(Source::from_trigger);
-    let Some(source) = source else {
-        assert_eq!(returned, sent, "an unknown source is returned untouched");
-        return;
-    };
-    let code = sent["request"]["codeParameter"]
-        .as_str()
-        .unwrap_or_default();
-    let username = sent["request"]["usernameParameter"].as_str();
-    let response = &returned["response"];
-    for (field, limit, body) in [
-        ("emailSubject", SUBJECT_LIMIT, false),
-        ("emailMessage", EMAIL_LIMIT, true),
-        ("smsMessage", SMS_LIMIT, true),
-    ] {
-        let text = match &response[field] {
-            Value::Null => continue,
-            Value::String(text) => text,
-            other => panic!("response.{field} is {other}"),
-        };
-        assert!(!code.is_empty(), "a message without a code placeholder");
-        assert!(utf16_len(text) <= limit, "response.{field} is over {limit}");
-        assert!(!text.trim().is_empty(), "response.{field} is blank");
-        if body {
-            assert!(text.contains(code), "response.{field} lost the code");
-            if source == Source::AdminCreateUser {
-                let username = username.expect("an invitation body needs usernameParameter");
-                assert!(
-                    text.contains(username),
-                    "response.{field} lost the username"
-                );
-            }
-        }
-    }
-    if let Value::String(html) = &response["emailMessage"] {
-        let lowered = html.to_ascii_lowercase();
-        assert!(
-            !lowered.contains(MARKUP_MARKER),
-            "markup from the event reached the HTML body: {html}"
-        );
-    }
+    let trigger = sent["triggerSource"].as_str().unwrap_or_default();
+    assert_eq!(
+        custom_message::Source::from_trigger(trigger).is_some(),
+        checks::CUSTOM_MESSAGE_SOURCES.contains(&trigger),
+        "checks::CUSTOM_MESSAGE_SOURCES disagrees with the crate on {trigger:?}"
+    );
+    checks::check_custom_message(CASE, sent, returned);
 }
 
 fn custom_message_respond(event: &Value) {
@@ -734,26 +619,6 @@ pub fn custom_message_event(data: &[u8]) {
     custom_message_respond(&event);
 }
 
-/// The event every `custom_message_attributes` input is put in.
-fn attributes_event(source: &str, attributes: Value, client_metadata: Value) -> Value {
-    json!({
-        "version": "1",
-        "triggerSource": source,
-        "region": "us-east-1",
-        "userPoolId": "us-east-1_Ex4mPle01",
-        "userName": "7f3b2c1a-5d4e-4f60-8a9b-0c1d2e3f4a5b",
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
-        "request": {
-            "userAttributes": attributes,
-            "codeParameter": "{####}",
-            "linkParameter": "{##Click Here##}",
-            "usernameParameter": "{username}",
-            "clientMetadata": client_metadata
-        },
-        "response": {"smsMessage": null, "emailMessage": null, "emailSubject": null}
-    })
-}
-
 /// `custom_message_attributes`: hostile `userAttributes` (a JSON object; a
 /// `clientMetadata` member inside it, if any, becomes the event's
 /// `clientMetadata`), rendered for every trigger source.
@@ -764,7 +629,7 @@ pub fn custom_message_attributes(data: &[u8]) {
     let client_metadata = attributes.remove("clientMetadata").unwrap_or(Value::Null);
     let attributes = Value::Object(std::mem::take(&mut attributes));
     for source in custom_message::Source::ALL {
-        let event = attributes_event(
+        let event = checks::attributes_event(
             source.trigger(),
             attributes.clone(),
             client_metadata.clone(),

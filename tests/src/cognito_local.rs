@@ -57,6 +57,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+use crate::loopback::Served;
 use crate::moto::{REGION, free_port};
 use crate::runtime_api::{target_dir, workspace_root};
 
@@ -471,8 +472,7 @@ struct RelayState {
 /// deviations described in the module documentation.
 pub struct LambdaRelay {
     state: Arc<RelayState>,
-    address: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    served: Served,
 }
 
 impl LambdaRelay {
@@ -490,29 +490,19 @@ impl LambdaRelay {
             v1_version: AtomicBool::new(false),
             seen: Mutex::new(Vec::new()),
         });
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .await
-            .expect("bind the relay on 127.0.0.1");
-        let address = listener.local_addr().expect("relay address");
         let router = axum::Router::new()
             .route(
                 "/2015-03-31/functions/{function}/invocations",
                 post(relay_invocation),
             )
             .with_state(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        LambdaRelay {
-            state,
-            address,
-            server,
-        }
+        let served = Served::start(router, "relay").await;
+        LambdaRelay { state, served }
     }
 
     /// `http://127.0.0.1:PORT`, for cognito-local's `LambdaClient.endpoint`.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.address)
+        self.served.endpoint()
     }
 
     /// Rewrites cognito-local's `"version": "0"` to the `"1"` Cognito sends
@@ -534,12 +524,6 @@ impl LambdaRelay {
     /// Every invocation so far.
     pub fn all(&self) -> Vec<Relayed> {
         self.since(0)
-    }
-}
-
-impl Drop for LambdaRelay {
-    fn drop(&mut self) {
-        self.server.abort();
     }
 }
 

@@ -6,7 +6,18 @@
 
 pub mod cognito_local;
 pub mod declarations;
+pub mod events;
+/// The fuzz targets' invariants and fixtures, compiled here too so that
+/// `tests/tests/abuse.rs`, which replays the fuzz corpus on stable through
+/// the real binaries, checks exactly what the targets check. A `#[path]`
+/// module rather than a dependency on the fuzz crate, which needs nightly
+/// and libFuzzer and is kept out of this workspace; the file itself says
+/// what it may depend on.
+#[path = "../../fuzz/src/checks.rs"]
+pub mod fuzz_checks;
 pub mod jwks_server;
+pub mod loopback;
 pub mod moto;
+pub mod moto_front;
 pub mod runtime_api;
 pub mod tokens;

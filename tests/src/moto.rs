@@ -148,3 +148,120 @@ pub async fn create_profile_table(dynamodb: &aws_sdk_dynamodb::Client, name: &st
         .await
         .unwrap_or_else(|err| panic!("create the profile table {name} in moto: {err}"));
 }
+
+// ---- Seeding ----------------------------------------------------------------------
+//
+// The few moto calls most tests make to set up a pool or a profile, written
+// once so that each test shows only what it seeds.
+
+/// Creates a user pool named `name`; its id.
+pub async fn create_user_pool(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    name: &str,
+) -> String {
+    cognito
+        .create_user_pool()
+        .pool_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("create the user pool {name} in moto: {err}"))
+        .user_pool()
+        .and_then(|pool| pool.id())
+        .expect("the pool has an id")
+        .to_owned()
+}
+
+/// Creates the group `group` in `pool_id`.
+pub async fn create_group(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool_id: &str,
+    group: &str,
+) {
+    cognito
+        .create_group()
+        .user_pool_id(pool_id)
+        .group_name(group)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("create the group {group} in moto: {err}"));
+}
+
+/// A user attribute, as the SDK takes it.
+pub fn user_attribute(
+    name: &str,
+    value: impl Into<String>,
+) -> aws_sdk_cognitoidentityprovider::types::AttributeType {
+    aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .expect("a user attribute has a name")
+}
+
+/// Sets a permanent password for `username`, which confirms the user, as a
+/// real native user is.
+pub async fn set_permanent_password(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool_id: &str,
+    username: &str,
+    password: &str,
+) {
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(pool_id)
+        .username(username)
+        .password(password)
+        .permanent(true)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("confirm {username} in moto: {err}"));
+}
+
+/// Puts the profile of `sub` into `table` (see [`create_profile_table`])
+/// with these string attributes.
+pub async fn put_profile(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    sub: &str,
+    attributes: &[(&str, &str)],
+) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut put = dynamodb
+        .put_item()
+        .table_name(table)
+        .item("sub", AttributeValue::S(sub.to_owned()));
+    for (name, value) in attributes {
+        put = put.item(*name, AttributeValue::S((*value).to_owned()));
+    }
+    put.send()
+        .await
+        .unwrap_or_else(|err| panic!("put the profile of {sub} into {table}: {err}"));
+}
+
+/// Creates `username` as a native user with `email` (verified or not),
+/// confirmed with a permanent password, no invitation sent: the user a
+/// federated sign-up may be linked to.
+pub async fn create_native_user(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool_id: &str,
+    username: &str,
+    email: &str,
+    verified: bool,
+) {
+    use aws_sdk_cognitoidentityprovider::types::MessageActionType;
+    cognito
+        .admin_create_user()
+        .user_pool_id(pool_id)
+        .username(username)
+        .user_attributes(user_attribute("email", email))
+        .user_attributes(user_attribute(
+            "email_verified",
+            if verified { "true" } else { "false" },
+        ))
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("create the native user {username} in moto: {err}"));
+    // The password never reaches a function (the log audit checks that).
+    set_permanent_password(cognito, pool_id, username, "Correct-Horse-9-Battery").await;
+}

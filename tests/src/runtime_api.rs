@@ -311,6 +311,25 @@ impl Function {
         self.logs.lock().expect("logs").clone()
     }
 
+    /// Invokes with `event` and fails unless the response is `event`
+    /// exactly: what a trigger with nothing to change must answer.
+    pub async fn assert_returns_unchanged(&self, event: Value) {
+        assert_eq!(self.respond(event.clone()).await, event);
+    }
+
+    /// Fails if any line the binary printed tells of a panic (the panic
+    /// message, or the hint to set `RUST_BACKTRACE` that follows it).
+    #[track_caller]
+    pub fn assert_no_panic(&self) {
+        for line in self.logs() {
+            assert!(
+                !line.contains("panicked") && !line.contains("RUST_BACKTRACE"),
+                "{} panicked: {line}",
+                self.name
+            );
+        }
+    }
+
     /// Every line that parsed as a JSON object.
     pub fn log_records(&self) -> Vec<Value> {
         self.logs()
@@ -318,6 +337,11 @@ impl Function {
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
             .filter(Value::is_object)
             .collect()
+    }
+
+    /// [`Function::wait_for_log`] for the first line that contains `text`.
+    pub async fn wait_for_log_containing(&self, text: &str) -> String {
+        self.wait_for_log(|line| line.contains(text)).await
     }
 
     /// Waits until a line that satisfies `matches` has been printed, and

@@ -327,6 +327,23 @@ impl TokenBuilder {
     }
 }
 
+/// An access token for `pool_id` and `client_id`, signed by `key`.
+pub fn access_signed_by(pool_id: &str, client_id: &str, key: DevKey) -> String {
+    TokenBuilder::access(pool_id, client_id)
+        .signed_by(Signer::Rsa(key))
+        .build()
+}
+
+/// An access token for `pool_id` and `client_id` whose kid nobody publishes
+/// (a fresh random one). The signature is not even computed: the kid lookup
+/// fails first.
+pub fn access_with_unknown_kid(pool_id: &str, client_id: &str) -> String {
+    TokenBuilder::access(pool_id, client_id)
+        .signed_by(Signer::Raw(vec![0; 256]))
+        .kid(&format!("random-{}", uuid()))
+        .build()
+}
+
 /// A compact token from raw header and payload JSON text (which may be
 /// anything, e.g. with duplicate members), signed by `signer`.
 pub fn sign_raw(header_json: &str, payload_json: &str, signer: &Signer) -> String {

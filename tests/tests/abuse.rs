@@ -23,34 +23,24 @@ use cognito_auth_core::config::Env;
 use cognito_auth_core::jwks::KeySet;
 use cognito_auth_core::token::MAX_TOKEN_BYTES;
 use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
+// The pool and client of `fuzz/env/verifier.env`, and the API the seeds call.
+use e2e_tests::fuzz_checks::{self as checks, API_ARN as API, CLIENT, POOL};
 use e2e_tests::jwks_server::JwksServer;
 use e2e_tests::moto::free_port;
-use e2e_tests::runtime_api::{Function, Launch, Outcome, target_dir, workspace_root};
-use e2e_tests::tokens::{self, DevKey, Signer, TokenBuilder, sign_raw};
+use e2e_tests::runtime_api::{ErrorReport, Function, Launch, Outcome, target_dir, workspace_root};
+use e2e_tests::tokens::{DevKey, Signer, TokenBuilder, sign_raw};
 use serde_json::{Map, Value, json};
-
-/// The pool and client of `fuzz/env/verifier.env`.
-const POOL: &str = "eu-west-1_FuzzPool1";
-const CLIENT: &str = "fuzzclient1";
-const API: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
 
 // ---- Shared helpers -------------------------------------------------------------
 
-/// `fuzz/env/<name>.env` as pairs: `KEY=VALUE` lines, `#` comments, `${ROOT}`
-/// replaced by the workspace root (the rules of `fuzz/src/lib.rs`).
+/// `fuzz/env/<name>.env` as pairs, by the fuzz targets' rules.
 fn env_file(name: &str) -> Vec<(String, String)> {
     let path = workspace_root()
         .join("fuzz/env")
         .join(format!("{name}.env"));
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-    let root = workspace_root().display().to_string();
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once('='))
-        .map(|(key, value)| (key.to_owned(), value.replace("${ROOT}", &root)))
-        .collect()
+    checks::env_pairs(&text, &workspace_root().display().to_string())
 }
 
 /// Every seed of `target`, by file name.
@@ -82,17 +72,6 @@ fn json_seeds(target: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// No line the binary printed tells of a panic.
-#[track_caller]
-fn assert_no_panic(function: &Function) {
-    for line in function.logs() {
-        assert!(
-            !line.contains("panicked") && !line.contains("RUST_BACKTRACE"),
-            "the binary panicked: {line}"
-        );
-    }
-}
-
 /// An error report is never a caught panic.
 #[track_caller]
 fn assert_not_a_panic(outcome: &Outcome) {
@@ -109,35 +88,18 @@ fn verifier_config() -> VerifierConfig {
         .expect("fuzz/env/verifier.env is valid")
 }
 
-fn now() -> u64 {
-    tokens::now()
-}
-
-/// What `fuzz/src/lib.rs` checks of a verdict.
-async fn check_verdict(verifier: &Verifier, token: &str, result: Result<Claims, VerifyError>) {
-    match result {
-        Ok(claims) => {
-            assert_eq!(claims.issuer, tokens::issuer(POOL));
-            assert_eq!(claims.client_id, CLIENT);
-            assert!(now() < claims.exp.saturating_add(60));
-            let again = verifier.verify(token).await.expect("verifies again");
-            assert_eq!(again, claims);
-        }
-        Err(error) => {
-            let shown = format!("{error} {error:?}");
-            // Only token-like parts: a run of base64url long enough that no
-            // fixed error text holds it (the fuzzer does put error texts in
-            // tokens).
-            let token_like = |part: &&str| {
-                part.len() >= 24
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            };
-            for part in token.split('.').filter(token_like) {
-                assert!(!shown.contains(part), "the error echoes the token: {shown}");
-            }
-        }
+/// What `fuzz/src/lib.rs` checks of a verdict: the shared checks, and that
+/// an accepted token verifies again to the same claims.
+async fn check_verdict(
+    verifier: &Verifier,
+    case: &str,
+    token: &str,
+    result: Result<Claims, VerifyError>,
+) {
+    checks::check_verdict(case, token, &result);
+    if let Ok(claims) = result {
+        let again = verifier.verify(token).await.expect("verifies again");
+        assert_eq!(again, claims, "{case}: the cache changed the claims");
     }
 }
 
@@ -217,14 +179,26 @@ fn assert_allowed(invoked: Outcome) -> Value {
     }
 }
 
+/// What the binary answers `token` as the credential of `GET /pets/1`.
+async fn get_pets_1(function: &Function, token: &str) -> Outcome {
+    function
+        .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
+        .await
+        .outcome
+}
+
 /// The binary still answers a good request: nothing above took it down.
 async fn assert_still_serves(function: &Function) {
     let token = fuzz_token(&["admins"]).build();
-    let invoked = function
-        .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
-        .await;
-    assert_allowed(invoked.outcome);
-    assert_no_panic(function);
+    assert_allowed(get_pets_1(function, &token).await);
+    function.assert_no_panic();
+}
+
+/// The binary never held more than 256 MiB.
+#[track_caller]
+fn assert_peak_rss_under_256_mib(function: &Function) {
+    let peak = peak_rss_kib(function);
+    assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
 }
 
 /// The binary's peak resident memory, in KiB.
@@ -254,7 +228,7 @@ async fn fuzz_corpus_token_verify() {
             "{name}: {:?}",
             result.as_ref().map(|_| "ok").map_err(|e| e.reason())
         );
-        check_verdict(&verifier, token, result).await;
+        check_verdict(&verifier, &name, token, result).await;
     }
     assert!(accepted >= 2, "the seeds include valid tokens");
 }
@@ -263,7 +237,7 @@ async fn fuzz_corpus_token_verify() {
 async fn fuzz_corpus_token_signed() {
     let verifier = Verifier::new(verifier_config()).await.expect("verifier");
     let mut accepted = 0;
-    for (_, seed) in seeds("token_signed") {
+    for (name, seed) in seeds("token_signed") {
         let (header, payload) = match seed.iter().position(|&b| b == b'\n') {
             Some(at) => (&seed[..at], &seed[at + 1..]),
             None => (&seed[..], &b""[..]),
@@ -275,7 +249,7 @@ async fn fuzz_corpus_token_signed() {
         let token = sign_raw(header, payload, &Signer::Rsa(DevKey::One));
         let result = verifier.verify(&token).await;
         accepted += usize::from(result.is_ok());
-        check_verdict(&verifier, &token, result).await;
+        check_verdict(&verifier, &name, &token, result).await;
     }
     assert!(accepted >= 2, "the seeds include valid claims");
 }
@@ -283,19 +257,12 @@ async fn fuzz_corpus_token_signed() {
 #[test]
 fn fuzz_corpus_jwks_parse() {
     let mut parsed = 0;
-    for (_, seed) in seeds("jwks_parse") {
+    for (name, seed) in seeds("jwks_parse") {
         let Ok(set) = KeySet::parse(&seed) else {
             continue;
         };
         parsed += 1;
-        assert!(!set.is_empty());
-        assert_eq!(set.kids().count(), set.len());
-        for kid in set.kids() {
-            let key = set.get(kid).expect("listed kid is held");
-            assert_eq!(key.alg(), "RS256");
-            assert!((2048..=8192).contains(&key.modulus_bits()));
-            assert!(!key.verify(b"message", &[0u8; 256]));
-        }
+        checks::check_key_set(&name, &set);
     }
     assert!(parsed >= 2);
 }
@@ -314,11 +281,7 @@ async fn fuzz_corpus_authorizer_event() {
             Outcome::Response(answer) if event["version"] == "2.0" => {
                 assert!(answer["isAuthorized"].is_boolean(), "{name}: {answer}");
             }
-            Outcome::Response(answer) => {
-                for (_, resources) in policy_effect(answer) {
-                    assert!(resources.iter().all(|arn| arn.len() <= 512), "{name}");
-                }
-            }
+            Outcome::Response(answer) => checks::check_policy_answer(&name, answer),
         }
     }
     assert_still_serves(&function).await;
@@ -363,28 +326,9 @@ async fn fuzz_corpus_authorizer_rules() {
                 .respond(http2_event(&format!("Bearer {token}")))
                 .await;
             assert!(answer["isAuthorized"].is_boolean(), "{name}: {answer}");
-            assert_no_panic(&function);
+            function.assert_no_panic();
         }
     }
-}
-
-/// Every member but `response` comes back exactly as sent.
-#[track_caller]
-fn assert_envelope_kept(name: &str, sent: &Value, returned: &Value) {
-    let (Some(sent), Some(returned)) = (sent.as_object(), returned.as_object()) else {
-        panic!("{name}: not objects");
-    };
-    for (key, value) in sent {
-        if key != "response" {
-            assert_eq!(returned.get(key), Some(value), "{name}: `{key}` changed");
-        }
-    }
-    assert!(
-        returned
-            .keys()
-            .all(|key| key == "response" || sent.contains_key(key)),
-        "{name}: a member appeared"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -393,14 +337,16 @@ async fn fuzz_corpus_pre_sign_up_event() {
         let function = Launch::new("pre-sign-up").envs(env_file(env)).start().await;
         for (name, event) in json_seeds("pre_sign_up_event") {
             match function.invoke(event.clone()).await.outcome {
-                Outcome::Response(returned) => assert_envelope_kept(&name, &event, &returned),
+                Outcome::Response(returned) => {
+                    checks::assert_envelope_kept(&name, &event, &returned);
+                }
                 Outcome::Error(report) => {
                     assert!(!report.error_message.starts_with("Lambda panicked"));
                     assert!(!report.error_message.contains('@'), "{name}: {report:?}");
                 }
             }
         }
-        assert_no_panic(&function);
+        function.assert_no_panic();
     }
 }
 
@@ -418,7 +364,7 @@ async fn fuzz_corpus_post_confirmation_event() {
             assert_eq!(returned, event, "{name}: returned as sent");
         }
     }
-    assert_no_panic(&function);
+    function.assert_no_panic();
     // ... and the provisioning plan, which the binary builds before calling
     // AWS: here a closed port, so every planned call fails cleanly.
     let function = Launch::new("post-confirmation")
@@ -440,41 +386,7 @@ async fn fuzz_corpus_post_confirmation_event() {
             );
         }
     }
-    assert_no_panic(&function);
-}
-
-/// What `fuzz/src/lib.rs` checks of a custom message.
-#[track_caller]
-fn check_custom_message(name: &str, sent: &Value, returned: &Value) {
-    assert_envelope_kept(name, sent, returned);
-    let known = sent["triggerSource"]
-        .as_str()
-        .is_some_and(|source| CUSTOM_MESSAGE_SOURCES.contains(&source));
-    if !known {
-        return;
-    }
-    let code = sent["request"]["codeParameter"]
-        .as_str()
-        .unwrap_or_default();
-    for (field, limit, body) in [
-        ("emailSubject", 140, false),
-        ("emailMessage", 20_000, true),
-        ("smsMessage", 140, true),
-    ] {
-        let Some(text) = returned["response"][field].as_str() else {
-            continue;
-        };
-        assert!(text.encode_utf16().count() <= limit, "{name}: {field}");
-        if body {
-            assert!(text.contains(code), "{name}: {field} lost the code");
-        }
-    }
-    if let Some(html) = returned["response"]["emailMessage"].as_str() {
-        assert!(
-            !html.to_ascii_lowercase().contains("<x-fz"),
-            "{name}: markup reached the HTML body"
-        );
-    }
+    function.assert_no_panic();
 }
 
 fn custom_message_launch() -> Launch {
@@ -488,21 +400,11 @@ async fn fuzz_corpus_custom_message_event() {
         let outcome = function.invoke(event.clone()).await.outcome;
         assert_not_a_panic(&outcome);
         if let Outcome::Response(returned) = outcome {
-            check_custom_message(&name, &event, &returned);
+            checks::check_custom_message(&name, &event, &returned);
         }
     }
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
-
-const CUSTOM_MESSAGE_SOURCES: [&str; 7] = [
-    "CustomMessage_SignUp",
-    "CustomMessage_ResendCode",
-    "CustomMessage_ForgotPassword",
-    "CustomMessage_UpdateUserAttribute",
-    "CustomMessage_VerifyUserAttribute",
-    "CustomMessage_AdminCreateUser",
-    "CustomMessage_Authentication",
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzz_corpus_custom_message_attributes() {
@@ -512,29 +414,17 @@ async fn fuzz_corpus_custom_message_attributes() {
             continue;
         };
         let client_metadata = attributes.remove("clientMetadata").unwrap_or(Value::Null);
-        for source in CUSTOM_MESSAGE_SOURCES {
-            // The event of `attributes_event` in fuzz/src/lib.rs.
-            let event = json!({
-                "version": "1",
-                "triggerSource": source,
-                "region": "us-east-1",
-                "userPoolId": "us-east-1_Ex4mPle01",
-                "userName": "7f3b2c1a-5d4e-4f60-8a9b-0c1d2e3f4a5b",
-                "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
-                "request": {
-                    "userAttributes": Value::Object(attributes.clone()),
-                    "codeParameter": "{####}",
-                    "linkParameter": "{##Click Here##}",
-                    "usernameParameter": "{username}",
-                    "clientMetadata": client_metadata.clone()
-                },
-                "response": {"smsMessage": null, "emailMessage": null, "emailSubject": null}
-            });
+        for source in checks::CUSTOM_MESSAGE_SOURCES {
+            let event = checks::attributes_event(
+                source,
+                Value::Object(attributes.clone()),
+                client_metadata.clone(),
+            );
             let returned = function.respond(event.clone()).await;
-            check_custom_message(&format!("{name} {source}"), &event, &returned);
+            checks::check_custom_message(&format!("{name} {source}"), &event, &returned);
         }
     }
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 // ---- Tokens over the size cap ------------------------------------------------------
@@ -563,14 +453,8 @@ async fn a_token_over_the_size_cap_is_refused_and_one_at_the_cap_is_not() {
     assert!(at_cap.len() <= MAX_TOKEN_BYTES && at_cap.len() > MAX_TOKEN_BYTES - 4);
     assert!(over_cap.len() > MAX_TOKEN_BYTES);
 
-    let invoked = function
-        .invoke(token_event(&format!("Bearer {at_cap}"), "GET", "/pets/1"))
-        .await;
-    assert_allowed(invoked.outcome);
-    let invoked = function
-        .invoke(token_event(&format!("Bearer {over_cap}"), "GET", "/pets/1"))
-        .await;
-    assert_unauthorized(invoked.outcome);
+    assert_allowed(get_pets_1(&function, &at_cap).await);
+    assert_unauthorized(get_pets_1(&function, &over_cap).await);
     // HTTP API 2.0 says no the other way.
     let answer = function
         .respond(http2_event(&format!("Bearer {over_cap}")))
@@ -608,12 +492,9 @@ async fn a_jose_header_with_10000_members_is_refused_by_the_size_cap() {
         &Signer::Rsa(DevKey::One),
     );
     assert!(token.len() > MAX_TOKEN_BYTES);
-    let invoked = function
-        .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
-        .await;
-    assert_unauthorized(invoked.outcome);
+    assert_unauthorized(get_pets_1(&function, &token).await);
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"token_too_large\""))
+        .wait_for_log_containing("\"reason\":\"token_too_large\"")
         .await;
 
     // Under the cap, as many members as fit: decoded, parsed, and the token
@@ -630,10 +511,7 @@ async fn a_jose_header_with_10000_members_is_refused_by_the_size_cap() {
         &Signer::Rsa(DevKey::One),
     );
     assert!(token.len() <= MAX_TOKEN_BYTES, "{}", token.len());
-    let invoked = function
-        .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
-        .await;
-    assert_allowed(invoked.outcome);
+    assert_allowed(get_pets_1(&function, &token).await);
     assert_still_serves(&function).await;
 }
 
@@ -677,7 +555,7 @@ async fn a_request_with_10000_http_headers_is_read_and_a_repeated_credential_ref
     event["multiValueHeaders"] = Value::Null;
     assert_unauthorized(function.invoke(event).await.outcome);
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"ambiguous_token_header\""))
+        .wait_for_log_containing("\"reason\":\"ambiguous_token_header\"")
         .await;
     assert_still_serves(&function).await;
 }
@@ -694,12 +572,7 @@ async fn deeply_nested_json_is_refused_without_a_stack_overflow() {
     let header = format!(r#"{{"kid":"dev-key-1","alg":"RS256","x":{}}}"#, deep(2_000));
     let token = sign_raw(&header, &claims, &Signer::Rsa(DevKey::One));
     assert!(token.len() <= MAX_TOKEN_BYTES);
-    assert_unauthorized(
-        function
-            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
-            .await
-            .outcome,
-    );
+    assert_unauthorized(get_pets_1(&function, &token).await);
     let payload = format!("{},\"x\":{}}}", claims.trim_end_matches('}'), deep(2_000));
     let token = sign_raw(
         r#"{"kid":"dev-key-1","alg":"RS256"}"#,
@@ -707,12 +580,7 @@ async fn deeply_nested_json_is_refused_without_a_stack_overflow() {
         &Signer::Rsa(DevKey::One),
     );
     assert!(token.len() <= MAX_TOKEN_BYTES);
-    assert_unauthorized(
-        function
-            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
-            .await
-            .outcome,
-    );
+    assert_unauthorized(get_pets_1(&function, &token).await);
     let refusals = function
         .logs()
         .iter()
@@ -746,6 +614,20 @@ async fn deeply_nested_json_is_refused_without_a_stack_overflow() {
 
 // ---- A JWKS with 10,000 keys ---------------------------------------------------------
 
+/// A key set of `count` copies of the development key, under kids `k0`,
+/// `k1`, and so on.
+fn dev_key_copies(count: usize) -> Value {
+    let template = DevKey::One.jwk();
+    let keys: Vec<Value> = (0..count)
+        .map(|index| {
+            let mut key = template.clone();
+            key["kid"] = json!(format!("k{index}"));
+            key
+        })
+        .collect();
+    json!({ "keys": keys })
+}
+
 fn fetching_authorizer(server: &JwksServer) -> Launch {
     Launch::new("authorizer")
         .env("USER_POOL_ID", POOL)
@@ -759,30 +641,16 @@ fn fetching_authorizer(server: &JwksServer) -> Launch {
 /// `jwks_unavailable` without the binary growing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_jwks_of_10000_full_keys_is_cut_off_at_the_size_cap() {
-    let template = DevKey::One.jwk();
-    let keys: Vec<Value> = (0..10_000)
-        .map(|index| {
-            let mut key = template.clone();
-            key["kid"] = json!(format!("k{index}"));
-            key
-        })
-        .collect();
-    let server = JwksServer::start(&json!({ "keys": keys })).await;
+    let server = JwksServer::start(&dev_key_copies(10_000)).await;
     let function = fetching_authorizer(&server).start().await;
     let token = fuzz_token(&[]).kid("k42").build();
-    assert_unauthorized(
-        function
-            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
-            .await
-            .outcome,
-    );
+    assert_unauthorized(get_pets_1(&function, &token).await);
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"jwks_too_large\""))
+        .wait_for_log_containing("\"reason\":\"jwks_too_large\"")
         .await;
     assert!(server.requests() >= 1);
-    let peak = peak_rss_kib(&function);
-    assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
-    assert_no_panic(&function);
+    assert_peak_rss_under_256_mib(&function);
+    function.assert_no_panic();
 }
 
 /// With the cap raised to its 1 MB maximum, 10,000 small unusable keys and
@@ -800,19 +668,9 @@ async fn a_jwks_of_10000_keys_within_the_cap_keeps_only_usable_ones() {
         .start()
         .await;
     let good = fuzz_token(&[]).build();
-    assert_allowed(
-        function
-            .invoke(token_event(&format!("Bearer {good}"), "GET", "/pets/1"))
-            .await
-            .outcome,
-    );
+    assert_allowed(get_pets_1(&function, &good).await);
     let bad = fuzz_token(&[]).kid("k7").build();
-    assert_unauthorized(
-        function
-            .invoke(token_event(&format!("Bearer {bad}"), "GET", "/pets/1"))
-            .await
-            .outcome,
-    );
+    assert_unauthorized(get_pets_1(&function, &bad).await);
     assert_eq!(
         server.requests(),
         1,
@@ -825,37 +683,23 @@ async fn a_jwks_of_10000_keys_within_the_cap_keeps_only_usable_ones() {
         .count();
     eprintln!("{skipped} skipped-key warnings for one fetch");
     assert!(skipped >= 1);
-    let peak = peak_rss_kib(&function);
-    assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
-    assert_no_panic(&function);
+    assert_peak_rss_under_256_mib(&function);
+    function.assert_no_panic();
 }
 
 /// As many full-sized keys as the 1 MB maximum holds (2,000), all usable:
 /// a token signed with the last one verifies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_jwks_of_2000_usable_keys_verifies_with_any_of_them() {
-    let template = DevKey::One.jwk();
-    let keys: Vec<Value> = (0..2_000)
-        .map(|index| {
-            let mut key = template.clone();
-            key["kid"] = json!(format!("k{index}"));
-            key
-        })
-        .collect();
-    let server = JwksServer::start(&json!({ "keys": keys })).await;
+    let server = JwksServer::start(&dev_key_copies(2_000)).await;
     let function = fetching_authorizer(&server)
         .env("JWKS_MAX_BYTES", "1048576")
         .start()
         .await;
     let token = fuzz_token(&[]).kid("k1999").build();
-    assert_allowed(
-        function
-            .invoke(token_event(&format!("Bearer {token}"), "GET", "/pets/1"))
-            .await
-            .outcome,
-    );
+    assert_allowed(get_pets_1(&function, &token).await);
     assert_eq!(server.requests(), 1);
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 // ---- AUTHZ_RULES with 10,000 rules -----------------------------------------------------
@@ -884,6 +728,18 @@ fn rules_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// The init error of the authorizer with `AUTHZ_RULES` pointing at
+/// `path`, which is removed afterwards.
+async fn init_error_with_rules_file(path: &std::path::Path) -> ErrorReport {
+    let mut function = authorizer_launch()
+        .env("AUTHZ_RULES", path.display().to_string())
+        .start()
+        .await;
+    let report = function.init_error().await;
+    let _ = std::fs::remove_file(path);
+    report
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authz_rules_with_10000_rules_fail_init_with_a_clear_message() {
     let rules: Vec<Value> = (0..10_000)
@@ -895,12 +751,7 @@ async fn authz_rules_with_10000_rules_fail_init_with_a_clear_message() {
         "under the byte cap: the count is what fails"
     );
     let path = rules_file("10000-rules", &rules);
-    let mut function = authorizer_launch()
-        .env("AUTHZ_RULES", path.display().to_string())
-        .start()
-        .await;
-    let report = function.init_error().await;
-    let _ = std::fs::remove_file(&path);
+    let report = init_error_with_rules_file(&path).await;
     assert_eq!(report.error_type, "ConfigError");
     assert_eq!(
         report.error_message,
@@ -958,19 +809,14 @@ async fn authz_rules_with_1000_rules_start_and_decide() {
             .await
             .outcome,
     );
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authz_rules_file_over_the_byte_cap_fails_init() {
     let padding = " ".repeat(4 * 1024 * 1024);
     let path = rules_file("huge", &format!("[{padding}{{\"path\":\"/x\"}}]"));
-    let mut function = authorizer_launch()
-        .env("AUTHZ_RULES", path.display().to_string())
-        .start()
-        .await;
-    let report = function.init_error().await;
-    let _ = std::fs::remove_file(&path);
+    let report = init_error_with_rules_file(&path).await;
     assert_eq!(report.error_type, "ConfigError");
     assert!(
         report.error_message.starts_with("AUTHZ_RULES: "),

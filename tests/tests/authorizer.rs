@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use e2e_tests::events;
 use e2e_tests::moto::Moto;
 use e2e_tests::runtime_api::{Function, Launch, Outcome, workspace_root};
 use e2e_tests::tokens::{DevKey, Signer, TokenBuilder};
@@ -85,10 +86,9 @@ fn route_path(route_key: &str) -> &str {
         .map_or("/{proxy+}", |(_, path)| path)
 }
 
+/// `events/authorizer/<name>.json`.
 fn sample(name: &str) -> Value {
-    let path = workspace_root().join("events/authorizer").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path:?}: {err}"));
-    serde_json::from_str(&text).unwrap()
+    events::sample("authorizer", name)
 }
 
 /// The four kinds of event, built from the committed samples so that they
@@ -117,7 +117,7 @@ impl Shape {
         let arn = method_arn(verb, path);
         match self {
             Shape::Token => {
-                let mut event = sample("token-allow.json");
+                let mut event = sample("token-allow");
                 event["methodArn"] = json!(arn);
                 match credential {
                     Some(value) => event["authorizationToken"] = json!(value),
@@ -128,7 +128,7 @@ impl Shape {
                 event
             }
             Shape::Request => {
-                let mut event = sample("request-allow.json");
+                let mut event = sample("request-allow");
                 event["methodArn"] = json!(arn);
                 event["path"] = json!(path);
                 event["resource"] = json!(route_path(route_key));
@@ -140,7 +140,7 @@ impl Shape {
                 event
             }
             Shape::Http1 => {
-                let mut event = sample("http1-allow.json");
+                let mut event = sample("http1-allow");
                 event["methodArn"] = json!(arn);
                 event["path"] = json!(path);
                 event["httpMethod"] = json!(verb);
@@ -152,7 +152,7 @@ impl Shape {
                 event
             }
             Shape::WebSocket => {
-                let mut event = sample("websocket-allow.json");
+                let mut event = sample("websocket-allow");
                 event["methodArn"] = json!(format!("{API}/{STAGE}/$connect"));
                 let (single, multi) = match credential {
                     Some(value) => (json!({"token": value}), json!({"token": [value]})),
@@ -163,7 +163,7 @@ impl Shape {
                 event
             }
             Shape::Http2 => {
-                let mut event = sample("http2-allow.json");
+                let mut event = sample("http2-allow");
                 event["routeArn"] = json!(format!("{API}/$default/{verb}{path}"));
                 event["routeKey"] = json!(route_key);
                 event["rawPath"] = json!(path);
@@ -277,6 +277,30 @@ async fn ask(function: &Function, shape: Shape, event: Value) -> Answer {
     }
 }
 
+/// A call as API Gateway matched it: the verb, the path called, and the
+/// route key it matched.
+type Route = (&'static str, &'static str, &'static str);
+const LIST_PETS: Route = ("GET", "/pets", "GET /pets");
+const DELETE_ADMIN_USER: Route = ("DELETE", "/admin/users/7", "ANY /admin/{proxy+}");
+const GET_PET_42: Route = ("GET", "/pets/42", "GET /pets/{id}");
+const GET_PET_VIA_PROXY: Route = ("GET", "/pets/1", "ANY /{proxy+}");
+const DELETE_ADMIN_USER_1: Route = ("DELETE", "/admin/users/1", "ANY /admin/{proxy+}");
+const GET_ME: Route = ("GET", "/me", "GET /me");
+const GET_PREMIUM_ARTICLE: Route = ("GET", "/premium/7", "GET /premium/{id}");
+const GET_FREE_ARTICLE: Route = ("GET", "/articles/7", "GET /articles/{id}");
+const GET_ROOT: Route = ("GET", "/", "GET /");
+
+/// [`ask`] about `route`, with `credential` where `shape` carries it.
+async fn ask_route(function: &Function, shape: Shape, credential: &str, route: Route) -> Answer {
+    let (verb, path, route_key) = route;
+    ask(
+        function,
+        shape,
+        shape.event(Some(credential), verb, path, route_key),
+    )
+    .await
+}
+
 // ---- An IAM-like evaluator, independent of the one under test ---------------
 
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
@@ -340,12 +364,7 @@ async fn a_valid_token_without_rules_gets_the_whole_stage_on_rest_kinds() {
     let token = access(&["users", "beta"]).scopes(&["openid", "pets/read"]);
     let credential = format!("Bearer {}", token.build());
     for shape in REST_SHAPES {
-        let answer = ask(
-            &function,
-            shape,
-            shape.event(Some(&credential), "GET", "/pets/42", "GET /pets/{id}"),
-        )
-        .await;
+        let answer = ask_route(&function, shape, &credential, GET_PET_42).await;
         let answer = answer.policy();
         assert_eq!(
             answer,
@@ -414,12 +433,7 @@ async fn id_tokens_carry_the_email_in_the_context() {
     let token = TokenBuilder::id(POOL, CLIENT).groups(&["users"]);
     let credential = format!("Bearer {}", token.build());
     for shape in ALL_SHAPES {
-        let answer = ask(
-            &function,
-            shape,
-            shape.event(Some(&credential), "GET", "/pets", "GET /pets"),
-        )
-        .await;
+        let answer = ask_route(&function, shape, &credential, LIST_PETS).await;
         let context = match &answer {
             Answer::Policy(answer) | Answer::Simple(answer) => &answer["context"],
             Answer::Unauthorized => panic!("{shape:?}: unauthorized"),
@@ -451,12 +465,7 @@ async fn bearer_in_any_casing_and_a_bare_jwt_are_accepted_on_every_kind() {
         jwt.clone(),
     ] {
         for shape in ALL_SHAPES {
-            let answer = ask(
-                &function,
-                shape,
-                shape.event(Some(&credential), "GET", "/", "GET /"),
-            )
-            .await;
+            let answer = ask_route(&function, shape, &credential, GET_ROOT).await;
             assert!(
                 answer.lets_through("GET", "/"),
                 "{shape:?} {:?}",
@@ -572,17 +581,7 @@ async fn a_route_the_rules_do_not_permit_is_left_out_of_the_policy() {
     let function = with_rules(PET_RULES).start().await;
     let credential = format!("Bearer {}", access(&["users"]).build());
     for shape in REST_SHAPES {
-        let answer = ask(
-            &function,
-            shape,
-            shape.event(
-                Some(&credential),
-                "DELETE",
-                "/admin/users/7",
-                "ANY /admin/{proxy+}",
-            ),
-        )
-        .await;
+        let answer = ask_route(&function, shape, &credential, DELETE_ADMIN_USER).await;
         // API Gateway answers 403: the policy does not allow the method ARN.
         assert!(
             !answer.lets_through("DELETE", "/admin/users/7"),
@@ -599,28 +598,24 @@ async fn a_route_the_rules_do_not_permit_is_left_out_of_the_policy() {
 async fn a_route_the_rules_do_not_permit_is_not_authorized_on_http_v2() {
     let function = with_route_rules(NESTED_PET_RULES).start().await;
     let credential = format!("Bearer {}", access(&["users"]).build());
-    let ask_route = |verb: &'static str, route_key: &'static str| {
+    let ask_http2 = |verb: &'static str, route_key: &'static str| {
         let event = Shape::Http2.event(Some(&credential), verb, "/ignored", route_key);
         ask(&function, Shape::Http2, event)
     };
+    for (verb, route_key) in [
+        ("DELETE", "ANY /admin/{proxy+}"),
+        ("POST", "POST /pets"),
+        ("GET", "GET /pets/{id}/secrets"),
+        ("GET", "$default"),
+    ] {
+        assert_eq!(
+            ask_http2(verb, route_key).await.simple(),
+            &json!({"isAuthorized": false}),
+            "{verb} {route_key}"
+        );
+    }
     assert_eq!(
-        ask_route("DELETE", "ANY /admin/{proxy+}").await.simple(),
-        &json!({"isAuthorized": false})
-    );
-    assert_eq!(
-        ask_route("POST", "POST /pets").await.simple(),
-        &json!({"isAuthorized": false})
-    );
-    assert_eq!(
-        ask_route("GET", "GET /pets/{id}/secrets").await.simple(),
-        &json!({"isAuthorized": false})
-    );
-    assert_eq!(
-        ask_route("GET", "$default").await.simple(),
-        &json!({"isAuthorized": false})
-    );
-    assert_eq!(
-        ask_route("GET", "GET /pets/{id}").await.simple()["isAuthorized"],
+        ask_http2("GET", "GET /pets/{id}").await.simple()["isAuthorized"],
         true
     );
     // The identity sources above hold the route key: nothing to warn about.
@@ -639,12 +634,7 @@ async fn nothing_permitted_is_an_explicit_deny_of_the_stage() {
         .await;
     let credential = format!("Bearer {}", access(&["users"]).build());
     for shape in REST_SHAPES {
-        let answer = ask(
-            &function,
-            shape,
-            shape.event(Some(&credential), "GET", "/pets", "GET /pets"),
-        )
-        .await;
+        let answer = ask_route(&function, shape, &credential, LIST_PETS).await;
         assert_eq!(
             answer.policy()["policyDocument"],
             json!({
@@ -707,14 +697,9 @@ async fn a_policy_built_for_one_route_answers_every_other_route_correctly() {
             let event = Shape::Token.event(Some(&credential), verb, path, route_key);
             policies.push(ask(&function, Shape::Token, event).await);
         }
-        for (verb, path, route_key) in ROUTES {
+        for route @ (verb, path, route_key) in ROUTES {
             let want = expected(caller, verb, path);
-            let http = ask(
-                &function,
-                Shape::Http2,
-                Shape::Http2.event(Some(&credential), verb, path, route_key),
-            )
-            .await;
+            let http = ask_route(&function, Shape::Http2, &credential, route).await;
             assert_eq!(
                 http.lets_through(verb, path),
                 want,
@@ -771,10 +756,11 @@ async fn a_route_scoped_answer_is_exact_for_its_resource_and_never_too_generous(
     for (caller, token) in callers() {
         let credential = format!("Bearer {}", token.build());
         for (verb, path, route_key) in calls.iter().copied() {
-            let answer = ask(
+            let answer = ask_route(
                 &function,
                 Shape::Request,
-                Shape::Request.event(Some(&credential), verb, path, route_key),
+                &credential,
+                (verb, path, route_key),
             )
             .await;
             for (other_verb, other_path, other_key) in calls.iter().copied() {
@@ -880,12 +866,8 @@ async fn an_any_route_is_answered_for_every_verb_it_takes() {
         ("DELETE", "/pets/1", "ANY /pets/{id}", false),
         ("PATCH", "/files/a/b", "ANY /files/{proxy+}", true),
     ] {
-        let answer = ask(
-            &function,
-            Shape::Http2,
-            Shape::Http2.event(Some(&credential), verb, path, route_key),
-        )
-        .await;
+        let route = (verb, path, route_key);
+        let answer = ask_route(&function, Shape::Http2, &credential, route).await;
         assert_eq!(
             answer.simple()["isAuthorized"],
             json!(want),
@@ -908,12 +890,7 @@ async fn a_non_standard_verb_does_not_slip_past_a_deny() {
     .await;
     let credential = format!("Bearer {}", access(&["users"]).build());
     for shape in REST_SHAPES {
-        let answer = ask(
-            &function,
-            shape,
-            shape.event(Some(&credential), "GET", "/pets/1", "ANY /{proxy+}"),
-        )
-        .await;
+        let answer = ask_route(&function, shape, &credential, GET_PET_VIA_PROXY).await;
         for verb in ["GET", "DELETE", "OPTIONS"] {
             assert!(answer.lets_through(verb, "/pets/1"), "{shape:?} {verb}");
             assert!(
@@ -987,12 +964,8 @@ async fn proxy_root_and_path_parameters_match_on_every_kind() {
     );
     for (verb, path, route_key, want) in cases {
         assert_eq!(policy.lets_through(verb, path), want, "REST {verb} {path}");
-        let http = ask(
-            &function,
-            Shape::Http2,
-            Shape::Http2.event(Some(&credential), verb, path, route_key),
-        )
-        .await;
+        let route = (verb, path, route_key);
+        let http = ask_route(&function, Shape::Http2, &credential, route).await;
         assert_eq!(
             http.lets_through(verb, path),
             want,
@@ -1032,7 +1005,7 @@ async fn resource_arns_never_exceed_512_characters() {
         [("Deny".to_owned(), format!("{API}/{stage}/*/*"))]
     );
     function
-        .wait_for_log(|line| line.contains("would break API Gateway's limits"))
+        .wait_for_log_containing("would break API Gateway's limits")
         .await;
 
     // Without rules, a stage too long for even the stage-wide Allow gives an
@@ -1214,9 +1187,7 @@ async fn no_log_line_contains_the_token() {
         }
     }
     // Make sure the last invocation's lines are in.
-    function
-        .wait_for_log(|line| line.contains("client_not_allowed"))
-        .await;
+    function.wait_for_log_containing("client_not_allowed").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let logs = function.logs();
     assert!(!logs.is_empty());
@@ -1326,19 +1297,12 @@ async fn every_sample_event_gives_the_outcome_its_name_promises() {
 /// authorizer fetches it through `JWKS_URL` and decides with the group.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moto_issued_access_token_with_groups_is_authorized_by_its_group() {
-    use aws_sdk_cognitoidentityprovider::types::{
-        AttributeType, AuthFlowType, ExplicitAuthFlowsType,
-    };
+    use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
+    use e2e_tests::moto::{create_group, create_user_pool, set_permanent_password, user_attribute};
 
     let moto = Moto::start();
     let cognito = moto.cognito().await;
-    let pool = cognito
-        .create_user_pool()
-        .pool_name("authorizer-e2e")
-        .send()
-        .await
-        .unwrap();
-    let pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let pool_id = create_user_pool(&cognito, "authorizer-e2e").await;
     let client = cognito
         .create_user_pool_client()
         .user_pool_id(&pool_id)
@@ -1354,13 +1318,7 @@ async fn a_moto_issued_access_token_with_groups_is_authorized_by_its_group() {
         .client_id()
         .unwrap()
         .to_owned();
-    cognito
-        .create_group()
-        .user_pool_id(&pool_id)
-        .group_name("admins")
-        .send()
-        .await
-        .unwrap();
+    create_group(&cognito, &pool_id, "admins").await;
 
     let mut tokens = Vec::new();
     for (username, admin) in [("ada", true), ("bob", false)] {
@@ -1368,25 +1326,11 @@ async fn a_moto_issued_access_token_with_groups_is_authorized_by_its_group() {
             .admin_create_user()
             .user_pool_id(&pool_id)
             .username(username)
-            .user_attributes(
-                AttributeType::builder()
-                    .name("email")
-                    .value(format!("{username}@example.com"))
-                    .build()
-                    .unwrap(),
-            )
+            .user_attributes(user_attribute("email", format!("{username}@example.com")))
             .send()
             .await
             .unwrap();
-        cognito
-            .admin_set_user_password()
-            .user_pool_id(&pool_id)
-            .username(username)
-            .password("Correct-Horse-9")
-            .permanent(true)
-            .send()
-            .await
-            .unwrap();
+        set_permanent_password(&cognito, &pool_id, username, "Correct-Horse-9").await;
         if admin {
             cognito
                 .admin_add_user_to_group()
@@ -1427,28 +1371,13 @@ async fn a_moto_issued_access_token_with_groups_is_authorized_by_its_group() {
         let admin = *username == "ada";
         let credential = format!("Bearer {token}");
         for shape in ALL_SHAPES {
-            let admin_call = ask(
-                &function,
-                shape,
-                shape.event(
-                    Some(&credential),
-                    "DELETE",
-                    "/admin/users/7",
-                    "ANY /admin/{proxy+}",
-                ),
-            )
-            .await;
+            let admin_call = ask_route(&function, shape, &credential, DELETE_ADMIN_USER).await;
             assert_eq!(
                 admin_call.lets_through("DELETE", "/admin/users/7"),
                 admin,
                 "{username} {shape:?}"
             );
-            let pets = ask(
-                &function,
-                shape,
-                shape.event(Some(&credential), "GET", "/pets", "GET /pets"),
-            )
-            .await;
+            let pets = ask_route(&function, shape, &credential, LIST_PETS).await;
             assert!(pets.lets_through("GET", "/pets"), "{username} {shape:?}");
             if let Answer::Policy(policy) = &pets {
                 assert_eq!(policy["context"]["username"], *username);
@@ -1781,7 +1710,7 @@ async fn generated_rule_sets_are_answered_exactly_by_the_binary() {
     for _ in 0..16 {
         let rules = generate_rules(&mut rng);
         let json = Value::Array(rules.iter().map(GenRule::json).collect()).to_string();
-        let parsed = authorizer::rules::RuleSet::parse(&json, &[POOL, POOL2]).unwrap();
+        let parsed = authorizer::route_rules::RuleSet::parse(&json, &[POOL, POOL2]).unwrap();
         // The region the harness gives the binary (`AWS_REGION`), which
         // sizes its init check.
         let prefix = authorizer::encode::resource_prefix_len(Some("us-east-1"));
@@ -1967,12 +1896,7 @@ async fn a_thousand_rules_and_a_token_full_of_long_group_names_fit() {
         ("GET", "/r7/1/x7/deeper", "GET /r7/{id}/x7/deeper", false),
     ] {
         for shape in [Shape::Request, Shape::Http2] {
-            let answer = ask(
-                &function,
-                shape,
-                shape.event(Some(&credential), verb, path, route_key),
-            )
-            .await;
+            let answer = ask_route(&function, shape, &credential, (verb, path, route_key)).await;
             let size = answer_size(&answer);
             assert!(size <= 8000, "{shape:?} {path}: {size}");
             assert_eq!(answer.lets_through(verb, path), want, "{shape:?} {path}");
@@ -2078,28 +2002,13 @@ async fn two_pools_with_the_same_group_name_do_not_mix() {
                 .build()
         );
         for shape in ALL_SHAPES {
-            let answer = ask(
-                &function,
-                shape,
-                shape.event(
-                    Some(&credential),
-                    "DELETE",
-                    "/admin/users/1",
-                    "ANY /admin/{proxy+}",
-                ),
-            )
-            .await;
+            let answer = ask_route(&function, shape, &credential, DELETE_ADMIN_USER_1).await;
             assert_eq!(
                 answer.lets_through("DELETE", "/admin/users/1"),
                 admin_allowed,
                 "{pool} {shape:?}"
             );
-            let me = ask(
-                &function,
-                shape,
-                shape.event(Some(&credential), "GET", "/me", "GET /me"),
-            )
-            .await;
+            let me = ask_route(&function, shape, &credential, GET_ME).await;
             assert!(me.lets_through("GET", "/me"), "{pool} {shape:?}");
             if let Answer::Policy(value) | Answer::Simple(value) = &me {
                 assert_eq!(value["context"]["user_pool_id"], pool);
@@ -2194,12 +2103,7 @@ async fn machine_clients_are_authorized_by_scope_and_kept_off_people_only_routes
             ("GET", "/me", "GET /me", false),
             ("GET", "/admin", "GET /admin", false),
         ] {
-            let answer = ask(
-                &function,
-                shape,
-                shape.event(Some(&credential), verb, path, route_key),
-            )
-            .await;
+            let answer = ask_route(&function, shape, &credential, (verb, path, route_key)).await;
             assert_eq!(
                 answer.lets_through(verb, path),
                 want,
@@ -2362,28 +2266,13 @@ async fn claim_rules_admit_by_value_and_refuse_wrong_types_and_missing_claims() 
         }
         let credential = format!("Bearer {}", token.build());
         for shape in [Shape::Token, Shape::Http2] {
-            let answer = ask(
-                &function,
-                shape,
-                shape.event(Some(&credential), "GET", "/premium/7", "GET /premium/{id}"),
-            )
-            .await;
+            let answer = ask_route(&function, shape, &credential, GET_PREMIUM_ARTICLE).await;
             assert_eq!(
                 answer.lets_through("GET", "/premium/7"),
                 want,
                 "{shape:?} {plan:?}"
             );
-            let free = ask(
-                &function,
-                shape,
-                shape.event(
-                    Some(&credential),
-                    "GET",
-                    "/articles/7",
-                    "GET /articles/{id}",
-                ),
-            )
-            .await;
+            let free = ask_route(&function, shape, &credential, GET_FREE_ARTICLE).await;
             assert!(
                 free.lets_through("GET", "/articles/7"),
                 "{shape:?} {plan:?}"

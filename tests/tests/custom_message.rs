@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use e2e_tests::events;
+use e2e_tests::runtime_api::{Function, Launch};
 use serde_json::{Value, json};
 
 const NAME: &str = "custom-message";
@@ -30,10 +31,7 @@ const PRIVATE: [&str; 4] = [
 // ---- Helpers (local to this file) -------------------------------------------
 
 fn sample(case: &str) -> Value {
-    let path = workspace_root().join(format!("events/{NAME}/{case}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
+    events::sample(NAME, case)
 }
 
 fn launch() -> Launch {
@@ -432,7 +430,7 @@ async fn a_message_that_cannot_be_valid_is_left_to_the_pool_default() {
         json!({"smsMessage": null, "emailMessage": null, "emailSubject": null})
     );
     function
-        .wait_for_log(|line| line.contains("has no codeParameter"))
+        .wait_for_log_containing("has no codeParameter")
         .await;
 }
 
@@ -613,13 +611,7 @@ async fn bad_configuration_fails_init_naming_the_variable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sample_event_round_trips() {
-    let dir = workspace_root().join(format!("events/{NAME}"));
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .expect("events folder")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    cases.sort();
+    let cases = events::json_files(&events::events_dir(NAME));
     assert!(cases.len() > SOURCES.len(), "{cases:?}");
     let function = launch().start().await;
     for path in cases {

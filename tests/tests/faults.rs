@@ -15,19 +15,16 @@
 //! with generous margins: the machine is shared.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use e2e_tests::events;
 use e2e_tests::jwks_server::{JwksServer, Mode};
-use e2e_tests::moto::Moto;
-use e2e_tests::runtime_api::{Function, Launch, Outcome, workspace_root};
-use e2e_tests::tokens::{self, DevKey, Signer, TokenBuilder};
+use e2e_tests::moto::{self, Moto};
+use e2e_tests::moto_front::{Call, MotoFront, Reply};
+use e2e_tests::runtime_api::{Function, Launch, Outcome};
+use e2e_tests::tokens::{self, DevKey, TokenBuilder};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const POOL: &str = "eu-west-1_FaultPool1";
 const CLIENT: &str = "faultclient1";
@@ -39,22 +36,6 @@ const COGNITO_BUDGET: Duration = Duration::from_secs(5);
 /// shortest the environment allows for the cooldown, and short for the fetch.
 const COOLDOWN: Duration = Duration::from_secs(1);
 const FETCH_TIMEOUT_MS: &str = "300";
-
-#[track_caller]
-fn assert_no_panic(function: &Function) {
-    for line in function.logs() {
-        assert!(!line.contains("panicked"), "the binary panicked: {line}");
-    }
-}
-
-fn sample(kind: &str, name: &str) -> Value {
-    let path = workspace_root()
-        .join("events")
-        .join(kind)
-        .join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("read a sample"))
-        .expect("parse a sample")
-}
 
 // ---- The authorizer while its JWKS endpoint misbehaves ------------------------------
 
@@ -68,16 +49,11 @@ fn authorizer(server: &JwksServer) -> Launch {
 }
 
 fn signed(key: DevKey) -> String {
-    TokenBuilder::access(POOL, CLIENT)
-        .signed_by(Signer::Rsa(key))
-        .build()
+    tokens::access_signed_by(POOL, CLIENT, key)
 }
 
 fn unknown_kid() -> String {
-    TokenBuilder::access(POOL, CLIENT)
-        .signed_by(Signer::Raw(vec![0; 256]))
-        .kid(&format!("random-{}", tokens::uuid()))
-        .build()
+    tokens::access_with_unknown_kid(POOL, CLIENT)
 }
 
 fn event(token: &str) -> Value {
@@ -110,18 +86,17 @@ async fn pause_for_cooldown() {
 /// still lets its caller through, more unknown kids cost no fetch within the
 /// cooldown, and the endpoint recovering (with a rotated-in key) is picked
 /// up after the cooldown.
-async fn authorizer_rides_out(
-    set_up: impl AsyncFnOnce(&JwksServer),
-    reaches_server: bool,
-    reason: &str,
-) {
+async fn authorizer_rides_out(fault: Fault, reaches_server: bool, reason: &str) {
     let server = JwksServer::start(&tokens::jwks(&[DevKey::One])).await;
     let function = authorizer(&server).start().await;
     assert!(lets_through(&function, &signed(DevKey::One)).await);
     assert_eq!(server.requests(), 1, "hydrated at init");
 
     pause_for_cooldown().await;
-    set_up(&server).await;
+    match fault {
+        Fault::Mode(mode) => server.set_mode(mode).await,
+        Fault::Keys(keys) => server.set_jwks(&keys),
+    }
     let started = Instant::now();
     assert!(!lets_through(&function, &unknown_kid()).await);
     let elapsed = started.elapsed();
@@ -133,7 +108,7 @@ async fn authorizer_rides_out(
     let after = server.requests();
     assert_eq!(after, if reaches_server { 2 } else { 1 });
     function
-        .wait_for_log(|line| line.contains(&format!("\"reason\":\"{reason}\"")))
+        .wait_for_log_containing(&format!("\"reason\":\"{reason}\""))
         .await;
 
     assert!(
@@ -160,95 +135,47 @@ async fn authorizer_rides_out(
         "the recovered endpoint's new key"
     );
     assert!(lets_through(&function, &signed(DevKey::One)).await);
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_connection_refused() {
-    authorizer_rides_out(
-        async |server| server.set_mode(Mode::Refuse).await,
-        false,
-        "jwks_transport",
-    )
-    .await;
+/// What goes wrong with the JWKS endpoint in [`authorizer_rides_out`].
+enum Fault {
+    /// The endpoint misbehaves this way.
+    Mode(Mode),
+    /// The endpoint answers with this key set.
+    Keys(Value),
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_stalls() {
-    authorizer_rides_out(
-        async |server| server.set_mode(Mode::Stall).await,
-        true,
-        "jwks_timeout",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_drips() {
-    authorizer_rides_out(
-        async |server| {
-            server
-                .set_mode(Mode::Drip {
-                    interval: Duration::from_millis(50),
-                })
-                .await
-        },
-        true,
-        "jwks_timeout",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_answers_500() {
-    authorizer_rides_out(
-        async |server| server.set_mode(Mode::Status(500)).await,
-        true,
-        "jwks_status",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_answers_html() {
-    authorizer_rides_out(
-        async |server| server.set_mode(Mode::Html).await,
-        true,
-        "jwks_invalid_json",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_streams_10_mb() {
-    authorizer_rides_out(
-        async |server| server.set_mode(Mode::Huge { announced: false }).await,
-        true,
-        "jwks_too_large",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_serves_zero_keys() {
-    authorizer_rides_out(
-        async |server| server.set_jwks(&json!({"keys": []})),
-        true,
-        "jwks_no_usable_keys",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_jwks_serves_duplicate_kids() {
+/// A key set that publishes a second key under the kid of the first.
+fn duplicate_kids() -> Value {
     let mut impostor = DevKey::Two.jwk();
     impostor["kid"] = json!(DevKey::One.kid());
-    authorizer_rides_out(
-        async move |server| server.set_jwks(&json!({"keys": [DevKey::One.jwk(), impostor]})),
-        true,
-        "jwks_no_usable_keys",
-    )
-    .await;
+    json!({"keys": [DevKey::One.jwk(), impostor]})
+}
+
+/// One test per fault: `name: fault, whether the refresh reaches the
+/// server, the reason logged;`.
+macro_rules! authorizer_rides_out {
+    ($($name:ident: $fault:expr, $reaches_server:expr, $reason:literal;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            authorizer_rides_out($fault, $reaches_server, $reason).await;
+        }
+    )*};
+}
+
+authorizer_rides_out! {
+    authorizer_jwks_connection_refused: Fault::Mode(Mode::Refuse), false, "jwks_transport";
+    authorizer_jwks_stalls: Fault::Mode(Mode::Stall), true, "jwks_timeout";
+    authorizer_jwks_drips:
+        Fault::Mode(Mode::Drip { interval: Duration::from_millis(50) }), true, "jwks_timeout";
+    authorizer_jwks_answers_500: Fault::Mode(Mode::Status(500)), true, "jwks_status";
+    authorizer_jwks_answers_html: Fault::Mode(Mode::Html), true, "jwks_invalid_json";
+    authorizer_jwks_streams_10_mb:
+        Fault::Mode(Mode::Huge { announced: false }), true, "jwks_too_large";
+    authorizer_jwks_serves_zero_keys: Fault::Keys(json!({"keys": []})), true, "jwks_no_usable_keys";
+    authorizer_jwks_serves_duplicate_kids:
+        Fault::Keys(duplicate_kids()), true, "jwks_no_usable_keys";
 }
 
 /// A cold start while the endpoint is down (refusing, or stalling past the
@@ -265,7 +192,7 @@ async fn authorizer_cold_start_with_the_jwks_endpoint_down_recovers() {
             "{mode:?}"
         );
         function
-            .wait_for_log(|line| line.contains("\"reason\":\"jwks_unavailable\""))
+            .wait_for_log_containing("\"reason\":\"jwks_unavailable\"")
             .await;
         server.set_mode(Mode::Serve).await;
         pause_for_cooldown().await;
@@ -273,7 +200,7 @@ async fn authorizer_cold_start_with_the_jwks_endpoint_down_recovers() {
             lets_through(&function, &signed(DevKey::One)).await,
             "{mode:?}"
         );
-        assert_no_panic(&function);
+        function.assert_no_panic();
     }
 }
 
@@ -322,7 +249,7 @@ async fn authorizer_memory_stays_flat_under_a_flood_of_distinct_tokens() {
         after < full + 3 * 1024,
         "RSS grew from {full} KiB to {after} KiB"
     );
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 /// The pool rotates mid-flight: a token with the new kid triggers a refresh
@@ -340,175 +267,49 @@ async fn authorizer_picks_up_a_rotation_and_drops_the_retired_key() {
         !lets_through(&function, &signed(DevKey::One)).await,
         "a key the pool no longer publishes"
     );
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 // ---- AWS throttling and outages for the Cognito triggers ---------------------------
 
-/// An AWS endpoint on 127.0.0.1 that throttles the first `n` calls of each
-/// operation listed, answers `200 {}` for the operations in `empty` (moto
-/// lacks `AdminLinkProviderForUser`), forwards the rest to moto, and records
-/// every call's `X-Amz-Target`.
-struct AwsFront {
-    moto: Option<String>,
-    throttle: Mutex<HashMap<String, usize>>,
-    empty: Vec<String>,
-    calls: Mutex<Vec<String>>,
-}
-
-struct Front {
-    state: Arc<AwsFront>,
-    address: String,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Front {
-    async fn start(moto: Option<&Moto>, throttle: &[(&str, usize)], empty: &[&str]) -> Front {
-        let state = Arc::new(AwsFront {
-            moto: moto.map(|moto| format!("127.0.0.1:{}", moto.port())),
-            throttle: Mutex::new(
-                throttle
-                    .iter()
-                    .map(|(target, n)| ((*target).to_owned(), *n))
-                    .collect(),
-            ),
-            empty: empty
-                .iter()
-                .map(|operation| (*operation).to_owned())
-                .collect(),
-            calls: Mutex::new(Vec::new()),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the front");
-        let address = listener.local_addr().expect("front address").to_string();
-        let router = axum::Router::new()
-            .fallback(front)
-            .with_state(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Front {
-            state,
-            address,
-            server,
+/// A front for moto that throttles the first `n` calls of each operation
+/// listed, answers `200 {}` for the operations in `empty` (moto lacks
+/// `AdminLinkProviderForUser`), and forwards the rest to moto.
+async fn throttling_front(moto: &Moto, throttle: &[(&str, usize)], empty: &[&str]) -> MotoFront {
+    let mut left: HashMap<String, usize> = throttle
+        .iter()
+        .map(|(operation, n)| ((*operation).to_owned(), *n))
+        .collect();
+    let empty: Vec<String> = empty
+        .iter()
+        .map(|operation| (*operation).to_owned())
+        .collect();
+    MotoFront::start(moto, move |call| {
+        if let Some(left) = left.get_mut(call.operation()).filter(|left| **left > 0) {
+            *left -= 1;
+            return Some(throttled(call));
         }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    fn calls(&self, target: &str) -> usize {
-        let calls = self.state.calls.lock().expect("calls");
-        calls.iter().filter(|call| call.ends_with(target)).count()
-    }
+        empty
+            .iter()
+            .any(|operation| operation == call.operation())
+            .then(|| Reply::json(StatusCode::OK, "{}"))
+    })
+    .await
 }
 
-impl Drop for Front {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-async fn front(State(front): State<Arc<AwsFront>>, headers: HeaderMap, body: Bytes) -> Response {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    front.calls.lock().expect("calls").push(target.clone());
-    let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
-    let throttled = {
-        let mut throttle = front.throttle.lock().expect("throttle");
-        match throttle.get_mut(&operation) {
-            Some(left) if *left > 0 => {
-                *left -= 1;
-                true
-            }
-            _ => false,
-        }
-    };
-    if throttled {
-        return if target.starts_with("DynamoDB_") {
-            (
-                StatusCode::BAD_REQUEST,
-                [("content-type", "application/x-amz-json-1.0")],
-                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
-            )
-                .into_response()
-        } else {
-            (
-                StatusCode::BAD_REQUEST,
-                [("content-type", "application/x-amz-json-1.1")],
-                r#"{"__type":"TooManyRequestsException","message":"Too many requests"}"#,
-            )
-                .into_response()
-        };
-    }
-    match (front.empty.contains(&operation), &front.moto) {
-        (true, _) => (
-            StatusCode::OK,
-            [("content-type", "application/x-amz-json-1.1")],
-            "{}",
+/// The throttling error of the service `call` is for.
+fn throttled(call: &Call) -> Reply {
+    if call.target.starts_with("DynamoDB_") {
+        Reply::json_1_0(
+            StatusCode::BAD_REQUEST,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
         )
-            .into_response(),
-        (false, Some(moto)) => forward(moto, &headers, &body).await,
-        (false, None) => (StatusCode::INTERNAL_SERVER_ERROR, "no backend").into_response(),
+    } else {
+        Reply::json(
+            StatusCode::BAD_REQUEST,
+            r#"{"__type":"TooManyRequestsException","message":"Too many requests"}"#,
+        )
     }
-}
-
-/// Relays one request to moto over a fresh HTTP/1.1 connection.
-async fn forward(moto: &str, headers: &HeaderMap, body: &[u8]) -> Response {
-    let mut request = format!(
-        "POST / HTTP/1.1\r\nHost: {moto}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        if ["host", "connection", "content-length", "transfer-encoding"].contains(&name.as_str()) {
-            continue;
-        }
-        if let Ok(value) = value.to_str() {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-    }
-    request.push_str("\r\n");
-    let Ok(mut stream) = tokio::net::TcpStream::connect(moto).await else {
-        return (StatusCode::BAD_GATEWAY, "moto is gone").into_response();
-    };
-    let mut raw = Vec::new();
-    let sent = async {
-        stream.write_all(request.as_bytes()).await?;
-        stream.write_all(body).await?;
-        stream.read_to_end(&mut raw).await
-    };
-    if sent.await.is_err() {
-        return (StatusCode::BAD_GATEWAY, "moto broke off").into_response();
-    }
-    let Some(split) = raw.windows(4).position(|window| window == b"\r\n\r\n") else {
-        return (StatusCode::BAD_GATEWAY, "no head").into_response();
-    };
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse::<u16>().ok())
-        .and_then(|code| StatusCode::from_u16(code).ok())
-        .unwrap_or(StatusCode::BAD_GATEWAY);
-    let content_type = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-type")
-                .then(|| value.trim().to_owned())
-        })
-        .unwrap_or_else(|| "application/x-amz-json-1.1".to_owned());
-    (
-        status,
-        [("content-type", content_type)],
-        raw[split + 4..].to_vec(),
-    )
-        .into_response()
 }
 
 // ---- Post confirmation ------------------------------------------------------------
@@ -520,39 +321,15 @@ const PUT_ITEM: &str = "PutItem";
 
 /// moto with a pool, a group, a user and a table; the event for that user.
 async fn provisioning_world(moto: &Moto) -> (aws_sdk_dynamodb::Client, Value) {
-    use aws_sdk_cognitoidentityprovider::types::AttributeType;
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
     let cognito = moto.cognito().await;
     let dynamodb = moto.dynamodb().await;
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("faults")
-        .send()
-        .await
-        .expect("create a pool")
-        .user_pool()
-        .and_then(|pool| pool.id().map(str::to_owned))
-        .expect("pool id");
-    cognito
-        .create_group()
-        .user_pool_id(&pool_id)
-        .group_name("members")
-        .send()
-        .await
-        .expect("create the group");
+    let pool_id = moto::create_user_pool(&cognito, "faults").await;
+    moto::create_group(&cognito, &pool_id, "members").await;
     let user = cognito
         .admin_create_user()
         .user_pool_id(&pool_id)
         .username("alice")
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value("alice@example.com")
-                .build()
-                .expect("attribute"),
-        )
+        .user_attributes(moto::user_attribute("email", "alice@example.com"))
         .send()
         .await
         .expect("create a user");
@@ -565,35 +342,15 @@ async fn provisioning_world(moto: &Moto) -> (aws_sdk_dynamodb::Client, Value) {
         })
         .and_then(|attribute| attribute.value().map(str::to_owned))
         .expect("the user's sub");
-    dynamodb
-        .create_table()
-        .table_name("users")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("sub")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("definition"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("sub")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create the table");
-    let mut event = sample("post-confirmation", "confirm-sign-up");
+    moto::create_profile_table(&dynamodb, "users").await;
+    let mut event = events::sample("post-confirmation", "confirm-sign-up");
     event["userPoolId"] = json!(pool_id);
     event["userName"] = json!("alice");
     event["request"]["userAttributes"]["sub"] = json!(sub);
     (dynamodb, event)
 }
 
-fn post_confirmation(front: &Front) -> Launch {
+fn post_confirmation(front: &MotoFront) -> Launch {
     Launch::new("post-confirmation")
         .env("AWS_ENDPOINT_URL", front.endpoint())
         .env("DEFAULT_GROUP", "members")
@@ -604,8 +361,8 @@ fn post_confirmation(front: &Front) -> Launch {
 async fn post_confirmation_throttled_throughout_fails_cleanly_within_the_budget() {
     let moto = Moto::start();
     let (_, event) = provisioning_world(&moto).await;
-    let front = Front::start(
-        Some(&moto),
+    let front = throttling_front(
+        &moto,
         &[(ADD_TO_GROUP, usize::MAX), (PUT_ITEM, usize::MAX)],
         &[],
     )
@@ -619,7 +376,7 @@ async fn post_confirmation_throttled_throughout_fails_cleanly_within_the_budget(
     assert_eq!(error.error_message, USER_MESSAGE);
     // Throttling is retried, up to AWS_MAX_ATTEMPTS (3) per call.
     for target in [ADD_TO_GROUP, PUT_ITEM] {
-        let calls = front.calls(target);
+        let calls = front.calls(target).len();
         assert!((2..=3).contains(&calls), "{target}: {calls} attempts");
     }
     function
@@ -632,14 +389,14 @@ async fn post_confirmation_throttled_throughout_fails_cleanly_within_the_budget(
             line.contains("provisioning failed") && line.contains("ThrottlingException")
         })
         .await;
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_confirmation_throttled_once_recovers_by_retrying() {
     let moto = Moto::start();
     let (dynamodb, event) = provisioning_world(&moto).await;
-    let front = Front::start(Some(&moto), &[(ADD_TO_GROUP, 1), (PUT_ITEM, 1)], &[]).await;
+    let front = throttling_front(&moto, &[(ADD_TO_GROUP, 1), (PUT_ITEM, 1)], &[]).await;
     let function = post_confirmation(&front).start().await;
     let sub = event["request"]["userAttributes"]["sub"]
         .as_str()
@@ -647,8 +404,8 @@ async fn post_confirmation_throttled_once_recovers_by_retrying() {
         .to_owned();
     let returned = function.respond(event.clone()).await;
     assert_eq!(returned, event);
-    assert_eq!(front.calls(ADD_TO_GROUP), 2);
-    assert_eq!(front.calls(PUT_ITEM), 2);
+    assert_eq!(front.calls(ADD_TO_GROUP).len(), 2);
+    assert_eq!(front.calls(PUT_ITEM).len(), 2);
     let item = dynamodb
         .get_item()
         .table_name("users")
@@ -660,7 +417,7 @@ async fn post_confirmation_throttled_once_recovers_by_retrying() {
         .await
         .expect("get the item");
     assert!(item.item().is_some(), "the profile was written");
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 // ---- Pre sign-up linking ----------------------------------------------------------
@@ -669,55 +426,30 @@ const LIST_USERS: &str = "ListUsers";
 const LINK: &str = "AdminLinkProviderForUser";
 const LINK_REFUSED: &str = "Sign-in could not be completed, please try again";
 
-async fn pool_with_native_user(moto: &Moto, email: &str) -> String {
-    use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-    let cognito = moto.cognito().await;
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("faults-link")
-        .send()
+/// A Google sign-up as `user_name` with jane's address is refused as
+/// `LinkFailed`, with the message users see, well within Cognito's budget.
+async fn assert_link_refused_in_time(function: &Function, pool_id: &str, user_name: &str) {
+    let started = Instant::now();
+    let error = function
+        .invoke(events::federated_sign_up(
+            pool_id,
+            user_name,
+            "jane@example.com",
+        ))
         .await
-        .expect("create a pool")
-        .user_pool()
-        .and_then(|pool| pool.id().map(str::to_owned))
-        .expect("pool id");
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .expect("attribute")
-    };
-    cognito
-        .admin_create_user()
-        .user_pool_id(&pool_id)
-        .username("jane")
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("email_verified", "true"))
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("create a native user");
-    // Confirmed, as a real native user is; the password never reaches a
-    // function (the log audit checks that).
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("jane")
-        .password("Correct-Horse-9-Battery")
-        .permanent(true)
-        .send()
-        .await
-        .expect("confirm the native user");
-    pool_id
+        .error();
+    let elapsed = started.elapsed();
+    assert_eq!(error.error_type, "LinkFailed", "{user_name}");
+    assert_eq!(error.error_message, LINK_REFUSED, "{user_name}");
+    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
 }
 
-fn federated(pool_id: &str, user_name: &str, email: &str) -> Value {
-    let mut event = sample("pre-sign-up", "external-provider-google");
-    event["userPoolId"] = json!(pool_id);
-    event["userName"] = json!(user_name);
-    event["request"]["userAttributes"]["email"] = json!(email);
-    event
+/// A pool in moto with the native user `jane` (`email`, verified); its id.
+async fn pool_with_native_user(moto: &Moto, email: &str) -> String {
+    let cognito = moto.cognito().await;
+    let pool_id = moto::create_user_pool(&cognito, "faults-link").await;
+    moto::create_native_user(&cognito, &pool_id, "jane", email, true).await;
+    pool_id
 }
 
 fn linking(endpoint: String) -> Launch {
@@ -733,66 +465,60 @@ async fn pre_sign_up_with_moto_stopped_mid_test_refuses_linking_cleanly() {
     let function = linking(moto.endpoint()).start().await;
     // While moto runs: nobody with this email, so no link, sign-up goes on.
     let returned = function
-        .respond(federated(&pool_id, "Google_1", "nobody@example.com"))
+        .respond(events::federated_sign_up(
+            &pool_id,
+            "Google_1",
+            "nobody@example.com",
+        ))
         .await;
     assert_eq!(returned["userName"], "Google_1");
 
     moto.stop();
-    let started = Instant::now();
-    let error = function
-        .invoke(federated(&pool_id, "Google_2", "jane@example.com"))
-        .await
-        .error();
-    let elapsed = started.elapsed();
-    assert_eq!(error.error_type, "LinkFailed");
-    assert_eq!(error.error_message, LINK_REFUSED);
-    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
+    assert_link_refused_in_time(&function, &pool_id, "Google_2").await;
     function
-        .wait_for_log(|line| line.contains("\"reason\":\"list_users_failed\""))
+        .wait_for_log_containing("\"reason\":\"list_users_failed\"")
         .await;
     // A native sign-up needs no AWS call, and goes on while AWS is down.
-    let native = function.respond(sample("pre-sign-up", "sign-up")).await;
+    let native = function
+        .respond(events::sample("pre-sign-up", "sign-up"))
+        .await;
     assert_eq!(native["triggerSource"], "PreSignUp_SignUp");
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pre_sign_up_with_list_users_throttled_throughout_refuses_within_the_budget() {
     let moto = Moto::start();
     let pool_id = pool_with_native_user(&moto, "jane@example.com").await;
-    let front = Front::start(Some(&moto), &[(LIST_USERS, usize::MAX)], &[]).await;
+    let front = throttling_front(&moto, &[(LIST_USERS, usize::MAX)], &[]).await;
     let function = linking(front.endpoint()).start().await;
-    let started = Instant::now();
-    let error = function
-        .invoke(federated(&pool_id, "Google_1", "jane@example.com"))
-        .await
-        .error();
-    let elapsed = started.elapsed();
-    assert_eq!(error.error_type, "LinkFailed");
-    assert_eq!(error.error_message, LINK_REFUSED);
-    assert!(elapsed < Duration::from_millis(4_500), "took {elapsed:?}");
-    assert_eq!(front.calls(LIST_USERS), 2, "one retry, then refused");
-    assert_eq!(front.calls(LINK), 0);
+    assert_link_refused_in_time(&function, &pool_id, "Google_1").await;
+    assert_eq!(front.calls(LIST_USERS).len(), 2, "one retry, then refused");
+    assert_eq!(front.calls(LINK).len(), 0);
     function
-        .wait_for_log(|line| line.contains("TooManyRequestsException"))
+        .wait_for_log_containing("TooManyRequestsException")
         .await;
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pre_sign_up_with_list_users_throttled_once_links_by_retrying() {
     let moto = Moto::start();
     let pool_id = pool_with_native_user(&moto, "jane@example.com").await;
-    let front = Front::start(Some(&moto), &[(LIST_USERS, 1)], &[LINK]).await;
+    let front = throttling_front(&moto, &[(LIST_USERS, 1)], &[LINK]).await;
     let function = linking(front.endpoint()).start().await;
     let returned = function
-        .respond(federated(&pool_id, "Google_1", "jane@example.com"))
+        .respond(events::federated_sign_up(
+            &pool_id,
+            "Google_1",
+            "jane@example.com",
+        ))
         .await;
     assert_eq!(returned["userName"], "Google_1");
-    assert_eq!(front.calls(LIST_USERS), 2);
-    assert_eq!(front.calls(LINK), 1);
+    assert_eq!(front.calls(LIST_USERS).len(), 2);
+    assert_eq!(front.calls(LINK).len(), 1);
     function
-        .wait_for_log(|line| line.contains("linked the federated identity"))
+        .wait_for_log_containing("linked the federated identity")
         .await;
-    assert_no_panic(&function);
+    function.assert_no_panic();
 }

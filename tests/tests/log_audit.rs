@@ -38,7 +38,6 @@ mod emf;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::moto::Moto;
 use e2e_tests::runtime_api::{Launch, target_dir, workspace_root};
 use e2e_tests::tokens::TokenBuilder;
@@ -282,11 +281,9 @@ async fn an_authorizer_at_trace_level_never_prints_the_token() {
     assert!(answer["policyDocument"].is_object(), "{answer}");
     // The level really is trace: lambda_runtime's own TRACE lines are there.
     function
-        .wait_for_log(|line| line.contains("\"level\":\"TRACE\""))
+        .wait_for_log_containing("\"level\":\"TRACE\"")
         .await;
-    function
-        .wait_for_log(|line| line.contains("policy issued"))
-        .await;
+    function.wait_for_log_containing("policy issued").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let logs = function.logs();
@@ -309,14 +306,7 @@ async fn a_pre_token_trigger_at_trace_level_never_prints_attributes_or_profile_v
     let moto = Moto::start();
     let dynamodb = moto.dynamodb().await;
     e2e_tests::moto::create_profile_table(&dynamodb, "users").await;
-    dynamodb
-        .put_item()
-        .table_name("users")
-        .item("sub", AttributeValue::S(SUB.to_owned()))
-        .item("contact", AttributeValue::S(PRIVATE.to_owned()))
-        .send()
-        .await
-        .expect("put the profile item");
+    e2e_tests::moto::put_profile(&dynamodb, "users", SUB, &[("contact", PRIVATE)]).await;
     let function = Launch::new("pre-token-generation")
         .envs(moto.env())
         .env("USERS_TABLE", "users")
@@ -336,10 +326,10 @@ async fn a_pre_token_trigger_at_trace_level_never_prints_attributes_or_profile_v
         json!(PRIVATE)
     );
     function
-        .wait_for_log(|line| line.contains("\"level\":\"TRACE\""))
+        .wait_for_log_containing("\"level\":\"TRACE\"")
         .await;
     function
-        .wait_for_log(|line| line.contains("token claims decided"))
+        .wait_for_log_containing("token claims decided")
         .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 

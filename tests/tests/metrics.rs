@@ -11,24 +11,14 @@ mod emf;
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use e2e_tests::events;
 use e2e_tests::jwks_server::JwksServer;
 use e2e_tests::moto::Moto;
-use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use e2e_tests::runtime_api::{Function, Launch};
 use e2e_tests::tokens::{DevKey, TokenBuilder, jwks};
 use serde_json::{Value, json};
 
 const NAMESPACE: &str = "E2E/Auth";
-
-fn sample(function: &str, name: &str) -> Value {
-    let path = workspace_root()
-        .join("events")
-        .join(function)
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
-}
 
 /// Waits for the EMF line of `function` that carries `metric` with exactly
 /// these extra dimension values (besides `Function`), and checks it.
@@ -206,10 +196,12 @@ async fn pre_sign_up_counts_accepted_refused_and_link_results() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    function.respond(sample("pre-sign-up", "sign-up")).await;
+    function
+        .respond(events::sample("pre-sign-up", "sign-up"))
+        .await;
     metric_line(&function, "SignUps", &[("Outcome", "accepted")]).await;
 
-    let mut blocked = sample("pre-sign-up", "sign-up");
+    let mut blocked = events::sample("pre-sign-up", "sign-up");
     blocked["request"]["userAttributes"]["email"] = json!("someone@blocked.example");
     function.invoke(blocked).await.error();
     metric_line(
@@ -219,7 +211,7 @@ async fn pre_sign_up_counts_accepted_refused_and_link_results() {
     )
     .await;
 
-    let mut federated = sample("pre-sign-up", "external-provider-google");
+    let mut federated = events::sample("pre-sign-up", "external-provider-google");
     federated["request"]["userAttributes"]["email_verified"] = json!("false");
     function.respond(federated).await;
     metric_line(
@@ -229,7 +221,7 @@ async fn pre_sign_up_counts_accepted_refused_and_link_results() {
     )
     .await;
 
-    let mut other = sample("pre-sign-up", "sign-up");
+    let mut other = events::sample("pre-sign-up", "sign-up");
     other["triggerSource"] = json!("PostConfirmation_ConfirmSignUp");
     function.respond(other).await;
     metric_line(&function, "SignUps", &[("Outcome", "passed_through")]).await;
@@ -243,7 +235,9 @@ async fn custom_message_counts_rendered_and_fallback_messages_by_locale() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    function.respond(sample("custom-message", "sign-up")).await;
+    function
+        .respond(events::sample("custom-message", "sign-up"))
+        .await;
     metric_line(
         &function,
         "Messages",
@@ -251,7 +245,7 @@ async fn custom_message_counts_rendered_and_fallback_messages_by_locale() {
     )
     .await;
 
-    let mut no_code = sample("custom-message", "sign-up");
+    let mut no_code = events::sample("custom-message", "sign-up");
     no_code["request"]["codeParameter"] = Value::Null;
     function.respond(no_code).await;
     metric_line(
@@ -262,7 +256,7 @@ async fn custom_message_counts_rendered_and_fallback_messages_by_locale() {
     .await;
 
     function
-        .respond(sample("custom-message", "unknown-source"))
+        .respond(events::sample("custom-message", "unknown-source"))
         .await;
     metric_line(&function, "Messages", &[("Outcome", "passed_through")]).await;
     all_lines_are_valid(&function).await;
@@ -273,23 +267,8 @@ async fn post_confirmation_counts_provisioning_outcomes_and_times_each_call() {
     let moto = Moto::start();
     let cognito = moto.cognito().await;
     e2e_tests::moto::create_profile_table(&moto.dynamodb().await, "profiles").await;
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("metrics-e2e")
-        .send()
-        .await
-        .expect("create the pool")
-        .user_pool()
-        .and_then(|pool| pool.id())
-        .expect("pool id")
-        .to_owned();
-    cognito
-        .create_group()
-        .user_pool_id(&pool_id)
-        .group_name("users")
-        .send()
-        .await
-        .expect("create the group");
+    let pool_id = e2e_tests::moto::create_user_pool(&cognito, "metrics-e2e").await;
+    e2e_tests::moto::create_group(&cognito, &pool_id, "users").await;
     cognito
         .admin_create_user()
         .user_pool_id(&pool_id)
@@ -297,7 +276,7 @@ async fn post_confirmation_counts_provisioning_outcomes_and_times_each_call() {
         .send()
         .await
         .expect("create the user");
-    let mut event = sample("post-confirmation", "confirm-sign-up");
+    let mut event = events::sample("post-confirmation", "confirm-sign-up");
     event["userPoolId"] = json!(pool_id);
     event["userName"] = json!("metrics-user");
 
@@ -344,14 +323,7 @@ async fn pre_token_generation_counts_claims_added_and_profile_reads() {
     let moto = Moto::start();
     let dynamodb = moto.dynamodb().await;
     e2e_tests::moto::create_profile_table(&dynamodb, "users").await;
-    dynamodb
-        .put_item()
-        .table_name("users")
-        .item("sub", AttributeValue::S(SUB.to_owned()))
-        .item("plan", AttributeValue::S("gold".to_owned()))
-        .send()
-        .await
-        .expect("put the item");
+    e2e_tests::moto::put_profile(&dynamodb, "users", SUB, &[("plan", "gold")]).await;
     let function = Launch::new("pre-token-generation")
         .envs(moto.env())
         .env("USERS_TABLE", "users")
@@ -359,7 +331,7 @@ async fn pre_token_generation_counts_claims_added_and_profile_reads() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    let mut event = sample("pre-token-generation", "v2-authentication");
+    let mut event = events::sample("pre-token-generation", "v2-authentication");
     event["request"]["userAttributes"]["sub"] = json!(SUB);
     function.respond(event.clone()).await;
     let found = metric_line(&function, "ProfileReads", &[("Result", "found")]).await;
@@ -490,7 +462,7 @@ async fn the_trace_header_reaches_the_aws_calls_and_the_metric_line() {
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;
-    let mut event = sample("post-confirmation", "confirm-sign-up");
+    let mut event = events::sample("post-confirmation", "confirm-sign-up");
     event["userPoolId"] = json!("us-east-1_TraceTest1");
     function.respond(event).await;
     let line = metric_line(&function, "Provisioning", &[("Outcome", "provisioned")]).await;
@@ -511,8 +483,6 @@ async fn the_trace_header_reaches_the_aws_calls_and_the_metric_line() {
         assert_eq!(header.as_deref(), Some(trace_id.as_str()), "{target}");
     }
     // The log lines carry it too, in lambda_runtime's span.
-    let logged = function
-        .wait_for_log(|line| line.contains("user provisioned"))
-        .await;
+    let logged = function.wait_for_log_containing("user provisioned").await;
     assert!(logged.contains(&trace_id), "{logged}");
 }

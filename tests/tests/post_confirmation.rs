@@ -4,14 +4,13 @@
 //! group, a user, a table with partition key `sub` (S)), and asserts what
 //! moto holds afterwards through the SDK.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use aws_sdk_dynamodb::types::AttributeValue;
+use e2e_tests::events;
+use e2e_tests::loopback::SilentEndpoint;
 use e2e_tests::moto::{Moto, free_port};
-use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use e2e_tests::runtime_api::{ErrorReport, Function, Launch};
 use serde_json::{Value, json};
 
 /// What the user sees when provisioning fails (Cognito shows it as
@@ -42,17 +41,7 @@ impl World {
         let moto = Moto::start();
         let cognito = moto.cognito().await;
         let dynamodb = moto.dynamodb().await;
-        let pool = cognito
-            .create_user_pool()
-            .pool_name("post-confirmation-e2e")
-            .send()
-            .await
-            .expect("create the user pool");
-        let pool_id = pool
-            .user_pool()
-            .and_then(|pool| pool.id())
-            .expect("the pool has an id")
-            .to_owned();
+        let pool_id = e2e_tests::moto::create_user_pool(&cognito, "post-confirmation-e2e").await;
         let world = World {
             moto,
             pool_id,
@@ -60,14 +49,7 @@ impl World {
             dynamodb,
         };
         if group {
-            world
-                .cognito
-                .create_group()
-                .user_pool_id(&world.pool_id)
-                .group_name(GROUP)
-                .send()
-                .await
-                .expect("create the group");
+            e2e_tests::moto::create_group(&world.cognito, &world.pool_id, GROUP).await;
         }
         if table {
             e2e_tests::moto::create_profile_table(&world.dynamodb, TABLE).await;
@@ -81,13 +63,10 @@ impl World {
             .admin_create_user()
             .user_pool_id(&self.pool_id)
             .username(user_name)
-            .user_attributes(
-                AttributeType::builder()
-                    .name("email")
-                    .value(format!("{}@example.com", user_name.to_lowercase()))
-                    .build()
-                    .expect("attribute"),
-            )
+            .user_attributes(e2e_tests::moto::user_attribute(
+                "email",
+                format!("{}@example.com", user_name.to_lowercase()),
+            ))
             .send()
             .await
             .expect("create the user");
@@ -165,12 +144,7 @@ impl World {
 
 /// `events/post-confirmation/<name>.json`.
 fn sample(name: &str) -> Value {
-    let path = workspace_root()
-        .join("events/post-confirmation")
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
+    events::sample("post-confirmation", name)
 }
 
 fn text(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> String {
@@ -209,51 +183,6 @@ async fn wait_for_lines(function: &Function, matches: impl Fn(&str) -> bool, cou
             function.logs().join("\n")
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// A TCP endpoint that counts connections and never answers: a call to it
-/// can neither succeed nor fail fast.
-struct SilentEndpoint {
-    port: u16,
-    connections: Arc<AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl SilentEndpoint {
-    async fn start() -> SilentEndpoint {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the silent endpoint");
-        let port = listener.local_addr().expect("address").port();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let counter = connections.clone();
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                counter.fetch_add(1, Ordering::SeqCst);
-                held.push(stream);
-            }
-        });
-        SilentEndpoint {
-            port,
-            connections,
-            task,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for SilentEndpoint {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -312,9 +241,7 @@ async fn a_confirmed_sign_up_gets_one_item_and_one_membership() {
         ]
     );
     // The logs identify the user by userName and sub, never by email.
-    let line = function
-        .wait_for_log(|line| line.contains("user provisioned"))
-        .await;
+    let line = function.wait_for_log_containing("user provisioned").await;
     assert!(line.contains(&sub) && line.contains("alice"), "{line}");
     for line in function.logs() {
         assert!(
@@ -399,7 +326,7 @@ async fn a_confirmed_password_reset_writes_nothing() {
     assert_eq!(world.item_count().await, 0);
     assert!(world.groups_of("alice").await.is_empty());
     function
-        .wait_for_log(|line| line.contains("password reset confirmed"))
+        .wait_for_log_containing("password reset confirmed")
         .await;
 }
 
@@ -418,7 +345,7 @@ async fn without_group_or_table_the_event_returns_and_nothing_is_called() {
     }
     assert_eq!(endpoint.connections(), 0, "an AWS call was made");
     function
-        .wait_for_log(|line| line.contains("nothing to provision"))
+        .wait_for_log_containing("nothing to provision")
         .await;
 }
 
@@ -438,7 +365,7 @@ async fn a_missing_table_is_a_clear_error() {
     assert_eq!(error.error_type, "TableNotFound");
     assert_eq!(error.error_message, USER_MESSAGE);
     let line = function
-        .wait_for_log(|line| line.contains("provisioning failed"))
+        .wait_for_log_containing("provisioning failed")
         .await;
     assert!(
         line.contains("table `no-such-table` does not exist"),
@@ -462,7 +389,7 @@ async fn a_missing_group_is_a_clear_error_and_is_never_created() {
     assert_eq!(error.error_type, "GroupNotFound");
     assert_eq!(error.error_message, USER_MESSAGE);
     let line = function
-        .wait_for_log(|line| line.contains("provisioning failed"))
+        .wait_for_log_containing("provisioning failed")
         .await;
     assert!(
         line.contains("group `no-such-group` does not exist in user pool")
@@ -506,10 +433,7 @@ async fn a_stopped_endpoint_fails_within_the_cognito_budget() {
     let event = world.event("confirm-sign-up", "alice", &sub);
     world.moto.stop();
 
-    let started = Instant::now();
-    let error = function.invoke(event).await.error();
-    let elapsed = started.elapsed();
-    eprintln!("error after {elapsed:?}");
+    let (error, elapsed) = timed_error(&function, event).await;
 
     assert_eq!(error.error_type, "AwsUnreachable");
     assert_eq!(error.error_message, USER_MESSAGE);
@@ -519,21 +443,31 @@ async fn a_stopped_endpoint_fails_within_the_cognito_budget() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_port_fails_within_the_cognito_budget() {
-    let port = free_port();
-    let function = Launch::new("post-confirmation")
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+/// The function with both provisioning steps on, against `endpoint`.
+async fn provisioning_against(endpoint: String) -> Function {
+    Launch::new("post-confirmation")
+        .env("AWS_ENDPOINT_URL", endpoint)
         .env("DEFAULT_GROUP", GROUP)
         .env("USERS_TABLE", TABLE)
         .start()
-        .await;
-    let event = sample("confirm-sign-up");
+        .await
+}
 
+/// Invokes `function` with `event`, expecting an error: the error and how
+/// long it took.
+async fn timed_error(function: &Function, event: Value) -> (ErrorReport, Duration) {
     let started = Instant::now();
     let error = function.invoke(event).await.error();
     let elapsed = started.elapsed();
     eprintln!("error after {elapsed:?}");
+    (error, elapsed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_fails_within_the_cognito_budget() {
+    let port = free_port();
+    let function = provisioning_against(format!("http://127.0.0.1:{port}")).await;
+    let (error, elapsed) = timed_error(&function, sample("confirm-sign-up")).await;
 
     assert_eq!(error.error_type, "AwsUnreachable");
     assert!(elapsed < COGNITO_BUDGET, "the error took {elapsed:?}");
@@ -544,18 +478,8 @@ async fn a_silent_endpoint_times_out_within_the_cognito_budget() {
     // Connections are accepted and never answered: only the SDK's timeouts
     // end the call, so this is what keeps a hung endpoint inside 5 s.
     let endpoint = SilentEndpoint::start().await;
-    let function = Launch::new("post-confirmation")
-        .env("AWS_ENDPOINT_URL", endpoint.url())
-        .env("DEFAULT_GROUP", GROUP)
-        .env("USERS_TABLE", TABLE)
-        .start()
-        .await;
-    let event = sample("confirm-sign-up");
-
-    let started = Instant::now();
-    let error = function.invoke(event).await.error();
-    let elapsed = started.elapsed();
-    eprintln!("error after {elapsed:?}");
+    let function = provisioning_against(endpoint.url()).await;
+    let (error, elapsed) = timed_error(&function, sample("confirm-sign-up")).await;
 
     assert_eq!(error.error_type, "AwsTimeout");
     assert_eq!(error.error_message, USER_MESSAGE);
@@ -601,16 +525,10 @@ async fn bad_configuration_fails_the_cold_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sample_event_round_trips_through_the_binary() {
     let function = Launch::new("post-confirmation").start().await;
-    let dir = workspace_root().join("events/post-confirmation");
+    let dir = events::events_dir("post-confirmation");
     let mut count = 0;
-    for entry in std::fs::read_dir(&dir).expect("read the samples folder") {
-        let path = entry.expect("sample entry").path();
-        if path.extension().and_then(|ext| ext.to_str()) != Some("json") {
-            continue;
-        }
-        let event: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("read the sample"))
-                .expect("parse the sample");
+    for path in events::json_files(&dir) {
+        let event = events::read_json(&path);
         let returned = function.invoke(event.clone()).await.response();
         // Post confirmation sets no response field, so the whole event,
         // `response` included, must come back exactly as sent.

@@ -4,24 +4,19 @@
 //!
 //! moto (5.2.1) implements `ListUsers` but not `AdminLinkProviderForUser`: it
 //! answers that call with a bare HTML 500. So the linking tests put a small
-//! front server (`CognitoFront`, below) between the function and moto: it
+//! front server (`linking_front`, below, on `e2e_tests::moto_front`) between the function and moto: it
 //! forwards every call to moto unchanged, except `AdminLinkProviderForUser`,
 //! which it answers itself as Cognito documents (JSON 1.1, `{}`) and records,
 //! so the test can assert exactly what the SDK sent.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use e2e_tests::events;
 use e2e_tests::moto::Moto;
-use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use e2e_tests::moto_front::{MotoFront, Reply};
+use e2e_tests::runtime_api::{Function, Launch};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const FUNCTION: &str = "pre-sign-up";
 const LINK_TARGET: &str = "AWSCognitoIdentityProviderService.AdminLinkProviderForUser";
@@ -29,15 +24,19 @@ const LIST_USERS_TARGET: &str = "AWSCognitoIdentityProviderService.ListUsers";
 
 // ---- Helpers ---------------------------------------------------------------
 
-fn events_dir() -> PathBuf {
-    workspace_root().join("events").join("pre-sign-up")
+/// `events/pre-sign-up/<name>.json`.
+fn sample(name: &str) -> Value {
+    events::sample(FUNCTION, name)
 }
 
-fn sample(name: &str) -> Value {
-    let path = events_dir().join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
+/// Once `function` has logged a line holding `logged`, no line it logged
+/// holds `address` (a part of an email address).
+async fn assert_address_never_logged(function: &Function, logged: &str, address: &str) {
+    function.wait_for_log(|line| line.contains(logged)).await;
+    assert!(
+        !function.logs().iter().any(|line| line.contains(address)),
+        "an address reached the logs"
+    );
 }
 
 /// The sample sign-up with its attributes replaced.
@@ -95,20 +94,13 @@ const DOMAIN_REFUSED: &str = "Registration with this email domain is not allowed
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sample_event_round_trips_with_every_field_kept() {
     let function = start(&[]).await;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(events_dir())
-        .expect("events/pre-sign-up exists")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
+    let files = events::json_files(&events::events_dir(FUNCTION));
     assert!(
         files.len() >= 6,
         "expected the sample events, found {files:?}"
     );
     for path in files {
-        let input: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("read sample"))
-                .expect("parse sample");
+        let input = events::read_json(&path);
         let output = function.respond(input.clone()).await;
         let (mut input_rest, mut output_rest) = (input.clone(), output.clone());
         let input_response = input_rest
@@ -183,9 +175,9 @@ async fn unknown_trigger_sources_pass_through_untouched() {
         sign_up(json!({"email": "a@elsewhere.org"})),
         "PreSignUp_SomethingNew",
     );
-    assert_eq!(function.respond(event.clone()).await, event);
+    function.assert_returns_unchanged(event).await;
     function
-        .wait_for_log(|line| line.contains("not a pre sign-up trigger source"))
+        .wait_for_log_containing("not a pre sign-up trigger source")
         .await;
 }
 
@@ -230,10 +222,7 @@ async fn malformed_events_get_a_clear_error_and_never_a_panic() {
         respond_flags(&function, sample("sign-up")).await,
         flags(false, false, false)
     );
-    assert!(
-        !function.logs().iter().any(|line| line.contains("panicked")),
-        "a panic was logged"
-    );
+    function.assert_no_panic();
 }
 
 // ---- Domain rules ------------------------------------------------------------
@@ -269,16 +258,7 @@ async fn allowed_domains_admit_listed_domains_and_wildcard_subdomains_only() {
         ("EmailRequired", "An email address is required")
     );
     // The refusals are logged with the domain, never the address.
-    function
-        .wait_for_log(|line| line.contains("refused the sign-up"))
-        .await;
-    assert!(
-        !function
-            .logs()
-            .iter()
-            .any(|line| line.contains("secret.person")),
-        "an address reached the logs"
-    );
+    assert_address_never_logged(&function, "refused the sign-up", "secret.person").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -672,16 +652,7 @@ async fn the_allow_list_admits_federated_users_only_with_a_provider_verified_ema
     // sign-ups go on as before.
     let open = start(&[]).await;
     respond_flags(&open, federated("external-provider-saml", None)).await;
-    function
-        .wait_for_log(|line| line.contains("FederatedEmailNotVerified"))
-        .await;
-    assert!(
-        !function
-            .logs()
-            .iter()
-            .any(|line| line.contains("secret.person")),
-        "an address reached the logs"
-    );
+    assert_address_never_logged(&function, "FederatedEmailNotVerified", "secret.person").await;
 }
 
 // ---- Configuration -----------------------------------------------------------
@@ -749,15 +720,6 @@ async fn bad_configuration_fails_the_init_naming_the_variable() {
 
 // ---- Linking federated users ---------------------------------------------------
 
-/// What the front server saw of one call.
-#[derive(Debug, Clone)]
-struct Seen {
-    target: String,
-    body: Value,
-    content_type: String,
-    authorization: String,
-}
-
 /// How the front server answers `AdminLinkProviderForUser`.
 #[derive(Debug, Clone, Copy)]
 enum LinkAnswer {
@@ -771,167 +733,28 @@ enum LinkAnswer {
     Slow(Duration),
 }
 
-struct Front {
-    moto: String,
-    answer: LinkAnswer,
-    seen: Mutex<Vec<Seen>>,
-}
-
-/// A Cognito endpoint on 127.0.0.1 that forwards to moto and answers
-/// `AdminLinkProviderForUser` itself (moto does not implement it).
-struct CognitoFront {
-    state: Arc<Front>,
-    address: String,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl CognitoFront {
-    async fn start(moto: &Moto, answer: LinkAnswer) -> CognitoFront {
-        let state = Arc::new(Front {
-            moto: format!("127.0.0.1:{}", moto.port()),
-            answer,
-            seen: Mutex::new(Vec::new()),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the front server");
-        let address = listener.local_addr().expect("front address").to_string();
-        let router = axum::Router::new()
-            .fallback(front)
-            .with_state(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        CognitoFront {
-            state,
-            address,
-            server,
+/// A Cognito endpoint in front of moto that answers
+/// `AdminLinkProviderForUser` itself (moto does not implement it) as
+/// `answer` says.
+async fn linking_front(moto: &Moto, answer: LinkAnswer) -> MotoFront {
+    MotoFront::start(moto, move |call| {
+        if call.target != LINK_TARGET {
+            return None;
         }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.state.seen.lock().expect("seen").clone()
-    }
-
-    fn calls(&self, target: &str) -> Vec<Seen> {
-        self.seen()
-            .into_iter()
-            .filter(|seen| seen.target == target)
-            .collect()
-    }
-}
-
-impl Drop for CognitoFront {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-async fn front(State(front): State<Arc<Front>>, headers: HeaderMap, body: Bytes) -> Response {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let target = header("x-amz-target");
-    front.seen.lock().expect("seen").push(Seen {
-        target: target.clone(),
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-        content_type: header("content-type"),
-        authorization: header("authorization"),
-    });
-    if target != LINK_TARGET {
-        return forward(&front.moto, &headers, &body).await;
-    }
-    let json_1_1 = [("content-type", "application/x-amz-json-1.1")];
-    match front.answer {
-        LinkAnswer::Ok => (StatusCode::OK, json_1_1, "{}").into_response(),
-        LinkAnswer::Slow(delay) => {
-            tokio::time::sleep(delay).await;
-            (StatusCode::OK, json_1_1, "{}").into_response()
-        }
-        LinkAnswer::Refuse => (
-            StatusCode::BAD_REQUEST,
-            json_1_1,
-            r#"{"__type":"InvalidParameterException","message":"Merging is not currently supported"}"#,
-        )
-            .into_response(),
-        LinkAnswer::Fail => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json_1_1,
-            r#"{"__type":"InternalErrorException","message":"Internal error"}"#,
-        )
-            .into_response(),
-    }
-}
-
-/// Forwards one request to moto over a fresh HTTP/1.1 connection and relays
-/// the answer. Minimal on purpose: moto answers with Content-Length and
-/// closes the connection when asked to.
-async fn forward(moto: &str, headers: &HeaderMap, body: &[u8]) -> Response {
-    let mut request = format!(
-        "POST / HTTP/1.1\r\nHost: {moto}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        if ["host", "connection", "content-length", "transfer-encoding"].contains(&name.as_str()) {
-            continue;
-        }
-        if let Ok(value) = value.to_str() {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-    }
-    request.push_str("\r\n");
-    let mut stream = tokio::net::TcpStream::connect(moto)
-        .await
-        .expect("connect to moto");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("send to moto");
-    stream.write_all(body).await.expect("send the body to moto");
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .await
-        .expect("read moto's answer");
-    let split = raw
-        .windows(4)
-        .position(|window| window == b"\r\n\r\n")
-        .expect("moto's answer has headers");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse::<u16>().ok())
-        .and_then(|code| StatusCode::from_u16(code).ok())
-        .expect("moto's status line");
-    let content_type = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-type")
-                .then(|| value.trim().to_owned())
+        Some(match answer {
+            LinkAnswer::Ok => Reply::json(StatusCode::OK, "{}"),
+            LinkAnswer::Slow(delay) => Reply::json(StatusCode::OK, "{}").after(delay),
+            LinkAnswer::Refuse => Reply::json(
+                StatusCode::BAD_REQUEST,
+                r#"{"__type":"InvalidParameterException","message":"Merging is not currently supported"}"#,
+            ),
+            LinkAnswer::Fail => Reply::json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"__type":"InternalErrorException","message":"Internal error"}"#,
+            ),
         })
-        .unwrap_or_else(|| "application/x-amz-json-1.1".to_owned());
-    assert!(
-        !head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked"),
-        "the front server does not decode chunked answers"
-    );
-    (
-        status,
-        [("content-type", content_type)],
-        raw[split + 4..].to_vec(),
-    )
-        .into_response()
+    })
+    .await
 }
 
 /// A user pool in moto with native users whose emails are verified or not.
@@ -940,65 +763,24 @@ struct Pool {
 }
 
 impl Pool {
-    async fn create(moto: &Moto) -> Pool {
+    /// A pool with these native users: `(username, email, whether the
+    /// email is verified)`, each confirmed with a password.
+    async fn with_native_users(moto: &Moto, users: &[(&str, &str, bool)]) -> Pool {
         let cognito = moto.cognito().await;
-        let id = cognito
-            .create_user_pool()
-            .pool_name("pre-sign-up-e2e")
-            .send()
-            .await
-            .expect("create a user pool in moto")
-            .user_pool()
-            .and_then(|pool| pool.id())
-            .expect("the pool has an id")
-            .to_owned();
+        let id = e2e_tests::moto::create_user_pool(&cognito, "pre-sign-up-e2e").await;
+        for (username, email, verified) in users {
+            e2e_tests::moto::create_native_user(&cognito, &id, username, email, *verified).await;
+        }
         Pool { id }
-    }
-
-    async fn add_native_user(&self, moto: &Moto, username: &str, email: &str, verified: bool) {
-        let cognito = moto.cognito().await;
-        let attribute = |name: &str, value: &str| {
-            AttributeType::builder()
-                .name(name)
-                .value(value)
-                .build()
-                .expect("attribute")
-        };
-        cognito
-            .admin_create_user()
-            .user_pool_id(&self.id)
-            .username(username)
-            .user_attributes(attribute("email", email))
-            .user_attributes(attribute(
-                "email_verified",
-                if verified { "true" } else { "false" },
-            ))
-            .message_action(MessageActionType::Suppress)
-            .send()
-            .await
-            .expect("create a native user in moto");
-        cognito
-            .admin_set_user_password()
-            .user_pool_id(&self.id)
-            .username(username)
-            .password("Correct-Horse-9-Battery")
-            .permanent(true)
-            .send()
-            .await
-            .expect("confirm the native user in moto");
     }
 
     /// An ExternalProvider event for this pool.
     fn federated_sign_up(&self, user_name: &str, email: &str) -> Value {
-        let mut event = sample("external-provider-google");
-        event["userPoolId"] = json!(self.id);
-        event["userName"] = json!(user_name);
-        event["request"]["userAttributes"]["email"] = json!(email);
-        event
+        events::federated_sign_up(&self.id, user_name, email)
     }
 }
 
-async fn start_linking(front: &CognitoFront, extra: &[(&str, &str)]) -> Function {
+async fn start_linking(front: &MotoFront, extra: &[(&str, &str)]) -> Function {
     Launch::new(FUNCTION)
         .env("LINK_FEDERATED_USERS", "true")
         .env("AWS_ENDPOINT_URL", front.endpoint())
@@ -1010,14 +792,16 @@ async fn start_linking(front: &CognitoFront, extra: &[(&str, &str)]) -> Function
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_a_federated_sign_in_to_the_native_user_with_the_same_verified_email() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "jane", "jane.doe@example.com", true)
-        .await;
-    pool.add_native_user(&moto, "jane-unverified", "jane.doe@example.org", false)
-        .await;
-    pool.add_native_user(&moto, "sam", "sam@corp.example", true)
-        .await;
-    let front = CognitoFront::start(&moto, LinkAnswer::Ok).await;
+    let pool = Pool::with_native_users(
+        &moto,
+        &[
+            ("jane", "jane.doe@example.com", true),
+            ("jane-unverified", "jane.doe@example.org", false),
+            ("sam", "sam@corp.example", true),
+        ],
+    )
+    .await;
+    let front = linking_front(&moto, LinkAnswer::Ok).await;
     let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML")]).await;
 
     // Google, with the username lowercased as case-insensitive pools send it.
@@ -1120,29 +904,27 @@ async fn links_a_federated_sign_in_to_the_native_user_with_the_same_verified_ema
         jane.user_status().map(|status| status.as_str()),
         Some("CONFIRMED")
     );
-    function
-        .wait_for_log(|line| line.contains("linked the federated identity to the native user"))
-        .await;
-    assert!(
-        !function
-            .logs()
-            .iter()
-            .any(|line| line.contains("jane.doe@")),
-        "an address reached the logs"
-    );
+    assert_address_never_logged(
+        &function,
+        "linked the federated identity to the native user",
+        "jane.doe@",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_goes_on_unlinked_when_no_single_native_user_qualifies() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "unverified", "nobody@example.com", false)
-        .await;
-    pool.add_native_user(&moto, "twin-a", "twin@example.com", true)
-        .await;
-    pool.add_native_user(&moto, "twin-b", "twin@example.com", true)
-        .await;
-    let front = CognitoFront::start(&moto, LinkAnswer::Ok).await;
+    let pool = Pool::with_native_users(
+        &moto,
+        &[
+            ("unverified", "nobody@example.com", false),
+            ("twin-a", "twin@example.com", true),
+            ("twin-b", "twin@example.com", true),
+        ],
+    )
+    .await;
+    let front = linking_front(&moto, LinkAnswer::Ok).await;
     let function = start_linking(&front, &[]).await;
 
     for (email, log) in [
@@ -1269,10 +1051,8 @@ async fn linking_with_auto_confirm_fails_the_init() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_only_when_the_identity_provider_asserts_a_verified_email() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "victim", "victim@example.com", true)
-        .await;
-    let front = CognitoFront::start(&moto, LinkAnswer::Ok).await;
+    let pool = Pool::with_native_users(&moto, &[("victim", "victim@example.com", true)]).await;
+    let front = linking_front(&moto, LinkAnswer::Ok).await;
     let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML,CorpOIDC")]).await;
 
     // Providers that never send email_verified (Facebook, Login with
@@ -1390,12 +1170,10 @@ async fn links_only_when_the_identity_provider_asserts_a_verified_email() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "jane", "jane@example.com", true)
-        .await;
+    let pool = Pool::with_native_users(&moto, &[("jane", "jane@example.com", true)]).await;
 
     // A client error is not retried.
-    let refusing = CognitoFront::start(&moto, LinkAnswer::Refuse).await;
+    let refusing = linking_front(&moto, LinkAnswer::Refuse).await;
     let function = start_linking(&refusing, &[]).await;
     let error = function
         .invoke(pool.federated_sign_up("Google_1", "jane@example.com"))
@@ -1415,7 +1193,7 @@ async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
         .await;
 
     // A server error is retried once (two attempts in all), then refused.
-    let failing = CognitoFront::start(&moto, LinkAnswer::Fail).await;
+    let failing = linking_front(&moto, LinkAnswer::Fail).await;
     let function = start_linking(&failing, &[]).await;
     let error = function
         .invoke(pool.federated_sign_up("Google_2", "jane@example.com"))
@@ -1440,10 +1218,8 @@ async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_cognito_is_cut_off_well_within_the_five_second_budget() {
     let moto = Moto::start();
-    let pool = Pool::create(&moto).await;
-    pool.add_native_user(&moto, "jane", "jane@example.com", true)
-        .await;
-    let front = CognitoFront::start(&moto, LinkAnswer::Slow(Duration::from_secs(10))).await;
+    let pool = Pool::with_native_users(&moto, &[("jane", "jane@example.com", true)]).await;
+    let front = linking_front(&moto, LinkAnswer::Slow(Duration::from_secs(10))).await;
     let function = start_linking(&front, &[]).await;
     // Warm up (first SDK use, credentials) with a sign-up that needs no link.
     respond_flags(

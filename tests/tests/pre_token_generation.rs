@@ -5,13 +5,13 @@
 //! one a listener that accepts connections and never answers.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use e2e_tests::events;
+use e2e_tests::loopback::SilentEndpoint;
 use e2e_tests::moto::{Moto, free_port};
-use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use e2e_tests::runtime_api::{Function, Launch};
 use serde_json::{Value, json};
 
 const FUNCTION: &str = "pre-token-generation";
@@ -25,26 +25,9 @@ const GROUP_SCOPES: &str = r#"{"admins":["api/admin","api/read"],"users":["api/r
 
 // ---- Helpers (local to this file) ---------------------------------------------
 
-fn samples_dir() -> std::path::PathBuf {
-    workspace_root().join("events/pre-token-generation")
-}
-
 /// `events/pre-token-generation/<name>.json`.
 fn sample(name: &str) -> Value {
-    let path = samples_dir().join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
-}
-
-fn json_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|err| panic!("read {}: {err}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
+    events::sample(FUNCTION, name)
 }
 
 async fn start(env: &[(&str, &str)]) -> Function {
@@ -104,54 +87,22 @@ impl Table {
     }
 }
 
-/// A TCP endpoint that accepts connections and never answers: only the
-/// SDK's own timeouts can end a call to it.
-struct SilentEndpoint {
-    port: u16,
-    connections: Arc<AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl SilentEndpoint {
-    async fn start() -> SilentEndpoint {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the silent endpoint");
-        let port = listener.local_addr().expect("address").port();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let counter = connections.clone();
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                counter.fetch_add(1, Ordering::SeqCst);
-                held.push(stream);
-            }
-        });
-        SilentEndpoint {
-            port,
-            connections,
-            task,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for SilentEndpoint {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 fn without_response(mut event: Value) -> Value {
     event.as_object_mut().map(|event| event.remove("response"));
     event
+}
+
+/// Sends the sample `name` and returns the `response` the function wrote,
+/// after checking that nothing else of the event changed.
+async fn response_to(function: &Function, name: &str) -> Value {
+    let event = sample(name);
+    let output = function.respond(event.clone()).await;
+    assert_eq!(
+        without_response(output.clone()),
+        without_response(event),
+        "{name}"
+    );
+    output["response"].clone()
 }
 
 /// Every log line holds neither the user's address nor a profile value
@@ -171,14 +122,14 @@ fn assert_logs_hold_no_personal_data(function: &Function) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sample_round_trips_through_the_binary() {
     let function = start(&[]).await;
-    let files: Vec<_> = json_files(&samples_dir())
+    let dir = events::events_dir(FUNCTION);
+    let files: Vec<_> = events::json_files(&dir)
         .into_iter()
-        .chain(json_files(&samples_dir().join("aws-lambda-events")))
+        .chain(events::json_files(&dir.join("aws-lambda-events")))
         .collect();
     assert!(files.len() >= 22, "{files:?}");
     for path in files {
-        let event: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("parse");
+        let event = events::read_json(&path);
         // Nothing configured: nothing to write, so the whole event,
         // `response` included, comes back exactly as sent.
         assert_eq!(
@@ -200,13 +151,13 @@ async fn unknown_sources_and_versions_pass_through_untouched() {
     let mut m2m_in_v2 = sample("v3-client-credentials");
     m2m_in_v2["version"] = json!("2");
     for event in [unknown_source, unknown_version, m2m_in_v2] {
-        assert_eq!(function.respond(event.clone()).await, event);
+        function.assert_returns_unchanged(event).await;
     }
     function
-        .wait_for_log(|line| line.contains("not a pre token generation trigger source"))
+        .wait_for_log_containing("not a pre token generation trigger source")
         .await;
     function
-        .wait_for_log(|line| line.contains("unknown event version"))
+        .wait_for_log_containing("unknown event version")
         .await;
 }
 
@@ -227,16 +178,10 @@ async fn groups_add_their_scopes_to_access_tokens_in_v2_and_v3() {
         "v3-authenticate-device",
         "v3-refresh-tokens",
     ] {
-        let event = sample(name);
-        let output = function.respond(event.clone()).await;
-        assert_eq!(
-            without_response(output.clone()),
-            without_response(event),
-            "{name}"
-        );
+        let response = response_to(&function, name).await;
         // admins then users, each scope once.
         assert_eq!(
-            output["response"],
+            response,
             json!({"claimsAndScopeOverrideDetails": {
                 "accessTokenGeneration": {"scopesToAdd": ["api/admin", "api/read"]}
             }}),
@@ -248,11 +193,11 @@ async fn groups_add_their_scopes_to_access_tokens_in_v2_and_v3() {
     let mut member = sample("v2-authentication");
     member["request"]["groupConfiguration"]["groupsToOverride"] = json!(["users"]);
     member["request"]["scopes"] = json!(["aws.cognito.signin.user.admin", "api/read"]);
-    assert_eq!(function.respond(member.clone()).await, member);
+    function.assert_returns_unchanged(member).await;
     // No group, no scope.
     let mut loner = sample("v3-authentication");
     loner["request"]["groupConfiguration"] = Value::Null;
-    assert_eq!(function.respond(loner.clone()).await, loner);
+    function.assert_returns_unchanged(loner).await;
 }
 
 // ---- Claims from the profile table ----------------------------------------------
@@ -273,19 +218,13 @@ async fn profile_claims_come_from_the_table_with_their_types() {
         .await;
 
     for name in ["v2-authentication", "v3-refresh-tokens"] {
-        let event = sample(name);
-        let output = function.respond(event.clone()).await;
-        assert_eq!(
-            without_response(output.clone()),
-            without_response(event),
-            "{name}"
-        );
+        let response = response_to(&function, name).await;
         let claims = json!({
             "plan": "pro", "tenant_id": "t-42", "seats": 5, "beta": true,
             "regions": ["eu-west-1", "us-east-1"]
         });
         assert_eq!(
-            output["response"],
+            response,
             json!({"claimsAndScopeOverrideDetails": {
                 "idTokenGeneration": {
                     "claimsToAddOrOverride": claims,
@@ -300,7 +239,7 @@ async fn profile_claims_come_from_the_table_with_their_types() {
         );
     }
     let line = function
-        .wait_for_log(|line| line.contains("token claims decided"))
+        .wait_for_log_containing("token claims decided")
         .await;
     assert!(line.contains(r#""profile":"found""#), "{line}");
     assert_logs_hold_no_personal_data(&function);
@@ -324,18 +263,12 @@ async fn v1_puts_string_claims_in_the_id_token_and_keeps_the_groups() {
         "v1-authenticate-device",
         "v1-refresh-tokens",
     ] {
-        let event = sample(name);
-        let output = function.respond(event.clone()).await;
-        assert_eq!(
-            without_response(output.clone()),
-            without_response(event),
-            "{name}"
-        );
+        let response = response_to(&function, name).await;
         // Strings only; no groupOverrideDetails (which would replace the
         // user's groups, and remove them when empty); no access token
         // change, which V1 cannot make.
         assert_eq!(
-            output["response"],
+            response,
             json!({"claimsOverrideDetails": {
                 "claimsToAddOrOverride": {
                     "plan": "pro", "seats": "5", "beta": "true",
@@ -368,9 +301,9 @@ async fn a_user_without_a_profile_item_gets_tokens_without_profile_claims() {
         .await;
     let mut event = sample("v2-authentication");
     event["request"]["userAttributes"]["sub"] = json!("no-such-sub");
-    assert_eq!(function.respond(event.clone()).await, event);
+    function.assert_returns_unchanged(event).await;
     function
-        .wait_for_log(|line| line.contains("no profile item for this user"))
+        .wait_for_log_containing("no profile item for this user")
         .await;
 }
 
@@ -405,7 +338,7 @@ async fn a_table_that_is_down_issues_tokens_without_profile_claims() {
         }})
     );
     let line = function
-        .wait_for_log(|line| line.contains("profile read failed"))
+        .wait_for_log_containing("profile read failed")
         .await;
     for expected in [
         r#""level":"ERROR""#,
@@ -433,7 +366,7 @@ async fn a_table_that_is_down_refuses_the_sign_in_when_configured_to() {
     assert_eq!(error.error_type, "AwsUnreachable");
     assert_eq!(error.error_message, RETRY_MESSAGE);
     let line = function
-        .wait_for_log(|line| line.contains("profile read failed"))
+        .wait_for_log_containing("profile read failed")
         .await;
     assert!(line.contains(r#""outcome":"sign_in_refused""#), "{line}");
 }
@@ -464,7 +397,7 @@ async fn a_slow_table_is_cut_off_by_the_call_timeout() {
         }})
     );
     let line = function
-        .wait_for_log(|line| line.contains("profile read failed"))
+        .wait_for_log_containing("profile read failed")
         .await;
     // The SDK's operation timeout ended the call, at the configured budget.
     assert!(line.contains(r#""error_type":"AwsTimeout""#), "{line}");
@@ -496,16 +429,11 @@ async fn v3_client_credentials_get_their_clients_claims_and_read_no_table() {
         .start()
         .await;
 
-    let event = sample("v3-client-credentials");
-    let output = function.respond(event.clone()).await;
-    assert_eq!(
-        without_response(output.clone()),
-        without_response(event.clone())
-    );
+    let response = response_to(&function, "v3-client-credentials").await;
     // Access token only (no ID token is issued), typed claims, no scope
     // (no groups), nothing from clientMetadata.
     assert_eq!(
-        output["response"],
+        response,
         json!({"claimsAndScopeOverrideDetails": {
             "accessTokenGeneration": {
                 "claimsToAddOrOverride": {"tenant_id": "acme", "tier": 2, "regions": ["eu"]}
@@ -514,11 +442,11 @@ async fn v3_client_credentials_get_their_clients_claims_and_read_no_table() {
     );
 
     // Another client: its token is left as it is.
-    let mut other = event;
+    let mut other = sample("v3-client-credentials");
     other["callerContext"]["clientId"] = json!("otherclient0000000000000000");
-    assert_eq!(function.respond(other.clone()).await, other);
+    function.assert_returns_unchanged(other).await;
     function
-        .wait_for_log(|line| line.contains("client not in CLIENT_CLAIMS"))
+        .wait_for_log_containing("client not in CLIENT_CLAIMS")
         .await;
     assert_eq!(endpoint.connections(), 0, "a machine token read the table");
 }
@@ -552,7 +480,7 @@ async fn a_claim_that_would_overflow_the_token_is_left_out() {
         );
     }
     let line = function
-        .wait_for_log(|line| line.contains("left out of the token"))
+        .wait_for_log_containing("left out of the token")
         .await;
     assert!(line.contains(r#""name":"notes""#), "{line}");
     assert!(!line.contains("nnnnnnnn"), "the value was logged: {line}");

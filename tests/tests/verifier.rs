@@ -71,18 +71,11 @@ async fn verifier(server: &JwksServer, timing: Timing) -> Verifier {
 }
 
 fn token(key: DevKey) -> String {
-    TokenBuilder::access(POOL, CLIENT)
-        .signed_by(Signer::Rsa(key))
-        .build()
+    tokens::access_signed_by(POOL, CLIENT, key)
 }
 
-/// A token whose kid nobody publishes. The signature is not even computed:
-/// the kid lookup fails first.
 fn unknown_kid_token() -> String {
-    TokenBuilder::access(POOL, CLIENT)
-        .signed_by(Signer::Raw(vec![0; 256]))
-        .kid(&format!("random-{}", tokens::uuid()))
-        .build()
+    tokens::access_with_unknown_kid(POOL, CLIENT)
 }
 
 // ---- Normal operation ------------------------------------------------------
@@ -574,20 +567,13 @@ async fn a_failed_init_fetch_recovers_after_the_cooldown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_minted_by_moto_cognito_idp_verify() {
     use aws_sdk_cognitoidentityprovider::types::{
-        AttributeType, AuthFlowType, ExplicitAuthFlowsType, MessageActionType,
+        AuthFlowType, ExplicitAuthFlowsType, MessageActionType,
     };
+    use e2e_tests::moto::{create_group, create_user_pool, set_permanent_password, user_attribute};
 
     let moto = Moto::start();
     let cognito = moto.cognito().await;
-    let pool_id = cognito
-        .create_user_pool()
-        .pool_name("verifier-e2e")
-        .send()
-        .await
-        .expect("create pool")
-        .user_pool()
-        .and_then(|pool| pool.id().map(str::to_owned))
-        .expect("pool id");
+    let pool_id = create_user_pool(&cognito, "verifier-e2e").await;
     let client_id = cognito
         .create_user_pool_client()
         .user_pool_id(&pool_id)
@@ -606,33 +592,13 @@ async fn tokens_minted_by_moto_cognito_idp_verify() {
         .admin_create_user()
         .user_pool_id(&pool_id)
         .username("alice")
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value("alice@example.com")
-                .build()
-                .expect("attribute"),
-        )
+        .user_attributes(user_attribute("email", "alice@example.com"))
         .message_action(MessageActionType::Suppress)
         .send()
         .await
         .expect("create user");
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .password(password)
-        .permanent(true)
-        .send()
-        .await
-        .expect("set password");
-    cognito
-        .create_group()
-        .user_pool_id(&pool_id)
-        .group_name("admin")
-        .send()
-        .await
-        .expect("create group");
+    set_permanent_password(&cognito, &pool_id, "alice", password).await;
+    create_group(&cognito, &pool_id, "admin").await;
     cognito
         .admin_add_user_to_group()
         .user_pool_id(&pool_id)

@@ -33,12 +33,6 @@ pub mod response;
 pub mod route_rules;
 pub mod template;
 
-/// The former name of [`route_rules`], kept while `tests/`, `fuzz/` and
-/// `benches/` still import `authorizer::rules`; remove once they name
-/// `route_rules`.
-#[doc(hidden)]
-pub use route_rules as rules;
-
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -45,11 +45,6 @@ pub mod message;
 pub mod source;
 pub mod templates;
 
-/// The former name of [`limits`], kept while `src/config.rs` and `fuzz/`
-/// still import `rules`; remove once they name `limits`.
-#[doc(hidden)]
-pub use limits as rules;
-
 use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::trigger::{MalformedEvent, TriggerEvent};
