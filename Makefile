@@ -2,7 +2,8 @@
 #   make demo   sets everything up and runs every function on its sample events
 #   make test   installs the test tools and runs every check CI runs
 # Both are idempotent and stop at the first failing step. After `make demo`,
-# `make preview` shows every custom message in one page (target/preview/).
+# `make preview` shows every custom message in one page (target/preview/;
+# CARGO_TARGET_DIR, when set, stands for target/ here and in every script).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c

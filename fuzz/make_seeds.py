@@ -20,7 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "fuzz" / "corpus"
 # Cargo's target folder: CARGO_TARGET_DIR (relative to the workspace root, as
 # cargo, run there, reads it), else target/.
-TARGET = ROOT / os.environ.get("CARGO_TARGET_DIR", "target")
+TARGET = ROOT / (os.environ.get("CARGO_TARGET_DIR") or "target")
 MINT = TARGET / "debug" / "mint-dev-token"
 POOL = "eu-west-1_FuzzPool1"
 CLIENT = "fuzzclient1"

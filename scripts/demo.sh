@@ -9,10 +9,14 @@
 # through `cargo lambda watch` on sign-up, confirmation and sign-in, and the
 # authorizer checks the tokens it issues. That part is tests/tests/lifecycle.rs
 # itself, printing its story: the demo shows exactly what the test asserts.
+#
+# CARGO_TARGET_DIR, when set (relative to the repository root), is where the
+# binaries are built and looked for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export CARGO_TERM_COLOR=never
+target_dir="${CARGO_TARGET_DIR:-target}"
 
 demo=.demo
 rm -rf "$demo"
@@ -50,7 +54,7 @@ eval "$(python3 scripts/demo_moto.py "$moto" events "$demo/events")"
 echo "==> minting a development token (tests/fixtures/keys/dev-rsa-1.pem, a member of 'users')"
 dev_pool=eu-west-1_DevPool1
 dev_client=devclient1
-token=$(target/debug/mint-dev-token --pool-id "$dev_pool" --client-id "$dev_client" --groups users)
+token=$("$target_dir/debug/mint-dev-token" --pool-id "$dev_pool" --client-id "$dev_client" --groups users)
 for event in events/authorizer/*.json; do
   sed "s/{{TOKEN}}/$token/g" "$event" >"$demo/events/authorizer/$(basename "$event")"
 done

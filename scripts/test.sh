@@ -4,12 +4,15 @@
 # JWKS and moto peers on 127.0.0.1, fuzz-corpus replays), the log audit, the
 # browser check of the custom-message emails (headless Chromium), and
 # template linting.
+# CARGO_TARGET_DIR, when set (relative to the repository root, as the
+# harness reads it), is where the binaries and the function logs go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 # No telemetry calls from sam; everything here runs offline.
 export SAM_CLI_TELEMETRY=0
 export CARGO_TERM_COLOR=never
+target_dir="${CARGO_TARGET_DIR:-target}"
 
 started=$SECONDS
 step() {
@@ -29,7 +32,7 @@ cargo build --workspace --bins --locked
 step "tests"
 # The harness copies every line the function binaries print here; the log
 # audit below reads what this run left.
-rm -rf target/e2e-logs
+rm -rf "$target_dir/e2e-logs"
 cargo test --workspace --locked
 
 step "log audit: no token, credential, password, code or email in any function's logs"
