@@ -9,7 +9,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test setup browser-setup preview lint unit bench sam-build clean-demo
+.PHONY: demo test setup browser-setup preview bench sam-build
 
 demo: setup
 	scripts/demo.sh
