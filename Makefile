@@ -2,13 +2,14 @@
 #   make demo   sets everything up and runs every function on its sample events
 #   make test   installs the test tools and runs every check CI runs
 # Both are idempotent and stop at the first failing step. After `make demo`,
-# `make preview` shows every custom message in one page (target/preview/).
+# `make preview` shows every custom message in one page (target/preview/;
+# CARGO_TARGET_DIR, when set, stands for target/ here and in every script).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test setup browser-setup preview lint unit bench sam-build clean-demo
+.PHONY: demo test setup browser-setup preview bench sam-build config-docs
 
 demo: setup
 	scripts/demo.sh
@@ -31,6 +32,12 @@ preview:
 
 bench: setup
 	scripts/bench.sh
+
+# README.md's configuration tables, rendered again from the variables'
+# declarations (`config::Variable` in each crate); `make test` fails while
+# they differ. Review the diff before committing it.
+config-docs:
+	UPDATE_README=1 cargo test -p e2e-tests --locked --test configuration_docs
 
 # arm64 build of every function, as deployed (needs ziglang from `make setup`).
 sam-build: setup

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpus, fuzz/corpus/<target>/<name>, from events/ and from
 tokens minted with the committed development key (target/debug/mint-dev-token,
-built with `cargo build -p e2e-tests --bin mint-dev-token`).
+built with `cargo build -p dev-tools --bin mint-dev-token`; CARGO_TARGET_DIR,
+when set, is where it is built and looked for).
 
 Run it from anywhere: `python3 fuzz/make_seeds.py`. It rewrites the seeds it
 owns and leaves any other file in corpus/ alone. Seed tokens live until 2100
@@ -11,12 +12,16 @@ deployed pool publishes.
 
 import base64
 import json
+import os
 import pathlib
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "fuzz" / "corpus"
-MINT = ROOT / "target" / "debug" / "mint-dev-token"
+# Cargo's target folder: CARGO_TARGET_DIR (relative to the workspace root, as
+# cargo, run there, reads it), else target/.
+TARGET = ROOT / (os.environ.get("CARGO_TARGET_DIR") or "target")
+MINT = TARGET / "debug" / "mint-dev-token"
 POOL = "eu-west-1_FuzzPool1"
 CLIENT = "fuzzclient1"
 ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"
@@ -270,7 +275,7 @@ def custom_message_attributes() -> None:
 
 def main() -> None:
     if not MINT.exists():
-        subprocess.run(["cargo", "build", "-p", "e2e-tests", "--bin", "mint-dev-token"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "-p", "dev-tools", "--bin", "mint-dev-token"], cwd=ROOT, check=True)
     minted = tokens()
     token_verify(minted)
     token_signed()

@@ -6,9 +6,10 @@
 #      and the authorizer's answer (functions/authorizer/benches/answer.rs:
 #      deciding and encoding for 1,000 rules, and the answer-size table);
 #   3. the Node.js comparison's dependencies (bench/node, `npm ci`);
-#   4. bench-functions: every function through the Runtime API harness, on
-#      the release binaries, with the Node.js authorizer beside them; it
-#      prints the report, the verify results included.
+#   4. bench-functions (tools/dev/src/bin/bench-functions): every function
+#      through the Runtime API harness, on the release binaries, with the
+#      Node.js authorizer beside them; it prints the report, the verify
+#      results included.
 # Nothing here asserts a time: a busy machine gives slower figures, not a
 # failure. Extra arguments go to bench-functions (e.g. --starts 50).
 # CARGO_TARGET_DIR, when set, is where the binaries are built and looked for.

@@ -675,7 +675,7 @@ def self_test(browser, out_dir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "target" / "browser-check"))
+    parser.add_argument("--out", default=str(preview.TARGET_DIR / "browser-check"))
     parser.add_argument("--skip-self-test", action="store_true", help="only check the real templates")
     args = parser.parse_args()
     out_dir = Path(args.out).resolve()

@@ -9,10 +9,14 @@
 # through `cargo lambda watch` on sign-up, confirmation and sign-in, and the
 # authorizer checks the tokens it issues. That part is tests/tests/lifecycle.rs
 # itself, printing its story: the demo shows exactly what the test asserts.
+#
+# CARGO_TARGET_DIR, when set (relative to the repository root), is where the
+# binaries are built and looked for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export CARGO_TERM_COLOR=never
+target_dir="${CARGO_TARGET_DIR:-target}"
 
 demo=.demo
 rm -rf "$demo"
@@ -43,14 +47,31 @@ moto_server -H 127.0.0.1 -p "$moto_port" >"$demo/moto.log" 2>&1 &
 pids+=($!)
 wait_for_port "$moto_port" moto_server "$demo/moto.log"
 moto="http://127.0.0.1:$moto_port"
-# Sets POOL_ID and USERS_TABLE, and copies the trigger events into .demo with
-# userPoolId pointing at the new pool.
-eval "$(python3 scripts/demo_moto.py "$moto" events "$demo/events")"
+# Copies the trigger events into .demo with userPoolId pointing at the new
+# pool, and prints POOL_ID=... and USERS_TABLE=...: read as data, each name
+# from a fixed list and each value checked, never run as shell code.
+python3 scripts/demo_moto.py "$moto" events "$demo/events" >"$demo/moto.env"
+POOL_ID='' USERS_TABLE=''
+while IFS='=' read -r key value; do
+  case "$key" in
+    POOL_ID | USERS_TABLE) ;;
+    *) echo "demo: unexpected line from demo_moto.py: $key=$value" >&2; exit 1 ;;
+  esac
+  [[ "$value" =~ ^[A-Za-z0-9._-]+$ ]] || {
+    echo "demo: demo_moto.py gave $key an unexpected value: $value" >&2
+    exit 1
+  }
+  printf -v "$key" '%s' "$value"
+done <"$demo/moto.env"
+[[ -n "$POOL_ID" && -n "$USERS_TABLE" ]] || {
+  echo "demo: demo_moto.py did not give both POOL_ID and USERS_TABLE" >&2
+  exit 1
+}
 
 echo "==> minting a development token (tests/fixtures/keys/dev-rsa-1.pem, a member of 'users')"
 dev_pool=eu-west-1_DevPool1
 dev_client=devclient1
-token=$(target/debug/mint-dev-token --pool-id "$dev_pool" --client-id "$dev_client" --groups users)
+token=$("$target_dir/debug/mint-dev-token" --pool-id "$dev_pool" --client-id "$dev_client" --groups users)
 for event in events/authorizer/*.json; do
   sed "s/{{TOKEN}}/$token/g" "$event" >"$demo/events/authorizer/$(basename "$event")"
 done

@@ -15,13 +15,24 @@
 # each run's log to fuzz/work/<target>/fuzz-0.log. All three are ignored by
 # git. Reproduce a crash with
 #   fuzz/target/x86_64-unknown-linux-gnu/release/<target> <artifact>
+# (under $CARGO_TARGET_DIR instead of fuzz/target when it is set: relative
+# to the repository root, like every script here, and where cargo fuzz then
+# builds).
 #
 # Environment: PARALLEL (default 2), SANITIZER (default none: the targets are
 # safe Rust, and the C in aws-lc is not instrumented by cargo-fuzz anyway, so
 # AddressSanitizer would halve the speed for little), RSS_LIMIT_MB (default
 # 2048), TIMEOUT (seconds per input before it counts as a hang; default 10).
 set -euo pipefail
-cd "$(dirname "$0")/../fuzz"
+cd "$(dirname "$0")/.."
+if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+  CARGO_TARGET_DIR=$(realpath -m "$CARGO_TARGET_DIR")
+  export CARGO_TARGET_DIR
+  target_dir=$CARGO_TARGET_DIR
+else
+  target_dir=$PWD/fuzz/target
+fi
+cd fuzz
 
 seconds=${1:-600}
 shift || true
@@ -30,7 +41,7 @@ sanitizer=${SANITIZER:-none}
 rss_limit_mb=${RSS_LIMIT_MB:-2048}
 timeout=${TIMEOUT:-10}
 triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
-bin_dir="$PWD/target/$triple/release"
+bin_dir="$target_dir/$triple/release"
 
 all_targets=$(cargo +nightly fuzz list)
 targets=("$@")

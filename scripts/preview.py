@@ -36,6 +36,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Cargo's target folder, where the output goes: CARGO_TARGET_DIR (relative to
+# the workspace root, as cargo run there and the e2e harness read it), else
+# target/.
+TARGET_DIR = ROOT / (os.environ.get("CARGO_TARGET_DIR") or "target")
 FUNCTION = "custom-message"
 SHIPPED_TEMPLATES = ROOT / "functions" / FUNCTION / "templates"
 EVENTS = ROOT / "events" / FUNCTION
@@ -594,7 +598,7 @@ def start_function(env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "target" / "preview"), help="where the gallery goes")
+    parser.add_argument("--out", default=str(TARGET_DIR / "preview"), help="where the gallery goes")
     args = parser.parse_args()
     env = brand_env()
     templates_dir = env.get("TEMPLATES_DIR")

@@ -1,5 +1,5 @@
 //! `lambda-echo`: the floor a lambda_runtime binary costs, for `make bench`
-//! (`tests/src/bin/bench-functions.rs` compares the authorizer with it).
+//! (`tools/dev/src/bin/bench-functions/` compares the authorizer with it).
 //!
 //! It is what every function here is built from and nothing more: the same
 //! lambda_runtime, tokio (current-thread runtime) and serde_json, with the

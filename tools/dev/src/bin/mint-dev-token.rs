@@ -9,6 +9,7 @@
 use std::process::ExitCode;
 
 use cognito_auth_core::config::split_list;
+use dev_tools::cli;
 use e2e_tests::tokens::{Kind, TokenBuilder};
 
 const USAGE: &str = "\
@@ -56,19 +57,12 @@ struct Options {
 }
 
 fn main() -> ExitCode {
-    match parse(std::env::args().skip(1)) {
-        Ok(None) => {
-            print!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Ok(Some(options)) => {
+    match cli::options("mint-dev-token", USAGE, parse) {
+        Ok(options) => {
             println!("{}", mint(&options));
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprintln!("mint-dev-token: {message}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
+        Err(code) => code,
     }
 }
 
@@ -119,7 +113,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         if !FLAGS.contains(&flag.as_str()) {
             return Err(format!("unknown option {flag}"));
         }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let value = cli::value(&mut args, &flag)?;
         match flag.as_str() {
             "--pool-id" => {
                 if !value.contains('_') {
@@ -161,16 +155,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> impl Iterator<Item = String> {
-        list.iter()
-            .map(|arg| (*arg).to_owned())
-            .collect::<Vec<_>>()
-            .into_iter()
-    }
-
     #[test]
     fn parses_every_option() {
-        let options = parse(args(&[
+        let options = parse(cli::args([
             "--pool-id",
             "us-east-1_X",
             "--client-id",
@@ -204,10 +191,10 @@ mod tests {
 
     #[test]
     fn refuses_bad_arguments() {
-        assert!(parse(args(&["--token-use", "refresh"])).is_err());
-        assert!(parse(args(&["--lifetime", "soon"])).is_err());
-        assert!(parse(args(&["--pool-id"])).is_err());
-        assert!(parse(args(&["--bogus", "x"])).is_err());
-        assert!(parse(args(&["--help"])).unwrap().is_none());
+        assert!(parse(cli::args(["--token-use", "refresh"])).is_err());
+        assert!(parse(cli::args(["--lifetime", "soon"])).is_err());
+        assert!(parse(cli::args(["--pool-id"])).is_err());
+        assert!(parse(cli::args(["--bogus", "x"])).is_err());
+        assert!(parse(cli::args(["--help"])).unwrap().is_none());
     }
 }

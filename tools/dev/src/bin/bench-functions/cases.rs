@@ -1,0 +1,408 @@
+//! The cases: which binary each row starts, with which variables, on which
+//! event, and what counts as a right answer. Kept apart from the measuring
+//! so that adding a row (a new function, a new init configuration) touches
+//! only this file.
+
+use std::path::{Path, PathBuf};
+
+use e2e_tests::moto::free_port;
+use e2e_tests::runtime_api::{Launch, Outcome, workspace_root};
+use serde_json::Value;
+
+use crate::stage::{ECHO, NODE_AUTHORIZER, Staged};
+use crate::{CLIENT_ID, POOL_ID};
+
+/// A function's environment, as `(name, value)` pairs.
+pub type Vars = Vec<(String, String)>;
+
+/// Rules in the generated `AUTHZ_RULES` file: the most the authorizer takes.
+pub const RULE_COUNT: usize = 1000;
+
+/// The label of the row every init cost is measured against.
+pub const REFERENCE: &str = "post-confirmation, nothing to provision";
+/// The rows the floor section reads.
+pub const ECHO_ROW: &str = "lambda-echo (the floor), token event";
+pub const FILE_ROW: &str = "authorizer, fresh tokens";
+pub const SAME_ROW: &str = "authorizer, same token";
+pub const URL_ROW: &str = "authorizer, JWKS_URL (fetched at init)";
+
+/// Which table a case belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// Cold start, warm throughput, RSS and size.
+    Main,
+    /// Cold start only, against the reference.
+    Init,
+}
+
+/// How a cold start ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cold {
+    /// Not measured (a warm-only variant of a row above).
+    Skip,
+    /// With the first response.
+    Response,
+    /// With the report on `/init/error` and the exit.
+    InitError,
+}
+
+pub struct Case {
+    pub label: String,
+    pub binary: &'static str,
+    env: Vars,
+    pub table: Table,
+    pub cold: Cold,
+    /// Answered during the cold start.
+    pub first: Value,
+    /// Whether an answer is the expected one.
+    check: fn(&Value) -> bool,
+    /// Cycled through during the warm run; empty: no warm run.
+    pub warm: Vec<Value>,
+    /// What the case does at init, for the breakdown.
+    pub note: String,
+}
+
+/// A binary, the event it is started on, and what a right answer to that
+/// event looks like: what the rows of one function have in common.
+struct Subject {
+    binary: &'static str,
+    event: Value,
+    check: fn(&Value) -> bool,
+}
+
+impl Subject {
+    fn new(binary: &'static str, event: Value, check: fn(&Value) -> bool) -> Subject {
+        Subject {
+            binary,
+            event,
+            check,
+        }
+    }
+
+    /// A row of the main table: a cold start answered with the subject's
+    /// event, then a warm run on that same event.
+    fn case(&self, label: &str, env: Vars) -> Case {
+        Case {
+            label: label.to_owned(),
+            binary: self.binary,
+            env,
+            table: Table::Main,
+            cold: Cold::Response,
+            first: self.event.clone(),
+            check: self.check,
+            warm: vec![self.event.clone()],
+            note: String::new(),
+        }
+    }
+}
+
+impl Case {
+    /// The warm run cycles through `events` instead.
+    fn warm(mut self, events: Vec<Value>) -> Case {
+        self.warm = events;
+        self
+    }
+
+    /// A warm run only.
+    fn warm_only(mut self) -> Case {
+        self.cold = Cold::Skip;
+        self
+    }
+
+    /// What init does, for the breakdown.
+    fn note(mut self, note: impl Into<String>) -> Case {
+        self.note = note.into();
+        self
+    }
+
+    /// A row of the init breakdown only: cold starts, no warm run.
+    fn init_only(mut self) -> Case {
+        self.table = Table::Init;
+        self.warm.clear();
+        self
+    }
+
+    /// Init fails, by design: the cold start ends at `/init/error`.
+    fn init_error(mut self) -> Case {
+        self.cold = Cold::InitError;
+        self
+    }
+
+    /// Any answer of this shape is right, not only the subject's.
+    fn expecting(mut self, check: fn(&Value) -> bool) -> Case {
+        self.check = check;
+        self
+    }
+
+    pub fn launch(&self) -> Launch {
+        Launch::new(self.binary).envs(self.env.iter().cloned())
+    }
+
+    /// Panics, with the function's output, unless `outcome` is a right answer.
+    #[track_caller]
+    pub fn expect(&self, outcome: &Outcome, logs: &[String]) {
+        let good = matches!(outcome, Outcome::Response(answer) if (self.check)(answer));
+        assert!(
+            good,
+            "{}: unexpected answer {outcome:?}; its output:\n{}",
+            self.label,
+            logs.join("\n")
+        );
+    }
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vars {
+    list.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn event(path: &str) -> Value {
+    let path = workspace_root().join("events").join(path);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// A REST API TOKEN authorizer event carrying `token`.
+pub fn token_event(token: &str) -> Value {
+    let mut event = event("authorizer/token-allow.json");
+    event["authorizationToken"] = Value::String(format!("Bearer {token}"));
+    event
+}
+
+pub fn allowed(answer: &Value) -> bool {
+    answer["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+}
+
+fn is_object(answer: &Value) -> bool {
+    answer.is_object()
+}
+
+fn has_email(answer: &Value) -> bool {
+    answer["response"]["emailMessage"].is_string()
+}
+
+/// The committed development JWKS, which signs every token here.
+pub fn dev_jwks_file() -> String {
+    workspace_root()
+        .join("tests/fixtures/keys/dev-rsa-1.jwks.json")
+        .display()
+        .to_string()
+}
+
+pub fn authorizer_env() -> Vars {
+    vec![
+        ("USER_POOL_ID".to_owned(), POOL_ID.to_owned()),
+        ("APP_CLIENT_IDS".to_owned(), CLIENT_ID.to_owned()),
+        ("JWKS_FILE".to_owned(), dev_jwks_file()),
+    ]
+}
+
+/// An endpoint where nothing listens, for functions that build SDK clients:
+/// a call made by mistake fails at once instead of leaving the machine.
+fn closed_endpoint() -> Vars {
+    vec![(
+        "AWS_ENDPOINT_URL".to_owned(),
+        format!("http://127.0.0.1:{}", free_port()),
+    )]
+}
+
+fn with(mut base: Vars, extra: &[(&str, &str)]) -> Vars {
+    base.extend(pairs(extra));
+    base
+}
+
+/// A trust store of one root certificate, taken from the system's bundle,
+/// as `SSL_CERT_FILE` plus an empty `SSL_CERT_DIR`: rustls-native-certs
+/// (under the SDK; the authorizer's reqwest uses bundled roots and reads
+/// neither variable) then reads and parses one root instead
+/// of the system's, which shows what the roots cost. `None` when no bundle
+/// is found.
+fn one_root_trust_store(dir: &Path) -> Option<Vars> {
+    const BUNDLES: [&str; 3] = [
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/cert.pem",
+    ];
+    const END: &str = "-----END CERTIFICATE-----";
+    let bundle = BUNDLES
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())?;
+    let begin = bundle.find("-----BEGIN CERTIFICATE-----")?;
+    let end = bundle[begin..].find(END)? + begin + END.len();
+    let file = dir.join("one-root.pem");
+    let empty = dir.join("no-certs");
+    std::fs::write(&file, format!("{}\n", &bundle[begin..end])).ok()?;
+    std::fs::create_dir_all(&empty).ok()?;
+    Some(vec![
+        ("SSL_CERT_FILE".to_owned(), file.display().to_string()),
+        ("SSL_CERT_DIR".to_owned(), empty.display().to_string()),
+    ])
+}
+
+/// `RULE_COUNT` rules, each with a group requirement, as one file: its path
+/// and size.
+fn write_rules(dir: &Path) -> (PathBuf, usize) {
+    let rules: Vec<Value> = (0..RULE_COUNT)
+        .map(|i| {
+            serde_json::json!({
+                "method": if i % 2 == 0 { "GET" } else { "POST" },
+                "path": format!("/area{i}/items/{{id}}"),
+                "anyGroups": [format!("group{i}")],
+            })
+        })
+        .collect();
+    let path = dir.join(format!("rules-{RULE_COUNT}.json"));
+    let text = Value::Array(rules).to_string();
+    std::fs::write(&path, &text).unwrap_or_else(|err| panic!("write {}: {err}", path.display()));
+    (path, text.len())
+}
+
+/// An authorizer's two rows: `labels[0]` verifies a fresh token on every
+/// warm invocation, `labels[1]` (warm only) the same token again and again.
+fn authorizer_rows(subject: &Subject, labels: [&str; 2], fresh: &[Value], note: &str) -> [Case; 2] {
+    [
+        subject
+            .case(labels[0], authorizer_env())
+            .warm(fresh.to_vec())
+            .note(note),
+        subject.case(labels[1], authorizer_env()).warm_only(),
+    ]
+}
+
+/// Every row, in the order of the tables.
+pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
+    let fresh: Vec<Value> = tokens.iter().map(|token| token_event(token)).collect();
+    let first = &fresh[0];
+    let echo = Subject::new(ECHO, first.clone(), is_object);
+    let authorizer = Subject::new("authorizer", first.clone(), allowed);
+    let pre_sign_up = Subject::new("pre-sign-up", event("pre-sign-up/sign-up.json"), is_object);
+    let post_confirmation = Subject::new(
+        "post-confirmation",
+        event("post-confirmation/confirm-forgot-password.json"),
+        is_object,
+    );
+    let custom_message = Subject::new(
+        "custom-message",
+        event("custom-message/sign-up.json"),
+        has_email,
+    );
+    let provisioning = with(
+        closed_endpoint(),
+        &[("DEFAULT_GROUP", "users"), ("USERS_TABLE", "users")],
+    );
+    let (rules, rules_bytes) = write_rules(&staged.root);
+    let url_only: Vars = authorizer_env()
+        .into_iter()
+        .filter(|(k, _)| k != "JWKS_FILE")
+        .chain([("JWKS_URL".to_owned(), jwks_url.to_owned())])
+        .collect();
+
+    let mut cases = vec![
+        echo.case(ECHO_ROW, Vec::new())
+            .note("lambda_runtime and tokio only: the event returned as it came"),
+    ];
+    cases.extend(authorizer_rows(
+        &authorizer,
+        [FILE_ROW, SAME_ROW],
+        &fresh,
+        "JWKS_FILE read, keys parsed",
+    ));
+    if staged.node.is_ok() {
+        cases.extend(authorizer_rows(
+            &Subject::new(NODE_AUTHORIZER, first.clone(), allowed),
+            [
+                "node aws-jwt-verify, fresh tokens",
+                "node aws-jwt-verify, same token",
+            ],
+            &fresh,
+            "node starts, loads aws-jwt-verify, cacheJwks from the file",
+        ));
+    }
+    cases.extend([
+        pre_sign_up
+            .case("pre-sign-up", pairs(&[("BLOCK_DISPOSABLE_EMAILS", "true")]))
+            .note("BLOCK_DISPOSABLE_EMAILS=true (template default): disposable list loaded"),
+        post_confirmation
+            .case("post-confirmation (harness floor)", provisioning.clone())
+            .note("DEFAULT_GROUP + USERS_TABLE (as deployed): SDK config loaded, 2 clients built"),
+        custom_message
+            .case("custom-message", pairs(&[("APP_NAME", "Example")]))
+            .note("built-in templates parsed, each rendered once to check it"),
+    ]);
+    // The init breakdown, the reference first.
+    let mut init = vec![
+        post_confirmation
+            .case(REFERENCE, Vec::new())
+            .note("the reference: variables read, no client built"),
+        pre_sign_up
+            .case("pre-sign-up, BLOCK_DISPOSABLE_EMAILS=false", Vec::new())
+            .note("no list loaded"),
+        pre_sign_up
+            .case(
+                "pre-sign-up, LINK_FEDERATED_USERS=true",
+                with(closed_endpoint(), &[("LINK_FEDERATED_USERS", "true")]),
+            )
+            .note("SDK config loaded, Cognito client built (no list)"),
+        // The rules only name their own paths, so the answer is a Deny
+        // policy: still an answer, which is all this case needs. So many
+        // rules fit no stage-wide policy: init refuses them in the default
+        // `stage` scope, so they run in `route`.
+        authorizer
+            .case(
+                "authorizer, JWKS_FILE + AUTHZ_RULES",
+                with(
+                    authorizer_env(),
+                    &[
+                        ("AUTHZ_RULES", &rules.display().to_string()),
+                        ("AUTHZ_POLICY_SCOPE", "route"),
+                    ],
+                ),
+            )
+            .expecting(is_object)
+            .note(format!(
+                "+ {RULE_COUNT} rules parsed from a {} KB file",
+                rules_bytes / 1000
+            )),
+        authorizer
+            .case(URL_ROW, url_only)
+            .note("reqwest client built (bundled webpki roots) + 1 fetch, plain http to 127.0.0.1"),
+    ];
+    if let Some(trust) = one_root_trust_store(&staged.root) {
+        init.push(
+            post_confirmation
+                .case(
+                    "post-confirmation as deployed, 1 root",
+                    [provisioning, trust].concat(),
+                )
+                .note("as deployed, with a 1-certificate trust store: the SDK without the roots"),
+        );
+    }
+    init.push(
+        custom_message
+            .case("custom-message, APP_NAME unset", Vec::new())
+            .expecting(is_object)
+            .init_error()
+            .note("exec to /init/error and exit: no template loaded"),
+    );
+    cases.extend(init.into_iter().map(Case::init_only));
+    cases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_file_the_cases_use_exists() {
+        for path in [
+            "authorizer/token-allow.json",
+            "post-confirmation/confirm-forgot-password.json",
+            "pre-sign-up/sign-up.json",
+            "custom-message/sign-up.json",
+        ] {
+            assert!(event(path).is_object(), "{path}");
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! `bench-functions`: what each function costs as Lambda runs it, measured
+//! through the same Runtime API harness as the end-to-end tests, on release
+//! binaries. `make bench` runs it after the criterion verify bench and prints
+//! the whole report; see `scripts/bench.sh`.
+//!
+//! ```sh
+//! cargo build --release --workspace --bins --locked
+//! (cd bench/node && npm ci)            # for the Node.js comparison
+//! E2E_BIN_DIR=$PWD/target/release target/release/bench-functions
+//! ```
+//!
+//! The figures:
+//! - **cold start**: from just before the harness spawns the binary to the
+//!   first response it posts back. The first event is queued at once, so
+//!   this is exec, init, one `GET /invocation/next`, the handler and one
+//!   `POST /response`, over loopback. Cases take turns, one start each per
+//!   round, so a burst of load elsewhere on the machine hits all of them.
+//! - **warm**: sequential invocations of one running process. Each is two
+//!   loopback HTTP exchanges with the harness plus the harness's own work,
+//!   so the rows are compared with the floor row: post-confirmation on a
+//!   `ConfirmForgotPassword` event, which only logs a line.
+//! - **peak RSS**: `VmHWM` from `/proc/<pid>/status`, after the first
+//!   response (cold) and after the warm run, with the resident split into
+//!   anonymous memory (heap, stacks) and file pages (the mapped binary and
+//!   libraries).
+//! - **size**: the release binary as built (`strip = true` in the profile).
+//! - **init breakdown**: cold starts of the same binaries configured to do
+//!   more or less at init, against a function whose init only reads its
+//!   variables; then the pieces this process can time by itself.
+//! - **network**: an authorizer started with `JWKS_FILE` and a `JWKS_URL`
+//!   pointing at a local JWKS server that counts requests: it must see none.
+//! - **against the floor**: `lambda-echo` (`bench/echo`), a lambda_runtime
+//!   binary that returns its event, built like the functions. Its cold
+//!   starts take turns with the authorizer's (`JWKS_FILE`, and `JWKS_URL`
+//!   at the local JWKS server), and each authorizer median is printed as a
+//!   multiple of the echo's; warm CPU per invocation (the process's own
+//!   time on CPU over the warm run, from `/proc/<pid>/task/*/schedstat`,
+//!   with utime + stime from `/proc/<pid>/stat` beside it) is printed as the
+//!   authorizer's excess over the echo's. The goals are printed, not checked.
+//!
+//! `E2E_BIN_DIR` names one directory, and the harness launches
+//! `$E2E_BIN_DIR/<name>`. So that it can launch the Node.js authorizer
+//! (`bench/node/authorizer-node`) too, the binaries and that script are
+//! linked into `target/bench-functions/bin/`, and the harness is pointed
+//! there; its logs go to `target/bench-functions/e2e-logs/`, away from the
+//! tests' logs.
+//!
+//! The modules, in the order a run goes through them: [`stage`] links what
+//! the harness launches, [`cases`] says what each row starts and sends,
+//! [`cold_start`] and [`warm`] drive the functions (reading [`procfs`]),
+//! [`network`] checks that `JWKS_FILE` means no fetch, [`in_process`] times
+//! init pieces inside this process, [`criterion`] reads the verify bench's
+//! results, and [`report`] lays it all out.
+
+mod cases;
+mod cold_start;
+mod criterion;
+mod in_process;
+mod network;
+mod procfs;
+mod report;
+mod stage;
+mod stats;
+mod warm;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use dev_tools::cli;
+use e2e_tests::jwks_server::JwksServer;
+use e2e_tests::tokens::{DevKey, TokenBuilder, jwks};
+
+use crate::in_process::Piece;
+use crate::report::Results;
+use crate::stage::Staged;
+
+const USAGE: &str = "\
+Usage: E2E_BIN_DIR=<dir of release binaries> bench-functions [options]
+
+Options:
+  --starts N         cold starts per case            (default 20)
+  --invocations N    sequential warm invocations     (default 2000)
+  --no-node          skip the Node.js comparison
+  -h, --help         this text
+";
+
+/// The pool and app client every token and authorizer here uses.
+const POOL_ID: &str = "eu-west-1_DevPool1";
+const CLIENT_ID: &str = "devclient1";
+
+#[derive(Debug)]
+struct Options {
+    starts: usize,
+    invocations: usize,
+    node: bool,
+}
+
+/// The options, or `None` for `--help`.
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        starts: 20,
+        invocations: 2000,
+        node: true,
+    };
+    while let Some(flag) = args.next() {
+        let mut count = |flag: &str| -> Result<usize, String> {
+            let value = cli::value(&mut args, flag)?;
+            match value.parse() {
+                Ok(count) if count > 0 => Ok(count),
+                _ => Err(format!(
+                    "{flag} must be a positive whole number, got {value}"
+                )),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--starts" => options.starts = count("--starts")?,
+            "--invocations" => options.invocations = count("--invocations")?,
+            "--no-node" => options.node = false,
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    Ok(Some(options))
+}
+
+fn main() -> ExitCode {
+    let options = match cli::options("bench-functions", USAGE, parse) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
+    let staged = match stage::stage(options.node) {
+        Ok(staged) => staged,
+        Err(message) => {
+            eprintln!("bench-functions: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // SAFETY: no other thread exists yet (nothing below main has spawned
+    // one, and the runtime is built after this), so nothing can read the
+    // environment while it changes.
+    unsafe {
+        std::env::set_var("E2E_BIN_DIR", &staged.bin_dir);
+        std::env::set_var("CARGO_TARGET_DIR", &staged.root);
+    }
+    // Timed here, outside any runtime: a runtime cannot be dropped inside one.
+    let runtime_builds = in_process::measure_runtime_builds();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("bench-functions: cannot start a tokio runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = runtime.block_on(run(&options, &staged, runtime_builds));
+    print!("{report}");
+    ExitCode::SUCCESS
+}
+
+/// Every measurement, in this order, then the report.
+async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> String {
+    let load_before = procfs::load_average();
+    let started = Instant::now();
+    let tokens: Vec<String> = (0..options.invocations)
+        .map(|_| TokenBuilder::access(POOL_ID, CLIENT_ID).build())
+        .collect();
+    let server = JwksServer::start(&jwks(&[DevKey::One])).await;
+    let cases = cases::cases(staged, &tokens, &server.url_template());
+
+    let cold = cold_start::cold_starts(&cases, options.starts).await;
+    let mut warm = Vec::new();
+    for case in &cases {
+        warm.push(if case.warm.is_empty() {
+            None
+        } else {
+            Some(warm::warm_run(case, options.invocations).await)
+        });
+    }
+    let network = network::network_check(&server, &tokens[..tokens.len().min(100)]).await;
+    let mut pieces = runtime_builds;
+    pieces.extend(in_process::init_pieces(&server).await);
+    pieces.push(in_process::measure_metrics());
+    pieces.push(in_process::measure_logging());
+    let criterion = criterion::criterion_results(&staged.criterion_dir);
+
+    report::render(&Results {
+        starts: options.starts,
+        invocations: options.invocations,
+        load_before,
+        elapsed: started.elapsed(),
+        staged,
+        cases: &cases,
+        cold: &cold,
+        warm: &warm,
+        pieces: &pieces,
+        network: &network,
+        criterion: &criterion,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_options() {
+        let options = parse(cli::args([
+            "--starts",
+            "3",
+            "--invocations",
+            "10",
+            "--no-node",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!((options.starts, options.invocations), (3, 10));
+        assert!(!options.node);
+        assert!(parse(cli::args(["--starts", "0"])).is_err());
+        assert!(parse(cli::args(["--starts"])).is_err());
+        assert!(parse(cli::args(["--bogus"])).is_err());
+        assert!(parse(cli::args(["-h"])).unwrap().is_none());
+    }
+}

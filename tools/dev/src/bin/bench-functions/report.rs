@@ -1,0 +1,378 @@
+//! The report: every figure laid out as text, in the order `make bench`
+//! prints it. Only layout lives here; the numbers come from the measuring
+//! modules, so a change of column or wording touches this file alone.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cases::{Case, Cold, ECHO_ROW, FILE_ROW, REFERENCE, SAME_ROW, Table, URL_ROW};
+use crate::cold_start::ColdResult;
+use crate::in_process::{Piece, REPEATS};
+use crate::network::NetworkCheck;
+use crate::procfs::{allowed_cpus, load_average};
+use crate::stage::{ECHO, NODE_AUTHORIZER, Staged, node_binary_size, node_dir};
+use crate::stats::{median, percentile};
+use crate::warm::WarmResult;
+
+/// Everything one run measured.
+pub struct Results<'a> {
+    pub starts: usize,
+    pub invocations: usize,
+    /// `/proc/loadavg` when the run began.
+    pub load_before: String,
+    /// How long the measuring took.
+    pub elapsed: Duration,
+    pub staged: &'a Staged,
+    pub cases: &'a [Case],
+    /// By case, in the order of `cases`.
+    pub cold: &'a [ColdResult],
+    /// By case; `None` where a case has no warm run.
+    pub warm: &'a [Option<WarmResult>],
+    pub pieces: &'a [Piece],
+    pub network: &'a NetworkCheck,
+    /// The verify bench's `(id, median ns, age)`.
+    pub criterion: &'a [(String, f64, Duration)],
+}
+
+/// The whole report.
+pub fn render(results: &Results) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n==> make bench: {} cold starts per case, {} warm invocations per row; CPUs {}; \
+         load average {} before, {} after; {:.0} s",
+        results.starts,
+        results.invocations,
+        allowed_cpus(),
+        results.load_before,
+        load_average(),
+        results.elapsed.as_secs_f64()
+    );
+    render_criterion(&mut out, results.criterion);
+    render_main(
+        &mut out,
+        results.staged,
+        results.cases,
+        results.cold,
+        results.warm,
+    );
+    render_init(&mut out, results.cases, results.cold);
+    render_pieces(&mut out, results.pieces);
+    render_network(&mut out, results.network);
+    render_floor(&mut out, results.cases, results.cold, results.warm);
+    out
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1e3)
+}
+
+fn us(duration: Duration) -> String {
+    format!("{:.0}", duration.as_secs_f64() * 1e6)
+}
+
+fn nanos(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1}", kib as f64 / 1024.0)
+}
+
+/// What would be deployed, in MB: the bootstrap, or for Node.js the
+/// package (scripts and `node_modules`, marked `*`: the runtime itself comes
+/// with Lambda's managed runtime).
+fn binary_size(staged: &Staged, binary: &str) -> String {
+    if binary == NODE_AUTHORIZER {
+        return format!("{:.2}*", dir_size(&node_dir()) as f64 / 1e6);
+    }
+    std::fs::metadata(staged.source.join(binary))
+        .map(|metadata| format!("{:.2}", metadata.len() as f64 / 1e6))
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// Bytes of the regular files under `dir`, links not followed.
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => dir_size(&entry.path()),
+            Ok(kind) if kind.is_file() => entry.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The issue's goals against the floor: the authorizer's cold start as a
+/// multiple of the echo's, and its warm CPU per invocation above the echo's.
+fn render_floor(
+    out: &mut String,
+    cases: &[Case],
+    cold: &[ColdResult],
+    warm: &[Option<WarmResult>],
+) {
+    let row = |label: &str| cases.iter().position(|case| case.label == label);
+    let _ = writeln!(
+        out,
+        "\nAgainst the floor: {ECHO} (bench/echo: lambda_runtime returning the event), same run"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>6} {:>6} {:>6}  {:>7}  goal",
+        "cold start, exec -> first response, ms", "median", "min", "p90", "x echo"
+    );
+    let echo = row(ECHO_ROW).map(|i| median(&cold[i].times));
+    for (label, shown, goal) in [
+        (ECHO_ROW, ECHO, ""),
+        (FILE_ROW, "authorizer, JWKS_FILE", "<= 1.2x"),
+        (URL_ROW, "authorizer, JWKS_URL (http, 127.0.0.1)", "<= 1.5x"),
+    ] {
+        let Some(i) = row(label) else { continue };
+        let mut times = cold[i].times.clone();
+        times.sort();
+        let ratio = match echo {
+            Some(echo) if label != ECHO_ROW && !echo.is_zero() => {
+                format!("{:.2}x", median(&times).as_secs_f64() / echo.as_secs_f64())
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {shown:<44} {:>6} {:>6} {:>6}  {ratio:>7}  {goal}",
+            ms(median(&times)),
+            ms(times.first().copied().unwrap_or_default()),
+            ms(percentile(&times, 90)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>6} {:>6}  {:>7}  goal",
+        "warm CPU per invocation, µs (TOKEN event)", "sched", "stat", "- echo"
+    );
+    let cpu_of = |label: &str| row(label).and_then(|i| warm[i].as_ref()).map(|w| w.cpu);
+    let echo = cpu_of(ECHO_ROW);
+    for (label, shown, goal) in [
+        (ECHO_ROW, ECHO, ""),
+        (SAME_ROW, "authorizer, same token (verified once)", "<= +30"),
+        (FILE_ROW, "authorizer, fresh tokens (RSA each)", "<= +30"),
+    ] {
+        let Some(cpu) = cpu_of(label) else { continue };
+        let excess = match echo {
+            Some(echo) if label != ECHO_ROW => format!(
+                "{:+.1}",
+                (cpu.sched.as_secs_f64() - echo.sched.as_secs_f64()) * 1e6
+            ),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {shown:<44} {:>6.1} {:>6.1}  {excess:>7}  {goal}",
+            cpu.sched.as_secs_f64() * 1e6,
+            cpu.stat.as_secs_f64() * 1e6,
+        );
+    }
+}
+
+fn render_criterion(out: &mut String, results: &[(String, f64, Duration)]) {
+    let _ = writeln!(
+        out,
+        "\nVerification, one token on a warm verifier (criterion, shared/benches/verify.rs, median)"
+    );
+    if results.is_empty() {
+        let _ = writeln!(
+            out,
+            "  no results in target/criterion: run `cargo bench -p cognito-auth-core --bench verify`"
+        );
+        return;
+    }
+    let floor = results
+        .iter()
+        .find(|(id, _, _)| id == "floor/parsed_key")
+        .map(|(_, ns, _)| *ns);
+    for (id, ns, age) in results {
+        let ratio = floor
+            .map(|floor| format!("{:.2}x floor", ns / floor))
+            .unwrap_or_default();
+        let target = match id.as_str() {
+            "verifier/fresh_token" => "target <= 1.30x floor",
+            "verifier/repeated_token" => "target <= 5 µs",
+            "floor/parsed_key" => "the floor: bare RSA-2048 PKCS#1 v1.5 SHA-256, aws-lc-rs",
+            _ => "",
+        };
+        let stale = if *age > Duration::from_secs(3600) {
+            format!(" (measured {:.0} h ago)", age.as_secs_f64() / 3600.0)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {id:<28} {:>10}  {ratio:>11}   {target}{stale}",
+            nanos(*ns)
+        );
+    }
+}
+
+fn render_main(
+    out: &mut String,
+    staged: &Staged,
+    cases: &[Case],
+    cold: &[ColdResult],
+    warm: &[Option<WarmResult>],
+) {
+    let _ = writeln!(
+        out,
+        "\nFunctions through the Runtime API harness (release binaries from {})",
+        staged.source.display()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<36} {:>22}  {:>7} {:>13}  {:>21}  {:>7}",
+        "", "cold start, ms", "warm", "warm, µs/inv", "peak RSS, MiB", "binary"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<36} {:>6} {:>6} {:>8}  {:>7} {:>6} {:>6}  {:>5} {:>5} {:>9}  {:>7}",
+        "row", "median", "min", "max", "inv/s", "p50", "p99", "cold", "warm", "anon/file", "MB"
+    );
+    for ((case, cold), warm) in cases.iter().zip(cold).zip(warm) {
+        if case.table != Table::Main {
+            continue;
+        }
+        let (median_ms, min_ms, max_ms, cold_rss) = if cold.times.is_empty() {
+            ("".into(), "".into(), "".into(), "".into())
+        } else {
+            let peak = cold.memory.iter().map(|m| m.peak).max().unwrap_or(0);
+            (
+                ms(median(&cold.times)),
+                ms(*cold.times.iter().min().unwrap_or(&Duration::ZERO)),
+                ms(*cold.times.iter().max().unwrap_or(&Duration::ZERO)),
+                mib(peak),
+            )
+        };
+        let (rate, p50, p99, warm_rss, split) = match warm {
+            Some(w) => (
+                format!("{:.0}", w.per_second),
+                us(w.p50),
+                us(w.p99),
+                mib(w.memory.peak),
+                format!("{}/{}", mib(w.memory.anon), mib(w.memory.file)),
+            ),
+            None => Default::default(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<36} {median_ms:>6} {min_ms:>6} {max_ms:>8}  {rate:>7} {p50:>6} {p99:>6}  \
+             {cold_rss:>5} {warm_rss:>5} {split:>9}  {:>7}",
+            case.label,
+            binary_size(staged, case.binary),
+        );
+    }
+    match &staged.node {
+        Ok(version) => {
+            let _ = writeln!(
+                out,
+                "  node rows: bench/node (aws-jwt-verify, plain `http` Runtime API loop), node \
+                 {version}; * the package only: the node runtime ({:.0} MB here) comes with Lambda",
+                node_binary_size() as f64 / 1e6
+            );
+        }
+        Err(reason) => {
+            let _ = writeln!(out, "  node rows skipped: {reason}");
+        }
+    }
+}
+
+fn render_init(out: &mut String, cases: &[Case], cold: &[ColdResult]) {
+    // Median and minimum: load from elsewhere on the machine only ever adds
+    // time, so the minimum is the steadier estimate of what init itself does.
+    let stats = |result: &ColdResult| {
+        (
+            median(&result.times),
+            result.times.iter().min().copied().unwrap_or_default(),
+        )
+    };
+    let reference = cases
+        .iter()
+        .zip(cold)
+        .find(|(case, _)| case.label == REFERENCE)
+        .map(|(_, result)| stats(result));
+    let _ = writeln!(
+        out,
+        "\nInit by configuration: cold start, ms, and the difference from \"{REFERENCE}\""
+    );
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>6} {:>6} {:>6} {:>6}",
+        "", "median", "+/-", "min", "+/-"
+    );
+    // The reference first, then the rest in their order.
+    let mut rows: Vec<(&Case, &ColdResult)> = cases
+        .iter()
+        .zip(cold)
+        .filter(|(case, _)| case.cold != Cold::Skip)
+        .collect();
+    rows.sort_by_key(|(case, _)| case.label != REFERENCE);
+    let delta = |time: Duration, reference: Duration| {
+        format!(
+            "{:+.1}",
+            (time.as_secs_f64() - reference.as_secs_f64()) * 1e3
+        )
+    };
+    for (case, result) in rows {
+        let (median_time, min_time) = stats(result);
+        let (median_delta, min_delta) = match reference {
+            Some((median_ref, min_ref)) if case.label != REFERENCE => {
+                (delta(median_time, median_ref), delta(min_time, min_ref))
+            }
+            _ => (String::new(), String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<44} {:>6} {median_delta:>6} {:>6} {min_delta:>6}   {}",
+            case.label,
+            ms(median_time),
+            ms(min_time),
+            case.note
+        );
+    }
+}
+
+fn render_pieces(out: &mut String, pieces: &[Piece]) {
+    let _ = writeln!(
+        out,
+        "\nInit pieces timed inside this process (median of {REPEATS} unless noted)"
+    );
+    for piece in pieces {
+        let _ = writeln!(
+            out,
+            "  {:<48} {:>9} µs   {}",
+            piece.what,
+            us(piece.time),
+            piece.note
+        );
+    }
+}
+
+fn render_network(out: &mut String, check: &NetworkCheck) {
+    let verdict = if check.with_file == 0 && check.control > 0 {
+        "ok"
+    } else {
+        "FAILED"
+    };
+    let _ = writeln!(
+        out,
+        "\nNetwork with JWKS_FILE ({verdict}): a cold start and {} fresh tokens made {} request(s) \
+         to the counting JWKS_URL server; the control without JWKS_FILE made {}.",
+        check.invocations, check.with_file, check.control
+    );
+}

@@ -1,0 +1,69 @@
+//! Warm runs: one process, sequential invocations, timed one by one, with
+//! the process's own CPU time over the run. Each invocation is two loopback
+//! HTTP exchanges with the harness plus the harness's own work, which is
+//! why the report compares the rows with a floor row.
+
+use std::time::{Duration, Instant};
+
+use e2e_tests::runtime_api::Outcome;
+use serde_json::Value;
+
+use crate::cases::Case;
+use crate::procfs::{Cpu, Memory, cpu, memory};
+use crate::stats::percentile;
+
+/// Invocations before a warm run is timed.
+const WARM_UP: usize = 50;
+
+pub struct WarmResult {
+    pub per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub memory: Memory,
+    /// The function's own CPU per timed invocation.
+    pub cpu: Cpu,
+}
+
+/// One process, `WARM_UP` invocations, then `invocations` timed ones.
+pub async fn warm_run(case: &Case, invocations: usize) -> WarmResult {
+    let function = case.launch().start().await;
+    for event in case.warm.iter().cycle().take(WARM_UP) {
+        let invoked = function.invoke(event.clone()).await;
+        case.expect(&invoked.outcome, &function.logs());
+    }
+    // The events are cloned before the clock starts, as the harness takes
+    // them by value.
+    let events: Vec<Value> = case
+        .warm
+        .iter()
+        .cycle()
+        .take(invocations)
+        .cloned()
+        .collect();
+    let mut each = Vec::with_capacity(invocations);
+    let cpu_before = cpu(function.pid());
+    let started = Instant::now();
+    for event in events {
+        let call = Instant::now();
+        let invoked = function.invoke(event).await;
+        each.push(call.elapsed());
+        if !matches!(invoked.outcome, Outcome::Response(_)) {
+            case.expect(&invoked.outcome, &function.logs());
+        }
+    }
+    let elapsed = started.elapsed();
+    let cpu_after = cpu(function.pid());
+    let memory = memory(function.pid());
+    function.stop().await;
+    each.sort();
+    WarmResult {
+        per_second: invocations as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&each, 50),
+        p99: percentile(&each, 99),
+        memory,
+        cpu: Cpu {
+            sched: cpu_after.sched.saturating_sub(cpu_before.sched) / invocations as u32,
+            stat: cpu_after.stat.saturating_sub(cpu_before.stat) / invocations as u32,
+        },
+    }
+}
