@@ -176,43 +176,67 @@ pub async fn sdk_config(limits: &AwsLimits) -> aws_config::SdkConfig {
         .await
 }
 
-/// Checks `value`, read from `variable`, as a DynamoDB table name (3 to 255
-/// of `a-z A-Z 0-9 _ - .`) or a table ARN
-/// (`arn:<partition>:dynamodb:<region>:<account>:table/<name>`), both of
-/// which the item calls accept.
-pub fn validate_table(variable: &str, value: &str) -> Result<(), ConfigError> {
-    let name = if value.starts_with("arn:") {
-        let parts: Vec<&str> = value.splitn(6, ':').collect();
-        match parts.as_slice() {
-            ["arn", _, "dynamodb", _, _, resource] => match resource.strip_prefix("table/") {
-                Some(name) => name,
-                None => {
+/// A DynamoDB table, by name or ARN, as the item calls accept it: checked
+/// once when the configuration is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName(String);
+
+impl TableName {
+    /// Checks `value`, read from `variable`, as a table name (3 to 255 of
+    /// `a-z A-Z 0-9 _ - .`) or a table ARN
+    /// (`arn:<partition>:dynamodb:<region>:<account>:table/<name>`).
+    pub fn parse(variable: impl AsRef<str>, value: &str) -> Result<Self, ConfigError> {
+        let variable = variable.as_ref();
+        let name = if value.starts_with("arn:") {
+            let parts: Vec<&str> = value.splitn(6, ':').collect();
+            match parts.as_slice() {
+                ["arn", _, "dynamodb", _, _, resource] => match resource.strip_prefix("table/") {
+                    Some(name) => name,
+                    None => {
+                        return Err(ConfigError::new(
+                            variable,
+                            "is an ARN but not a DynamoDB table ARN (…:table/<name>)",
+                        ));
+                    }
+                },
+                _ => {
                     return Err(ConfigError::new(
                         variable,
-                        "is an ARN but not a DynamoDB table ARN (…:table/<name>)",
+                        "is an ARN but not a DynamoDB table ARN (arn:<partition>:dynamodb:…)",
                     ));
                 }
-            },
-            _ => {
-                return Err(ConfigError::new(
-                    variable,
-                    "is an ARN but not a DynamoDB table ARN (arn:<partition>:dynamodb:…)",
-                ));
             }
+        } else {
+            value
+        };
+        let valid_chars = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !(3..=255).contains(&name.len()) || !valid_chars {
+            return Err(ConfigError::new(
+                variable,
+                "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`) or a table ARN",
+            ));
         }
-    } else {
-        value
-    };
-    let valid_chars = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if !(3..=255).contains(&name.len()) || !valid_chars {
-        return Err(ConfigError::new(
-            variable,
-            "must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`) or a table ARN",
-        ));
+        Ok(Self(value.to_owned()))
     }
-    Ok(())
+
+    /// The name or ARN, as configured.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for TableName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
 }
 
 #[cfg(test)]
@@ -280,7 +304,7 @@ mod tests {
             "app.users-prod_1",
             "arn:aws:dynamodb:eu-west-1:123456789012:table/users",
         ] {
-            assert!(validate_table("T", good).is_ok(), "{good}");
+            assert_eq!(TableName::parse("T", good).unwrap(), good);
         }
         for bad in [
             "ab",
@@ -289,7 +313,7 @@ mod tests {
             "arn:aws:s3:::bucket",
             "arn:aws:dynamodb:eu-west-1:123456789012:index/users",
         ] {
-            let error = validate_table("USERS_TABLE", bad).unwrap_err();
+            let error = TableName::parse("USERS_TABLE", bad).unwrap_err();
             assert!(error.to_string().starts_with("USERS_TABLE: "), "{bad}");
         }
     }

@@ -19,6 +19,7 @@ pub mod aws;
 pub mod claims;
 pub mod config;
 pub mod error;
+pub mod ids;
 // The verifier's HTTP and file transport: nothing outside the crate fetches.
 pub(crate) mod fetch;
 pub mod init;

@@ -114,7 +114,7 @@ pub(crate) async fn add_to_group(
         .admin_add_user_to_group()
         .user_pool_id(&membership.user_pool_id)
         .username(&membership.user_name)
-        .group_name(&membership.group)
+        .group_name(membership.group.as_str())
         .send()
         .await;
     match result {
@@ -148,7 +148,7 @@ pub(crate) async fn put_profile(
     const OPERATION: &str = "PutItem";
     let result = client
         .put_item()
-        .table_name(&profile.table)
+        .table_name(profile.table.as_str())
         .set_item(Some(profile.item.clone()))
         .condition_expression("attribute_not_exists(#pk)")
         .expression_attribute_names("#pk", PARTITION_KEY)

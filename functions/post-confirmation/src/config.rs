@@ -1,8 +1,9 @@
 //! The function's configuration, read from the environment and checked once
 //! at init, so a typo fails the cold start instead of a user's sign-up.
 
-use cognito_auth_core::aws::{self, validate_table};
+use cognito_auth_core::aws::{self, TableName};
 use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
+use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::metrics::Namespace;
 
 /// Timeouts and retries for every AWS call, sized for Cognito's 5 s: read
@@ -77,10 +78,10 @@ const ALWAYS_COPIED: &[&str] = &["sub", "email", "email_verified"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// `DEFAULT_GROUP`: the group every newly confirmed user joins.
-    pub default_group: Option<String>,
+    pub default_group: Option<GroupName>,
     /// `USERS_TABLE`: the DynamoDB table (name or ARN) for profile items,
     /// partition key `sub` (S).
-    pub users_table: Option<String>,
+    pub users_table: Option<TableName>,
     /// `PROFILE_ATTRIBUTES`: extra user attributes copied into the item.
     pub profile_attributes: Vec<String>,
     /// Timeouts and retries for every AWS call.
@@ -94,11 +95,13 @@ impl Config {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let default_group = env
             .optional(DEFAULT_GROUP)?
-            .map(|group| validate_group_name(&group).map(|()| group))
+            .map(|group| {
+                GroupName::parse(&group).map_err(|reason| ConfigError::new(DEFAULT_GROUP, reason))
+            })
             .transpose()?;
         let users_table = env
             .optional(USERS_TABLE)?
-            .map(|table| validate_table(USERS_TABLE.name, &table).map(|()| table))
+            .map(|table| TableName::parse(USERS_TABLE, &table))
             .transpose()?;
         let profile_attributes = validate_profile_attributes(env.list(PROFILE_ATTRIBUTES)?)?;
         Ok(Self {
@@ -114,25 +117,6 @@ impl Config {
     pub fn provisions_anything(&self) -> bool {
         self.default_group.is_some() || self.users_table.is_some()
     }
-}
-
-/// Cognito group names are 1 to 128 letters, marks, symbols, numbers or
-/// punctuation: no spaces, no control characters.
-fn validate_group_name(group: &str) -> Result<(), ConfigError> {
-    let length = group.chars().count();
-    if length > 128 {
-        return Err(ConfigError::new(
-            DEFAULT_GROUP,
-            "is longer than 128 characters, the limit for a Cognito group name",
-        ));
-    }
-    if group.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ConfigError::new(
-            DEFAULT_GROUP,
-            "contains a space or control character, which a Cognito group name cannot",
-        ));
-    }
-    Ok(())
 }
 
 /// Each name must be a Cognito standard attribute or `custom:<name>`, at most
@@ -217,8 +201,14 @@ mod tests {
             ("AWS_MAX_ATTEMPTS", "2"),
         ])
         .unwrap();
-        assert_eq!(config.default_group.as_deref(), Some("members"));
-        assert_eq!(config.users_table.as_deref(), Some("app-users"));
+        assert_eq!(
+            config.default_group.as_ref().map(GroupName::as_str),
+            Some("members")
+        );
+        assert_eq!(
+            config.users_table.as_ref().map(TableName::as_str),
+            Some("app-users")
+        );
         assert_eq!(
             config.profile_attributes,
             ["given_name", "family_name", "locale", "custom:plan"]

@@ -7,6 +7,8 @@
 //! error <message>.`), whatever went wrong; the stable
 //! [`code`](FnError::code) tells the cases apart in logs and metrics.
 
+use cognito_auth_core::aws::TableName;
+use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::trigger::MalformedEvent;
 use lambda_runtime::Diagnostic;
 
@@ -38,7 +40,7 @@ pub enum FnError {
     )]
     GroupNotFound {
         /// `DEFAULT_GROUP`.
-        group: String,
+        group: GroupName,
         /// The pool, from the event.
         user_pool_id: String,
         /// The service's message.
@@ -61,7 +63,7 @@ pub enum FnError {
     #[error("table `{table}` does not exist in this account and region: {detail}")]
     TableNotFound {
         /// `USERS_TABLE`.
-        table: String,
+        table: TableName,
         /// The service's message.
         detail: String,
     },
@@ -137,12 +139,12 @@ mod tests {
         let errors = [
             FnError::MissingField("userPoolId"),
             FnError::GroupNotFound {
-                group: "members".into(),
+                group: GroupName::parse("members").unwrap(),
                 user_pool_id: "us-east-1_x".into(),
                 detail: "Group not found".into(),
             },
             FnError::TableNotFound {
-                table: "users".into(),
+                table: TableName::parse("T", "users").unwrap(),
                 detail: "Requested resource not found".into(),
             },
             FnError::AwsTimeout {
@@ -174,7 +176,7 @@ mod tests {
     #[test]
     fn the_log_detail_names_what_to_fix() {
         let error = FnError::GroupNotFound {
-            group: "members".into(),
+            group: GroupName::parse("members").unwrap(),
             user_pool_id: "us-east-1_x".into(),
             detail: "Group not found".into(),
         };

@@ -28,6 +28,8 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use cognito_auth_core::aws::TableName;
+use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::trigger::TriggerEvent;
 
 use crate::clock::rfc3339_utc;
@@ -78,14 +80,14 @@ pub struct Membership {
     /// The event's `userName`.
     pub user_name: String,
     /// `DEFAULT_GROUP`.
-    pub group: String,
+    pub group: GroupName,
 }
 
 /// One conditional `PutItem` call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     /// `USERS_TABLE`.
-    pub table: String,
+    pub table: TableName,
     /// The item, keyed by [`PARTITION_KEY`].
     pub item: HashMap<String, AttributeValue>,
 }
@@ -268,7 +270,7 @@ mod tests {
             Some(Membership {
                 user_pool_id: "us-east-1_Example1".into(),
                 user_name: "alice".into(),
-                group: "members".into(),
+                group: GroupName::parse("members").unwrap(),
             })
         );
     }

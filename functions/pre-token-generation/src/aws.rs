@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
+use cognito_auth_core::aws::TableName;
 use cognito_auth_core::aws::{AwsLimits, sdk_config};
 
 use crate::config::{Config, ProfileClaims};
@@ -89,7 +90,7 @@ pub enum ReadError {
     #[error("table `{table}` does not exist in this account and region: {detail}")]
     TableNotFound {
         /// `USERS_TABLE`.
-        table: String,
+        table: TableName,
         /// The service's message.
         detail: String,
     },
@@ -152,7 +153,7 @@ pub(crate) async fn read_profile(
         .collect();
     let result = client
         .get_item()
-        .table_name(&profile.table)
+        .table_name(profile.table.as_str())
         .key(PARTITION_KEY, AttributeValue::S(sub.to_owned()))
         .consistent_read(true)
         .projection_expression(placeholders.join(", "))

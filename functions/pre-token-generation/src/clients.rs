@@ -28,19 +28,17 @@
 
 use std::collections::BTreeMap;
 
+use cognito_auth_core::ids::ClientId;
 use serde_json::{Map, Value};
 
 use crate::budget::{Budget, member_bytes};
 use crate::json::parse_strict;
 use crate::names::refuse_to_add;
 
-/// Cognito's limit on an app client id.
-const MAX_CLIENT_ID_CHARS: usize = 128;
-
 /// The validated `CLIENT_CLAIMS` map.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientClaims {
-    by_client: BTreeMap<String, Map<String, Value>>,
+    by_client: BTreeMap<ClientId, Map<String, Value>>,
 }
 
 impl ClientClaims {
@@ -57,17 +55,7 @@ impl ClientClaims {
         };
         let mut by_client = BTreeMap::new();
         for (client, claims) in clients {
-            let valid_id = (1..=MAX_CLIENT_ID_CHARS).contains(&client.chars().count())
-                && client
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '+');
-            if !valid_id {
-                return Err(format!(
-                    "`{}` is not an app client id (1 to {MAX_CLIENT_ID_CHARS} letters, digits, \
-                     `_` or `+`)",
-                    client.escape_debug()
-                ));
-            }
+            let client = ClientId::parse(&client)?;
             let Value::Object(claims) = claims else {
                 return Err(format!(
                     "client `{client}`: the claims must be a JSON object"

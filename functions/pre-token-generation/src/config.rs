@@ -3,7 +3,7 @@
 //! the cold start with a message that starts with the variable's name,
 //! instead of failing (or quietly changing) every sign-in.
 
-use cognito_auth_core::aws::{self, AwsLimits, validate_table};
+use cognito_auth_core::aws::{self, AwsLimits, TableName};
 use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
 use cognito_auth_core::metrics::Namespace;
 
@@ -115,7 +115,7 @@ pub enum OnReadError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileClaims {
     /// `USERS_TABLE`.
-    pub table: String,
+    pub table: TableName,
     /// `PROFILE_CLAIMS`, in order: it is also the order in which they are
     /// given room in the token (see [`crate::budget`]).
     pub claims: Vec<String>,
@@ -232,10 +232,10 @@ fn profile_claims(env: &Env) -> Result<Option<ProfileClaims>, ConfigError> {
         "refuse" => OnReadError::Refuse,
         _ => OnReadError::Omit,
     };
-    let table = env.optional(USERS_TABLE)?;
-    if let Some(table) = &table {
-        validate_table(USERS_TABLE.name, table)?;
-    }
+    let table = env
+        .optional(USERS_TABLE)?
+        .map(|table| TableName::parse(USERS_TABLE, &table))
+        .transpose()?;
     let claims = env.list(PROFILE_CLAIMS)?;
     for (index, name) in claims.iter().enumerate() {
         if let Some(reason) = refuse_to_add(name) {
@@ -308,7 +308,7 @@ mod tests {
         assert_eq!(
             config.profile,
             Some(ProfileClaims {
-                table: "users".into(),
+                table: TableName::parse("T", "users").unwrap(),
                 claims: vec!["plan".into(), "tenant_id".into()],
                 on_error: OnReadError::Refuse,
             })

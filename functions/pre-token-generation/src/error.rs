@@ -82,7 +82,7 @@ mod tests {
             ),
             (
                 FnError::ProfileUnavailable(ReadError::TableNotFound {
-                    table: "users".into(),
+                    table: cognito_auth_core::aws::TableName::parse("T", "users").unwrap(),
                     detail: "not found".into(),
                 }),
                 "TableNotFound",

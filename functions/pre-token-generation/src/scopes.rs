@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use cognito_auth_core::ids::GroupName;
 use serde_json::Value;
 
 use crate::json::parse_strict;
@@ -31,13 +32,10 @@ pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 /// Cognito's limit on a resource server identifier and on a scope name.
 const MAX_PART_CHARS: usize = 256;
 
-/// Cognito's limit on a group name.
-const MAX_GROUP_CHARS: usize = 128;
-
 /// The validated `GROUP_SCOPES` map.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupScopes {
-    by_group: BTreeMap<String, Vec<String>>,
+    by_group: BTreeMap<GroupName, Vec<String>>,
 }
 
 impl GroupScopes {
@@ -53,7 +51,7 @@ impl GroupScopes {
         };
         let mut by_group = BTreeMap::new();
         for (group, scopes) in groups {
-            check_group_name(&group)?;
+            let group = GroupName::parse(&group)?;
             let Value::Array(scopes) = scopes else {
                 return Err(format!("group `{group}`: the scopes must be a JSON array"));
             };
@@ -88,7 +86,7 @@ impl GroupScopes {
     pub fn scopes_for(&self, groups: &[String], present: &[String]) -> Vec<String> {
         let mut scopes: Vec<String> = Vec::new();
         for group in groups {
-            for scope in self.by_group.get(group).into_iter().flatten() {
+            for scope in self.by_group.get(group.as_str()).into_iter().flatten() {
                 if !present.contains(scope) && !scopes.contains(scope) {
                     scopes.push(scope.clone());
                 }
@@ -131,22 +129,6 @@ pub fn check_scope(scope: &str) -> Result<(), String> {
         }
         _ => Err(shape),
     }
-}
-
-/// Cognito group names are 1 to 128 letters, marks, symbols, numbers or
-/// punctuation: no spaces, no control characters.
-fn check_group_name(group: &str) -> Result<(), String> {
-    let length = group.chars().count();
-    if length == 0
-        || length > MAX_GROUP_CHARS
-        || group.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(format!(
-            "`{}` is not a Cognito group name (1 to {MAX_GROUP_CHARS} characters, no spaces)",
-            group.escape_debug()
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

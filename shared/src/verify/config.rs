@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::claims::TokenUse;
 use crate::config::{ConfigError, Env, Kind, Unit, Variable, split_list};
+use crate::ids::ClientId;
 use crate::jwks::RefreshPolicy;
 
 /// `USER_POOL_ID`: the user pools whose tokens are accepted.
@@ -240,7 +241,7 @@ pub enum ClientPolicy {
     /// Any client of the pool: only from an explicit `APP_CLIENT_IDS=*`.
     Any,
     /// Exactly these client ids.
-    Only(BTreeSet<String>),
+    Only(BTreeSet<ClientId>),
 }
 
 impl ClientPolicy {
@@ -591,20 +592,10 @@ fn parse_clients(env: &Env) -> Result<ClientPolicy, ConfigError> {
             ))
         };
     }
-    for id in &ids {
-        // Cognito's pattern for client ids is `[\w+]+`, 1 to 128 characters.
-        let valid = (1..=128).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+');
-        if !valid {
-            return Err(ConfigError::new(
-                APP_CLIENT_IDS,
-                format!("`{id}` is not an app client id"),
-            ));
-        }
-    }
-    Ok(ClientPolicy::Only(ids.into_iter().collect()))
+    ids.iter()
+        .map(|id| ClientId::parse(id).map_err(|reason| ConfigError::new(APP_CLIENT_IDS, reason)))
+        .collect::<Result<_, _>>()
+        .map(ClientPolicy::Only)
 }
 
 fn parse_token_use(env: &Env) -> Result<TokenUsePolicy, ConfigError> {

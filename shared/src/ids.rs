@@ -1,0 +1,137 @@
+//! Names Cognito gives things, checked once when they are read and then
+//! carried as their own types: a value of one of these types has passed
+//! Cognito's rules, so no later code re-checks a string, and a group name
+//! cannot be handed where a client id is expected.
+//!
+//! `parse` returns the reason alone; the caller knows which variable or
+//! field the value came from and names it.
+
+use std::borrow::Borrow;
+use std::fmt;
+
+/// A Cognito group name: 1 to 128 letters, marks, symbols, numbers or
+/// punctuation; no white space, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupName(String);
+
+impl GroupName {
+    /// The longest group name Cognito accepts, in characters.
+    pub const MAX_CHARS: usize = 128;
+
+    /// Checks `name` against Cognito's rules.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let length = name.chars().count();
+        if length == 0
+            || length > Self::MAX_CHARS
+            || name.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(format!(
+                "`{}` is not a Cognito group name (1 to {} characters, no spaces or control \
+                 characters)",
+                name.escape_debug(),
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The name as Cognito spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An app client id, as Cognito's pattern `[\w+]+` spells it: 1 to 128 of
+/// ASCII letters, digits, `_` and `+`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// The longest client id Cognito accepts.
+    pub const MAX_CHARS: usize = 128;
+
+    /// Checks `id` against Cognito's pattern.
+    pub fn parse(id: &str) -> Result<Self, String> {
+        let valid = (1..=Self::MAX_CHARS).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+');
+        if !valid {
+            return Err(format!(
+                "`{}` is not an app client id (1 to {} ASCII letters, digits, `_` or `+`)",
+                id.escape_debug(),
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(id.to_owned()))
+    }
+
+    /// The id as Cognito spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! as_text {
+    ($name:ident) => {
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        /// Lets a map keyed by this type be searched with a plain `&str`
+        /// (a claim's value), which is why the type keeps `str`'s order.
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+as_text!(GroupName);
+as_text!(ClientId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_follow_cognito_rules() {
+        for good in ["admins", "Paid-Users_2026.eu", "é", &"g".repeat(128)] {
+            assert_eq!(GroupName::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["", "two words", "tab\there", "nul\0", &"g".repeat(129)] {
+            let reason = GroupName::parse(bad).unwrap_err();
+            assert!(
+                reason.contains("not a Cognito group name"),
+                "{bad:?}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_ids_follow_cognitos_pattern() {
+        for good in ["4pq8f2ab3cd5ef6gh7ij8kl9mn", "a_b+c", &"c".repeat(128)] {
+            assert_eq!(ClientId::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["", "a-b", "a b", "ünïcode", "*", &"c".repeat(129)] {
+            let reason = ClientId::parse(bad).unwrap_err();
+            assert!(reason.contains("not an app client id"), "{bad:?}: {reason}");
+        }
+    }
+
+    #[test]
+    fn maps_keyed_by_them_are_searched_with_plain_text() {
+        let map = std::collections::BTreeMap::from([(ClientId::parse("abc").unwrap(), 1)]);
+        assert_eq!(map.get("abc"), Some(&1));
+        assert_eq!(map.get("abd"), None);
+    }
+}
