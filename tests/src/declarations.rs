@@ -1,7 +1,7 @@
 //! Every function's declared environment variables, by binary name: what the
 //! template drift test (`tests/template.rs`) holds `template.yaml` to, and
 //! what the README's configuration tables are rendered from
-//! (`tests/configuration_docs.rs`). The declarations themselves live beside
+//! (`tests/configuration.rs`). The declarations themselves live beside
 //! the code that parses them (see `cognito_auth_core::config`).
 
 use cognito_auth_core::config::{self, Declarations, Variable};

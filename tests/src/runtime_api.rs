@@ -97,6 +97,9 @@ pub struct Launch {
     pub name: String,
     /// Extra environment variables (after the standard Lambda ones).
     pub env: Vec<(String, String)>,
+    /// Extra variables whose values need not be UTF-8 (set last), for the
+    /// tests of what a function does with one.
+    pub env_os: Vec<(String, std::ffi::OsString)>,
     /// The deadline each invocation is given.
     pub function_timeout: Duration,
 }
@@ -107,6 +110,7 @@ impl Launch {
         Self {
             name: name.to_owned(),
             env: Vec::new(),
+            env_os: Vec::new(),
             function_timeout: DEFAULT_FUNCTION_TIMEOUT,
         }
     }
@@ -114,6 +118,12 @@ impl Launch {
     /// Adds one environment variable.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds one environment variable whose value may be any bytes.
+    pub fn env_os(mut self, key: impl Into<String>, value: impl Into<std::ffi::OsString>) -> Self {
+        self.env_os.push((key.into(), value.into()));
         self
     }
 
@@ -212,6 +222,12 @@ impl Function {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(standard_lambda_env(&launch.name, &address.to_string()))
             .envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(
+                launch
+                    .env_os
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_os_str())),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

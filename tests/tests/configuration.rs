@@ -1,14 +1,55 @@
-//! The README's configuration tables are rendered from the functions'
-//! declarations (`cognito_auth_core::config::Variable`), so a variable is
-//! documented exactly as it is parsed: name, default, range, example.
+//! Configuration as the functions read it, through their declarations
+//! (`cognito_auth_core::config::Variable`).
+//!
+//! A function reads only the variables it declares, from the real process
+//! environment: a declared variable that is not UTF-8 fails init naming it,
+//! and any other variable, whatever its bytes, is none of its business.
+//!
+//! The README's configuration tables are rendered from the declarations, so
+//! a variable is documented exactly as it is parsed: name, default, range,
+//! example.
 //!
 //! Each table sits between `<!-- config:NAME -->` and `<!-- /config:NAME -->`
 //! in README.md, `NAME` being a function's binary or `every-function`. When
-//! a declaration changes, regenerate them with `make config-docs` (this test
-//! with `UPDATE_README=1`), and review the diff.
+//! a declaration changes, regenerate them with `make config-docs` (this file's
+//! README test with `UPDATE_README=1`), and review the diff.
+
+use std::os::unix::ffi::OsStringExt;
 
 use e2e_tests::declarations::{self, FUNCTIONS};
-use e2e_tests::runtime_api::workspace_root;
+use e2e_tests::events::sample;
+use e2e_tests::runtime_api::{Launch, workspace_root};
+
+/// `a`, a byte that is not UTF-8, `b`.
+fn not_utf8() -> std::ffi::OsString {
+    std::ffi::OsString::from_vec(vec![b'a', 0xff, b'b'])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_variable_that_is_not_utf8_fails_init_naming_it() {
+    let mut function = Launch::new("pre-sign-up")
+        .env_os("AUTO_CONFIRM", not_utf8())
+        .start()
+        .await;
+    let report = function.init_error().await;
+    assert_eq!(report.error_type, "ConfigError");
+    assert_eq!(report.error_message, "AUTO_CONFIRM: is not valid UTF-8");
+    function.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_variable_nobody_declares_is_ignored_whatever_its_bytes() {
+    let function = Launch::new("pre-sign-up")
+        .env_os("SOMEONE_ELSES_SETTING", not_utf8())
+        .start()
+        .await;
+    let event = sample("pre-sign-up", "sign-up");
+    let response = function.respond(event.clone()).await;
+    assert_eq!(response["userName"], event["userName"]);
+    assert_eq!(response["response"]["autoConfirmUser"], false);
+    function.assert_no_panic();
+    function.stop().await;
+}
 
 /// Every generated table: `(marker name, the Markdown table)`.
 fn tables() -> Vec<(String, String)> {
