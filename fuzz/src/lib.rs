@@ -384,7 +384,7 @@ pub fn authorizer_rules(data: &[u8]) {
         Ok(Some(rules)) => rules,
         Ok(None) => return,
         Err(error) => {
-            assert_eq!(error.variable, VARIABLE);
+            assert_eq!(error.variable, VARIABLE.name);
             return;
         }
     };
