@@ -18,7 +18,8 @@
 //! list of pairs in tests, so the parsers are tested without touching global
 //! state.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::str::FromStr;
 use std::time::Duration;
@@ -240,6 +241,9 @@ pub struct Env {
     /// other variable is a bug, reported as an error naming it. `None` for
     /// [`Env::from_pairs`], which tests hand only what they mean to set.
     declared: Option<Declarations>,
+    /// Every name asked for, set or not: what a test compares with the
+    /// declarations ([`Env::names_read`]).
+    read: RefCell<BTreeSet<&'static str>>,
 }
 
 impl Env {
@@ -275,7 +279,26 @@ impl Env {
         Ok(Self {
             vars,
             declared: Some(declarations),
+            read: RefCell::default(),
         })
+    }
+
+    /// `pairs` as a process environment read for `declarations`: reading an
+    /// undeclared name is the same error as in production. With
+    /// [`Env::names_read`], a test can check that a function's
+    /// configuration reads exactly what it declares.
+    pub fn declared_with_pairs<K: AsRef<str>, V: AsRef<str>>(
+        declarations: Declarations,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let mut env = Self::from_pairs(pairs);
+        env.declared = Some(declarations);
+        env
+    }
+
+    /// Every variable asked for so far, whether or not it was set.
+    pub fn names_read(&self) -> BTreeSet<&'static str> {
+        self.read.borrow().clone()
     }
 
     /// A fixed set of variables, for tests and tools.
@@ -288,6 +311,7 @@ impl Env {
                 .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
                 .collect(),
             declared: None,
+            read: RefCell::default(),
         }
     }
 
@@ -296,6 +320,7 @@ impl Env {
     /// conditionally without a lot of ceremony, so templates pass `""` for
     /// "not set".
     fn value(&self, variable: &Variable) -> Result<Option<String>, ConfigError> {
+        self.read.borrow_mut().insert(variable.name);
         if let Some(declarations) = self.declared
             && !all(declarations).any(|declared| declared.name == variable.name)
         {
@@ -645,6 +670,15 @@ mod tests {
         let err = env.list(LIST).unwrap_err();
         assert_eq!(err.variable, "L");
         assert!(err.reason.contains("not declared"), "{err}");
+    }
+
+    #[test]
+    fn names_read_are_recorded_set_or_not() {
+        let env = Env::declared_with_pairs(DECLARED, [("T", "x")]);
+        env.optional(TEXT).unwrap();
+        assert!(env.required(NEEDED).is_err());
+        assert_eq!(env.names_read(), BTreeSet::from(["N", "T"]));
+        assert!(env.list(LIST).unwrap_err().reason.contains("not declared"));
     }
 
     #[test]

@@ -11,9 +11,10 @@
 //!
 //! Each table sits between `<!-- config:NAME -->` and `<!-- /config:NAME -->`
 //! in README.md, `NAME` being a function's binary or `every-function`. When
-//! a declaration changes, regenerate them with `make config-docs` (this file's
-//! README test with `UPDATE_README=1`), and review the diff.
+//! a declaration changes, regenerate them with `make config-docs` (the ignored
+//! `regenerate_readme_configuration_tables`), and review the diff.
 
+use std::collections::BTreeSet;
 use std::os::unix::ffi::OsStringExt;
 
 use e2e_tests::declarations::{self, FUNCTIONS};
@@ -86,16 +87,23 @@ fn render(readme: &str, tables: &[(String, String)]) -> Result<String, String> {
     Ok(out)
 }
 
+/// `make config-docs`: writes the tables into README.md. Ignored, so that
+/// the check below can never pass by rewriting what it checks.
+#[test]
+#[ignore = "regenerates README.md; run by `make config-docs`"]
+fn regenerate_readme_configuration_tables() {
+    let path = workspace_root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("read README.md");
+    let rendered = render(&readme, &tables()).unwrap_or_else(|why| panic!("{why}"));
+    std::fs::write(&path, rendered).expect("write README.md");
+}
+
 #[test]
 fn readme_configuration_tables_match_the_declarations() {
     let path = workspace_root().join("README.md");
     let readme = std::fs::read_to_string(&path).expect("read README.md");
     let rendered = render(&readme, &tables()).unwrap_or_else(|why| panic!("{why}"));
     if rendered == readme {
-        return;
-    }
-    if std::env::var_os("UPDATE_README").is_some() {
-        std::fs::write(&path, rendered).expect("write README.md");
         return;
     }
     let first_difference = readme
@@ -139,23 +147,73 @@ fn rendering_replaces_only_the_marked_tables() {
     );
 }
 
-/// Every function's table lists something, and every variable a function
-/// reads appears in exactly one table it is documented by.
+/// Each function's configuration reads exactly the variables it declares:
+/// none undeclared (that is an init failure in production), none declared
+/// and never read (a stale declaration would keep the template setting a
+/// dead variable). The environments reach every conditional read (the
+/// authorizer's `AWS_REGION` only with rules in the `stage` scope). The log
+/// level is the exception: `logging` reads it before any `Env` exists.
 #[test]
-fn every_declared_variable_is_in_a_table() {
-    let tables = tables();
+fn each_function_reads_exactly_what_it_declares() {
+    use cognito_auth_core::config::{ConfigError, Env, LOG_LEVEL, RUST_LOG};
+
+    type Reader = fn(&Env) -> Result<(), ConfigError>;
+    type Case = (
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        Reader,
+    );
+    let functions: [Case; 5] = [
+        (
+            "authorizer",
+            &[
+                ("USER_POOL_ID", "eu-west-1_AbC123"),
+                ("APP_CLIENT_IDS", "client1"),
+                ("AUTHZ_RULES", r#"[{"method":"GET","path":"/pets"}]"#),
+                ("AUTHZ_POLICY_SCOPE", "stage"),
+            ],
+            |env| authorizer::Config::from_env(env).map(drop),
+        ),
+        ("pre-sign-up", &[], |env| {
+            pre_sign_up::Config::from_env(env).map(drop)
+        }),
+        ("post-confirmation", &[], |env| {
+            post_confirmation::Config::from_env(env).map(drop)
+        }),
+        ("pre-token-generation", &[], |env| {
+            pre_token_generation::Config::from_env(env).map(drop)
+        }),
+        ("custom-message", &[("APP_NAME", "Acme")], |env| {
+            custom_message::Config::from_env(env).map(drop)
+        }),
+    ];
+    assert_eq!(
+        functions.len(),
+        FUNCTIONS.len(),
+        "a function is missing here"
+    );
+    for (binary, pairs, read) in functions {
+        let env = Env::declared_with_pairs(declarations::of(binary), pairs.iter().copied());
+        read(&env).unwrap_or_else(|err| panic!("{binary}: {err}"));
+        let declared: BTreeSet<&str> = declarations::variables(binary)
+            .iter()
+            .map(|variable| variable.name)
+            .filter(|name| ![LOG_LEVEL.name, RUST_LOG.name].contains(name))
+            .collect();
+        assert_eq!(env.names_read(), declared, "{binary}: read ≠ declared");
+    }
+}
+
+/// No function declares a name twice (two declarations of one name could
+/// disagree on its default).
+#[test]
+fn no_function_declares_a_name_twice() {
     for (binary, _) in FUNCTIONS {
+        let mut seen = BTreeSet::new();
         for variable in declarations::variables(binary) {
-            let row = format!("| `{}` |", variable.name);
-            let in_own = tables
-                .iter()
-                .any(|(name, table)| name == binary && table.contains(&row));
-            let in_common = tables
-                .iter()
-                .any(|(name, table)| name == "every-function" && table.contains(&row));
             assert!(
-                in_own != in_common,
-                "{binary}'s {} must be in exactly one of its tables",
+                seen.insert(variable.name),
+                "{binary} declares {} twice",
                 variable.name
             );
         }

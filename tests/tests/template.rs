@@ -24,7 +24,10 @@
 //! What a function reads is its declarations (`e2e_tests::declarations`,
 //! from each crate's `config::VARIABLES`): its code reads the environment
 //! only through them (`config::Env` refuses an undeclared name, and clippy's
-//! `disallowed_methods` refuses `std::env::var` in the deployed crates).
+//! `disallowed_methods` refuses `std::env::var` in the deployed crates), and
+//! `tests/configuration.rs` checks that each function's configuration reads
+//! exactly what it declares, so a variable nothing reads any more cannot
+//! stay declared, nor set here.
 //!
 //! YAML is parsed with `serde_norway`, the maintained fork of `serde_yaml`
 //! (archived upstream; `serde_yml` is flagged unsound and unmaintained by
@@ -203,6 +206,8 @@ fn the_deployment_check_refuses_every_kind_of_drift() {
     const DEFAULTED: Variable = Variable::new("DEFAULTED", Kind::Optional, "").defaulted("why");
     const REGION: Variable = Variable::new("AWS_REGION", Kind::Optional, "").set_by_lambda();
     const INVENTED: Variable = Variable::new("NOT_LAMBDAS", Kind::Optional, "").set_by_lambda();
+    // Declared as set by the template, but a name Lambda keeps for itself.
+    const RESERVED: Variable = Variable::new("AWS_EXECUTION_ENV", Kind::Optional, "");
     let value = Value::String("x".into());
     let set = |names: &[&str]| -> BTreeMap<String, &Value> {
         names
@@ -227,6 +232,11 @@ fn the_deployment_check_refuses_every_kind_of_drift() {
             vec![&DEPLOYED],
             vec!["DEPLOYED", "STRAY"],
             "does not declare",
+        ),
+        (
+            vec![&RESERVED],
+            vec!["AWS_EXECUTION_ENV"],
+            "a name Lambda reserves",
         ),
     ] {
         let problems = check(&variables, &names);

@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn reads_every_variable() {
         // Every variable but the linking ones, which cannot be combined with
-        // AUTO_CONFIRM.name (see the next test).
+        // AUTO_CONFIRM (see the next test).
         let common = [
             (ALLOWED_EMAIL_DOMAINS.name, "example.com, *.example.com"),
             (BLOCKED_EMAIL_DOMAINS.name, "bad.example.com"),

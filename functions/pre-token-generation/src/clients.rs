@@ -131,6 +131,9 @@ mod tests {
         for (text, expected) in [
             (r#"["a"]"#.to_owned(), "must be a JSON object"),
             (r#"{"bad id": {"a": 1}}"#.to_owned(), "not an app client id"),
+            // Cognito's pattern is ASCII: such a key could never match a
+            // client, so it is refused rather than silently never used.
+            (r#"{"clïent": {"a": 1}}"#.to_owned(), "not an app client id"),
             (r#"{"c1": []}"#.to_owned(), "must be a JSON object"),
             (r#"{"c1": {}}"#.to_owned(), "lists no claim"),
             (

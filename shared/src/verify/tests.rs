@@ -1,6 +1,6 @@
 //! The verifier end to end, in process: real RS256 signatures made with the
 //! committed development keys (tests/fixtures/keys), keys loaded through
-//! `JWKS_FILE.name`, and the attacks from the issue. Faults of a live JWKS
+//! `JWKS_FILE`, and the attacks from the issue. Faults of a live JWKS
 //! endpoint are tested in tests/tests/verifier.rs against a real server.
 
 use std::time::Duration;
@@ -213,7 +213,7 @@ async fn a_cognito_access_token_verifies() {
     assert_eq!(claims.groups, ["admin"]);
     assert!(claims.has_all_scopes(&["orders/read"]));
     assert_eq!(claims.other["jti"], "jti-access");
-    // Loading from JWKS_FILE.name and verifying built no HTTP client.
+    // Loading from JWKS_FILE and verifying built no HTTP client.
     assert!(!verifier.fetcher.client_built());
 }
 
@@ -424,7 +424,7 @@ async fn a_1024_bit_key_is_never_used() {
         refused(&verifier, WEAK_TOKEN).await,
         VerifyError::UnknownKid
     );
-    // A JWKS_FILE.name with only the weak key has no usable key: init fails.
+    // A JWKS_FILE with only the weak key has no usable key: init fails.
     let only_weak = format!("{KEYS}/weak-rsa-1024.jwks.json");
     let config = VerifierConfig::from_env(&Env::from_pairs([
         (USER_POOL_ID.name, POOL_A),

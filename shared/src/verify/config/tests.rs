@@ -230,7 +230,7 @@ fn the_emulator_replaces_cognito_in_the_issuer_and_the_jwks_url() {
         "http://127.0.0.1:9229/eu-west-1_A"
     );
     assert_eq!(config.pools()[1].region(), "eu-west-1");
-    // JWKS_URL.name still wins over the derived URL, with its own rule.
+    // JWKS_URL still wins over the derived URL, with its own rule.
     let config = VerifierConfig::from_env(&env(&[
         (USER_POOL_ID.name, LOCAL_POOL),
         (APP_CLIENT_IDS.name, "c"),
