@@ -1,0 +1,254 @@
+//! The functions the template deploys: every function crate deployed by
+//! exactly one function, the template setting exactly the variables each
+//! function declares as set by it (and the check refusing every kind of
+//! drift), and every function getting past init with the defaults.
+
+use super::*;
+use cognito_auth_core::config::{Deployment, Variable};
+use e2e_tests::declarations;
+use e2e_tests::runtime_api::Launch;
+
+#[test]
+fn every_function_crate_is_deployed_by_exactly_one_function() {
+    let template = Template::load();
+    let crates = function_crates();
+    assert!(!crates.is_empty(), "no crates under functions/");
+    let mut problems = Vec::new();
+
+    let mut deployed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, resource) in template.functions() {
+        let metadata = resource.get("Metadata");
+        let method = metadata
+            .and_then(|m| m.get("BuildMethod"))
+            .and_then(literal);
+        if method != Some("rust-cargolambda") {
+            // Not built from this workspace (the inline example backend).
+            continue;
+        }
+        let binary = metadata
+            .and_then(|m| m.get("BuildProperties"))
+            .and_then(|p| p.get("Binary"))
+            .and_then(literal);
+        let Some(binary) = binary else {
+            problems.push(format!("{id}: Metadata.BuildProperties.Binary is missing"));
+            continue;
+        };
+        deployed
+            .entry(binary.to_owned())
+            .or_default()
+            .push(id.to_owned());
+        let code_uri = template.function_property(id, "CodeUri").and_then(literal);
+        if code_uri != Some(".") {
+            problems.push(format!(
+                "{id}: CodeUri is {code_uri:?}; use \".\" (the workspace root) so every function shares one target/"
+            ));
+        }
+        for (property, expected) in [("Runtime", "provided.al2023"), ("Handler", "bootstrap")] {
+            let actual = template.function_property(id, property).and_then(literal);
+            if actual != Some(expected) {
+                problems.push(format!(
+                    "{id}: {property} is {actual:?}, expected {expected:?}"
+                ));
+            }
+        }
+        let architectures = template
+            .function_property(id, "Architectures")
+            .and_then(Value::as_sequence)
+            .map(|list| list.iter().filter_map(literal).collect::<Vec<_>>());
+        if architectures != Some(vec!["arm64"]) {
+            problems.push(format!(
+                "{id}: Architectures is {architectures:?}, expected [arm64]"
+            ));
+        }
+    }
+    for name in &crates {
+        match deployed.get(name).map(Vec::as_slice) {
+            None | Some([]) => problems.push(format!(
+                "functions/{name} has no AWS::Serverless::Function with Metadata.BuildProperties.Binary: {name}"
+            )),
+            Some([_]) => {}
+            Some(many) => problems.push(format!("functions/{name} is deployed by several functions: {many:?}")),
+        }
+    }
+    for (binary, ids) in &deployed {
+        if !crates.contains(binary) {
+            problems.push(format!(
+                "{ids:?} build binary {binary:?}, which no crate under functions/ provides"
+            ));
+        }
+    }
+    assert_no_problems("function resources", problems);
+}
+
+#[test]
+fn every_function_crate_declares_its_variables() {
+    let declared: BTreeSet<String> = declarations::FUNCTIONS
+        .iter()
+        .map(|(binary, _)| (*binary).to_owned())
+        .collect();
+    assert_eq!(
+        declared,
+        function_crates(),
+        "e2e_tests::declarations::FUNCTIONS must list every crate under functions/"
+    );
+}
+
+#[test]
+fn the_template_sets_exactly_what_each_function_declares_as_deployed() {
+    let template = Template::load();
+    let mut problems = Vec::new();
+    for (function, _) in declarations::FUNCTIONS {
+        let id = template.function_for_binary(function);
+        let set = template.environment(&id);
+        let variables = declarations::variables(function);
+        problems.extend(deployment_problems(&id, function, &variables, &set));
+    }
+    assert_no_problems("variables", problems);
+}
+
+/// The check behind the test above, on any declarations and environment,
+/// so that its own tests can show it refusing each kind of drift.
+fn deployment_problems(
+    id: &str,
+    function: &str,
+    variables: &[&Variable],
+    set: &BTreeMap<String, &Value>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for variable in variables {
+        let name = variable.name;
+        match (variable.deployment, set.contains_key(name)) {
+            (Deployment::Template, false) => problems.push(format!(
+                "{function} reads {name}, declared as set by the template, but {id} does not set it: \
+                 wire it in template.yaml, or declare why it is left at its default"
+            )),
+            (Deployment::Default(why), true) => problems.push(format!(
+                "{id} sets {name}, which {function} declares as left at its default ({why}): drop one"
+            )),
+            (Deployment::Lambda, true) => {
+                problems.push(format!("{id} sets {name}, which Lambda sets itself"))
+            }
+            (Deployment::Lambda, false) if !is_provided_by_lambda(name) => problems.push(format!(
+                "{function} declares {name} as set by Lambda, which Lambda does not set"
+            )),
+            _ => {}
+        }
+    }
+    for name in set.keys() {
+        if !variables.iter().any(|variable| variable.name == name) {
+            problems.push(format!(
+                "{id} sets {name}, which {function} does not declare (so never reads)"
+            ));
+        }
+        if is_provided_by_lambda(name) {
+            problems.push(format!("{id} sets {name}, a name Lambda reserves"));
+        }
+    }
+    problems
+}
+
+/// The check refuses each kind of drift: a test that found nothing would
+/// pass on any template.
+#[test]
+fn the_deployment_check_refuses_every_kind_of_drift() {
+    use cognito_auth_core::config::Kind;
+    const DEPLOYED: Variable = Variable::new("DEPLOYED", Kind::Optional, "");
+    const DEFAULTED: Variable = Variable::new("DEFAULTED", Kind::Optional, "").defaulted("why");
+    const REGION: Variable = Variable::new("AWS_REGION", Kind::Optional, "").set_by_lambda();
+    const INVENTED: Variable = Variable::new("NOT_LAMBDAS", Kind::Optional, "").set_by_lambda();
+    // Declared as set by the template, but a name Lambda keeps for itself.
+    const RESERVED: Variable = Variable::new("AWS_EXECUTION_ENV", Kind::Optional, "");
+    let value = Value::String("x".into());
+    let set = |names: &[&str]| -> BTreeMap<String, &Value> {
+        names
+            .iter()
+            .map(|name| ((*name).to_owned(), &value))
+            .collect()
+    };
+    let check = |variables: &[&Variable], names: &[&str]| {
+        deployment_problems("Fn", "f", variables, &set(names))
+    };
+    assert!(check(&[&DEPLOYED, &DEFAULTED, &REGION], &["DEPLOYED"]).is_empty());
+    for (variables, names, expected) in [
+        (vec![&DEPLOYED], vec![], "does not set it"),
+        (
+            vec![&DEPLOYED, &DEFAULTED],
+            vec!["DEPLOYED", "DEFAULTED"],
+            "left at its default",
+        ),
+        (vec![&REGION], vec!["AWS_REGION"], "Lambda sets itself"),
+        (vec![&INVENTED], vec![], "which Lambda does not set"),
+        (
+            vec![&DEPLOYED],
+            vec!["DEPLOYED", "STRAY"],
+            "does not declare",
+        ),
+        (
+            vec![&RESERVED],
+            vec!["AWS_EXECUTION_ENV"],
+            "a name Lambda reserves",
+        ),
+    ] {
+        let problems = check(&variables, &names);
+        assert!(
+            problems.iter().any(|problem| problem.contains(expected)),
+            "{names:?} should be refused with {expected:?}: {problems:?}"
+        );
+    }
+}
+
+/// Each function started with the environment a default deployment gives it
+/// (parameters at their defaults, resources as realistic placeholders) must
+/// get past init and answer an invocation. Nothing here leaves 127.0.0.1:
+/// AWS_ENDPOINT_URL and JWKS_URL point at a closed local port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_defaults_get_every_function_past_init() {
+    const CLOSED_PORT: &str = "http://127.0.0.1:9";
+    let template = Template::load();
+    for binary in function_crates() {
+        let id = template.function_for_binary(&binary);
+        let mut env: Vec<(String, String)> = template
+            .environment(&id)
+            .iter()
+            .map(|(name, value)| {
+                let resolved = template
+                    .default_value(value)
+                    .unwrap_or_else(|why| panic!("{id}.{name}: {why}"));
+                (name.clone(), resolved)
+            })
+            .collect();
+        env.push(("AWS_ENDPOINT_URL".into(), CLOSED_PORT.into()));
+        let event = if binary == "authorizer" {
+            env.push((
+                "JWKS_URL".into(),
+                format!("{CLOSED_PORT}/{{userPoolId}}/jwks.json"),
+            ));
+            serde_json::json!({
+                "type": "TOKEN",
+                "authorizationToken": "Bearer not-a-jwt",
+                "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1/GET/me",
+            })
+        } else {
+            // A trigger source no function handles: it must be answered
+            // without any call out.
+            serde_json::json!({
+                "version": "1",
+                "region": "us-east-1",
+                "userPoolId": PLACEHOLDER_POOL_ID,
+                "userName": "template-test",
+                "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": PLACEHOLDER_CLIENT_ID},
+                "triggerSource": "TemplateTest_Unknown",
+                "request": {"userAttributes": {}},
+                "response": {},
+            })
+        };
+        let function = Launch::new(&binary).envs(env).start().await;
+        tokio::select! {
+            _ = function.invoke(event) => {}
+            line = function.wait_for_log(|line| line.contains("init failed")) => {
+                panic!("{binary} fails to start with the template's defaults: {line}")
+            }
+        }
+        function.stop().await;
+    }
+}

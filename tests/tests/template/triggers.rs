@@ -1,0 +1,101 @@
+//! The user pool's triggers: each wired to the right function, with an
+//! invoke permission for Cognito scoped to the pool, and a timeout within
+//! Cognito's deadline.
+
+use super::*;
+
+/// Cognito waits this long for a trigger before it retries.
+const COGNITO_TRIGGER_DEADLINE_S: u64 = 5;
+
+#[test]
+fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
+    let template = Template::load();
+    let (pool_id, pool) = template.single_resource("AWS::Cognito::UserPool");
+    let lambda_config = pool
+        .get("Properties")
+        .and_then(|p| p.get("LambdaConfig"))
+        .and_then(Value::as_mapping)
+        .expect("the user pool has a LambdaConfig");
+    let mut problems = Vec::new();
+
+    let wired: BTreeMap<String, &Value> = lambda_config
+        .iter()
+        .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value)))
+        .collect();
+    for key in wired.keys() {
+        if !TRIGGERS.iter().any(|(trigger, _)| trigger == key) {
+            problems.push(format!(
+                "LambdaConfig.{key} is wired but not in TRIGGERS: add it there"
+            ));
+        }
+    }
+    for (trigger, binary) in TRIGGERS {
+        let function_id = template.function_for_binary(binary);
+        let arn = wired
+            .get(*trigger)
+            .map(|value| match value.get("LambdaArn") {
+                Some(arn) => {
+                    let version = value.get("LambdaVersion");
+                    let known = |v: &Value| {
+                        literal(v).is_some_and(|v| ["V1_0", "V2_0", "V3_0"].contains(&v))
+                    };
+                    // A literal, or `!If [condition, V1_0, V2_0]` with every
+                    // branch a known version.
+                    let versions_ok = version.is_some_and(|version| {
+                        known(version)
+                            || if_branches(version).is_some_and(|branches| {
+                                branches.len() == 3 && branches[1..].iter().all(known)
+                            })
+                    });
+                    if !versions_ok {
+                        problems.push(format!(
+                            "LambdaConfig.{trigger}.LambdaVersion is {version:?}"
+                        ));
+                    }
+                    get_att(arn)
+                }
+                None => get_att(value),
+            });
+        match arn {
+            Some(Some((target, attribute))) if target == function_id && attribute == "Arn" => {}
+            other => problems.push(format!(
+                "LambdaConfig.{trigger} should be !GetAtt {function_id}.Arn, found {other:?}"
+            )),
+        }
+
+        let permitted =
+            template
+                .resources_of_type("AWS::Lambda::Permission")
+                .any(|(_, permission)| {
+                    let properties = permission.get("Properties");
+                    let field = |name: &str| properties.and_then(|p| p.get(name));
+                    let function = field("FunctionName");
+                    let names_function = function
+                        .and_then(get_att)
+                        .is_some_and(|(target, _)| target == function_id)
+                        || function.and_then(ref_target) == Some(function_id.as_str());
+                    names_function
+                        && field("Action").and_then(literal) == Some("lambda:InvokeFunction")
+                        && field("Principal").and_then(literal) == Some("cognito-idp.amazonaws.com")
+                        && field("SourceArn").and_then(get_att)
+                            == Some((pool_id.clone(), "Arn".to_owned()))
+                        && field("SourceAccount").and_then(ref_target) == Some("AWS::AccountId")
+                });
+        if !permitted {
+            problems.push(format!(
+                "{function_id} has no AWS::Lambda::Permission for cognito-idp.amazonaws.com with \
+                 SourceArn !GetAtt {pool_id}.Arn and SourceAccount !Ref AWS::AccountId"
+            ));
+        }
+
+        let timeout = template
+            .function_property(&function_id, "Timeout")
+            .and_then(Value::as_u64);
+        if timeout.is_none_or(|seconds| seconds > COGNITO_TRIGGER_DEADLINE_S) {
+            problems.push(format!(
+                "{function_id} has Timeout {timeout:?}; Cognito gives a trigger {COGNITO_TRIGGER_DEADLINE_S} s"
+            ));
+        }
+    }
+    assert_no_problems("user pool triggers", problems);
+}
