@@ -12,21 +12,11 @@ async fn the_usage_identifier_key_comes_from_the_configured_claim() {
         .await;
     let with_key = access(&[]).claim("custom:api_key", "k3y-for-usage-plan");
     let credential = format!("Bearer {}", with_key.build());
-    let answer = ask(
-        &function,
-        Shape::Token,
-        Shape::Token.event(Some(&credential), "GET", "/", "GET /"),
-    )
-    .await;
+    let answer = ask_route(&function, Shape::Token, &credential, GET_ROOT).await;
     assert_eq!(answer.policy()["usageIdentifierKey"], "k3y-for-usage-plan");
 
     let credential = format!("Bearer {}", access(&[]).build());
-    let answer = ask(
-        &function,
-        Shape::Token,
-        Shape::Token.event(Some(&credential), "GET", "/", "GET /"),
-    )
-    .await;
+    let answer = ask_route(&function, Shape::Token, &credential, GET_ROOT).await;
     assert!(
         answer.policy().get("usageIdentifierKey").is_none(),
         "{:?}",
@@ -35,12 +25,7 @@ async fn the_usage_identifier_key_comes_from_the_configured_claim() {
 
     let unset = launch().start().await;
     let credential = format!("Bearer {}", with_key.build());
-    let answer = ask(
-        &unset,
-        Shape::Token,
-        Shape::Token.event(Some(&credential), "GET", "/", "GET /"),
-    )
-    .await;
+    let answer = ask_route(&unset, Shape::Token, &credential, GET_ROOT).await;
     assert!(answer.policy().get("usageIdentifierKey").is_none());
 }
 

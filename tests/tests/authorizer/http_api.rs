@@ -10,10 +10,11 @@ async fn a_valid_token_without_rules_is_authorized_on_http_v2_with_a_flat_contex
     let function = launch().start().await;
     let token = access(&[]);
     let credential = format!("Bearer {}", token.build());
-    let answer = ask(
+    let answer = ask_route(
         &function,
         Shape::Http2,
-        Shape::Http2.event(Some(&credential), "DELETE", "/x/y", "$default"),
+        &credential,
+        ("DELETE", "/x/y", "$default"),
     )
     .await;
     assert_eq!(

@@ -13,10 +13,11 @@ async fn resource_arns_never_exceed_512_characters() {
     );
     let function = with_rules(&rules).start().await;
     let credential = format!("Bearer {}", access(&[]).build());
-    let answer = ask(
+    let answer = ask_route(
         &function,
         Shape::Token,
-        Shape::Token.event(Some(&credential), "GET", "/pets", "GET /pets"),
+        &credential,
+        ("GET", "/pets", "GET /pets"),
     )
     .await;
     assert!(answer.lets_through("GET", &long_path));

@@ -56,10 +56,11 @@ async fn machine_clients_are_authorized_by_scope_and_kept_off_people_only_routes
     // A person with the same scope: the people-only route is theirs.
     let person = access(&[]).scopes(&["orders/read"]);
     let credential = format!("Bearer {}", person.build());
-    let answer = ask(
+    let answer = ask_route(
         &function,
         Shape::Token,
-        Shape::Token.event(Some(&credential), "GET", "/me", "GET /me"),
+        &credential,
+        ("GET", "/me", "GET /me"),
     )
     .await;
     assert!(answer.lets_through("GET", "/me") && answer.lets_through("GET", "/orders"));

@@ -28,10 +28,11 @@ async fn measure_warm_invocations_and_cold_start() {
     for _ in 0..COLD_RUNS {
         let started = std::time::Instant::now();
         let function = with_rules(PET_RULES).start().await;
-        let answer = ask(
+        let answer = ask_route(
             &function,
             Shape::Token,
-            Shape::Token.event(Some(&credential), "GET", "/pets", "GET /pets"),
+            &credential,
+            ("GET", "/pets", "GET /pets"),
         )
         .await;
         cold.push(started.elapsed());

@@ -98,10 +98,11 @@ async fn nothing_permitted_is_an_explicit_deny_of_the_stage() {
             "{shape:?}"
         );
     }
-    let answer = ask(
+    let answer = ask_route(
         &function,
         Shape::Http2,
-        Shape::Http2.event(Some(&credential), "GET", "/pets", "GET /pets"),
+        &credential,
+        ("GET", "/pets", "GET /pets"),
     )
     .await;
     assert_eq!(answer.simple(), &json!({"isAuthorized": false}));

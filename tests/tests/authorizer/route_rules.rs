@@ -31,10 +31,11 @@ async fn proxy_root_and_path_parameters_match_on_every_kind() {
         ("GET", "/pets/1/photos", "GET /pets/{id}/photos", false),
         ("GET", "/other", "$default", false),
     ];
-    let policy = ask(
+    let policy = ask_route(
         &function,
         Shape::Request,
-        Shape::Request.event(Some(&credential), "GET", "/", "GET /"),
+        &credential,
+        ("GET", "/", "GET /"),
     )
     .await;
     let resources = resources(&policy.policy()["policyDocument"]);
@@ -85,10 +86,11 @@ async fn encoded_slashes_double_slashes_dot_segments_and_case_are_refused() {
         ("/files/%2E%2E/%2e%2e/admin", "/files/{proxy+}", false),
         ("/files/a%2F..%2F..%2Fadmin", "/files/{proxy+}", false),
     ] {
-        let answer = ask(
+        let answer = ask_route(
             &stage,
             Shape::Token,
-            Shape::Token.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}"),
+            &credential,
+            ("GET", "/pets/1", "GET /pets/{id}"),
         )
         .await;
         assert_eq!(answer.lets_through("GET", path), want, "stage {path}");

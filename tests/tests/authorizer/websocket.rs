@@ -14,12 +14,7 @@ async fn a_websocket_connect_is_authorized_from_the_query_string() {
         .await;
     let user = access(&["users"]).build();
     let outsider = access(&["guests"]).build();
-    let answer = ask(
-        &function,
-        Shape::WebSocket,
-        Shape::WebSocket.event(Some(&user), "GET", "/", "$connect"),
-    )
-    .await;
+    let answer = ask_route(&function, Shape::WebSocket, &user, ("GET", "/", "$connect")).await;
     assert!(answer.connects());
     assert_eq!(
         resources(&answer.policy()["policyDocument"]),
@@ -27,18 +22,20 @@ async fn a_websocket_connect_is_authorized_from_the_query_string() {
     );
     // `Bearer ` in a query string works too.
     let bearer = format!("Bearer {user}");
-    let answer = ask(
+    let answer = ask_route(
         &function,
         Shape::WebSocket,
-        Shape::WebSocket.event(Some(&bearer), "GET", "/", "$connect"),
+        &bearer,
+        ("GET", "/", "$connect"),
     )
     .await;
     assert!(answer.connects());
     // Verified, but no `$connect` rule admits the caller: 403.
-    let answer = ask(
+    let answer = ask_route(
         &function,
         Shape::WebSocket,
-        Shape::WebSocket.event(Some(&outsider), "GET", "/", "$connect"),
+        &outsider,
+        ("GET", "/", "$connect"),
     )
     .await;
     assert!(!answer.connects());
@@ -56,12 +53,7 @@ async fn a_websocket_connect_is_authorized_from_the_query_string() {
     }
     // Without rules, any verified caller connects.
     let open = launch().env("TOKEN_QUERY_PARAMETER", "token").start().await;
-    let answer = ask(
-        &open,
-        Shape::WebSocket,
-        Shape::WebSocket.event(Some(&outsider), "GET", "/", "$connect"),
-    )
-    .await;
+    let answer = ask_route(&open, Shape::WebSocket, &outsider, ("GET", "/", "$connect")).await;
     assert!(answer.connects());
     // Headers only unless the parameter is configured.
     let headers_only = launch().start().await;

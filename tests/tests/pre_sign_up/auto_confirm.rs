@@ -121,19 +121,11 @@ async fn auto_confirm_domains_confirms_listed_domains_only() {
     // A federated sign-up from a listed domain is confirmed, and its email
     // verified only on the provider's word.
     let federated = |verified: Option<&str>| {
-        let mut event = sample("external-provider-google");
-        let attributes = &mut event["request"]["userAttributes"];
-        attributes["email"] = json!("a@eu.corp.example");
-        match verified {
-            Some(value) => attributes["email_verified"] = json!(value),
-            None => {
-                attributes
-                    .as_object_mut()
-                    .expect("attributes")
-                    .remove("email_verified");
-            }
-        }
-        event
+        federated_sign_up(
+            "external-provider-google",
+            "a@eu.corp.example",
+            verified.map(|value| json!(value)),
+        )
     };
     assert_eq!(
         respond_flags(&function, federated(Some("true"))).await,

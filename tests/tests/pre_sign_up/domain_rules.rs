@@ -187,19 +187,7 @@ async fn the_allow_list_admits_federated_users_only_with_a_provider_verified_ema
     // Facebook never send email_verified.
     let function = start(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]).await;
     let federated = |sample_name: &str, verified: Option<Value>| {
-        let mut event = sample(sample_name);
-        let attributes = &mut event["request"]["userAttributes"];
-        attributes["email"] = json!("secret.person@example.com");
-        match verified {
-            Some(value) => attributes["email_verified"] = value,
-            None => {
-                attributes
-                    .as_object_mut()
-                    .expect("attributes")
-                    .remove("email_verified");
-            }
-        }
-        event
+        federated_sign_up(sample_name, "secret.person@example.com", verified)
     };
     let mut amazon = federated("external-provider-google", None);
     amazon["userName"] = json!("LoginWithAmazon_amzn1.account.AEXAMPLE");

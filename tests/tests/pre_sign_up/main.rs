@@ -64,6 +64,24 @@ fn sign_up(attributes: Value) -> Value {
     event
 }
 
+/// The federated sign-up sample `sample_name` with `email`, and its
+/// `email_verified` as the identity provider asserted it (`None`: not sent).
+fn federated_sign_up(sample_name: &str, email: &str, verified: Option<Value>) -> Value {
+    let mut event = sample(sample_name);
+    let attributes = &mut event["request"]["userAttributes"];
+    attributes["email"] = json!(email);
+    match verified {
+        Some(value) => attributes["email_verified"] = value,
+        None => {
+            attributes
+                .as_object_mut()
+                .expect("attributes")
+                .remove("email_verified");
+        }
+    }
+    event
+}
+
 fn with_source(mut event: Value, source: &str) -> Value {
     event["triggerSource"] = json!(source);
     event
