@@ -13,13 +13,7 @@ async fn resource_arns_never_exceed_512_characters() {
     );
     let function = with_rules(&rules).start().await;
     let credential = format!("Bearer {}", access(&[]).build());
-    let answer = ask_route(
-        &function,
-        Shape::Token,
-        &credential,
-        ("GET", "/pets", "GET /pets"),
-    )
-    .await;
+    let answer = ask_route(&function, Shape::Token, &credential, LIST_PETS).await;
     assert!(answer.lets_through("GET", &long_path));
     assert!(answer.lets_through("GET", "/pets"));
 

@@ -56,13 +56,7 @@ async fn machine_clients_are_authorized_by_scope_and_kept_off_people_only_routes
     // A person with the same scope: the people-only route is theirs.
     let person = access(&[]).scopes(&["orders/read"]);
     let credential = format!("Bearer {}", person.build());
-    let answer = ask_route(
-        &function,
-        Shape::Token,
-        &credential,
-        ("GET", "/me", "GET /me"),
-    )
-    .await;
+    let answer = ask_route(&function, Shape::Token, &credential, GET_ME).await;
     assert!(answer.lets_through("GET", "/me") && answer.lets_through("GET", "/orders"));
     assert_eq!(answer.policy()["context"]["principal_type"], "user");
     // An unknown machine client is refused like any unknown client.

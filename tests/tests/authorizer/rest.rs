@@ -98,13 +98,7 @@ async fn nothing_permitted_is_an_explicit_deny_of_the_stage() {
             "{shape:?}"
         );
     }
-    let answer = ask_route(
-        &function,
-        Shape::Http2,
-        &credential,
-        ("GET", "/pets", "GET /pets"),
-    )
-    .await;
+    let answer = ask_route(&function, Shape::Http2, &credential, LIST_PETS).await;
     assert_eq!(answer.simple(), &json!({"isAuthorized": false}));
 }
 

@@ -31,13 +31,7 @@ async fn proxy_root_and_path_parameters_match_on_every_kind() {
         ("GET", "/pets/1/photos", "GET /pets/{id}/photos", false),
         ("GET", "/other", "$default", false),
     ];
-    let policy = ask_route(
-        &function,
-        Shape::Request,
-        &credential,
-        ("GET", "/", "GET /"),
-    )
-    .await;
+    let policy = ask_route(&function, Shape::Request, &credential, GET_ROOT).await;
     let resources = resources(&policy.policy()["policyDocument"]);
     assert!(
         resources.contains(&("Allow".to_owned(), format!("{API}/{STAGE}/GET/"))),
