@@ -1,5 +1,5 @@
 //! Every function's declared environment variables, by binary name: what the
-//! template drift test (`tests/template.rs`) holds `template.yaml` to, and
+//! template drift test (`tests/template/`) holds `template.yaml` to, and
 //! what the README's configuration tables are rendered from
 //! (`tests/configuration.rs`). The declarations themselves live beside
 //! the code that parses them (see `cognito_auth_core::config`).

@@ -161,7 +161,7 @@ pub const VERIFIED_TOKEN_CACHE_SIZE: Variable = Variable::new(
 pub const COGNITO_EMULATOR_URL: Variable = Variable::new(
     "COGNITO_EMULATOR_URL",
     Kind::Optional,
-    "**Local runs and tests only.** The origin of a Cognito emulator on this host (cognito-local's `TokenConfig.IssuerDomain`). It replaces `https://cognito-idp.{region}.amazonaws.com` in every pool's issuer (so `iss` must be `{COGNITO_EMULATOR_URL}/{poolId}`) and in the default `JWKS_URL`, and lets `USER_POOL_ID` list the emulator's `local_<id>` pool ids, which are refused without it. Only a bare `http` or `https` origin on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`), written as a URL parser writes it (no path, query or credentials; `http://LOCALHOST:9229` or `:80` are refused); anything else fails init naming the variable, and when set a warning is logged at init. The template never sets it (`tests/tests/template.rs` fails if it does).",
+    "**Local runs and tests only.** The origin of a Cognito emulator on this host (cognito-local's `TokenConfig.IssuerDomain`). It replaces `https://cognito-idp.{region}.amazonaws.com` in every pool's issuer (so `iss` must be `{COGNITO_EMULATOR_URL}/{poolId}`) and in the default `JWKS_URL`, and lets `USER_POOL_ID` list the emulator's `local_<id>` pool ids, which are refused without it. Only a bare `http` or `https` origin on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`), written as a URL parser writes it (no path, query or credentials; `http://LOCALHOST:9229` or `:80` are refused); anything else fails init naming the variable, and when set a warning is logged at init. The template never sets it (the template drift test, `tests/tests/template/`, fails if it does).",
 )
 .example("`http://127.0.0.1:9229`")
 .defaulted(
