@@ -7,10 +7,10 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_usage_identifier_key_comes_from_the_configured_claim() {
     let function = launch()
-        .env("USAGE_IDENTIFIER_CLAIM", "custom:api_key")
+        .env("USAGE_IDENTIFIER_CLAIM", "api_key")
         .start()
         .await;
-    let with_key = access(&[]).claim("custom:api_key", "k3y-for-usage-plan");
+    let with_key = access(&[]).claim("api_key", "k3y-for-usage-plan");
     let credential = format!("Bearer {}", with_key.build());
     let answer = ask_route(&function, Shape::Token, &credential, GET_ROOT).await;
     assert_eq!(answer.policy()["usageIdentifierKey"], "k3y-for-usage-plan");
