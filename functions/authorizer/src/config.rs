@@ -37,13 +37,15 @@ pub const TOKEN_QUERY_PARAMETER: Variable = Variable::new(
 .example("`token`");
 
 /// `USAGE_IDENTIFIER_CLAIM`: the claim whose value becomes
-/// `usageIdentifierKey` (an API key of a usage plan).
+/// `usageIdentifierKey` (an API key of a usage plan). Whoever can write the
+/// claim picks whose plan a call spends, so the example is a claim only the
+/// pre-token-generation trigger writes, not a custom attribute.
 pub const USAGE_IDENTIFIER_CLAIM: Variable = Variable::new(
     "USAGE_IDENTIFIER_CLAIM",
     Kind::Optional,
-    "Claim returned as `usageIdentifierKey`, for usage plans.",
+    "Claim returned as `usageIdentifierKey`: the API key of a REST usage plan (API key source `AUTHORIZER`). **Whoever can write the claim chooses whose plan a call spends.** An app client may write every attribute its `WriteAttributes` does not leave out, so with a custom attribute (`custom:api_key`) a user could `UpdateUserAttributes` to another customer's key and spend their quota: use a claim only the pre-token-generation trigger writes (an attribute of the profile table in `PROFILE_CLAIMS`), or leave the attribute out of every app client's `WriteAttributes`.",
 )
-.example("`custom:api_key`");
+.example("`api_key` (from `PROFILE_CLAIMS`)");
 
 /// Set by Lambda: the function's region, which sizes the ARNs of the init
 /// check (the partition and region of the APIs it serves).

@@ -246,6 +246,31 @@ pub(crate) mod tests {
         assert!(!evaluation.allows_route(None, &route("/pets/{id}")));
     }
 
+    /// A rule the caller fails refuses a whole route only when it shares a
+    /// verb with the route and matches one of its paths: a failed rule on
+    /// another verb, or on other paths, leaves the route alone.
+    #[test]
+    fn a_failed_rule_refuses_a_route_only_when_it_shares_a_verb_and_a_path() {
+        let set = rules(
+            r#"[{"method":"GET","path":"/pets/{id}"},
+                {"method":"GET","path":"/admin","anyGroups":["admins"]},
+                {"method":"POST","path":"/pets/{id}","anyGroups":["admins"]}]"#,
+            &[POOL],
+        );
+        let claims = claims(POOL, &["users"], &[]);
+        let caller = Caller::new(&claims);
+        let evaluation = Evaluation::new(&set, &caller);
+        // `GET /admin` shares the verb but no path; `POST /pets/{id}` shares
+        // the paths but not the verb.
+        assert!(evaluation.allows_route(Some("GET"), &route("/pets/{id}")));
+        assert!(!evaluation.allows_route(Some("GET"), &route("/admin")));
+        assert!(!evaluation.allows_route(Some("POST"), &route("/pets/{id}")));
+        assert!(!evaluation.allows_route(None, &route("/pets/{id}")));
+        // A satisfied rule that takes the verb but not the paths covers
+        // nothing.
+        assert!(!evaluation.allows_route(Some("GET"), &route("/pets/{id}/x")));
+    }
+
     #[test]
     fn ambiguous_paths_are_refused_even_under_a_greedy_rule() {
         let set = rules(r#"[{"path":"/{proxy+}"}]"#, &[POOL]);
@@ -255,6 +280,7 @@ pub(crate) mod tests {
         assert!(evaluation.allows("GET", "/a/b.c/%41"));
         for path in [
             "/a//b", "//a", "/a/", "/a/./b", "/a/..", "/a%2Fb", "/a%2fb", "/a%5Cb", "/a%5cb",
+            "/admin;x", "/a%3Bb", "/a%252Fb", "/a\\b",
         ] {
             assert!(!evaluation.allows("GET", path), "{path}");
         }

@@ -19,6 +19,14 @@
 //! 4. When an Allow holds a wildcard, Deny the ambiguous paths
 //!    ([`AMBIGUOUS_PATH_DENIES`]).
 //!
+//! Step 1 leaves out a verb of a rule in S when a rule in U with a lone
+//! parameter (`/{proxy+}`, `/{id}`, `/*`) takes that verb and covers the
+//! rule: every such call is refused anyway. That keeps the answer exact if
+//! API Gateway reads IAM's `?` literally (AWS documents only `*`): the only
+//! `?` any answer holds is in the pattern of a lone parameter, `/?*`, which
+//! read literally matches nothing, so its Allow allows nothing and its Deny
+//! denies nothing, and no remaining Allow relies on that Deny.
+//!
 //! This is exact when no over-match pattern of any rule meets a path that a
 //! rule with a common verb matches (condition C, checked at init by
 //! [`check_stage`], whatever the caller). Proof sketch, for an unambiguous
@@ -108,7 +116,25 @@ pub fn stage_policy(evaluation: &Evaluation<'_>, arn: &MethodArn) -> PolicyDocum
         .filter_map(|(rule, satisfied)| satisfied.then_some(rule))
         .collect();
     for rule in &satisfied {
-        allow_exactly(&mut builder, rule.verbs(), &rule.template);
+        // A verb on which a failed rule with a lone parameter covers this
+        // rule is refused on all of its paths: no Allow. Such a failed
+        // rule's Deny (below) is `/?*`, which would deny nothing if API
+        // Gateway read `?` literally; without the Allow, nothing depends
+        // on it (see `Template::iam_pattern`).
+        let verbs: Vec<&'static str> = rule
+            .verbs()
+            .iter()
+            .copied()
+            .filter(|&verb| {
+                !evaluation.rules().any(|(failed, is_satisfied)| {
+                    !is_satisfied
+                        && failed.takes(verb)
+                        && failed.template.is_lone_parameter()
+                        && failed.template.covers(&rule.template)
+                })
+            })
+            .collect();
+        allow_exactly(&mut builder, &verbs, &rule.template);
     }
     for (rule, is_satisfied) in evaluation.rules() {
         let meets_an_allow = || {
@@ -183,6 +209,9 @@ impl RouteAnswer {
 /// pattern, minus its over-matches, minus the ambiguous paths when the
 /// pattern has a wildcard.
 fn allow_exactly(builder: &mut PolicyBuilder, verbs: &[&'static str], template: &Template) {
+    if verbs.is_empty() {
+        return;
+    }
     let pattern = template.iam_pattern();
     let over_matches = template.over_matches();
     for &verb in verbs {
@@ -240,6 +269,20 @@ pub fn check_stage(set: &RuleSet, prefix_len: usize) -> Result<usize, ConfigErro
             continue;
         }
         for (other_at, other) in rules.iter().enumerate() {
+            if other_at == at && rule.template.over_match_meets(&rule.template) {
+                return Err(ConfigError::new(
+                    route_rules::VARIABLE,
+                    format!(
+                        "{} cannot be expressed by a stage-wide policy: IAM's `*` spans `/`, so \
+                         what its one-segment parameter would reach beyond one segment cannot \
+                         be denied without also denying some of its own paths (its later \
+                         `{{name+}}` reaches them too); set {SCOPE_VARIABLE}=route (a REQUEST \
+                         authorizer cached on the token, context.httpMethod and \
+                         context.resourcePath)",
+                        set.label(at)
+                    ),
+                ));
+            }
             if rule.shares_a_verb_with(other.method)
                 && rule.template.over_match_meets(&other.template)
             {

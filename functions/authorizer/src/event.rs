@@ -175,6 +175,12 @@ pub enum EventError {
     /// The method ARN is absent or not an execute-api method ARN.
     #[error("the {kind} event's method ARN is unusable: {1}", kind = .0.as_str())]
     BadArn(Kind, #[source] ArnError),
+    /// The method ARN's stage is no name API Gateway allows: 1 to 128
+    /// letters, digits, `-` and `_`, or an HTTP API's `$default`. Every
+    /// policy is written under the stage, so it must hold nothing IAM could
+    /// read as a wildcard or a separator.
+    #[error("the {kind} event's method ARN has a stage name API Gateway does not allow", kind = .0.as_str())]
+    BadStage(Kind),
     /// A WebSocket event whose method ARN is not a `$connect` ARN.
     #[error("the websocket event's method ARN is not a $connect ARN")]
     NotConnect,
@@ -209,7 +215,13 @@ impl Incoming {
                 });
         let unparseable = |err| EventError::Unparseable(kind, err);
         let arn = |arn: Option<&str>| {
-            MethodArn::parse(arn.unwrap_or_default()).map_err(|err| EventError::BadArn(kind, err))
+            let parsed = MethodArn::parse(arn.unwrap_or_default())
+                .map_err(|err| EventError::BadArn(kind, err))?;
+            if is_stage_name(parsed.stage()) {
+                Ok(parsed)
+            } else {
+                Err(EventError::BadStage(kind))
+            }
         };
         let (credential, target) = match kind {
             Kind::Token => {
@@ -266,20 +278,20 @@ impl Incoming {
                     None => header(&event.headers, token_header),
                 };
                 let route_key = event.route_key.unwrap_or_default();
-                let caller_sent_route_key = event
-                    .headers
-                    .values()
-                    .any(|value| value.as_bytes() == route_key.as_bytes())
-                    || event
+                let caller_sent_route_key = {
+                    let headers = event.headers.values().map(|value| value.as_bytes());
+                    let query = event
                         .query_string_parameters
-                        .values()
-                        .any(|value| *value == route_key)
-                    || event.cookies.iter().any(|cookie| {
-                        cookie == &route_key
-                            || cookie
-                                .split_once('=')
-                                .is_some_and(|(_, value)| value == route_key)
-                    });
+                        .iter()
+                        .flat_map(|(name, value)| [name.as_bytes(), value.as_bytes()]);
+                    let raw_query = event.raw_query_string.as_deref().map(str::as_bytes);
+                    let cookies = event.cookies.iter().map(String::as_bytes);
+                    headers
+                        .chain(query)
+                        .chain(raw_query)
+                        .chain(cookies)
+                        .any(|sent| holds_under_any_decoding(sent, route_key.as_bytes()))
+                };
                 let target = Target::Route {
                     verb: event.request_context.http.method.as_str().to_owned(),
                     route_key,
@@ -361,6 +373,60 @@ impl<'a> RouteKey<'a> {
         let verb = (!verb.eq_ignore_ascii_case("ANY")).then_some(verb);
         Some(Self { verb, path })
     }
+}
+
+/// Whether `name` is a stage name API Gateway allows: 1 to 128 ASCII
+/// letters, digits, `-` and `_` (CreateStage's `stageName`), or `$default`,
+/// the stage an HTTP API serves without a stage in its URL.
+pub fn is_stage_name(name: &str) -> bool {
+    name == "$default"
+        || (!name.is_empty()
+            && name.len() <= 128
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+/// Whether a value the caller sent holds `wanted` (an HTTP API route key)
+/// as it is, percent-decoded, or percent-decoded with `+` read as a space:
+/// API Gateway may give an identity source a query value decoded either
+/// way (AWS does not document which), and joins repeated headers and query
+/// parameters with commas, so a containing value counts too. Holding it
+/// by mistake only costs the per-route answer, never grants one.
+pub fn holds_under_any_decoding(sent: &[u8], wanted: &[u8]) -> bool {
+    let holds = |text: &[u8]| wanted.is_empty() || text.windows(wanted.len()).any(|w| w == wanted);
+    holds(sent)
+        || (sent.contains(&b'%') && holds(&percent_decode(sent, false)))
+        || ((sent.contains(&b'+') || sent.contains(&b'%')) && holds(&percent_decode(sent, true)))
+}
+
+/// `%XX` decoded once (an invalid escape is kept as it is), and `+` read as
+/// a space when `plus_is_space`.
+fn percent_decode(text: &[u8], plus_is_space: bool) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(text.len());
+    let mut at = 0;
+    while at < text.len() {
+        let byte = text[at];
+        let escaped = (byte == b'%')
+            .then(|| Some((hex(*text.get(at + 1)?)?, hex(*text.get(at + 2)?)?)))
+            .flatten();
+        match escaped {
+            Some((high, low)) => {
+                out.push(u8::try_from(high * 16 + low).unwrap_or(byte));
+                at += 3;
+            }
+            None => {
+                out.push(if plus_is_space && byte == b'+' {
+                    b' '
+                } else {
+                    byte
+                });
+                at += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The credential header of a REST-shaped event (REQUEST, WebSocket), which

@@ -12,15 +12,31 @@
 //! A request path matches segment by segment, split on `/` only. A path that
 //! a backend could read in another way than API Gateway does is *ambiguous*
 //! ([`Ambiguity`]) and matches no template, so every answer refuses it:
-//! an empty segment (`//`, or a trailing `/` after anything but the root), a
-//! `.` or `..` segment, and an encoded separator or dot (`%2F`, `%5C` or
-//! `%2E`, any case) anywhere. API Gateway REST APIs keep the path percent-encoded in the
-//! method ARN and do not normalise it, so `/pets/1%2Fsecrets` would
-//! otherwise be one segment to the policy and two to a backend that decodes
-//! it; likewise `/files/%2E%2E/admin`, which a backend that decodes and
-//! then normalises would serve as `/admin`. Other encodings (`%41`) are
-//! ordinary text here and are never decoded: a path matches a literal only
-//! in the exact spelling written.
+//! - an empty segment (`//`, or a trailing `/` after anything but the root);
+//! - a `.` or `..` segment;
+//! - an encoded separator or dot (`%2F`, `%5C` or `%2E`, any case), or a raw
+//!   `\`, anywhere: `/pets/1%2Fsecrets` is one segment to the policy and two
+//!   to a backend that decodes it, and `/files/%2E%2E/admin` is under
+//!   `/files` to the policy and `/admin` to a backend that decodes and then
+//!   normalises; some backends (IIS, some Node routers) take `\` as `/`;
+//! - a `;` or an encoded one (`%3B`, any case) anywhere: Tomcat and Spring
+//!   strip `;`-parameters from each segment (`/admin;x` is served as
+//!   `/admin`), so with `GET /{page}` open to everyone and `GET /admin` kept
+//!   for admins, `/admin;x` would match only the first;
+//! - an encoded `%` (`%25`) anywhere: double encoding (`%252F`) is `%2F`
+//!   after one decoding and `/` after two.
+//!
+//! Each class is refused in its raw and its encoded spelling, so the answer
+//! is the same whether a path arrives percent-encoded (as REST method ARNs
+//! carry it) or decoded once. Other encodings (`%41`) are ordinary text here
+//! and are never decoded: a path matches a literal only in the exact
+//! spelling written.
+//!
+//! Case is not folded: a literal matches case-sensitively, as API Gateway
+//! routes. A backend that routes case-insensitively would serve `/ADMIN` as
+//! `/admin` although only `/{page}` matched it; no IAM policy can deny every
+//! case spelling of a literal without denying other paths of the same
+//! length, so the backend must route case-sensitively (the README says so).
 //!
 //! IAM's `*` matches any text, `/` included, so the IAM pattern of a
 //! template ([`Template::iam_pattern`]) matches more than the template: a
@@ -55,8 +71,15 @@ pub enum Ambiguity {
     /// A `.` or `..` segment, which a backend may resolve.
     DotSegment,
     /// `%2F`, `%5C` or `%2E` (any case), which a backend may decode to a
-    /// separator or a dot and then resolve.
+    /// separator or a dot and then resolve, or a raw `\`, which some take
+    /// for `/`.
     EncodedSeparator,
+    /// `;` or `%3B` (any case): a path parameter, which Tomcat and Spring
+    /// strip from the segment before routing.
+    PathParameter,
+    /// `%25`: an encoded `%`, so the path means something else after a
+    /// second decoding.
+    DoubleEncoding,
 }
 
 impl Ambiguity {
@@ -66,27 +89,55 @@ impl Ambiguity {
             Ambiguity::EmptySegment => "ambiguous_path_empty_segment",
             Ambiguity::DotSegment => "ambiguous_path_dot_segment",
             Ambiguity::EncodedSeparator => "ambiguous_path_encoded_separator",
+            Ambiguity::PathParameter => "ambiguous_path_parameter",
+            Ambiguity::DoubleEncoding => "ambiguous_path_double_encoding",
         }
+    }
+
+    /// The ambiguity of the first text of [`AMBIGUOUS_TEXT`] that `text`
+    /// holds, if any.
+    pub fn of_text(text: &str) -> Option<Self> {
+        AMBIGUOUS_TEXT
+            .iter()
+            .find(|(spelling, _)| text.contains(spelling))
+            .map(|&(_, ambiguity)| ambiguity)
     }
 }
 
-/// The encoded separators and dots that make a path ambiguous, in every
-/// case spelling IAM would need a pattern for.
-pub const ENCODED_SEPARATORS: [&str; 6] = ["%2F", "%2f", "%5C", "%5c", "%2E", "%2e"];
+/// The texts that make a path ambiguous wherever they appear, in every case
+/// spelling IAM would need a pattern for: encoded separators and dots, a
+/// raw backslash, raw and encoded `;`, and an encoded `%`.
+pub const AMBIGUOUS_TEXT: [(&str, Ambiguity); 11] = [
+    ("%2F", Ambiguity::EncodedSeparator),
+    ("%2f", Ambiguity::EncodedSeparator),
+    ("%5C", Ambiguity::EncodedSeparator),
+    ("%5c", Ambiguity::EncodedSeparator),
+    ("%2E", Ambiguity::EncodedSeparator),
+    ("%2e", Ambiguity::EncodedSeparator),
+    ("\\", Ambiguity::EncodedSeparator),
+    (";", Ambiguity::PathParameter),
+    ("%3B", Ambiguity::PathParameter),
+    ("%3b", Ambiguity::PathParameter),
+    ("%25", Ambiguity::DoubleEncoding),
+];
 
 /// IAM path patterns (for the `*` verb, so they start right after the verb)
 /// that match exactly the ambiguous paths, whatever their verb: the Denies
 /// an encoding adds whenever one of its Allows holds a wildcard. Each is
 /// exact because the text after the stage is `{VERB}{path}` and a verb holds
-/// no `/`, `.` or `%`.
+/// no `/`, `.`, `%`, `;` or `\`. None holds IAM's `?`, so their meaning
+/// does not rest on how API Gateway reads it (AWS documents only `*`).
 #[rustfmt::skip]
-pub const AMBIGUOUS_PATH_DENIES: [&str; 12] = [
+pub const AMBIGUOUS_PATH_DENIES: [&str; 17] = [
     // An empty segment anywhere but at the end.
     "//*",
-    // A trailing `/` after a non-empty segment: `/pets/`, never the root.
-    "/*?/",
-    // Encoded separators and dots, anywhere.
-    "/*%2F*", "/*%2f*", "/*%5C*", "/*%5c*", "/*%2E*", "/*%2e*",
+    // A trailing `/` after a non-empty segment: `/pets/`. The root `/` has
+    // no second `/`, so it is not matched.
+    "/*/",
+    // Encoded separators and dots, a backslash, `;`-parameters and double
+    // encoding, anywhere (the spellings of `AMBIGUOUS_TEXT`).
+    "/*%2F*", "/*%2f*", "/*%5C*", "/*%5c*", "/*%2E*", "/*%2e*", "/*\\*",
+    "/*;*", "/*%3B*", "/*%3b*", "/*%25*",
     // Dot segments.
     "/./*", "/../*", "/.", "/..",
 ];
@@ -102,8 +153,8 @@ impl<'a> RequestPath<'a> {
     /// A path that does not start with `/` is treated as having an empty
     /// first segment.
     pub fn parse(path: &'a str) -> Result<Self, Ambiguity> {
-        if ENCODED_SEPARATORS.iter().any(|sep| path.contains(sep)) {
-            return Err(Ambiguity::EncodedSeparator);
+        if let Some(ambiguity) = Ambiguity::of_text(path) {
+            return Err(ambiguity);
         }
         let Some(rest) = path.strip_prefix('/') else {
             return Err(Ambiguity::EmptySegment);
@@ -216,9 +267,9 @@ impl Template {
                         "segment {position} is `{part}`, which matches no request (such paths are refused)"
                     ));
                 }
-                if ENCODED_SEPARATORS.iter().any(|sep| part.contains(sep)) {
+                if Ambiguity::of_text(part).is_some() {
                     return Err(format!(
-                        "segment {position} holds an encoded separator or dot (`%2F`, `%5C` or `%2E`), which matches no request (such paths are refused)"
+                        "segment {position} holds an encoded separator or dot (`%2F`, `%5C`, `%2E`), a `\\`, a `;` (or `%3B`) or an encoded `%` (`%25`), which matches no request (such paths are refused)"
                     ));
                 }
                 literal(part).map_err(|reason| format!("segment {position} {reason}"))?;
@@ -232,7 +283,8 @@ impl Template {
     /// Gateway wrote it: `{name}`, `{name+}` (last), literals. `None` for
     /// anything this module cannot take exactly: no leading `/`, an empty
     /// segment, a greedy parameter before the end, or a literal holding a
-    /// brace or an IAM wildcard.
+    /// brace, an IAM wildcard or ambiguous text ([`AMBIGUOUS_TEXT`]: every
+    /// path of such a route is refused).
     pub fn parse_route(path: &str) -> Option<Self> {
         let rest = path.strip_prefix('/')?;
         if rest.is_empty() {
@@ -248,7 +300,12 @@ impl Template {
                     None if is_parameter_name(name) => Segment::One,
                     _ => return None,
                 },
-                None if part.is_empty() || part.contains(['{', '}', '*', '?']) => return None,
+                None if part.is_empty()
+                    || part.contains(['{', '}', '*', '?'])
+                    || Ambiguity::of_text(part).is_some() =>
+                {
+                    return None;
+                }
                 None => Segment::Literal((*part).to_owned()),
             };
             segments.push(segment);
@@ -259,6 +316,12 @@ impl Template {
     /// The segments.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
+    }
+
+    /// Whether the template is one parameter alone (`/{id}`, `/{proxy+}`),
+    /// whose IAM pattern is `/?*`.
+    pub fn is_lone_parameter(&self) -> bool {
+        matches!(self.segments.as_slice(), [Segment::One | Segment::Greedy])
     }
 
     /// Whether the template has a parameter (its IAM pattern a wildcard).
@@ -409,6 +472,10 @@ impl Template {
             // `/*` would also match the root (`*` may be empty); a lone
             // parameter needs at least one character. Elsewhere an empty
             // `*` only gives ambiguous paths (`/a/`, `//a`), denied anyway.
+            // The only `?` any answer holds: AWS documents `*` in authorizer
+            // policies and is silent on `?`. Read literally, `/?*` would
+            // match no request path (a path never holds `?`), so such an
+            // Allow could only refuse too much, never allow too much.
             ([Segment::One | Segment::Greedy], None) => return "/?*".to_owned(),
             _ => {}
         }

@@ -84,6 +84,24 @@ fn id_token_claims_are_typed() {
     assert_eq!(claims.other["email_verified"], true);
 }
 
+/// `iat` and `auth_time` are modelled apart, each from its own claim (the
+/// fixtures give them one value, so they are told apart here); without
+/// `auth_time` there is none.
+#[test]
+fn claim_reads_iat_and_auth_time_each_from_its_own_claim() {
+    let mut payload = access_payload();
+    payload["iat"] = json!(1_700_000_100u64);
+    payload["auth_time"] = json!(1_699_999_000u64);
+    let claims = parse(payload.clone()).unwrap();
+    assert_eq!(claims.claim("iat").unwrap(), 1_700_000_100u64);
+    assert_eq!(claims.claim("auth_time").unwrap(), 1_699_999_000u64);
+    assert_eq!(claims.claim("exp").unwrap(), 1_700_003_600u64);
+    payload.as_object_mut().unwrap().remove("auth_time");
+    let claims = parse(payload).unwrap();
+    assert_eq!(claims.claim("auth_time"), None);
+    assert_eq!(claims.claim("iat").unwrap(), 1_700_000_100u64);
+}
+
 #[test]
 fn claim_finds_modelled_and_other_claims_by_jwt_name() {
     let access = parse(access_payload()).unwrap();
@@ -105,6 +123,11 @@ fn claim_finds_modelled_and_other_claims_by_jwt_name() {
     assert_eq!(access.claim("cognito:username"), None);
     assert_eq!(access.claim("email"), None);
     assert_eq!(access.claim("nope"), None);
+
+    assert_eq!(
+        access.claim("iss").unwrap(),
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    );
 
     let id = parse(id_payload()).unwrap();
     assert_eq!(id.claim("aud").unwrap(), "client1");

@@ -251,6 +251,7 @@ mod tests {
     const DEV_1: &str = include_str!("../../../tests/fixtures/keys/dev-rsa-1.jwks.json");
     const DEV_2: &str = include_str!("../../../tests/fixtures/keys/dev-rsa-2.jwks.json");
     const WEAK: &str = include_str!("../../../tests/fixtures/keys/weak-rsa-1024.jwks.json");
+    const RSA_8192: &str = include_str!("../../../tests/fixtures/keys/rsa-8192.jwks.json");
 
     fn jwk(set: &str) -> Map<String, Value> {
         let Value::Object(mut doc) = serde_json::from_str(set).unwrap() else {
@@ -349,6 +350,27 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    /// 8,192 bits is the limit: a real key of that length is kept, and one
+    /// bit more (a modulus with an extra leading octet) is skipped before
+    /// aws-lc sees it.
+    #[test]
+    fn an_8192_bit_key_is_kept_and_one_bit_more_is_skipped() {
+        let set = KeySet::parse(RSA_8192.as_bytes()).unwrap();
+        assert_eq!(
+            set.get("rsa-8192").unwrap().modulus_bits(),
+            MAX_MODULUS_BITS
+        );
+        let mut key = jwk(RSA_8192);
+        let n = URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap();
+        let longer = [&[1u8][..], &n].concat();
+        assert_eq!(bit_length(&longer), MAX_MODULUS_BITS + 1);
+        key.insert("n".into(), URL_SAFE_NO_PAD.encode(longer).into());
+        assert!(matches!(
+            KeySet::parse(&set_of(&[Value::Object(key)])),
+            Err(JwksError::NoUsableKeys)
+        ));
     }
 
     #[test]

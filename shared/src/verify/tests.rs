@@ -22,6 +22,8 @@ const EC_PEM: &str = include_str!("../../../tests/fixtures/keys/ec-p256.pem");
 const DEV_1_JWKS: &str = include_str!("../../../tests/fixtures/keys/dev-rsa-1.jwks.json");
 const DEV_2_JWKS: &str = include_str!("../../../tests/fixtures/keys/dev-rsa-2.jwks.json");
 const WEAK_JWKS: &str = include_str!("../../../tests/fixtures/keys/weak-rsa-1024.jwks.json");
+const RSA_8192_PEM: &str = include_str!("../../../tests/fixtures/keys/rsa-8192.pem");
+const RSA_8192_JWKS: &str = include_str!("../../../tests/fixtures/keys/rsa-8192.jwks.json");
 
 const POOL_A: &str = "eu-west-1_PoolA1";
 const POOL_B: &str = "us-east-1_PoolB2";
@@ -435,6 +437,28 @@ async fn a_1024_bit_key_is_never_used() {
     let err = Verifier::new(config).await.unwrap_err();
     assert_eq!(err.variable, JWKS_FILE.name);
     assert!(err.reason.contains("no usable"), "{err}");
+}
+
+/// The longest key accepted (8,192 bits, aws-lc's limit for RS256) is
+/// used: a token it signed verifies, and a tampered one does not.
+#[tokio::test]
+async fn an_8192_bit_key_at_the_limit_is_used() {
+    let file = jwks_file("rsa-8192", &[RSA_8192_JWKS, DEV_1_JWKS]);
+    let verifier = verifier_with(&[(JWKS_FILE.name, &file)]).await;
+    let signed = token(
+        &header("rsa-8192"),
+        &access(POOL_A),
+        Sign::Rsa(RSA_8192_PEM),
+    );
+    let claims = verifier.verify(&signed).await.unwrap();
+    assert_eq!(claims.username.as_deref(), Some("alice"));
+    let (input, _) = signed.rsplit_once('.').unwrap();
+    let other = token(&header("rsa-8192"), &access(POOL_A), Sign::Rsa(DEV_1_PEM));
+    let (_, wrong_signature) = other.rsplit_once('.').unwrap();
+    assert_eq!(
+        refused(&verifier, &format!("{input}.{wrong_signature}")).await,
+        VerifyError::InvalidSignature
+    );
 }
 
 #[tokio::test]

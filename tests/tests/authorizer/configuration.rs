@@ -7,10 +7,10 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_usage_identifier_key_comes_from_the_configured_claim() {
     let function = launch()
-        .env("USAGE_IDENTIFIER_CLAIM", "custom:api_key")
+        .env("USAGE_IDENTIFIER_CLAIM", "api_key")
         .start()
         .await;
-    let with_key = access(&[]).claim("custom:api_key", "k3y-for-usage-plan");
+    let with_key = access(&[]).claim("api_key", "k3y-for-usage-plan");
     let credential = format!("Bearer {}", with_key.build());
     let answer = ask_route(&function, Shape::Token, &credential, GET_ROOT).await;
     assert_eq!(answer.policy()["usageIdentifierKey"], "k3y-for-usage-plan");
@@ -80,6 +80,16 @@ async fn bad_rules_fail_init_naming_the_rule() {
             "AUTHZ_RULES: rules[0] (* /a): anyGroups is empty; leave it out to admit every verified caller",
         ),
         ("/no/such/rules.json", "AUTHZ_RULES: is neither inline JSON"),
+        (
+            r#"[{"path":"/admin;x"}]"#,
+            "AUTHZ_RULES: rules[0] (* /admin;x): segment 1 holds an encoded separator or dot",
+        ),
+        // One rule IAM cannot express alone is named once, with what is
+        // wrong with it.
+        (
+            r#"[{"method":"GET","path":"/{x}/b/{p+}"}]"#,
+            "AUTHZ_RULES: rules[0] (GET /{x}/b/{p+}) cannot be expressed by a stage-wide policy",
+        ),
     ] {
         let mut function = with_rules(rules).start().await;
         let report = function.init_error().await;
@@ -118,6 +128,46 @@ async fn an_event_that_is_no_authorizer_event_is_a_500_not_a_401() {
     let credential = format!("Bearer {}", access(&[]).build());
     let mut event = Shape::Token.event(Some(&credential), "GET", "/", "GET /");
     event["methodArn"] = json!("arn:aws:lambda:us-east-1:123456789012:function:f");
+    assert_eq!(
+        function.invoke(event).await.error().error_type,
+        "InvalidEvent"
+    );
+}
+
+/// A method ARN whose stage is no name API Gateway allows (1 to 128
+/// letters, digits, `-` and `_`, or an HTTP API's `$default`) is no event
+/// API Gateway sent: a 500, never a policy written under that stage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stage_name_api_gateway_does_not_allow_is_a_500() {
+    let function = with_rules(PET_RULES).start().await;
+    let credential = format!("Bearer {}", access(&[]).build());
+    let longest = "s".repeat(128);
+    for shape in REST_SHAPES {
+        for stage in ["pro.d", "p?d", "p*d", "a;b", "$defaults", &"s".repeat(129)] {
+            let mut event = shape.event(Some(&credential), "GET", "/pets", "GET /pets");
+            event["methodArn"] = json!(format!("{API}/{stage}/GET/pets"));
+            assert_eq!(
+                function.invoke(event).await.error().error_type,
+                "InvalidEvent",
+                "{shape:?} {stage}"
+            );
+        }
+        for stage in ["$default", "dev_2-b", longest.as_str()] {
+            let mut event = shape.event(Some(&credential), "GET", "/pets", "GET /pets");
+            event["methodArn"] = json!(format!("{API}/{stage}/GET/pets"));
+            let answer = ask(&function, shape, event).await;
+            assert!(
+                iam_allows(
+                    &answer.policy()["policyDocument"],
+                    &format!("{API}/{stage}/GET/pets")
+                ),
+                "{shape:?} {stage}"
+            );
+        }
+    }
+    let function = launch().env("TOKEN_QUERY_PARAMETER", "token").start().await;
+    let mut event = Shape::WebSocket.event(Some(&credential), "GET", "/", "$connect");
+    event["methodArn"] = json!(format!("{API}/pro.d/$connect"));
     assert_eq!(
         function.invoke(event).await.error().error_type,
         "InvalidEvent"

@@ -212,6 +212,32 @@ async fn an_http_api_cached_without_the_route_key_fails_closed() {
     in_query["queryStringParameters"] = json!({"org": "GET /pets/{id}"});
     let answer = ask(&function, Shape::Http2, in_query).await;
     assert_eq!(answer.simple(), &json!({"isAuthorized": false}));
+    // However API Gateway decodes a query value for an identity source
+    // (`+` or `%20` for the space, `%2F` for `/`), and whatever it puts in
+    // `queryStringParameters`, the raw query string gives the caller away;
+    // so do values joined with commas and a route key sent as a name.
+    for (raw, parsed) in [
+        (
+            "org=GET+%2Fpets%2F%7Bid%7D",
+            json!({"org": "GET+/pets/{id}"}),
+        ),
+        ("org=GET%20/pets/%7Bid%7D", json!({"org": "GET /pets/{id}"})),
+        (
+            "org=GET+/pets/{id}&org=x",
+            json!({"org": "GET+/pets/{id},x"}),
+        ),
+        ("GET%20/pets/{id}", json!({"GET /pets/{id}": ""})),
+    ] {
+        let mut encoded = Shape::Http2.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}");
+        encoded["rawQueryString"] = json!(raw);
+        encoded["queryStringParameters"] = parsed;
+        let answer = ask(&function, Shape::Http2, encoded).await;
+        assert_eq!(answer.simple(), &json!({"isAuthorized": false}), "{raw}");
+    }
+    let mut joined = Shape::Http2.event(Some(&credential), "GET", "/pets/1", "GET /pets/{id}");
+    joined["headers"]["x-org"] = json!("GET /pets/{id},other");
+    let answer = ask(&function, Shape::Http2, joined).await;
+    assert_eq!(answer.simple(), &json!({"isAuthorized": false}));
     let warnings = function
         .logs()
         .iter()

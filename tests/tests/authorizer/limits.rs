@@ -17,35 +17,60 @@ async fn resource_arns_never_exceed_512_characters() {
     assert!(answer.lets_through("GET", &long_path));
     assert!(answer.lets_through("GET", "/pets"));
 
-    // A stage no real API has (400 characters; API Gateway allows 128): the
-    // long Allow cannot fit, and an answer that leaves a rule out would not
-    // be exact, so it is an explicit Deny of the stage, logged as an error.
-    let stage = "s".repeat(400);
+    // The longest stage API Gateway allows (128 characters) still fits the
+    // longest rule path within 512.
+    let longest_stage = "s".repeat(128);
     let mut event = Shape::Token.event(Some(&credential), "GET", "/pets", "GET /pets");
-    event["methodArn"] = json!(format!("{API}/{stage}/GET/pets"));
+    event["methodArn"] = json!(format!("{API}/{longest_stage}/GET/pets"));
+    let answer = ask(&function, Shape::Token, event).await;
+    let policy = &answer.policy()["policyDocument"];
+    assert!(iam_allows(
+        policy,
+        &format!("{API}/{longest_stage}/GET{long_path}")
+    ));
+    for (_, resource) in resources(policy) {
+        assert!(resource.len() <= 512, "{resource}");
+    }
+
+    // Init assumes stages of up to 32 characters; with a 128-character one,
+    // fifty allowed rules no longer fit 8,000 bytes, and an answer that
+    // leaves a rule out would not be exact, so it is an explicit Deny of the
+    // stage, logged as an error.
+    let rules: Vec<Value> = (0..50)
+        .map(|i| json!({"method": "GET", "path": format!("/p{i:02}")}))
+        .collect();
+    let function = with_rules(&Value::Array(rules).to_string()).start().await;
+    let answer = ask_route(
+        &function,
+        Shape::Token,
+        &credential,
+        ("GET", "/p01", "GET /p01"),
+    )
+    .await;
+    assert!(answer.lets_through("GET", "/p01"));
+    let mut event = Shape::Token.event(Some(&credential), "GET", "/p01", "GET /p01");
+    event["methodArn"] = json!(format!("{API}/{longest_stage}/GET/p01"));
     let answer = ask(&function, Shape::Token, event).await;
     let policy = &answer.policy()["policyDocument"];
     assert_eq!(
         resources(policy),
-        [("Deny".to_owned(), format!("{API}/{stage}/*/*"))]
+        [("Deny".to_owned(), format!("{API}/{longest_stage}/*/*"))]
     );
     function
         .wait_for_log_containing("would break API Gateway's limits")
         .await;
 
-    // Without rules, a stage too long for even the stage-wide Allow gives an
-    // explicit Deny that fits, never an Allow wider than the stage.
+    // A stage longer than API Gateway allows (here 490 characters, too long
+    // even for the stage-wide Allow) is no event it sent: refused before any
+    // policy is written under it.
     let function = launch().start().await;
     let stage = "s".repeat(490);
     let mut event = Shape::Request.event(Some(&credential), "GET", "/pets", "GET /pets");
     event["methodArn"] = json!(format!("{API}/{stage}/GET/pets"));
-    let answer = ask(&function, Shape::Request, event).await;
-    let policy = &answer.policy()["policyDocument"];
-    assert_eq!(resources(policy), [("Deny".to_owned(), format!("{API}/*"))]);
-    for (_, resource) in resources(policy) {
-        assert!(resource.len() <= 512);
-    }
-    assert!(!iam_allows(policy, &format!("{API}/{stage}/GET/pets")));
+    assert_eq!(
+        function.invoke(event).await.error().error_type,
+        "InvalidEvent"
+    );
 }
 
 /// 1,000 rules cannot share one stage-wide answer: init refuses them naming

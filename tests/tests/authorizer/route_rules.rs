@@ -97,3 +97,108 @@ async fn encoded_slashes_double_slashes_dot_segments_and_case_are_refused() {
         assert_eq!(answer.lets_through("GET", path), want, "route {path}");
     }
 }
+
+/// The issue's example: with `GET /{page}` open to everyone and `GET /admin`
+/// kept for admins, paths a backend could read as `/admin` (Tomcat and
+/// Spring strip `;`-parameters; a second decoding turns `%25` into `%`;
+/// some backends take `\` for `/`) are refused, raw and encoded, in both
+/// scopes and every REST-shaped kind. Case is not folded: `/ADMIN` is
+/// another page, which is why the backend must route case-sensitively.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paths_a_backend_could_read_as_another_route_are_refused_in_both_scopes() {
+    let rules = r#"[{"method":"GET","path":"/{page}"},{"method":"GET","path":"/admin","anyGroups":["admins"]}]"#;
+    let stage = with_rules(rules).start().await;
+    let route = with_route_rules(rules).start().await;
+    let credential = format!("Bearer {}", access(&["users"]).build());
+    let cases = [
+        ("/home", true),
+        ("/ADMIN", true),
+        ("/admin", false),
+        ("/admin;x", false),
+        ("/admin;", false),
+        ("/admin%3Bx", false),
+        ("/admin%3bx", false),
+        ("/home%25", false),
+        ("/admin%252F", false),
+        ("/adm%2569n", false),
+        ("/home\\admin", false),
+        ("/home%5Cadmin", false),
+    ];
+    for shape in REST_SHAPES {
+        let answer = ask_route(&stage, shape, &credential, ("GET", "/home", "GET /{page}")).await;
+        for (path, want) in cases {
+            assert_eq!(
+                answer.lets_through("GET", path),
+                want,
+                "stage {shape:?} {path}"
+            );
+        }
+    }
+    for shape in [Shape::Request, Shape::Http1] {
+        for (path, want) in cases {
+            let resource = if path == "/admin" {
+                "GET /admin"
+            } else {
+                "GET /{page}"
+            };
+            let event = shape.event(Some(&credential), "GET", path, resource);
+            let answer = ask(&route, shape, event).await;
+            assert_eq!(
+                answer.lets_through("GET", path),
+                want,
+                "route {shape:?} {path}"
+            );
+        }
+    }
+    // An HTTP API route whose own path holds such text is refused whole,
+    // even under the open `/{page}`.
+    for route_key in ["GET /admin;x", "GET /home%25", "GET /a%3Bb"] {
+        let path = route_key.trim_start_matches("GET ");
+        let event = Shape::Http2.event(Some(&credential), "GET", path, route_key);
+        let answer = ask(&route, Shape::Http2, event).await;
+        assert_eq!(
+            answer.simple(),
+            &json!({"isAuthorized": false}),
+            "{route_key}"
+        );
+    }
+}
+
+/// AWS documents IAM's `*` in authorizer policies and is silent on `?`. The
+/// only `?` an answer holds is in a lone parameter's `/?*`; read literally,
+/// it matches nothing, and no answer then allows more: here a failed
+/// `/{p+}` rule's Deny would deny nothing, so the open `/a` rule, which it
+/// covers, gets no Allow at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_answer_allows_more_if_api_gateway_reads_a_question_mark_literally() {
+    fn literal_glob(pattern: &[u8], text: &[u8]) -> bool {
+        match pattern.split_first() {
+            None => text.is_empty(),
+            Some((b'*', rest)) => (0..=text.len()).any(|skip| literal_glob(rest, &text[skip..])),
+            Some((c, rest)) => text.first() == Some(c) && literal_glob(rest, &text[1..]),
+        }
+    }
+    let reading_literally = |answer: &Answer, path: &str| {
+        let resources = resources(&answer.policy()["policyDocument"]);
+        let arn = method_arn("GET", path);
+        let matches = |effect: &str| {
+            resources
+                .iter()
+                .any(|(e, r)| e == effect && literal_glob(r.as_bytes(), arn.as_bytes()))
+        };
+        !matches("Deny") && matches("Allow")
+    };
+    let rules = r#"[{"method":"GET","path":"/{p+}","allScopes":["pets/admin"]},{"method":"GET","path":"/a"},{"method":"GET","path":"/"}]"#;
+    let stage = with_rules(rules).start().await;
+    let credential = format!("Bearer {}", access(&[]).build());
+    let answer = ask_route(&stage, Shape::Token, &credential, GET_ROOT).await;
+    for (path, want) in [("/", true), ("/a", false), ("/b/c", false)] {
+        assert_eq!(answer.lets_through("GET", path), want, "{path}");
+        assert!(want || !reading_literally(&answer, path), "{path}");
+    }
+    assert!(
+        !resources(&answer.policy()["policyDocument"])
+            .contains(&("Allow".to_owned(), format!("{API}/{STAGE}/GET/a"))),
+        "{answer:?}"
+    );
+}

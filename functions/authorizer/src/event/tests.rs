@@ -196,6 +196,115 @@ fn an_unusable_method_arn_is_reported() {
     ));
 }
 
+/// Stage names are what API Gateway allows (CreateStage: letters, digits,
+/// `-`, `_`, at most 128), or `$default`; anything else is no event API
+/// Gateway sent.
+#[test]
+fn a_stage_name_api_gateway_does_not_allow_is_refused() {
+    for good in [
+        "prod",
+        "v1",
+        "Stage",
+        "dev_2-b",
+        "$default",
+        &"s".repeat(128),
+    ] {
+        assert!(is_stage_name(good), "{good}");
+    }
+    for bad in [
+        "",
+        "*",
+        "p?d",
+        "a.b",
+        "a b",
+        "a/b",
+        "a%2F",
+        "a;b",
+        "$defaults",
+        "$connect",
+        "é",
+        &"s".repeat(129),
+    ] {
+        assert!(!is_stage_name(bad), "{bad}");
+    }
+    for (name, kind) in [
+        ("token-allow.json", Kind::Token),
+        ("request-allow.json", Kind::Request),
+        ("http1-allow.json", Kind::HttpV1),
+    ] {
+        let mut event = sample(name);
+        let arn = event["methodArn"].as_str().unwrap().to_owned();
+        let (head, tail) = arn
+            .split_once("/prod/")
+            .or_else(|| arn.split_once("/$default/"))
+            .unwrap();
+        event["methodArn"] = json!(format!("{head}/pro.d/{tail}"));
+        match Incoming::read(event, &authorization()) {
+            Err(EventError::BadStage(read)) => assert_eq!(read, kind),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+/// The route key counts as sent by the caller when any header, query
+/// parameter (name or value, raw or as API Gateway may decode it) or
+/// cookie holds it.
+#[test]
+fn a_route_key_the_caller_sent_is_found_under_any_decoding() {
+    let key = b"GET /pets/{id}";
+    for sent in [
+        &b"GET /pets/{id}"[..],
+        b"GET%20/pets/{id}",
+        b"GET+/pets/{id}",
+        b"GET+%2Fpets%2F%7Bid%7D",
+        b"org=GET%20%2Fpets%2F%7bid%7d&x=1",
+        b"GET /pets/{id},GET /other",
+        b"a,GET /pets/{id}",
+    ] {
+        assert!(
+            holds_under_any_decoding(sent, key),
+            "{}",
+            String::from_utf8_lossy(sent)
+        );
+    }
+    for not_sent in [
+        &b"GET /pets"[..],
+        b"GET%2520/pets/{id}",
+        b"GET%2/pets/{id}",
+        b"GET_/pets/{id}",
+    ] {
+        assert!(
+            !holds_under_any_decoding(not_sent, key),
+            "{}",
+            String::from_utf8_lossy(not_sent)
+        );
+    }
+    assert_eq!(percent_decode(b"%zz%4", false), b"%zz%4");
+    assert_eq!(percent_decode(b"a+b%2B", true), b"a b+");
+    assert_eq!(percent_decode(b"a+b%2B", false), b"a+b+");
+
+    let event = |edit: &dyn Fn(&mut Value)| {
+        let mut event = sample("http2-allow.json");
+        edit(&mut event);
+        match Incoming::read(event, &authorization()).unwrap().target {
+            Target::Route {
+                caller_sent_route_key,
+                ..
+            } => caller_sent_route_key,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(!event(&|_| {}));
+    assert!(event(
+        &|e| e["rawQueryString"] = json!("org=GET+%2Fpets%2F%7Bid%7D")
+    ));
+    assert!(event(
+        &|e| e["queryStringParameters"] = json!({"GET /pets/{id}": "x"})
+    ));
+    assert!(event(&|e| e["headers"]["x-org"] = json!("GET /pets/{id},b")));
+    assert!(event(&|e| e["cookies"] = json!(["org=GET%20/pets/{id}"])));
+}
+
 #[test]
 fn an_http_v2_event_without_request_context_does_not_parse() {
     let mut event = sample("http2-allow.json");

@@ -102,6 +102,13 @@ fn bad_rules_fail_with_their_index_and_what_is_wrong() {
             "segment 2 holds an encoded separator or dot",
         ),
         (
+            r#"[{"path":"/admin;x"}]"#,
+            "segment 1 holds an encoded separator or dot (`%2F`, `%5C`, `%2E`), a `\\`, a `;` (or `%3B`) or an encoded `%` (`%25`), which matches no request",
+        ),
+        (r#"[{"path":"/a/x%3By"}]"#, "segment 2 holds an encoded"),
+        (r#"[{"path":"/a/x%252F"}]"#, "segment 2 holds an encoded"),
+        (r#"[{"path":"/a/x%25"}]"#, "segment 2 holds an encoded"),
+        (
             r#"[{"path":"/a/{}"}]"#,
             "segment 2 is not a valid parameter name",
         ),

@@ -44,10 +44,28 @@ fn ambiguous_paths_are_told_apart() {
         ("/a%2eb", Ambiguity::EncodedSeparator),
         ("/a%5Cb", Ambiguity::EncodedSeparator),
         ("/a%5cb", Ambiguity::EncodedSeparator),
+        ("/a\\b", Ambiguity::EncodedSeparator),
+        ("/a/b\\", Ambiguity::EncodedSeparator),
+        ("/admin;x", Ambiguity::PathParameter),
+        ("/a/;", Ambiguity::PathParameter),
+        ("/admin%3Bx", Ambiguity::PathParameter),
+        ("/admin%3bx", Ambiguity::PathParameter),
+        ("/a%252Fb", Ambiguity::DoubleEncoding),
+        ("/a/%25", Ambiguity::DoubleEncoding),
     ] {
         assert_eq!(RequestPath::parse(text), Err(expected), "{text}");
     }
-    for fine in ["/", "/a.b", "/.well-known", "/a/...", "/%41", "/a%2"] {
+    for fine in [
+        "/",
+        "/a.b",
+        "/.well-known",
+        "/a/...",
+        "/%41",
+        "/a%2",
+        "/a%3",
+        "/a%5",
+        "/a=b,c",
+    ] {
         assert!(RequestPath::parse(fine).is_ok(), "{fine}");
     }
 }
@@ -62,7 +80,8 @@ fn the_ambiguous_path_denies_match_exactly_the_ambiguous_paths() {
         .map(|pattern| format!("{prefix}*{pattern}"))
         .collect();
     let parts = [
-        "a", "", ".", "..", "b.", "%2F", "x%2f", "%5C", "%5cy", "%2", "...", ".a", "%2E%2E", "x%2e",
+        "a", "", ".", "..", "b.", "%2F", "x%2f", "%5C", "%5cy", "%2", "...", ".a", "%2E%2E",
+        "x%2e", ";", "a;b", "%3B", "x%3b", "%25", "%252F", "\\", "a\\b", "%3", "%5",
     ];
     let mut paths = vec!["/".to_owned()];
     for first in parts {
@@ -80,6 +99,11 @@ fn the_ambiguous_path_denies_match_exactly_the_ambiguous_paths() {
             let arn = format!("{prefix}{verb}{path}");
             let denied = denies.iter().any(|deny| wildcard_match(deny, &arn));
             assert_eq!(denied, RequestPath::parse(path).is_err(), "{arn}");
+            // None holds `?`, so reading it literally changes nothing.
+            let literally = denies
+                .iter()
+                .any(|deny| !deny.contains('?') && wildcard_match(deny, &arn));
+            assert_eq!(literally, denied, "{arn}");
             ambiguous += usize::from(denied);
         }
     }
@@ -98,11 +122,38 @@ fn route_templates_that_cannot_be_taken_exactly_are_refused() {
         "/a/x?",
         "/a/{b}c",
         "/{a+b}",
+        "/admin;x",
+        "/a/%252F",
+        "/a\\b",
+        "/a%3Bb",
     ] {
         assert_eq!(Template::parse_route(odd), None, "{odd}");
     }
     assert_eq!(route("/").segments(), []);
     assert_eq!(route("/a/{b}/{c+}").to_string(), "/a/{}/{+}");
+}
+
+/// Parameter names take letters, digits, `_`, `-` and `.`, as API Gateway
+/// writes them (`{pet_id}`), in rules and in routes alike.
+#[test]
+fn parameter_names_take_underscores_hyphens_and_dots() {
+    let any = |_: &str| Ok(());
+    for name in ["pet_id", "pet-id", "pet.id", "_", "PetId2"] {
+        for (path, pattern) in [
+            (format!("/pets/{{{name}}}"), "/pets/*"),
+            (format!("/files/{{{name}+}}"), "/files/*"),
+        ] {
+            let rule =
+                Template::parse_rule(&path, any).unwrap_or_else(|err| panic!("{path}: {err}"));
+            assert_eq!(rule, route(&path), "{path}");
+            assert_eq!(rule.iam_pattern(), pattern, "{path}");
+        }
+    }
+    for bad in ["pet id", "pet:id", "pet{id", "pet+id", ""] {
+        let path = format!("/pets/{{{bad}}}");
+        assert!(Template::parse_rule(&path, any).is_err(), "{path}");
+        assert_eq!(Template::parse_route(&path), None, "{path}");
+    }
 }
 
 #[test]
