@@ -82,11 +82,11 @@ pub const APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER: Variable = Variable::new(
 .defaulted("on: admins follow the rules too");
 
 /// `LINK_FEDERATED_USERS`: links a federated sign-in to the native user with
-/// its email. Requires `AUTO_CONFIRM=none`.
+/// its email. Requires `AUTO_CONFIRM=none` and `LINK_PROVIDER_DOMAINS`.
 pub const LINK_FEDERATED_USERS: Variable = Variable::new(
     "LINK_FEDERATED_USERS",
     Kind::Flag { default: false },
-    "Links a first federated sign-in to the native user with the same verified email (`ListUsers` + `AdminLinkProviderForUser`, pool id from the event), only when the provider asserts `email_verified=true`. Requires `AUTO_CONFIRM=none`.",
+    "Links a first federated sign-in to the native user with the same verified email (`ListUsers` + `AdminLinkProviderForUser`, pool id from the event), only when the provider asserts `email_verified=true` and is bound to the email's domain in `LINK_PROVIDER_DOMAINS`. Requires `AUTO_CONFIRM=none`.",
 )
 .example("`true`");
 

@@ -14,7 +14,9 @@
 //!   providers rarely do (map one to `email_verified` if yours vouches for
 //!   its addresses), and an OIDC provider may let users choose their email
 //!   claim. Without it the sign-up goes on as a separate, unlinked federated
-//!   user, and does not get `autoVerifyEmail` either;
+//!   user, and does not get `autoVerifyEmail` either. And the provider's
+//!   word counts only for the domains `LINK_PROVIDER_DOMAINS` binds it to
+//!   (see [`federation`]), on an address in canonical form (see [`email`]);
 //! - the native side: the user's `email_verified` is `true`, which must come
 //!   from a code the user confirmed (or an administrator), never from this
 //!   function. So `LINK_FEDERATED_USERS` cannot be combined with
