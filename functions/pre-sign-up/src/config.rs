@@ -6,7 +6,7 @@ use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Vari
 use cognito_auth_core::metrics::Namespace;
 
 use crate::domains::DomainList;
-use crate::federation::ProviderNames;
+use crate::federation::{ProviderDomains, ProviderNames};
 
 /// `ALLOWED_EMAIL_DOMAINS`: only these domains may sign up.
 pub const ALLOWED_EMAIL_DOMAINS: Variable = Variable::new(
@@ -82,11 +82,11 @@ pub const APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER: Variable = Variable::new(
 .defaulted("on: admins follow the rules too");
 
 /// `LINK_FEDERATED_USERS`: links a federated sign-in to the native user with
-/// its email. Requires `AUTO_CONFIRM=none`.
+/// its email. Requires `AUTO_CONFIRM=none` and `LINK_PROVIDER_DOMAINS`.
 pub const LINK_FEDERATED_USERS: Variable = Variable::new(
     "LINK_FEDERATED_USERS",
     Kind::Flag { default: false },
-    "Links a first federated sign-in to the native user with the same verified email (`ListUsers` + `AdminLinkProviderForUser`, pool id from the event), only when the provider asserts `email_verified=true`. Requires `AUTO_CONFIRM=none`.",
+    "Links a first federated sign-in to the native user with the same verified email (`ListUsers` + `AdminLinkProviderForUser`, pool id from the event), only when the provider asserts `email_verified=true` and is bound to the email's domain in `LINK_PROVIDER_DOMAINS`. Requires `AUTO_CONFIRM=none`.",
 )
 .example("`true`");
 
@@ -99,6 +99,15 @@ pub const LINK_PROVIDER_NAMES: Variable = Variable::new(
 )
 .example("`CorpSAML,Okta`")
 .defaulted("only for SAML/OIDC providers added by hand");
+
+/// `LINK_PROVIDER_DOMAINS`: the email domains each identity provider is
+/// authoritative for; required with `LINK_FEDERATED_USERS=true`.
+pub const LINK_PROVIDER_DOMAINS: Variable = Variable::new(
+    "LINK_PROVIDER_DOMAINS",
+    Kind::List,
+    "Required with `LINK_FEDERATED_USERS=true`, an error without it: `Provider=domain` pairs (`*.d` for subdomains; a provider may appear in several) naming the email domains each provider is authoritative for. A sign-in is linked only when its provider is bound to its email's domain: never bind a multi-tenant provider, or one whose users set their own email, to a domain it does not own.",
+)
+.example("`Google=gmail.com,CorpSAML=corp.example,CorpSAML=*.corp.example`");
 
 /// Everything pre-sign-up reads: its own variables and those of every
 /// function.
@@ -114,6 +123,7 @@ pub const VARIABLES: Declarations = &[
         APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER,
         LINK_FEDERATED_USERS,
         LINK_PROVIDER_NAMES,
+        LINK_PROVIDER_DOMAINS,
     ],
     config::EVERY_FUNCTION,
 ];
@@ -154,6 +164,9 @@ pub struct Config {
     pub link_federated_users: bool,
     /// The built-in providers plus `LINK_PROVIDER_NAMES`.
     pub providers: ProviderNames,
+    /// `LINK_PROVIDER_DOMAINS`: the domains each provider may be linked
+    /// for. Never empty when linking is on.
+    pub provider_domains: ProviderDomains,
     /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
     pub metrics_namespace: Namespace,
 }
@@ -216,6 +229,25 @@ impl Config {
             ));
         }
 
+        let provider_domains = ProviderDomains::from_env(env, LINK_PROVIDER_DOMAINS, &providers)?;
+        if link_federated_users && provider_domains.is_empty() {
+            // Required rather than defaulting to "every provider, every
+            // domain": a multi-tenant provider, or one whose users set their
+            // own email, would otherwise hand native accounts to whoever
+            // claims their address there.
+            return Err(ConfigError::new(
+                LINK_PROVIDER_DOMAINS,
+                "is required when LINK_FEDERATED_USERS is `true`: bind each identity provider to \
+                 the email domains it is authoritative for (for example `Google=gmail.com`)",
+            ));
+        }
+        if !link_federated_users && env.is_set(LINK_PROVIDER_DOMAINS)? {
+            return Err(ConfigError::new(
+                LINK_PROVIDER_DOMAINS,
+                "is set but LINK_FEDERATED_USERS is not `true`",
+            ));
+        }
+
         Ok(Config {
             allowed_domains: DomainList::from_env(env, ALLOWED_EMAIL_DOMAINS)?,
             blocked_domains: DomainList::from_env(env, BLOCKED_EMAIL_DOMAINS)?,
@@ -226,6 +258,7 @@ impl Config {
             rules_for_admin_create_user: env.flag(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER)?,
             link_federated_users,
             providers,
+            provider_domains,
             metrics_namespace: Namespace::from_env(env)?,
         })
     }
@@ -305,12 +338,24 @@ mod tests {
             (AUTO_CONFIRM.name, "None"),
             (LINK_FEDERATED_USERS.name, "true"),
             (LINK_PROVIDER_NAMES.name, "CorpSAML"),
+            (
+                LINK_PROVIDER_DOMAINS.name,
+                "google=gmail.com, CorpSAML=corp.example, CORPSAML=*.Corp.Example",
+            ),
         ]);
         let links = config(&linking).unwrap();
         check_common(&links);
         assert_eq!(links.auto_confirm, AutoConfirm::None);
         assert!(links.link_federated_users);
         assert!(links.providers.identify("corpsaml_x").is_some());
+        // Bound under the pool's spelling, whatever the casing written.
+        let bound = &links.provider_domains;
+        assert!(bound.authoritative("Google", "gmail.com"));
+        assert!(!bound.authoritative("Google", "corp.example"));
+        assert!(bound.authoritative("CorpSAML", "corp.example"));
+        assert!(bound.authoritative("CorpSAML", "eu.corp.example"));
+        assert!(!bound.authoritative("CorpSAML", "gmail.com"));
+        assert!(!bound.authoritative("Facebook", "gmail.com"));
     }
 
     #[test]
@@ -342,8 +387,57 @@ mod tests {
         for none in [vec![], vec![(AUTO_CONFIRM.name, "none")]] {
             let mut pairs = none;
             pairs.push((LINK_FEDERATED_USERS.name, "true"));
+            pairs.push((LINK_PROVIDER_DOMAINS.name, "Google=gmail.com"));
             assert!(config(&pairs).unwrap().link_federated_users, "{pairs:?}");
         }
+    }
+
+    #[test]
+    fn linking_needs_every_provider_bound_to_its_domains() {
+        // Linking on every provider's word for every domain is not a
+        // default: the binding must be written.
+        for unbound in [vec![], vec![(LINK_PROVIDER_DOMAINS.name, " , ")]] {
+            let mut pairs = unbound;
+            pairs.push((LINK_FEDERATED_USERS.name, "true"));
+            let error = config(&pairs).unwrap_err();
+            assert_eq!(error.variable, LINK_PROVIDER_DOMAINS.name, "{pairs:?}");
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("LINK_PROVIDER_DOMAINS: is required when LINK_FEDERATED_USERS"),
+                "{error}"
+            );
+        }
+        for (value, problem) in [
+            ("gmail.com", "is not `Provider=domain`"),
+            ("Google:gmail.com", "is not `Provider=domain`"),
+            ("Okta=corp.example", "`Okta` is not a built-in provider"),
+            (
+                "Cognito=corp.example",
+                "`Cognito` is not a built-in provider",
+            ),
+            ("=corp.example", "`` is not a built-in provider"),
+            ("Google=", "is not a domain name"),
+            ("Google=not a domain", "is not a domain name"),
+            ("Google=localhost", "is not a domain name"),
+            ("Google=@gmail.com", "is not a domain name"),
+        ] {
+            let error = config(&[
+                (LINK_FEDERATED_USERS.name, "true"),
+                (LINK_PROVIDER_DOMAINS.name, value),
+            ])
+            .unwrap_err();
+            assert_eq!(error.variable, LINK_PROVIDER_DOMAINS.name, "{value}");
+            assert!(error.to_string().contains(problem), "{value}: {error}");
+        }
+        // A configured provider can be bound once it is named.
+        let bound = config(&[
+            (LINK_FEDERATED_USERS.name, "true"),
+            (LINK_PROVIDER_NAMES.name, "Okta"),
+            (LINK_PROVIDER_DOMAINS.name, "okta=corp.example"),
+        ])
+        .unwrap();
+        assert!(bound.provider_domains.authoritative("Okta", "corp.example"));
     }
 
     #[test]
@@ -414,6 +508,10 @@ mod tests {
                     (LINK_PROVIDER_NAMES.name, "google"),
                 ],
                 LINK_PROVIDER_NAMES.name,
+            ),
+            (
+                vec![(LINK_PROVIDER_DOMAINS.name, "Google=gmail.com")],
+                LINK_PROVIDER_DOMAINS.name,
             ),
         ] {
             let error = config(&pairs).unwrap_err();

@@ -40,7 +40,9 @@ impl DomainList {
         Ok(list)
     }
 
-    fn add(&mut self, entry: &str) -> Result<(), &'static str> {
+    /// Adds one entry (`example.com` or `*.example.com`), or says why it is
+    /// not one.
+    pub fn add(&mut self, entry: &str) -> Result<(), &'static str> {
         const HINT: &str =
             "is not a domain name (write `example.com`, or `*.example.com` for its subdomains)";
         match entry.strip_prefix("*.") {

@@ -11,8 +11,39 @@
 //! comments, IP-literal domains and single-label domains are refused. None of
 //! them is a real sign-up, and each is a classic way to slip something past a
 //! domain rule.
+//!
+//! ## Only canonical addresses
+//!
+//! The rules compare the normalised form, but Cognito stores, shows and puts
+//! in tokens the address *as written*. UTS #46 mapping folds far more than
+//! case: full-width letters (`ｅxample.com`), compatibility characters
+//! (`exampⅼe.com`, U+217C), ideographic full stops (`example。com`), and it
+//! drops invisible ones (soft hyphen, zero-width space). Had such an address
+//! been accepted, the lists would have judged `example.com` while the user
+//! pool held a different string that merely looks like it: auto-confirmed,
+//! auto-verified and linked to `ceo@example.com`'s account on an address
+//! nobody proved. So an address is accepted only in a canonical form:
+//!
+//! - each domain label is, up to ASCII case, either its A-label (`xn--…`, or
+//!   plain ASCII) or exactly the U-label that A-label decodes to
+//!   (`bücher.example` and `xn--bcher-kva.example` both pass; `BÜCHER.example`
+//!   does not: IDNA2008 has no uppercase U-labels, and beyond ASCII, "case"
+//!   mapping is where look-alikes such as the Kelvin sign `K` → `k` hide).
+//!   Otherwise [`InvalidEmail::NonCanonicalDomain`];
+//! - a non-ASCII local part is NFKC-stable and holds no default-ignorable
+//!   (invisible) character. Otherwise [`InvalidEmail::NonCanonicalLocalPart`].
+//!
+//! Such addresses are refused outright rather than merely denied the flags:
+//! an address built to render like another one has no legitimate use, and
+//! refusing it keeps every later consumer (linking, tokens, emails) safe.
+//! The domain lists in the configuration are written by the operator and are
+//! still mapped leniently (see [`normalise_domain`]).
 
 use std::fmt;
+
+use icu_normalizer::ComposingNormalizerBorrowed;
+use icu_properties::CodePointSetData;
+use icu_properties::props::DefaultIgnorableCodePoint;
 
 /// The longest address accepted (RFC 5321's path limit, less the brackets).
 const MAX_ADDRESS_BYTES: usize = 254;
@@ -45,6 +76,15 @@ pub enum InvalidEmail {
     /// label (`user@192.0.2.1`).
     #[error("domain is not a public-style domain name")]
     NotQualified,
+    /// The domain is valid but not written in canonical form: UTS #46 mapping
+    /// changed it beyond ASCII case (full-width or compatibility characters,
+    /// ideographic full stops, invisible characters, non-ASCII uppercase).
+    #[error("domain is not in canonical form")]
+    NonCanonicalDomain,
+    /// The local part has an invisible (default-ignorable) character, or
+    /// one that NFKC normalisation changes (full-width, compatibility forms).
+    #[error("local part is not in canonical form")]
+    NonCanonicalLocalPart,
 }
 
 impl InvalidEmail {
@@ -57,6 +97,8 @@ impl InvalidEmail {
             InvalidEmail::IpLiteral => "ip_literal",
             InvalidEmail::InvalidDomain => "invalid_domain",
             InvalidEmail::NotQualified => "not_qualified",
+            InvalidEmail::NonCanonicalDomain => "non_canonical_domain",
+            InvalidEmail::NonCanonicalLocalPart => "non_canonical_local_part",
         }
     }
 }
@@ -87,10 +129,19 @@ impl Email {
         if !is_dot_atom(local) {
             return Err(InvalidEmail::InvalidLocalPart);
         }
-        let domain = normalise_domain(domain)?;
-        if local.len() + 1 + domain.len() > MAX_ADDRESS_BYTES {
+        if !is_canonical_local_part(local) {
+            return Err(InvalidEmail::NonCanonicalLocalPart);
+        }
+        let ascii = normalise_domain(domain)?;
+        if !is_canonical_domain(domain, &ascii) {
+            return Err(InvalidEmail::NonCanonicalDomain);
+        }
+        // RFC 5321's limit is on the address as sent, so the domain counts
+        // in its ASCII form.
+        if local.len() + 1 + ascii.len() > MAX_ADDRESS_BYTES {
             return Err(InvalidEmail::TooLong);
         }
+        let domain = ascii;
         Ok(Email {
             local: local.to_owned(),
             domain,
@@ -105,6 +156,13 @@ impl Email {
     /// The local part, as written.
     pub fn local_part(&self) -> &str {
         &self.local
+    }
+
+    /// The address with the domain's A-labels decoded to U-labels
+    /// (`hans@bücher.example`): the other spelling a user pool may hold.
+    pub fn to_unicode_string(&self) -> String {
+        let (domain, _) = idna::domain_to_unicode(&self.domain);
+        format!("{}@{domain}", self.local)
     }
 }
 
@@ -125,6 +183,10 @@ impl fmt::Debug for Email {
 /// Turns a domain into lowercase ASCII (punycode where needed), refusing what
 /// is not a qualified host name. Shared with the domain lists in the
 /// configuration, so rules and addresses are normalised the same way.
+///
+/// This is UTS #46 mapping, which folds look-alikes into what they look
+/// like; on its own it is fit for the operator's configuration only. An
+/// address's domain must also pass [`is_canonical_domain`].
 pub fn normalise_domain(domain: &str) -> Result<String, InvalidEmail> {
     if domain.starts_with('[') {
         return Err(InvalidEmail::IpLiteral);
@@ -139,6 +201,48 @@ pub fn normalise_domain(domain: &str) -> Result<String, InvalidEmail> {
         return Err(InvalidEmail::NotQualified);
     }
     Ok(ascii)
+}
+
+/// Whether `input` is written in canonical form, given `ascii`, its
+/// normalised form from [`normalise_domain`]: label by label, the input is
+/// (ignoring ASCII case, as DNS does) either the A-label or the U-label the
+/// A-label decodes to. A mapping that changed anything else (dropped an
+/// invisible character, folded a full-width or compatibility character or
+/// non-ASCII uppercase, turned `。` into a dot) fails, and so does a label
+/// count that changed.
+pub fn is_canonical_domain(input: &str, ascii: &str) -> bool {
+    let (unicode, decoded) = idna::domain_to_unicode(ascii);
+    if decoded.is_err() {
+        return false;
+    }
+    let mut written = input.split('.');
+    let mut a_labels = ascii.split('.');
+    let mut u_labels = unicode.split('.');
+    loop {
+        match (written.next(), a_labels.next(), u_labels.next()) {
+            (None, None, None) => return true,
+            (Some(label), Some(a_label), Some(u_label)) => {
+                if !label.eq_ignore_ascii_case(a_label) && !label.eq_ignore_ascii_case(u_label) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a local part is canonical: plain ASCII, or non-ASCII text that
+/// NFKC leaves unchanged (no full-width, ligature or other compatibility
+/// form, no decomposed accent) and that holds no default-ignorable code
+/// point (soft hyphen, zero-width space and joiners, bidi controls,
+/// variation selectors). Case is kept: the local part is case-sensitive.
+fn is_canonical_local_part(local: &str) -> bool {
+    if local.is_ascii() {
+        return true;
+    }
+    let invisible = CodePointSetData::new::<DefaultIgnorableCodePoint>();
+    ComposingNormalizerBorrowed::new_nfkc().is_normalized(local)
+        && !local.chars().any(|c| invisible.contains(c))
 }
 
 /// RFC 5322 dot-atom, plus non-ASCII text (RFC 6531): atext characters in
@@ -177,16 +281,134 @@ mod tests {
             Email::parse("hans@xn--bcher-kva.de").unwrap().domain(),
             "xn--bcher-kva.de"
         );
-        // Full-width characters are mapped by UTS #46.
         assert_eq!(
-            Email::parse("a@ｅｘａｍｐｌｅ.com").unwrap().domain(),
-            "example.com"
+            Email::parse("hans@XN--BCHER-KVA.de")
+                .unwrap()
+                .to_unicode_string(),
+            "hans@bücher.de"
         );
-        // A non-ASCII local part is kept.
+        // ASCII case is DNS's own, in either form.
+        for raw in [
+            "hans@BüCHER.de".to_owned(),
+            "hans@bücher.DE".to_owned(),
+            "hans@XN--BCHER-KVA.de".to_owned(),
+            "hans@bücher.xn--p1ai".to_owned(),
+        ] {
+            assert!(Email::parse(&raw).is_ok(), "{raw}");
+        }
+        // A non-ASCII local part is kept, case and all.
+        for local in ["jürgen", "JÜRGEN", "用户", "Δοκιμή"] {
+            let raw = format!("{local}@example.de");
+            assert_eq!(Email::parse(&raw).unwrap().local_part(), local);
+        }
+    }
+
+    /// Issue #22's look-alikes: each is mapped by UTS #46 onto
+    /// `ceo@example.com` (or a canonical neighbour), so none may pass as it.
+    #[test]
+    fn refuses_look_alike_domains() {
+        let kelvin_key = format!("ceo@{}ey.example", '\u{212A}');
+        let encoded_zwsp = format!(
+            "ceo@xn--{}.com",
+            idna::punycode::encode_str("ex\u{200B}ample").unwrap()
+        );
+        let cases = [
+            "ceo@ｅxample.com",          // full-width e, U+FF45
+            "ceo@ｅｘａｍｐｌｅ.ｃｏｍ", // all full-width
+            "ceo@exampⅼe.com",           // small roman numeral fifty, U+217C
+            "ceo@example。com",          // ideographic full stop, U+3002
+            "ceo@example．com",          // full-width full stop, U+FF0E
+            "ceo@example｡com",           // half-width ideographic full stop, U+FF61
+            "ceo@exa\u{AD}mple.com",     // soft hyphen
+            "ceo@ex\u{200B}ample.com",   // zero-width space
+            "ceo@ex\u{200C}ample.com",   // zero-width non-joiner
+            "ceo@ex\u{200D}ample.com",   // zero-width joiner
+            "ceo@ex\u{2060}ample.com",   // word joiner
+            "ceo@ex\u{FEFF}ample.com",   // zero-width no-break space
+            "ceo@ex\u{FE0F}ample.com",   // variation selector
+            "ceo@example.com\u{AD}",     // invisible at the end
+            "ceo@BÜCHER.example",        // non-ASCII uppercase
+            "ceo@bu\u{308}cher.example", // decomposed ü (NFC maps it)
+            &kelvin_key,                 // Kelvin sign, U+212A, maps to k
+            &encoded_zwsp,               // an A-label hiding a ZWSP
+        ];
+        for raw in cases {
+            let refused = Email::parse(raw).unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    InvalidEmail::NonCanonicalDomain | InvalidEmail::InvalidDomain
+                ),
+                "{raw:?}: {refused:?}"
+            );
+        }
+        // The characters UTS #46 maps (rather than refuses) are named as
+        // such in the logs.
+        for raw in [
+            "ceo@ｅxample.com",
+            "ceo@exampⅼe.com",
+            "ceo@example。com",
+            "ceo@exa\u{AD}mple.com",
+            "ceo@ex\u{200B}ample.com",
+            "ceo@BÜCHER.example",
+        ] {
+            assert_eq!(
+                Email::parse(raw),
+                Err(InvalidEmail::NonCanonicalDomain),
+                "{raw:?}"
+            );
+        }
         assert_eq!(
-            Email::parse("jürgen@example.de").unwrap().local_part(),
-            "jürgen"
+            InvalidEmail::NonCanonicalDomain.reason(),
+            "non_canonical_domain"
         );
+        // Bidi controls are disallowed outright.
+        for control in ['\u{202E}', '\u{200F}', '\u{2066}'] {
+            let raw = format!("ceo@ex{control}ample.com");
+            assert!(Email::parse(&raw).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_look_alike_local_parts() {
+        for raw in [
+            "c\u{AD}eo@example.com",   // soft hyphen
+            "c\u{200B}eo@example.com", // zero-width space
+            "c\u{200D}eo@example.com", // zero-width joiner
+            "\u{202E}ceo@example.com", // right-to-left override
+            "ceo\u{2066}@example.com", // left-to-right isolate
+            "c\u{FE0F}eo@example.com", // variation selector
+            "ｃeo@example.com",        // full-width c
+            "\u{212A}ate@example.com", // Kelvin sign
+            "ﬁnance@example.com",      // ligature fi
+            "jo\u{308}rg@example.com", // decomposed ö
+        ] {
+            assert_eq!(
+                Email::parse(raw),
+                Err(InvalidEmail::NonCanonicalLocalPart),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            InvalidEmail::NonCanonicalLocalPart.reason(),
+            "non_canonical_local_part"
+        );
+    }
+
+    #[test]
+    fn canonical_domain_compares_label_by_label() {
+        assert!(is_canonical_domain(
+            "Bücher.xn--p1ai",
+            "xn--bcher-kva.xn--p1ai"
+        ));
+        assert!(is_canonical_domain("EXAMPLE.com", "example.com"));
+        // A label more or fewer than the mapped form: a dot was folded in
+        // or out.
+        assert!(!is_canonical_domain("example。com", "example.com"));
+        assert!(!is_canonical_domain("example.com.evil", "example.com"));
+        assert!(!is_canonical_domain("example", "example.com"));
+        // An A-label that does not decode.
+        assert!(!is_canonical_domain("xn--a.com", "xn--a.com"));
     }
 
     #[test]
@@ -220,8 +442,6 @@ mod tests {
 
     #[test]
     fn refuses_oversized_input() {
-        let long_local = format!("{}@example.com", "a".repeat(65));
-        assert_eq!(Email::parse(&long_local), Err(InvalidEmail::TooLong));
         // A valid domain (195 bytes) that makes the whole address too long.
         let long_domain = format!(
             "{}@{}.com",
@@ -230,6 +450,80 @@ mod tests {
         );
         assert_eq!(Email::parse(&long_domain), Err(InvalidEmail::TooLong));
         assert_eq!(Email::parse(&"x".repeat(5000)), Err(InvalidEmail::TooLong));
+    }
+
+    /// A domain of exactly `bytes` bytes under `.com`, in labels of at most
+    /// 63.
+    fn domain_of(bytes: usize) -> String {
+        // Each label takes its length and one dot; `com` the rest.
+        let mut left = bytes - "com".len();
+        let mut labels = Vec::new();
+        while left > 64 {
+            labels.push("d".repeat(63));
+            left -= 64;
+        }
+        labels.push("e".repeat(left - 1));
+        let domain = format!("{}.com", labels.join("."));
+        assert_eq!(domain.len(), bytes);
+        domain
+    }
+
+    #[test]
+    fn the_local_part_may_be_64_bytes_and_no_more() {
+        for (bytes, accepted) in [(63, true), (64, true), (65, false)] {
+            let raw = format!("{}@example.com", "l".repeat(bytes));
+            assert_eq!(Email::parse(&raw).is_ok(), accepted, "{bytes} bytes");
+        }
+        assert_eq!(
+            Email::parse(&format!("{}@example.com", "l".repeat(65))),
+            Err(InvalidEmail::TooLong)
+        );
+        // Bytes, not characters: 32 two-byte letters are 64 bytes, 33 are 66.
+        assert!(Email::parse(&format!("{}@example.com", "ü".repeat(32))).is_ok());
+        assert_eq!(
+            Email::parse(&format!("{}@example.com", "ü".repeat(33))),
+            Err(InvalidEmail::TooLong)
+        );
+    }
+
+    #[test]
+    fn the_address_may_be_254_bytes_and_no_more() {
+        let local = "l".repeat(64);
+        for (bytes, accepted) in [(253, true), (254, true), (255, false)] {
+            let raw = format!("{local}@{}", domain_of(bytes - 65));
+            assert_eq!(raw.len(), bytes);
+            assert_eq!(
+                Email::parse(&raw).map(|email| email.to_string()),
+                if accepted {
+                    Ok(raw.clone())
+                } else {
+                    Err(InvalidEmail::TooLong)
+                },
+                "{bytes} bytes"
+            );
+        }
+        // The same limit with a short local part and a long domain.
+        let raw = format!("l@{}", domain_of(252));
+        assert_eq!(raw.len(), 254);
+        assert!(Email::parse(&raw).is_ok());
+        let raw = format!("lo@{}", domain_of(252));
+        assert_eq!(Email::parse(&raw), Err(InvalidEmail::TooLong));
+        // The domain counts in its ASCII form, as it is sent.
+        let unicode = format!("{}@bücher.{}", "l".repeat(64), domain_of(170));
+        let ascii_len = 64 + 1 + "xn--bcher-kva.".len() + 170;
+        assert_eq!(ascii_len, 249);
+        assert!(Email::parse(&unicode).is_ok());
+    }
+
+    #[test]
+    fn everyday_long_addresses_are_accepted() {
+        for raw in [
+            "firstname.lastname@example-company.com",
+            "firstname.middlename.lastname+newsletters@subdivision.example-company.co.uk",
+            "accounts-payable.department.emea@mail.international-holdings-group.example",
+        ] {
+            assert_eq!(Email::parse(raw).unwrap().to_string(), raw);
+        }
     }
 
     #[test]

@@ -14,6 +14,30 @@
 //! `LINK_PROVIDER_NAMES`. A prefix that matches no known name is not guessed
 //! at: the sign-up goes on unlinked and a warning says which variable to fix.
 //!
+//! ## Which domains a provider speaks for
+//!
+//! An identity provider's `email_verified=true` is only as good as the
+//! provider's authority over the address. A multi-tenant provider (any Azure
+//! AD tenant, any Okta org, Google for a domain that is not on Google
+//! Workspace) or one whose users set their own email can assert
+//! `ceo@example.com` for someone who is not the CEO; linked on that word, the
+//! provider's user would sign in as the native user. So linking also needs
+//! the operator's word: `LINK_PROVIDER_DOMAINS` binds each provider to the
+//! domains it is authoritative for ([`ProviderDomains`]), and a sign-in whose
+//! provider is not bound to its email's domain is never linked. The variable
+//! is required with `LINK_FEDERATED_USERS=true`, so no deployment links on
+//! every provider's word for every domain by default.
+//!
+//! ## Comparing addresses
+//!
+//! Only canonical addresses parse ([`crate::email`]), on either side: the
+//! native user's stored email and the federated one. Two canonical addresses
+//! with the same [`Email`] differ at most in the ASCII case of the domain or
+//! in writing a label as its U-label or A-label: the same mailbox by
+//! definition. The local part is compared exactly. A stored address that is
+//! not canonical (written before this rule, or by an administrator exempted
+//! from the domain rules) never qualifies.
+//!
 //! The subject cannot be recovered the same way: what follows the prefix is
 //! used as it arrives. Built-in providers use subjects that lowercasing does
 //! not change (digits, or lowercase hex and dots for Apple), except Login with
@@ -25,6 +49,7 @@ use std::collections::BTreeMap;
 use cognito_auth_core::config::{ConfigError, Env, Variable};
 use serde::Deserialize;
 
+use crate::domains::DomainList;
 use crate::email::Email;
 
 /// The providers Cognito builds in, spelled as `AdminLinkProviderForUser`
@@ -104,6 +129,16 @@ impl ProviderNames {
         ProviderNames { names }
     }
 
+    /// The provider's spelling as the pool knows it, for a name compared
+    /// case-insensitively (names are unique that way), or `None` for a name
+    /// that is neither built in nor configured.
+    pub fn spelling(&self, name: &str) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|known| known.to_lowercase() == name.to_lowercase())
+            .map(String::as_str)
+    }
+
     /// The provider and subject of a federated `userName`, or `None` when it
     /// does not start with `<known provider>_` (compared case-insensitively)
     /// followed by a non-empty subject.
@@ -115,6 +150,72 @@ impl ProviderNames {
                 subject: subject.to_owned(),
             })
         })
+    }
+}
+
+/// `LINK_PROVIDER_DOMAINS`: for each identity provider, the email domains it
+/// is authoritative for. See the module doc, "Which domains a provider
+/// speaks for".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderDomains {
+    /// By the provider's spelling in the pool.
+    by_provider: BTreeMap<String, DomainList>,
+}
+
+impl ProviderDomains {
+    /// Reads the comma-separated `Provider=domain` pairs in `variable`. The
+    /// provider is a built-in one or one of `providers` (any casing); the
+    /// domain is written as in the domain lists (`example.com`, or
+    /// `*.example.com` for its subdomains). A provider may appear in several
+    /// pairs.
+    pub fn from_env(
+        env: &Env,
+        variable: Variable,
+        providers: &ProviderNames,
+    ) -> Result<ProviderDomains, ConfigError> {
+        let mut bound = ProviderDomains::default();
+        for entry in env.list(variable)? {
+            // A domain holds no `=`; a provider name might.
+            let Some((name, domain)) = entry.rsplit_once('=') else {
+                return Err(ConfigError::new(
+                    variable,
+                    format!(
+                        "`{entry}` is not `Provider=domain` (for example `Google=gmail.com` or `CorpSAML=*.corp.example`)"
+                    ),
+                ));
+            };
+            let Some(provider) = providers.spelling(name.trim()) else {
+                return Err(ConfigError::new(
+                    variable,
+                    format!(
+                        "`{}` is not a built-in provider nor in LINK_PROVIDER_NAMES",
+                        name.trim()
+                    ),
+                ));
+            };
+            bound
+                .by_provider
+                .entry(provider.to_owned())
+                .or_default()
+                .add(domain.trim())
+                .map_err(|reason| {
+                    ConfigError::new(variable, format!("`{entry}`: `{}` {reason}", domain.trim()))
+                })?;
+        }
+        Ok(bound)
+    }
+
+    /// Whether no provider is bound to any domain.
+    pub fn is_empty(&self) -> bool {
+        self.by_provider.is_empty()
+    }
+
+    /// Whether `provider` (as [`ProviderNames::identify`] spells it) is bound
+    /// to `domain` (normalised, as [`Email::domain`] gives it).
+    pub fn authoritative(&self, provider: &str, domain: &str) -> bool {
+        self.by_provider
+            .get(provider)
+            .is_some_and(|domains| domains.matches(domain))
     }
 }
 
@@ -177,8 +278,10 @@ pub enum LinkTarget {
 
 /// Picks the native user to link `identity` to: a user that is not itself
 /// federated (status other than `EXTERNAL_PROVIDER`, username not
-/// `<provider>_…`), whose `email_verified` is `true`, and whose email
-/// normalises to the same address. Exactly one must qualify.
+/// `<provider>_…`), whose `email_verified` is `true`, and whose email is
+/// canonical and the same address (see the module doc, "Comparing
+/// addresses"): `ListUsers`' filter is not trusted to have matched exactly
+/// (AWS documents searches as case-insensitive). Exactly one must qualify.
 ///
 /// A disabled user still qualifies: linking makes the federated sign-in land
 /// on the disabled account, which keeps it locked out, whereas skipping it
@@ -438,6 +541,58 @@ mod tests {
             choose_link_target(&[native, twin], &email, &google, &names),
             LinkTarget::Ambiguous { count: 2 }
         );
+    }
+
+    #[test]
+    fn a_stored_look_alike_or_another_local_part_never_qualifies() {
+        let email = Email::parse("ceo@example.com").unwrap();
+        let google = identity("Google", "1234");
+        let names = providers("");
+        // What `ListUsers` may return for `ceo@example.com` (AWS documents
+        // its searches as case-insensitive): none is the same address.
+        for stored in [
+            "ceo@ｅxample.com",
+            "ceo@ex\u{200B}ample.com",
+            "c\u{AD}eo@example.com",
+            "CEO@example.com",
+            "ceo@example.com.",
+        ] {
+            let user = user(
+                "6f1c-uuid",
+                "CONFIRMED",
+                &[("email", stored), ("email_verified", "true")],
+            );
+            assert_eq!(
+                choose_link_target(&[user], &email, &google, &names),
+                LinkTarget::NotFound,
+                "{stored:?}"
+            );
+        }
+        // Other spellings of the same mailbox do.
+        let idn = Email::parse("hans@xn--bcher-kva.example").unwrap();
+        for stored in ["hans@bücher.example", "hans@XN--BCHER-KVA.Example"] {
+            let user = user(
+                "7a2d-uuid",
+                "CONFIRMED",
+                &[("email", stored), ("email_verified", "true")],
+            );
+            assert_eq!(
+                choose_link_target(&[user], &idn, &google, &names),
+                LinkTarget::Native {
+                    username: "7a2d-uuid".to_owned()
+                },
+                "{stored:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn provider_names_are_found_in_any_casing() {
+        let names = providers("CorpSAML");
+        assert_eq!(names.spelling("corpsaml"), Some("CorpSAML"));
+        assert_eq!(names.spelling("GOOGLE"), Some("Google"));
+        assert_eq!(names.spelling("Cognito"), None);
+        assert_eq!(names.spelling("Okta"), None);
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!   providers rarely do (map one to `email_verified` if yours vouches for
 //!   its addresses), and an OIDC provider may let users choose their email
 //!   claim. Without it the sign-up goes on as a separate, unlinked federated
-//!   user, and does not get `autoVerifyEmail` either;
+//!   user, and does not get `autoVerifyEmail` either. And the provider's
+//!   word counts only for the domains `LINK_PROVIDER_DOMAINS` binds it to
+//!   (see [`federation`]), on an address in canonical form (see [`email`]);
 //! - the native side: the user's `email_verified` is `true`, which must come
 //!   from a code the user confirmed (or an administrator), never from this
 //!   function. So `LINK_FEDERATED_USERS` cannot be combined with
@@ -172,6 +174,7 @@ async fn sign_up(
             user_name = %user_name,
             error_type = error.error_type(),
             reason = %error,
+            email_problem = email_problem(error),
             email_domain = email_domain(&attributes),
             "refused the sign-up"
         );
@@ -280,6 +283,22 @@ async fn link_federated_user(
         );
         return Ok("email_not_verified");
     }
+    // The operator's word that this provider speaks for this domain: a
+    // provider's `true` is worth nothing for addresses it does not own (see
+    // `federation`, "Which domains a provider speaks for").
+    if !state
+        .config
+        .provider_domains
+        .authoritative(&identity.provider, email.domain())
+    {
+        tracing::info!(
+            user_name = %log_name,
+            provider = identity.provider,
+            email_domain = email.domain(),
+            "not linked: LINK_PROVIDER_DOMAINS does not bind the identity provider to the email's domain"
+        );
+        return Ok("provider_not_bound");
+    }
     let raw_email = attributes
         .get("email")
         .map(String::as_str)
@@ -340,6 +359,17 @@ fn log_link_target(user_name: &str, provider: &str, email: &Email, target: &Link
             candidates = count,
             "not linked: several native users have this verified email"
         ),
+    }
+}
+
+/// The stable code of an invalid email's problem (`non_canonical_domain`,
+/// …), for a log line.
+fn email_problem(error: &PreSignUpError) -> Option<&'static str> {
+    match error {
+        PreSignUpError::Refused(admission::Refusal::InvalidEmail(invalid)) => {
+            Some(invalid.reason())
+        }
+        _ => None,
     }
 }
 
@@ -417,6 +447,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn admin_created_users_follow_the_domain_rules() {
+        // Not passed through as an unknown source would be.
+        let state = state(&[("BLOCKED_EMAIL_DOMAINS", "example.com")]).await;
+        let mut input = sign_up(json!({"email": "a@example.com"}));
+        input["triggerSource"] = json!("PreSignUp_AdminCreateUser");
+        let error = call(&state, input).await.unwrap_err();
+        assert_eq!(error.error_type(), "EmailDomainBlocked");
+    }
+
+    #[tokio::test]
     async fn unknown_sources_pass_through_untouched() {
         let state = state(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]).await;
         let mut input = sign_up(json!({"email": "a@elsewhere.org"}));
@@ -464,6 +504,13 @@ mod tests {
             .port();
         let mut state = state(&[("LINK_FEDERATED_USERS", "false")]).await;
         state.config.link_federated_users = true;
+        let variable = config::LINK_PROVIDER_DOMAINS;
+        state.config.provider_domains = federation::ProviderDomains::from_env(
+            &Env::from_pairs([(variable, "Facebook=example.com")]),
+            variable,
+            &state.config.providers,
+        )
+        .unwrap();
         state.linker = Some(Linker::unreachable(&format!("http://127.0.0.1:{port}")));
         state
     }
@@ -502,6 +549,54 @@ mod tests {
             match call(&state, federated(verified.clone())).await {
                 Err(PreSignUpError::Link(linker::LinkError::ListUsers(_))) => {}
                 other => panic!("{verified}: expected a lookup, got {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn links_only_for_a_domain_the_provider_is_bound_to() {
+        let state = linking_state().await;
+        let verified = |user_name: &str, email: &str| {
+            let mut event = federated(json!({"email": email, "email_verified": "true"}));
+            event["userName"] = json!(user_name);
+            event
+        };
+        // Facebook is bound to example.com only; Google to nothing.
+        for (user_name, email) in [
+            ("Facebook_1", "victim@example.org"),
+            ("Facebook_2", "victim@sub.example.com"),
+            ("Google_3", "victim@example.com"),
+        ] {
+            let output = call(&state, verified(user_name, email)).await;
+            assert!(output.is_ok(), "{user_name} {email}: no lookup expected");
+        }
+        match call(&state, verified("Facebook_4", "victim@EXAMPLE.com")).await {
+            Err(PreSignUpError::Link(linker::LinkError::ListUsers(_))) => {}
+            other => panic!("expected a lookup, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn look_alike_federated_addresses_are_refused_before_any_lookup() {
+        let state = linking_state().await;
+        for email in [
+            "victim@ex\u{200B}ample.com",
+            "victim@ｅxample.com",
+            "vic\u{AD}tim@example.com",
+        ] {
+            let output = call(
+                &state,
+                federated(json!({"email": email, "email_verified": "true"})),
+            )
+            .await;
+            match output {
+                Err(error @ PreSignUpError::Refused(_)) => {
+                    assert_eq!(error.error_type(), "InvalidEmail", "{email:?}");
+                    assert!(
+                        email_problem(&error).is_some_and(|code| code.starts_with("non_canonical"))
+                    );
+                }
+                other => panic!("{email:?}: {other:?}"),
             }
         }
     }

@@ -115,9 +115,14 @@ impl Linker {
     /// it. Returns what was found: [`LinkTarget::Native`] means the link was
     /// made now.
     ///
-    /// `raw_email` is the address as the provider sent it. Cognito's filter
-    /// matches exactly, so when it differs from the normalised form (an
-    /// uppercase or Unicode domain) both forms are looked up.
+    /// `raw_email` is the address as the provider sent it. `ListUsers`
+    /// matches the stored string, not a mailbox, so every way a canonical
+    /// address may be stored is looked up: the normalised form (ASCII
+    /// domain), the same with the domain's U-labels, and the address as
+    /// sent (different only in the domain's ASCII case). Each is a spelling
+    /// of the same mailbox, never a fold of a look-alike: [`Email::parse`]
+    /// refused those before any lookup, and [`choose_link_target`] checks
+    /// every result again rather than trust the filter's matching.
     pub async fn link(
         &self,
         pool_id: &str,
@@ -143,10 +148,12 @@ impl Linker {
         providers: &ProviderNames,
     ) -> Result<LinkTarget, LinkError> {
         let normalised = email.to_string();
-        let mut lookups = vec![normalised.as_str()];
-        let raw_email = raw_email.trim();
-        if raw_email != normalised {
-            lookups.push(raw_email);
+        let unicode = email.to_unicode_string();
+        let mut lookups: Vec<&str> = Vec::with_capacity(3);
+        for address in [normalised.as_str(), unicode.as_str(), raw_email.trim()] {
+            if !lookups.contains(&address) {
+                lookups.push(address);
+            }
         }
         let mut users: Vec<PoolUser> = Vec::new();
         for address in lookups {

@@ -49,6 +49,28 @@ async fn bad_configuration_fails_the_init_naming_the_variable() {
             vec![("LINK_FEDERATED_USERS", "true"), ("AUTO_CONFIRM", "all")],
             "LINK_FEDERATED_USERS",
         ),
+        (
+            vec![("LINK_FEDERATED_USERS", "true")],
+            "LINK_PROVIDER_DOMAINS",
+        ),
+        (
+            vec![("LINK_PROVIDER_DOMAINS", "Google=gmail.com")],
+            "LINK_PROVIDER_DOMAINS",
+        ),
+        (
+            vec![
+                ("LINK_FEDERATED_USERS", "true"),
+                ("LINK_PROVIDER_DOMAINS", "Okta=corp.example"),
+            ],
+            "LINK_PROVIDER_DOMAINS",
+        ),
+        (
+            vec![
+                ("LINK_FEDERATED_USERS", "true"),
+                ("LINK_PROVIDER_DOMAINS", "Google=gmail .com"),
+            ],
+            "LINK_PROVIDER_DOMAINS",
+        ),
         (vec![("AUTO_VERIFY_PHONE", "yes")], "AUTO_VERIFY_PHONE"),
         (vec![("AUTO_VERIFY_PHONE", "true")], "AUTO_VERIFY_PHONE"),
     ] {

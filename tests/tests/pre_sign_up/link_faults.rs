@@ -43,6 +43,7 @@ async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
     // moto itself, which lacks the call, gives the same refusal.
     let function = Launch::new(FUNCTION)
         .env("LINK_FEDERATED_USERS", "true")
+        .env("LINK_PROVIDER_DOMAINS", GOOGLE_FOR_EXAMPLE_COM)
         .envs(moto.env())
         .start()
         .await;

@@ -18,7 +18,17 @@ async fn links_a_federated_sign_in_to_the_native_user_with_the_same_verified_ema
     )
     .await;
     let front = linking_front(&moto, LinkAnswer::Ok).await;
-    let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML")]).await;
+    let function = start_linking(
+        &front,
+        &[
+            ("LINK_PROVIDER_NAMES", "CorpSAML"),
+            (
+                "LINK_PROVIDER_DOMAINS",
+                "Google=example.com,CorpSAML=corp.example",
+            ),
+        ],
+    )
+    .await;
 
     // Google, with the username lowercased as case-insensitive pools send it.
     let event = pool.federated_sign_up("google_103571795941234567890", "jane.doe@example.com");
@@ -252,8 +262,15 @@ async fn linking_with_auto_confirm_fails_the_init() {
         );
     }
     for env in [
-        vec![("LINK_FEDERATED_USERS", "true")],
-        vec![("LINK_FEDERATED_USERS", "true"), ("AUTO_CONFIRM", "none")],
+        vec![
+            ("LINK_FEDERATED_USERS", "true"),
+            ("LINK_PROVIDER_DOMAINS", GOOGLE_FOR_EXAMPLE_COM),
+        ],
+        vec![
+            ("LINK_FEDERATED_USERS", "true"),
+            ("LINK_PROVIDER_DOMAINS", GOOGLE_FOR_EXAMPLE_COM),
+            ("AUTO_CONFIRM", "none"),
+        ],
     ] {
         let linking = start(&env).await;
         assert_eq!(
@@ -269,7 +286,18 @@ async fn links_only_when_the_identity_provider_asserts_a_verified_email() {
     let moto = Moto::start();
     let pool = Pool::with_native_users(&moto, &[("victim", "victim@example.com", true)]).await;
     let front = linking_front(&moto, LinkAnswer::Ok).await;
-    let function = start_linking(&front, &[("LINK_PROVIDER_NAMES", "CorpSAML,CorpOIDC")]).await;
+    let function = start_linking(
+        &front,
+        &[
+            ("LINK_PROVIDER_NAMES", "CorpSAML,CorpOIDC"),
+            (
+                "LINK_PROVIDER_DOMAINS",
+                "Google=example.com,CorpSAML=example.com,CorpOIDC=example.com,\
+                 Facebook=example.com,LoginWithAmazon=example.com",
+            ),
+        ],
+    )
+    .await;
 
     // Providers that never send email_verified (Facebook, Login with
     // Amazon, most SAML), and an OIDC provider whose users set their own

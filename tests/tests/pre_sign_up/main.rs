@@ -18,6 +18,8 @@
 //! - `auto_confirm`: required attributes, auto-confirmation and auto-verification;
 //! - `configuration`: bad configuration fails init naming the variable;
 //! - `linking`: linking a federated sign-in to the native user with the same email;
+//! - `look_alikes`: addresses that render like another one (issue #22), refused
+//!   before any rule, confirmation or lookup; and providers bound to domains;
 //! - `link_faults`: a refused, failing or slow link call.
 
 use std::time::Duration;
@@ -34,6 +36,7 @@ mod configuration;
 mod domain_rules;
 mod link_faults;
 mod linking;
+mod look_alikes;
 mod round_trip;
 
 const FUNCTION: &str = "pre-sign-up";
@@ -187,9 +190,15 @@ impl Pool {
     }
 }
 
+/// The binding `start_linking` sets unless `extra` sets its own.
+const GOOGLE_FOR_EXAMPLE_COM: &str = "Google=example.com";
+
+/// A linking function whose Cognito is `front`, with Google bound to
+/// `example.com` (`LINK_PROVIDER_DOMAINS` in `extra` replaces that).
 async fn start_linking(front: &MotoFront, extra: &[(&str, &str)]) -> Function {
     Launch::new(FUNCTION)
         .env("LINK_FEDERATED_USERS", "true")
+        .env("LINK_PROVIDER_DOMAINS", GOOGLE_FOR_EXAMPLE_COM)
         .env("AWS_ENDPOINT_URL", front.endpoint())
         .envs(extra.iter().map(|(k, v)| (*k, *v)))
         .start()

@@ -74,8 +74,13 @@ fn domain_rules() {
     for (address, expected) in [
         ("a@example.com", Ok(())),
         ("a@Mail.Example.com", Ok(())),
-        ("a@BÜCHER.de", Ok(())),
+        ("a@Bücher.DE", Ok(())),
         ("a@xn--bcher-kva.de", Ok(())),
+        // Non-ASCII uppercase is not canonical (see `email`).
+        (
+            "a@BÜCHER.de",
+            Err(Refusal::InvalidEmail(InvalidEmail::NonCanonicalDomain)),
+        ),
         ("a@old.example.com", Err(Refusal::DomainBlocked)),
         ("a@example.org", Err(Refusal::DomainNotAllowed)),
         ("a@notexample.com", Err(Refusal::DomainNotAllowed)),
@@ -419,5 +424,94 @@ fn e164() {
         "+１２３",
     ] {
         assert!(!is_e164(bad), "{bad}");
+    }
+}
+
+/// `Source::from_trigger` maps each pre sign-up source, the admin one
+/// included: without it an admin-created user would pass through untouched,
+/// past the domain rules.
+#[test]
+fn each_pre_sign_up_trigger_source_is_recognised() {
+    assert_eq!(
+        Source::from_trigger("PreSignUp_SignUp"),
+        Some(Source::SignUp)
+    );
+    assert_eq!(
+        Source::from_trigger("PreSignUp_AdminCreateUser"),
+        Some(Source::AdminCreateUser)
+    );
+    assert_eq!(
+        Source::from_trigger("PreSignUp_ExternalProvider"),
+        Some(Source::ExternalProvider)
+    );
+    for other in [
+        "PostConfirmation_ConfirmSignUp",
+        "presignup_admincreateuser",
+        "PreSignUp_",
+        "",
+    ] {
+        assert_eq!(Source::from_trigger(other), None, "{other:?}");
+    }
+}
+
+/// Issue #22: with the domain both allowed and auto-confirmed, each
+/// look-alike of `ceo@example.com` was confirmed and verified. Now each is
+/// refused, whatever the source.
+#[test]
+fn look_alike_addresses_are_refused_not_confirmed() {
+    let config = config(&[
+        ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+        ("AUTO_CONFIRM", "domains"),
+        ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com"),
+    ]);
+    for (email, problem) in [
+        ("ceo@ｅxample.com", InvalidEmail::NonCanonicalDomain),
+        ("ceo@exampⅼe.com", InvalidEmail::NonCanonicalDomain),
+        ("ceo@example。com", InvalidEmail::NonCanonicalDomain),
+        ("ceo@exa\u{AD}mple.com", InvalidEmail::NonCanonicalDomain),
+        ("ceo@ex\u{200B}ample.com", InvalidEmail::NonCanonicalDomain),
+        ("c\u{AD}eo@example.com", InvalidEmail::NonCanonicalLocalPart),
+    ] {
+        for source in [
+            Source::SignUp,
+            Source::AdminCreateUser,
+            Source::ExternalProvider,
+        ] {
+            assert_eq!(
+                run(
+                    &config,
+                    source,
+                    &[("email", email), ("email_verified", "true")]
+                ),
+                Err(Refusal::InvalidEmail(problem)),
+                "{email:?} {source:?}"
+            );
+        }
+    }
+    // The real domain, and an internationalised one in both forms.
+    let idn = self::config(&[
+        ("ALLOWED_EMAIL_DOMAINS", "example.com,bücher.example"),
+        ("AUTO_CONFIRM", "domains"),
+        (
+            "AUTO_CONFIRM_EMAIL_DOMAINS",
+            "example.com,xn--bcher-kva.example",
+        ),
+    ]);
+    for email in [
+        "ceo@example.com",
+        "ceo@EXAMPLE.com",
+        "hans@bücher.example",
+        "hans@xn--bcher-kva.example",
+    ] {
+        let decision = run(&idn, Source::SignUp, &[("email", email)]).unwrap();
+        assert_eq!(
+            decision.flags,
+            Some(Flags {
+                auto_confirm_user: true,
+                auto_verify_email: true,
+                auto_verify_phone: false
+            }),
+            "{email}"
+        );
     }
 }
