@@ -455,6 +455,7 @@ async fn pool_with_native_user(moto: &Moto, email: &str) -> String {
 fn linking(endpoint: String) -> Launch {
     Launch::new("pre-sign-up")
         .env("LINK_FEDERATED_USERS", "true")
+        .env("LINK_PROVIDER_DOMAINS", "Google=example.com")
         .env("AWS_ENDPOINT_URL", endpoint)
 }
 

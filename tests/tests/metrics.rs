@@ -193,6 +193,7 @@ async fn pre_sign_up_counts_accepted_refused_and_link_results() {
     let function = Launch::new("pre-sign-up")
         .env("BLOCKED_EMAIL_DOMAINS", "blocked.example")
         .env("LINK_FEDERATED_USERS", "true")
+        .env("LINK_PROVIDER_DOMAINS", "Google=example.com")
         .env("METRICS_NAMESPACE", NAMESPACE)
         .start()
         .await;

@@ -342,7 +342,13 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
         pre_sign_up
             .case(
                 "pre-sign-up, LINK_FEDERATED_USERS=true",
-                with(closed_endpoint(), &[("LINK_FEDERATED_USERS", "true")]),
+                with(
+                    closed_endpoint(),
+                    &[
+                        ("LINK_FEDERATED_USERS", "true"),
+                        ("LINK_PROVIDER_DOMAINS", "Google=example.com"),
+                    ],
+                ),
             )
             .note("SDK config loaded, Cognito client built (no list)"),
         // The rules only name their own paths, so the answer is a Deny
