@@ -38,12 +38,18 @@ sam validate --lint --region us-east-1 --template template.yaml
 target_dir="${CARGO_TARGET_DIR:-target}"
 translated="$target_dir/template/translated.json"
 echo "==> SAM translation -> $translated"
-python3 scripts/translate-template.py "$translated.full"
+# With the optional identity pool on, so that its bucket and roles are
+# checked too.
+python3 scripts/translate-template.py "$translated.full" EnableIdentityPool=true
 python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["Template"], open(sys.argv[2], "w"), indent=1)' \
   "$translated.full" "$translated"
 
 echo "==> checkov (skips and their reasons: .checkov.yaml)"
-checkov --config-file .checkov.yaml --framework cloudformation --file "$translated" --compact --quiet
+[[ -x .venv-checkov/bin/checkov ]] || {
+  echo "check-template: .venv-checkov/bin/checkov missing; run make setup" >&2
+  exit 1
+}
+.venv-checkov/bin/checkov --config-file .checkov.yaml --file "$translated"
 
 if "$drift"; then
   echo "==> drift test (template.yaml against the code)"

@@ -86,6 +86,12 @@ def main(argv: list[str]) -> int:
         causes = "\n  ".join(str(cause) for cause in error.causes)
         print(f"translate-template: {error}\n  {causes}", file=sys.stderr)
         return 1
+    # The translation as deployed with these parameters: the overrides become
+    # the defaults, so that a tool reading it alone (checkov) evaluates the
+    # conditions they turn on.
+    for pair in argv[2:]:
+        name, _, value = pair.partition("=")
+        translated["Parameters"][name]["Default"] = value
     text = json.dumps({"Parameters": parameters, "Template": translated}, indent=1, sort_keys=True)
     if argv[1] == "-":
         sys.stdout.write(text)
