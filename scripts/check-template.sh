@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Checks template.yaml: both linters (offline, no warnings allowed), then the
-# drift test that compares it with the code. With --build, also runs
-# `sam build` (arm64, cargo-lambda + zig) and reports how long it took.
+# Checks template.yaml: both linters (offline, no warnings allowed), SAM's
+# translation of it (the one CloudFormation's transform makes; the template
+# tests read it too), checkov over the translation (skips, each with its
+# reason, in .checkov.yaml), then the drift test that compares it with the
+# code. With --build, also runs `sam build` (arm64, cargo-lambda + zig) and
+# reports how long it took.
 #
 #   scripts/check-template.sh              # lint + drift test
 #   scripts/check-template.sh --build      # ... and sam build
@@ -28,6 +31,25 @@ cfn-lint template.yaml
 
 echo "==> sam validate --lint"
 sam validate --lint --region us-east-1 --template template.yaml
+
+# What CloudFormation deploys is the translation: the resources SAM adds
+# (stages, versions, aliases, CodeDeploy groups, permissions) are checked
+# too. Any translation error stops here.
+target_dir="${CARGO_TARGET_DIR:-target}"
+translated="$target_dir/template/translated.json"
+echo "==> SAM translation -> $translated"
+# With the optional identity pool on, so that its bucket and roles are
+# checked too.
+python3 scripts/translate-template.py "$translated.full" EnableIdentityPool=true
+python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["Template"], open(sys.argv[2], "w"), indent=1)' \
+  "$translated.full" "$translated"
+
+echo "==> checkov (skips and their reasons: .checkov.yaml)"
+[[ -x .venv-checkov/bin/checkov ]] || {
+  echo "check-template: .venv-checkov/bin/checkov missing; run make setup" >&2
+  exit 1
+}
+.venv-checkov/bin/checkov --config-file .checkov.yaml --file "$translated"
 
 if "$drift"; then
   echo "==> drift test (template.yaml against the code)"

@@ -58,6 +58,16 @@ if [[ ! -f "$stamp" ]]; then
   touch "$stamp"
 fi
 
+# checkov in an environment of its own (requirements-checkov.txt says why).
+checkov_stamp=".venv-checkov/.installed-$(sha256sum requirements-checkov.txt | cut -c1-16)"
+if [[ ! -f "$checkov_stamp" ]]; then
+  echo "setup: installing checkov from requirements-checkov.txt into .venv-checkov"
+  [[ -x .venv-checkov/bin/python3 ]] || python3 -m venv .venv-checkov
+  .venv-checkov/bin/python3 -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+  rm -f .venv-checkov/.installed-*
+  touch "$checkov_stamp"
+fi
+
 # cognito-local, exactly as locked (versions and integrity hashes) in
 # tools/cognito-local/package-lock.json: `npm ci` never resolves anything, and
 # --ignore-scripts runs no package's install script (the only one, aws-sdk's,
@@ -75,6 +85,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 for tool in cargo-lambda moto_server cfn-lint sam; do
   command -v "$tool" >/dev/null || { echo "setup: $tool missing from .venv" >&2; exit 1; }
 done
+[[ -x .venv-checkov/bin/checkov ]] || { echo "setup: checkov missing from .venv-checkov" >&2; exit 1; }
 [[ -x tools/cognito-local/node_modules/.bin/cognito-local ]] || {
   echo "setup: cognito-local missing from tools/cognito-local/node_modules" >&2
   exit 1

@@ -223,8 +223,7 @@ pub const RUST_LOG: Variable = Variable::new(
     "Log level or `tracing` filter for local runs; `AWS_LAMBDA_LOG_LEVEL` wins when both are set.",
 )
 .unset("`AWS_LAMBDA_LOG_LEVEL`'s")
-.example("`info,authorizer=debug`")
-.defaulted("AWS_LAMBDA_LOG_LEVEL (set by Lambda from LoggingConfig) wins");
+.example("`info,authorizer=debug`");
 
 /// The variables every function reads.
 pub const EVERY_FUNCTION: &[Variable] = &[LOG_LEVEL, RUST_LOG, crate::metrics::METRICS_NAMESPACE];

@@ -252,3 +252,130 @@ async fn template_defaults_get_every_function_past_init() {
         function.stop().await;
     }
 }
+
+/// Lambda's limit on all of one function's variables together, measured as
+/// their JSON: `{"NAME":"value",...}`, so a `"` or `\` in a value counts
+/// twice (Lambda's refusal quotes the "String measured").
+const LAMBDA_ENVIRONMENT_BYTES: usize = 4096;
+
+/// With every parameter at its longest, and every character of a free-text
+/// value one that JSON escapes, each function's variables still fit in
+/// Lambda's 4 KB: a deploy never fails on a value its parameter accepted.
+/// A parameter reaching a function without a bound (MaxLength, AllowedValues)
+/// is a problem too.
+#[test]
+fn every_functions_environment_fits_in_lambdas_4_kb() {
+    let template = Template::load();
+    let mut problems = Vec::new();
+    for binary in function_crates() {
+        let id = template.function_for_binary(&binary);
+        let mut bytes = "{}".len();
+        for (name, value) in template.environment(&id) {
+            match longest_json(&template, value) {
+                // "NAME":"value",
+                Ok(value_bytes) => bytes += name.len() + value_bytes + r#""":"","#.len(),
+                Err(why) => problems.push(format!("{id}.{name}: {why}")),
+            }
+        }
+        if bytes > LAMBDA_ENVIRONMENT_BYTES {
+            problems.push(format!(
+                "{id}: its variables can take {bytes} bytes; Lambda allows {LAMBDA_ENVIRONMENT_BYTES}: lower a MaxLength"
+            ));
+        }
+    }
+    assert_no_problems("environment sizes", problems);
+}
+
+/// The check refuses an unbounded parameter and a set of variables past
+/// 4 KB.
+#[test]
+fn the_environment_size_check_refuses_unbounded_and_oversized_values() {
+    let mut template = Template::load();
+    let parameters = template
+        .doc
+        .get_mut("Parameters")
+        .and_then(Value::as_mapping_mut)
+        .expect("Parameters");
+    let rules = parameters
+        .get_mut("AuthzRules")
+        .and_then(Value::as_mapping_mut)
+        .expect("AuthzRules");
+    rules.remove("MaxLength");
+    let value: Value = serde_norway::from_str("!Ref AuthzRules").expect("YAML");
+    let unbounded = longest_json(&template, &value);
+    assert!(
+        unbounded
+            .as_ref()
+            .is_err_and(|why| why.contains("no MaxLength")),
+        "{unbounded:?}"
+    );
+    let rules = template
+        .doc
+        .get_mut("Parameters")
+        .and_then(|p| p.get_mut("AuthzRules"))
+        .and_then(Value::as_mapping_mut)
+        .expect("AuthzRules");
+    rules.insert("MaxLength".into(), 2100.into());
+    assert_eq!(longest_json(&template, &value), Ok(4200));
+}
+
+/// The most bytes `value` can take in the JSON Lambda measures (quotes
+/// excluded).
+fn longest_json(template: &Template, value: &Value) -> Result<usize, String> {
+    let escaped = |text: &str| {
+        serde_json::to_string(text)
+            .map(|quoted| quoted.len() - 2)
+            .unwrap_or(usize::MAX)
+    };
+    if let Some(text) = literal(value) {
+        return Ok(escaped(text));
+    }
+    if let Some([map, _, attribute]) = find_in_map(value) {
+        let entries = literal(map)
+            .and_then(|map| template.doc.get("Mappings")?.get(map)?.as_mapping())
+            .ok_or_else(|| format!("cannot read the mapping of {value:?}"))?;
+        return entries
+            .iter()
+            .map(|(_, entry)| {
+                entry
+                    .get(attribute)
+                    .and_then(literal)
+                    .map(escaped)
+                    .ok_or_else(|| format!("a {attribute:?} of {value:?} is no string"))
+            })
+            .try_fold(0, |longest, bytes| Ok(longest.max(bytes?)));
+    }
+    let target = ref_target(value).ok_or_else(|| format!("cannot bound {value:?}"))?;
+    if let Some(parameter) = template.doc.get("Parameters").and_then(|p| p.get(target)) {
+        if let Some(values) = parameter.get("AllowedValues").and_then(Value::as_sequence) {
+            return Ok(values
+                .iter()
+                .map(|v| match v {
+                    Value::Number(n) => n.to_string().len(),
+                    other => literal(other).map_or(usize::MAX, escaped),
+                })
+                .max()
+                .unwrap_or(0));
+        }
+        if parameter.get("Type").and_then(literal) == Some("Number") {
+            // A double's longest decimal form.
+            return Ok(24);
+        }
+        let max = parameter
+            .get("MaxLength")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| format!("parameter {target} has no MaxLength"))?;
+        // Any character may be one JSON escapes in two bytes (`"`, `\`).
+        return usize::try_from(max * 2).map_err(|err| err.to_string());
+    }
+    // Identifiers of the stack's resources, at their documented maximums;
+    // none holds a character JSON escapes.
+    match template.resource(target).get("Type").and_then(literal) {
+        Some("AWS::Cognito::UserPool") => Ok(55),
+        Some("AWS::Cognito::UserPoolClient") => Ok(128),
+        Some("AWS::DynamoDB::Table") => Ok(255),
+        other => Err(format!(
+            "no known maximum length for a !Ref of {target} ({other:?})"
+        )),
+    }
+}

@@ -34,14 +34,23 @@
 //! RustSec). It keeps CloudFormation's short-form tags (`!Ref`, `!GetAtt`,
 //! `!If`, ...) as tagged values, so the template is read exactly as written.
 //!
+//! Some checks read the template as CloudFormation receives it: translated by
+//! SAM's own translator (`scripts/translate-template.py`, the translator of
+//! `sam validate` and of the AWS::Serverless transform), so that what SAM
+//! generates (stages, versions, aliases, CodeDeploy groups) is covered too.
+//! The translation runs offline; when it cannot run, those tests fail and
+//! say why, they never skip.
+//!
 //! One test target, one module per concern; this file holds the workspace's
 //! function crates and the template as read (`Template` and its helpers):
 //!
-//! - `functions`: the function resources, their variables, and a default
-//!   deployment getting past init;
+//! - `functions`: the function resources, their variables (and their size
+//!   within Lambda's 4 KB), and a default deployment getting past init;
 //! - `triggers`: the user pool's triggers and their permissions;
 //! - `apis`: the APIs' authorizers and the routes `AUTHZ_RULES` names;
-//! - `operations`: alarms, the dashboard and tracing.
+//! - `operations`: alarms, the dashboard and tracing;
+//! - `translated`: the SAM translation, and what a first deploy needs of it
+//!   (one stage per API, data kept but not after a failed create, aliases).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,6 +60,7 @@ use serde_norway::Value;
 mod apis;
 mod functions;
 mod operations;
+mod translated;
 mod triggers;
 
 /// The user pool's `LambdaConfig` keys and the crates behind them.
@@ -193,11 +203,12 @@ impl Template {
                     .and_then(|p| p.get("Auth"))
                     .and_then(|a| a.get("Authorizers"))
                     .and_then(Value::as_mapping);
+                let alias = format!("{function}.Alias");
                 for (name, config) in authorizers.into_iter().flatten() {
-                    let runs_function = config
-                        .get("FunctionArn")
-                        .and_then(get_att)
-                        .is_some_and(|(target, _)| target == function);
+                    // Its `live` alias (AutoPublishAlias), which CodeDeploy
+                    // moves and rolls back.
+                    let runs_function =
+                        config.get("FunctionArn").and_then(ref_target) == Some(alias.as_str());
                     if let (true, Some(name)) = (runs_function, name.as_str()) {
                         found.push((id, kind, name, config));
                     }
@@ -248,6 +259,21 @@ impl Template {
             Value::Bool(flag) => return Ok(flag.to_string()),
             _ => {}
         }
+        if let Some([map, key, attribute]) = find_in_map(value) {
+            let key = self.default_value(key)?;
+            let (Some(map), Some(attribute)) = (literal(map), literal(attribute)) else {
+                return Err(format!("cannot resolve {value:?}; extend default_value"));
+            };
+            return self
+                .doc
+                .get("Mappings")
+                .and_then(|m| m.get(map))
+                .and_then(|m| m.get(key.as_str()))
+                .and_then(|m| m.get(attribute))
+                .and_then(literal)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("Mappings.{map}.{key}.{attribute} is not a string"));
+        }
         let target = ref_target(value)
             .ok_or_else(|| format!("cannot resolve {value:?}; extend default_value"))?;
         if let Some(parameter) = self.doc.get("Parameters").and_then(|p| p.get(target)) {
@@ -285,6 +311,16 @@ fn if_branches(value: &Value) -> Option<&Vec<Value>> {
         Value::Mapping(map) if map.len() == 1 => map.get("Fn::If")?.as_sequence(),
         _ => None,
     }
+}
+
+/// The operands of `!FindInMap [map, key, attribute]`.
+fn find_in_map(value: &Value) -> Option<&[Value; 3]> {
+    let operands = match value {
+        Value::Tagged(tagged) if tagged.tag == "FindInMap" => tagged.value.as_sequence(),
+        Value::Mapping(map) if map.len() == 1 => map.get("Fn::FindInMap")?.as_sequence(),
+        _ => None,
+    }?;
+    operands.as_slice().try_into().ok()
 }
 
 /// The target of `!Ref X` or `{Ref: X}`.
