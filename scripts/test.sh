@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs, in order, stopping at the first failure:
-# formatting, clippy, all tests (unit, Runtime API end-to-end against real
+# formatting, clippy, the dependency policy (cargo deny: licences, bans,
+# sources; deny.toml), all tests (unit, Runtime API end-to-end against real
 # JWKS and moto peers on 127.0.0.1, fuzz-corpus replays), the log audit, the
 # browser check of the custom-message emails (headless Chromium), and
 # template linting (scripts/check-template.sh).
@@ -23,6 +24,9 @@ cargo fmt --all --check -- --color=never
 
 step "clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "supply chain: cargo deny check licenses bans sources (deny.toml; advisories: make advisories)"
+cargo deny --log-level error check licenses bans sources
 
 step "function binaries (debug, as the end-to-end tests run them)"
 cargo build --workspace --bins --locked

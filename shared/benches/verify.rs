@@ -10,6 +10,9 @@
 //!   rebuilds the key each call (what jsonwebtoken 11's aws-lc path does);
 //! - `jsonwebtoken/crypto_verify`: jsonwebtoken's own verify, with a
 //!   `DecodingKey` built once;
+//! - `jsonwebtoken/decode`: jsonwebtoken's whole decode and validation of
+//!   the same token (RS256, issuer checked), key built once: the path
+//!   `verifier/fresh_token` stands in for;
 //! - `jwks/parse`: parsing the one-key development JWKS.
 //!
 //! Fixtures are the committed development keys; nothing is fetched.
@@ -173,6 +176,27 @@ fn benches(c: &mut Criterion) {
                 black_box(fixture.input.as_bytes()),
                 &decoding,
                 jsonwebtoken::Algorithm::RS256,
+            )
+        })
+    });
+
+    // jsonwebtoken's whole path on the same token, configured as a careful
+    // user would (RS256, the issuer; access tokens have no `aud`), the key
+    // built once: what `verifier/fresh_token` replaces.
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[format!(
+        "https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"
+    )]);
+    validation.validate_aud = false;
+    assert!(
+        jsonwebtoken::decode::<serde_json::Value>(&fixture.token, &decoding, &validation).is_ok()
+    );
+    c.bench_function("jsonwebtoken/decode", |b| {
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(
+                black_box(&fixture.token),
+                &decoding,
+                &validation,
             )
         })
     });

@@ -21,7 +21,14 @@ const M2M_CLIENT: &str = "m2mclient1example234567890";
 /// What the user sees when a refused read fails the sign-in (Cognito shows
 /// it as `PreTokenGeneration failed with error <message>.`).
 const RETRY_MESSAGE: &str = "Sign-in could not be completed, please try again";
-const GROUP_SCOPES: &str = r#"{"admins":["api/admin","api/read"],"users":["api/read"]}"#;
+/// The app client of every user sample (`callerContext.clientId`).
+const WEB_CLIENT: &str = "1example23456789abcdefghij";
+/// A second app client of the same pool, which no group names.
+const OTHER_CLIENT: &str = "2partner3456789abcdefghij";
+const GROUP_SCOPES: &str = r#"{
+    "admins": {"scopes": ["api/admin", "api/read"], "clients": ["1example23456789abcdefghij"]},
+    "users": {"scopes": ["api/read"], "clients": ["1example23456789abcdefghij"]}
+}"#;
 
 // ---- Helpers (local to this file) ---------------------------------------------
 
@@ -198,6 +205,58 @@ async fn groups_add_their_scopes_to_access_tokens_in_v2_and_v3() {
     let mut loner = sample("v3-authentication");
     loner["request"]["groupConfiguration"] = Value::Null;
     function.assert_returns_unchanged(loner).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_no_group_names_gets_no_group_scope_at_sign_in_or_refresh() {
+    // admins' scopes reach only the web client; `users` also names the
+    // other client, for `api/read` only.
+    let config = format!(
+        r#"{{"admins": {{"scopes": ["api/admin"], "clients": ["{WEB_CLIENT}"]}},
+            "users": {{"scopes": ["api/read"], "clients": ["{WEB_CLIENT}", "{OTHER_CLIENT}"]}}}}"#
+    );
+    let function = start(&[("GROUP_SCOPES", config.as_str())]).await;
+    for name in [
+        "v2-authentication",
+        "v2-refresh-tokens",
+        "v3-authentication",
+        "v3-refresh-tokens",
+    ] {
+        // The sample's own client: both groups' scopes.
+        let response = response_to(&function, name).await;
+        assert_eq!(
+            response["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]["scopesToAdd"],
+            json!(["api/admin", "api/read"]),
+            "{name}"
+        );
+
+        // The same admin through the other client: only what `users`
+        // grants there, never `api/admin`.
+        let mut admin = sample(name);
+        admin["callerContext"]["clientId"] = json!(OTHER_CLIENT);
+        let output = function.respond(admin.clone()).await;
+        assert_eq!(
+            without_response(output.clone()),
+            without_response(admin),
+            "{name}"
+        );
+        assert_eq!(
+            output["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]["scopesToAdd"],
+            json!(["api/read"]),
+            "{name}"
+        );
+
+        // A client nobody names (or an event without one): no scope at
+        // all, so the event comes back as sent.
+        for client in [json!("3unnamed456789abcdefghij"), Value::Null] {
+            let mut event = sample(name);
+            event["callerContext"]["clientId"] = client;
+            function.assert_returns_unchanged(event).await;
+        }
+    }
+    function
+        .wait_for_log_containing("app client named by no GROUP_SCOPES group")
+        .await;
 }
 
 // ---- Claims from the profile table ----------------------------------------------
@@ -514,14 +573,34 @@ async fn bad_configuration_fails_the_cold_start_naming_the_variable() {
             "never lets a trigger change",
         ),
         (
-            vec![("GROUP_SCOPES", r#"{"admins":["admin"]}"#)],
+            vec![(
+                "GROUP_SCOPES",
+                r#"{"admins":{"scopes":["admin"],"clients":["c1"]}}"#,
+            )],
             "GROUP_SCOPES",
             "is neither a standard scope",
         ),
         (
-            vec![("GROUP_SCOPES", r#"{"admins":["api/a"],"admins":["api/b"]}"#)],
+            vec![(
+                "GROUP_SCOPES",
+                r#"{"admins":{"scopes":["api/a"],"clients":["c1"]},"admins":{"scopes":["api/b"],"clients":["c1"]}}"#,
+            )],
             "GROUP_SCOPES",
             "duplicate member",
+        ),
+        // The earlier form, a bare list, would reach every app client.
+        (
+            vec![("GROUP_SCOPES", r#"{"admins":["api/admin"]}"#)],
+            "GROUP_SCOPES",
+            "would reach every app client",
+        ),
+        (
+            vec![(
+                "GROUP_SCOPES",
+                r#"{"admins":{"scopes":["api/admin"],"clients":["*"]}}"#,
+            )],
+            "GROUP_SCOPES",
+            "not an app client id",
         ),
         (
             vec![("PROFILE_CLAIMS", "plan")],
@@ -558,4 +637,74 @@ async fn bad_configuration_fails_the_cold_start_naming_the_variable() {
             report.error_message
         );
     }
+}
+
+// ---- The template: no user-chosen value becomes a claim ---------------------------
+
+/// The names both lists hold (comma-separated, blanks ignored).
+fn overlap(copied_at_sign_up: &str, issued_as_claims: &str) -> Vec<String> {
+    let names = |list: &str| -> Vec<String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let copied = names(copied_at_sign_up);
+    names(issued_as_claims)
+        .into_iter()
+        .filter(|name| copied.contains(name))
+        .collect()
+}
+
+/// post-confirmation copies `PROFILE_ATTRIBUTES` into the profile item from
+/// what the user submitted at sign-up; pre-token-generation issues
+/// `PROFILE_CLAIMS` from that item as claims relying parties trust. A name
+/// in both would let a user choose a claim (`tenant_id`, `plan`) at
+/// sign-up. The template's defaults must never do that, and must wire each
+/// parameter to the function that reads it, so the defaults are what runs.
+#[test]
+fn the_template_never_issues_a_sign_up_attribute_as_a_profile_claim() {
+    // The check itself catches an overlap (a test that cannot fail proves
+    // nothing).
+    assert_eq!(overlap("given_name, plan", "tenant_id,plan"), ["plan"]);
+    assert!(overlap("given_name,family_name", "").is_empty());
+
+    let path = e2e_tests::runtime_api::workspace_root().join("template.yaml");
+    let text = std::fs::read_to_string(&path).expect("read template.yaml");
+    let template: serde_norway::Value = serde_norway::from_str(&text).expect("parse template.yaml");
+    let default = |parameter: &str| -> String {
+        let value = &template["Parameters"][parameter]["Default"];
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("parameter {parameter} has a string Default: {value:?}"))
+            .to_owned()
+    };
+    let reference = |function: &str, variable: &str| -> String {
+        match &template["Resources"][function]["Properties"]["Environment"]["Variables"][variable] {
+            serde_norway::Value::Tagged(tagged) if tagged.tag == "Ref" => tagged
+                .value
+                .as_str()
+                .expect("a !Ref names a parameter")
+                .to_owned(),
+            other => panic!("{function} sets {variable} to {other:?}, not a !Ref to a parameter"),
+        }
+    };
+    let attributes = reference("PostConfirmationFunction", "PROFILE_ATTRIBUTES");
+    let claims = reference("PreTokenGenerationFunction", "PROFILE_CLAIMS");
+    assert_eq!(
+        (attributes.as_str(), claims.as_str()),
+        ("ProfileAttributes", "ProfileClaims")
+    );
+    let (attributes, claims) = (default(&attributes), default(&claims));
+    assert!(
+        !attributes.trim().is_empty(),
+        "the default copies attributes"
+    );
+    let both = overlap(&attributes, &claims);
+    assert!(
+        both.is_empty(),
+        "template.yaml: {both:?} in both ProfileAttributes ({attributes}) and ProfileClaims \
+         ({claims}): a value the user chose at sign-up would be issued as a trusted claim"
+    );
 }

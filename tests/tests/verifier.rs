@@ -704,3 +704,357 @@ async fn tokens_minted_by_moto_cognito_idp_verify() {
         VerifyError::InvalidSignature
     );
 }
+
+// ---- Differential oracle: jsonwebtoken -------------------------------------------
+
+/// What a verifier made of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Accepted,
+    Refused,
+}
+use Verdict::{Accepted, Refused};
+
+/// jsonwebtoken 11 (aws-lc-rs backend) as a careful user would set it up
+/// for Cognito id tokens: RS256 only, the pool's issuer and the client as
+/// audience, the same leeway as ours (5 s), every other setting at its
+/// default. Returns the verdict and jsonwebtoken's error kind.
+fn jsonwebtoken_verdict(token: &str) -> (Verdict, String) {
+    let jwk = DevKey::One.jwk();
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().expect("n"),
+        jwk["e"].as_str().expect("e"),
+    )
+    .expect("the committed key's components");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[tokens::issuer(POOL)]);
+    validation.set_audience(&[CLIENT]);
+    validation.leeway = 5;
+    match jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation) {
+        Ok(_) => (Accepted, String::new()),
+        Err(error) => (Refused, format!("{:?}", error.kind())),
+    }
+}
+
+/// The same tokens through both verifiers, the wrong-typed registered
+/// claims of CVE-2026-25537's class above all: a claim of the wrong type
+/// must be refused, never read as absent. For each case the table records
+/// what jsonwebtoken does with its defaults (only `exp` required, `nbf`
+/// not checked, `iat` never, `iss` and `aud` checked only when they parse
+/// as strings, `crit` not enforced); README § Design decisions cites these
+/// differences. Ours must refuse every wrong-typed claim, and agree with
+/// jsonwebtoken on the controls: a token that both accept proves the set-up
+/// is not refusing everything.
+#[tokio::test]
+async fn differential_against_jsonwebtoken_on_the_same_tokens() {
+    let server = JwksServer::start(&tokens::jwks(&[DevKey::One])).await;
+    let url = server.url_template();
+    let verifier = Verifier::new(config(
+        &[
+            ("USER_POOL_ID", POOL),
+            ("APP_CLIENT_IDS", CLIENT),
+            ("TOKEN_USE", "id"),
+            ("JWKS_URL", url.as_str()),
+        ],
+        FAST,
+    ))
+    .await
+    .expect("verifier starts");
+    let now = tokens::now();
+    let issuer = tokens::issuer(POOL);
+    let id = || TokenBuilder::id(POOL, CLIENT);
+    let claim = |name: &str, value: serde_json::Value| id().claim(name, value);
+    let far = now + 3600;
+
+    // (case, token, ours must, jsonwebtoken does, what our refusal names)
+    let cases: Vec<(&str, TokenBuilder, Verdict, Verdict, &str)> = vec![
+        // Controls: both verifiers agree.
+        ("valid", id(), Accepted, Accepted, ""),
+        (
+            "expired",
+            claim("exp", json!(now - 3600)),
+            Refused,
+            Refused,
+            "expired",
+        ),
+        (
+            "wrong iss",
+            claim("iss", json!(tokens::issuer(OTHER_POOL))),
+            Refused,
+            Refused,
+            "issuer",
+        ),
+        (
+            "wrong aud",
+            claim("aud", json!("otherclient")),
+            Refused,
+            Refused,
+            "app client",
+        ),
+        (
+            "exp missing",
+            id().without_claim("exp"),
+            Refused,
+            Refused,
+            "`exp`",
+        ),
+        // exp of the wrong type: jsonwebtoken requires `exp` by default, so
+        // it refuses these as missing (CVE-2026-25537 was a string `exp` read
+        // as "no expiry" where `exp` was not required); a fraction it rounds.
+        (
+            "exp string",
+            claim("exp", json!(far.to_string())),
+            Refused,
+            Refused,
+            "`exp`",
+        ),
+        (
+            "exp null",
+            claim("exp", json!(null)),
+            Refused,
+            Refused,
+            "`exp`",
+        ),
+        (
+            "exp bool",
+            claim("exp", json!(true)),
+            Refused,
+            Refused,
+            "`exp`",
+        ),
+        (
+            "exp array",
+            claim("exp", json!([far])),
+            Refused,
+            Refused,
+            "`exp`",
+        ),
+        (
+            "exp fraction",
+            claim("exp", json!(far as f64 + 0.5)),
+            Refused,
+            Accepted,
+            "`exp`",
+        ),
+        (
+            "exp negative",
+            claim("exp", json!(-1)),
+            Refused,
+            Refused,
+            "`exp`",
+        ),
+        // nbf: not validated by jsonwebtoken's default, whatever it holds.
+        (
+            "nbf string",
+            claim("nbf", json!(now.to_string())),
+            Refused,
+            Accepted,
+            "`nbf`",
+        ),
+        (
+            "nbf null",
+            claim("nbf", json!(null)),
+            Refused,
+            Accepted,
+            "`nbf`",
+        ),
+        (
+            "nbf bool",
+            claim("nbf", json!(false)),
+            Refused,
+            Accepted,
+            "`nbf`",
+        ),
+        (
+            "nbf fraction",
+            claim("nbf", json!(now as f64 - 0.5)),
+            Refused,
+            Accepted,
+            "`nbf`",
+        ),
+        (
+            "nbf in an hour",
+            claim("nbf", json!(far)),
+            Refused,
+            Accepted,
+            "not valid yet",
+        ),
+        // iat: never looked at by jsonwebtoken.
+        (
+            "iat string",
+            claim("iat", json!(now.to_string())),
+            Refused,
+            Accepted,
+            "`iat`",
+        ),
+        (
+            "iat null",
+            claim("iat", json!(null)),
+            Refused,
+            Accepted,
+            "`iat`",
+        ),
+        (
+            "iat bool",
+            claim("iat", json!(true)),
+            Refused,
+            Accepted,
+            "`iat`",
+        ),
+        (
+            "iat missing",
+            id().without_claim("iat"),
+            Refused,
+            Accepted,
+            "`iat`",
+        ),
+        (
+            "iat in an hour",
+            claim("iat", json!(far)),
+            Refused,
+            Accepted,
+            "in the future",
+        ),
+        // iss: checked by jsonwebtoken only when it parses as a string or a
+        // list of strings, and not required unless asked.
+        (
+            "iss number",
+            claim("iss", json!(42)),
+            Refused,
+            Accepted,
+            "`iss`",
+        ),
+        (
+            "iss null",
+            claim("iss", json!(null)),
+            Refused,
+            Accepted,
+            "`iss`",
+        ),
+        (
+            "iss bool",
+            claim("iss", json!(true)),
+            Refused,
+            Accepted,
+            "`iss`",
+        ),
+        (
+            "iss object",
+            claim("iss", json!({"iss": issuer})),
+            Refused,
+            Accepted,
+            "`iss`",
+        ),
+        (
+            "iss missing",
+            id().without_claim("iss"),
+            Refused,
+            Accepted,
+            "`iss`",
+        ),
+        (
+            "iss array",
+            claim("iss", json!([issuer])),
+            Refused,
+            Accepted,
+            "`iss`",
+        ),
+        // aud: likewise; Cognito never issues an array.
+        (
+            "aud number",
+            claim("aud", json!(42)),
+            Refused,
+            Accepted,
+            "`aud`",
+        ),
+        (
+            "aud null",
+            claim("aud", json!(null)),
+            Refused,
+            Accepted,
+            "`aud`",
+        ),
+        (
+            "aud bool",
+            claim("aud", json!(false)),
+            Refused,
+            Accepted,
+            "`aud`",
+        ),
+        (
+            "aud missing",
+            id().without_claim("aud"),
+            Refused,
+            Accepted,
+            "`aud`",
+        ),
+        (
+            "aud array",
+            claim("aud", json!([CLIENT])),
+            Refused,
+            Accepted,
+            "`aud`",
+        ),
+        (
+            "aud array with another",
+            claim("aud", json!([CLIENT, "otherclient"])),
+            Refused,
+            Accepted,
+            "`aud`",
+        ),
+        // A critical header extension nobody understands (RFC 7515 §4.1.11:
+        // must be refused).
+        (
+            "crit",
+            id().header("crit", json!(["exp"])),
+            Refused,
+            Accepted,
+            "`crit`",
+        ),
+    ];
+
+    let mut table = Vec::new();
+    let mut problems = Vec::new();
+    for (case, builder, ours_must, theirs_does, reason) in cases {
+        let token = builder.build();
+        let ours = verifier.verify(&token).await;
+        let ours_verdict = if ours.is_ok() { Accepted } else { Refused };
+        let (theirs, theirs_error) = jsonwebtoken_verdict(&token);
+        table.push(format!(
+            "{case:24} ours {ours_verdict:?} ({}) | jsonwebtoken {theirs:?} {theirs_error}",
+            ours.as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        ));
+        if ours_verdict != ours_must {
+            problems.push(format!(
+                "{case}: ours {ours_verdict:?}, must be {ours_must:?}"
+            ));
+        }
+        // Refused for the case's own reason, not an unrelated one.
+        if let Err(error) = &ours
+            && !error.to_string().contains(reason)
+        {
+            problems.push(format!(
+                "{case}: ours refused with `{error}`, not for {reason}"
+            ));
+        }
+        if theirs != theirs_does {
+            problems.push(format!(
+                "{case}: jsonwebtoken now {theirs:?} ({theirs_error}), recorded {theirs_does:?}: \
+                 update README § Design decisions"
+            ));
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{}\n\n{}",
+        problems.join("\n"),
+        table.join("\n")
+    );
+    // Every token was one the key set could check: nothing was fetched
+    // after init.
+    assert_eq!(server.requests(), 1);
+}

@@ -11,13 +11,14 @@ use crate::clients::ClientClaims;
 use crate::names::{refuse_to_add, refuse_to_suppress};
 use crate::scopes::GroupScopes;
 
-/// `GROUP_SCOPES`: group → scopes, as JSON.
+/// `GROUP_SCOPES`: group → its scopes and the app clients they reach, as
+/// JSON (see [`crate::scopes`] for why a group names its clients).
 pub const GROUP_SCOPES: Variable = Variable::new(
     "GROUP_SCOPES",
     Kind::Optional,
-    "Scopes each group adds to its members' access tokens (V2, V3). Forms checked at init; the pool does not check them.",
+    "Scopes each group adds to its members' access tokens (V2, V3), only in the app clients it names (`callerContext.clientId`); any other client gets none. Forms checked at init; the pool does not check them.",
 )
-.example(r#"`{"admins":["api/admin"],"users":["api/read"]}`"#);
+.example(r#"`{"admins":{"scopes":["api/admin"],"clients":["<client id>"]}}`"#);
 
 /// `USERS_TABLE`: the profile table that post-confirmation writes
 /// (partition key `sub`).
@@ -294,7 +295,7 @@ mod tests {
         let config = config(&[
             (
                 GROUP_SCOPES.name,
-                r#"{"admins":["api/admin"],"users":["api/read"]}"#,
+                r#"{"admins":{"scopes":["api/admin"],"clients":["c1"]}}"#,
             ),
             (USERS_TABLE.name, "users"),
             (PROFILE_CLAIMS.name, "plan, tenant_id"),
@@ -367,7 +368,14 @@ mod tests {
         for (pairs, variable) in [
             (vec![(GROUP_SCOPES.name, "{}x")], GROUP_SCOPES.name),
             (
-                vec![(GROUP_SCOPES.name, r#"{"admins":["admin"]}"#)],
+                vec![(
+                    GROUP_SCOPES.name,
+                    r#"{"admins":{"scopes":["admin"],"clients":["c1"]}}"#,
+                )],
+                GROUP_SCOPES.name,
+            ),
+            (
+                vec![(GROUP_SCOPES.name, r#"{"admins":["api/admin"]}"#)],
                 GROUP_SCOPES.name,
             ),
             (vec![(CLIENT_CLAIMS.name, "[]")], CLIENT_CLAIMS.name),

@@ -97,6 +97,9 @@ pub struct TokenRequest {
     pub scopes: Vec<String>,
     /// `request.userAttributes.sub`: the profile item's key.
     pub sub: Option<String>,
+    /// `callerContext.clientId`: the app client the tokens are for, which
+    /// decides the group scopes they may get (see [`crate::scopes`]).
+    pub client_id: Option<String>,
     /// The claims the event shows for each token, for the size estimate.
     pub id_token_members: Vec<(String, Value)>,
     /// See [`TokenRequest::id_token_members`].
@@ -168,6 +171,7 @@ impl TokenRequest {
             groups,
             scopes,
             sub,
+            client_id: event.client_id().map(str::to_owned),
             id_token_members,
             access_token_members,
         })

@@ -59,6 +59,15 @@
 //! exceeded. A user with no profile item yet is not a failure: the tokens
 //! carry no profile claims and a warning is logged.
 //!
+//! # Scopes per group, per app client
+//!
+//! `GROUP_SCOPES` binds each group's scopes to the app clients it names:
+//! Cognito does not limit `scopesToAdd` to the client's allowed OAuth
+//! scopes, so a scope granted "to admins" would otherwise reach an admin's
+//! tokens in every client of the pool, `_RefreshTokens` included. A client
+//! no group names gets no group scope (and one info line says so). See
+//! [`scopes`].
+//!
 //! # Groups
 //!
 //! No response ever holds `groupOverrideDetails`: Cognito replaces the
@@ -195,6 +204,19 @@ async fn shape(
         if version == Version::V1 {
             warn_v1_limits(state);
         }
+        let groups = &state.config.group_scopes;
+        if !groups.is_empty()
+            && !request.groups.is_empty()
+            && !request
+                .client_id
+                .as_deref()
+                .is_some_and(|id| groups.names_client(id))
+        {
+            tracing::info!(
+                client_id = request.client_id.as_deref(),
+                "app client named by no GROUP_SCOPES group; its tokens get no group scope"
+            );
+        }
         let (item, status) = read_profile(state, &request, &user_name, recorder).await?;
         let plan = Plan::for_user(&state.config, version, &request, item.as_ref());
         (plan, status)
@@ -316,6 +338,8 @@ mod tests {
 
     use super::*;
 
+    const ADMIN_SCOPES: &str = r#"{"admins":{"scopes":["api/admin"],"clients":["client1"]}}"#;
+
     async fn state(pairs: &[(&str, &str)]) -> State {
         State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
     }
@@ -331,7 +355,7 @@ mod tests {
             "region": "us-east-1",
             "userPoolId": "us-east-1_Example1",
             "userName": "alice",
-            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client-1"},
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "client1"},
             "request": {
                 "userAttributes": {"sub": "s-1"},
                 "groupConfiguration": {"groupsToOverride": groups, "iamRolesToOverride": [], "preferredRole": null},
@@ -355,7 +379,7 @@ mod tests {
 
     #[tokio::test]
     async fn adds_group_scopes_and_keeps_every_other_field() {
-        let state = state(&[("GROUP_SCOPES", r#"{"admins":["api/admin"]}"#)]).await;
+        let state = state(&[("GROUP_SCOPES", ADMIN_SCOPES)]).await;
         let output = call(&state, v2(&["admins"])).await.unwrap();
         let mut expected = v2(&["admins"]);
         expected["response"] = json!({"claimsAndScopeOverrideDetails": {
@@ -366,7 +390,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_sources_and_versions_pass_through_untouched() {
-        let state = state(&[("GROUP_SCOPES", r#"{"admins":["api/admin"]}"#)]).await;
+        let state = state(&[("GROUP_SCOPES", ADMIN_SCOPES)]).await;
         let mut event = v2(&["admins"]);
         event["triggerSource"] = json!("TokenGeneration_Something");
         assert_eq!(call(&state, event.clone()).await.unwrap(), event);
@@ -421,7 +445,7 @@ mod tests {
             }
         };
         let env = [
-            ("GROUP_SCOPES", r#"{"admins":["api/admin"]}"#),
+            ("GROUP_SCOPES", ADMIN_SCOPES),
             ("USERS_TABLE", "users"),
             ("PROFILE_CLAIMS", "plan"),
         ];

@@ -5,7 +5,7 @@
 //! | | ID token | access token |
 //! |---|---|---|
 //! | V1, user | `PROFILE_CLAIMS` (as strings), `ID_CLAIMS_TO_SUPPRESS` | nothing (V1 cannot change it) |
-//! | V2 / V3, user | `PROFILE_CLAIMS`, `ID_CLAIMS_TO_SUPPRESS` | `GROUP_SCOPES`, `PROFILE_CLAIMS`, `ACCESS_CLAIMS_TO_SUPPRESS` |
+//! | V2 / V3, user | `PROFILE_CLAIMS`, `ID_CLAIMS_TO_SUPPRESS` | `GROUP_SCOPES` (of the groups naming the app client), `PROFILE_CLAIMS`, `ACCESS_CLAIMS_TO_SUPPRESS` |
 //! | V3, client credentials | (none is issued) | `CLIENT_CLAIMS` for the client, `ACCESS_CLAIMS_TO_SUPPRESS` |
 //!
 //! Groups are never changed: no plan holds a `groupOverrideDetails`, whose
@@ -121,10 +121,11 @@ impl Plan {
             return plan;
         }
         let mut access_budget = Budget::for_token(members(&request.access_token_members));
-        for scope in config
-            .group_scopes
-            .scopes_for(&request.groups, &request.scopes)
-        {
+        for scope in config.group_scopes.scopes_for(
+            &request.groups,
+            request.client_id.as_deref(),
+            &request.scopes,
+        ) {
             let bytes = scope_bytes(&scope);
             if access_budget.take(bytes) {
                 plan.access.scopes.push(scope);
@@ -207,7 +208,8 @@ mod tests {
         config(&[
             (
                 "GROUP_SCOPES",
-                r#"{"admins":["api/admin","api/read"],"users":["api/read"]}"#,
+                r#"{"admins":{"scopes":["api/admin","api/read"],"clients":["client1"]},
+                    "users":{"scopes":["api/read"],"clients":["client1"]}}"#,
             ),
             ("USERS_TABLE", "users"),
             ("PROFILE_CLAIMS", "plan,tenant_id,seats,flags"),
@@ -221,9 +223,14 @@ mod tests {
     }
 
     fn request(groups: &[&str], scopes: &[&str]) -> TokenRequest {
+        request_from("client1", groups, scopes)
+    }
+
+    fn request_from(client_id: &str, groups: &[&str], scopes: &[&str]) -> TokenRequest {
         let event = TriggerEvent::from_value(json!({
             "triggerSource": "TokenGeneration_Authentication",
             "userName": "alice",
+            "callerContext": {"clientId": client_id},
             "request": {
                 "userAttributes": {"sub": "s-1", "email_verified": "true"},
                 "groupConfiguration": {"groupsToOverride": groups},
@@ -261,6 +268,18 @@ mod tests {
         assert_eq!(plan.id.suppress, ["phone_number"]);
         assert_eq!(plan.access.suppress, ["custom:internal"]);
         assert!(plan.dropped.is_empty());
+    }
+
+    #[test]
+    fn another_app_client_gets_no_group_scope_but_the_same_claims() {
+        let plan = Plan::for_user(
+            &full_config(),
+            Version::V2,
+            &request_from("client2", &["users", "admins"], &["openid"]),
+            Some(&item()),
+        );
+        assert!(plan.access.scopes.is_empty());
+        assert_eq!(plan.access.add.get("plan"), Some(&json!("pro")));
     }
 
     #[test]
