@@ -206,21 +206,24 @@ impl AsRef<str> for Variable {
 /// [`EVERY_FUNCTION`]).
 pub type Declarations = &'static [&'static [Variable]];
 
-/// `AWS_LAMBDA_LOG_LEVEL`: the log level. Read by [`crate::logging`] before
-/// anything else, so that init itself is logged.
+/// `AWS_LAMBDA_LOG_LEVEL`: the log level when `RUST_LOG` is unset. Read by
+/// [`crate::logging`] before anything else, so that init itself is logged.
 pub const LOG_LEVEL: Variable = Variable::new(
     "AWS_LAMBDA_LOG_LEVEL",
     Kind::Text { default: "info" },
-    "Log level, set by Lambda from the function's logging config (the template's `LogLevel`). `fatal` reads as `error`. Payload logs of the runtime and the AWS SDK (tokens, request bodies) stay capped at `debug`.",
+    "Log level when `RUST_LOG` is unset, set by Lambda from the function's `ApplicationLogLevel`. `fatal` reads as `error`. Payload logs of the runtime and the AWS SDK (tokens, request bodies) stay capped at `debug`.",
 )
 .example("`debug`")
 .set_by_lambda();
 
-/// `RUST_LOG`: the log level (a `tracing` filter) where Lambda sets none.
+/// `RUST_LOG`: the log level (a `tracing` filter). It wins over
+/// `AWS_LAMBDA_LOG_LEVEL` because Lambda's own filter must stay at a level
+/// that passes the metric lines (see [`crate::logging`]): the operator's
+/// level is applied by the function instead.
 pub const RUST_LOG: Variable = Variable::new(
     "RUST_LOG",
     Kind::Optional,
-    "Log level or `tracing` filter for local runs; `AWS_LAMBDA_LOG_LEVEL` wins when both are set.",
+    "Log level or `tracing` filter; the template sets it from `LogLevel`, and it wins over `AWS_LAMBDA_LOG_LEVEL`. Metric lines are printed at every level. Payload logs stay capped at `debug`.",
 )
 .unset("`AWS_LAMBDA_LOG_LEVEL`'s")
 .example("`info,authorizer=debug`");

@@ -5,8 +5,24 @@
 //! the span list is printed with each line, so every log line of an
 //! invocation can be found by its request id.
 //!
-//! The level comes from `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's advanced
-//! logging controls) or else `RUST_LOG`, and defaults to `info`.
+//! The level comes from `RUST_LOG` (the template sets it from its
+//! `LogLevel`) or else `AWS_LAMBDA_LOG_LEVEL` (what Lambda derives from the
+//! function's `ApplicationLogLevel`), and defaults to `info`. `RUST_LOG`
+//! comes first because Lambda's own filter cannot be the one that applies the
+//! operator's level: with JSON logs it reads each line's `level`, takes a line
+//! without one as INFO and drops it at WARN and above, and the metric lines
+//! ([`crate::metrics`]) carry no `level` (none would be true: they are not
+//! log events). So the template keeps `ApplicationLogLevel` at a level that
+//! passes INFO, and the operator's level is applied here, where the metric
+//! lines, written straight to stdout, are not subject to it.
+//!
+//! A refusal is not an error: lambda_runtime logs every error a handler
+//! returns at ERROR (its Debug form, target `lambda_runtime::layers::panic`),
+//! a 401 and a refused sign-up included. A function that has already logged
+//! the error it returns, at the level it deserves, calls
+//! [`error_already_logged`], and that one line of the runtime's is left out.
+//! Every other handler error, and every panic, is still logged by the
+//! runtime at ERROR.
 //!
 //! What must never be logged: tokens, Authorization headers, passwords,
 //! verification codes. Call sites log reason codes and identifiers instead.
@@ -16,8 +32,12 @@
 //! whatever level is asked for.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::config::{LOG_LEVEL, RUST_LOG};
 
@@ -33,7 +53,59 @@ pub fn init() {
         .with_target(true)
         .with_ansi(false)
         .with_writer(std::io::stdout)
+        .finish()
+        .with(QuietLoggedErrors(&ERROR_LOGGED))
         .try_init();
+}
+
+/// Set by [`error_already_logged`], taken by the runtime's next handler
+/// error line.
+static ERROR_LOGGED: AtomicBool = AtomicBool::new(false);
+
+/// Says that the error the current invocation is about to return has been
+/// logged by the function itself: a refusal at INFO or WARN with its reason,
+/// or a failure at ERROR with what the runtime's Debug form would not say.
+/// lambda_runtime's own ERROR line for that error is then left out, so that
+/// a 401 or a refused sign-up writes no ERROR line. Call it just before
+/// returning the error; [`invocation_started`] forgets a mark the runtime
+/// never used.
+pub fn error_already_logged() {
+    ERROR_LOGGED.store(true, Ordering::Relaxed);
+}
+
+/// Forgets a mark of [`error_already_logged`] left by the last invocation
+/// (one whose error line the level filter had already dropped). Called by
+/// [`crate::metrics::Metrics::recorder`], which every invocation starts with.
+pub fn invocation_started() {
+    ERROR_LOGGED.store(false, Ordering::Relaxed);
+}
+
+/// Where lambda_runtime 1.x logs a handler's error (`error!("{error:?}")`
+/// in `CatchPanicFuture::poll`) and a panic (`error!(?error, "user handler
+/// panicked")`).
+const RUNTIME_ERROR_TARGET: &str = "lambda_runtime::layers::panic";
+
+/// Whether `metadata` is lambda_runtime's line for a handler's error: the
+/// catch layer's ERROR event whose only field is the message. Its panic
+/// lines carry an `error` field too, and are never matched.
+fn is_runtime_error_line(metadata: &tracing::Metadata<'_>) -> bool {
+    metadata.target() == RUNTIME_ERROR_TARGET
+        && *metadata.level() == Level::ERROR
+        && metadata
+            .fields()
+            .iter()
+            .all(|field| field.name() == "message")
+}
+
+/// Leaves out lambda_runtime's ERROR line for an error the function marked
+/// with [`error_already_logged`] (the flag: [`ERROR_LOGGED`], or a test's).
+struct QuietLoggedErrors(&'static AtomicBool);
+
+impl<S: Subscriber> Layer<S> for QuietLoggedErrors {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        // The mark is taken only by the line it is for.
+        !(is_runtime_error_line(event.metadata()) && self.0.swap(false, Ordering::Relaxed))
+    }
 }
 
 fn level_filter() -> EnvFilter {
@@ -45,8 +117,10 @@ fn level_filter() -> EnvFilter {
         clippy::disallowed_methods,
         reason = "the log level is needed before the configuration is read"
     )]
-    let directive = std::env::var(LOG_LEVEL.name)
-        .or_else(|_| std::env::var(RUST_LOG.name))
+    let directive = std::env::var(RUST_LOG.name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .or_else(|| std::env::var(LOG_LEVEL.name).ok())
         .unwrap_or_default();
     let directive = match directive.to_ascii_lowercase().as_str() {
         "" => "info".to_owned(),
@@ -94,7 +168,86 @@ pub fn loggable_user_name(user_name: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{PAYLOAD_CAPS, loggable_user_name};
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// What a subscriber built like [`init`]'s, with its own flag, prints
+    /// while `emit` runs.
+    fn printed(flag: &'static AtomicBool, emit: impl FnOnce()) -> Vec<String> {
+        #[derive(Clone, Default)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_target(true)
+            .with_writer(move || writer.clone())
+            .finish()
+            .with(QuietLoggedErrors(flag));
+        tracing::subscriber::with_default(subscriber, emit);
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    /// As lambda_runtime 1.x's catch layer logs a handler's error and a
+    /// panic (`layers/panic.rs`).
+    fn runtime_error_line() {
+        tracing::error!(target: "lambda_runtime::layers::panic", "{}", "Unauthorized");
+    }
+    fn runtime_panic_line() {
+        tracing::error!(target: "lambda_runtime::layers::panic", error = ?"boom", "user handler panicked");
+    }
+
+    #[test]
+    fn only_the_runtime_line_of_an_error_already_logged_is_left_out() {
+        static FLAG: AtomicBool = AtomicBool::new(false);
+        let lines = printed(&FLAG, || {
+            // Not marked: a failure the function did not log is kept.
+            runtime_error_line();
+            // Marked: the function's own line stays, the runtime's goes,
+            // and the mark is used up by it.
+            FLAG.store(true, Ordering::Relaxed);
+            tracing::info!(reason = "token_expired", "unauthorized");
+            runtime_error_line();
+            runtime_error_line();
+            // A panic is always logged, marked or not; the mark waits for
+            // the line it is for.
+            FLAG.store(true, Ordering::Relaxed);
+            runtime_panic_line();
+            tracing::error!("an error of the function's own");
+        });
+        let messages: Vec<&str> = lines
+            .iter()
+            .map(|line| {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                record["message"].as_str().unwrap_or_default().to_owned()
+            })
+            .map(|message| match message.as_str() {
+                "Unauthorized" => "runtime",
+                "unauthorized" => "ours",
+                "user handler panicked" => "panic",
+                "an error of the function's own" => "own error",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            ["runtime", "ours", "runtime", "panic", "own error"],
+            "{lines:#?}"
+        );
+        // The last mark is still there, for the runtime line it was for.
+        assert!(FLAG.load(Ordering::Relaxed));
+    }
 
     #[test]
     fn usernames_that_hold_an_address_are_fingerprinted() {

@@ -117,6 +117,14 @@ const EVERY_FUNCTION: &[&str] = &[
 
 /// A sandbox's first invocation (dimension: `Function`).
 pub const COLD_START: Metric = metric("ColdStart", Unit::Count, EVERY_FUNCTION);
+/// Invocations that returned an error on purpose (dimension: `Function`
+/// only): the authorizer's `Unauthorized` for a credential it refuses (a 401,
+/// not for a failure to check one), and pre sign-up's refused sign-ups.
+/// Lambda counts each of them in `Errors`, so an alarm on real failures reads
+/// `Errors - Refusals`: never a real failure (an invalid event, a failed AWS
+/// call, a timeout, a panic), each of which still counts in `Errors` alone.
+/// The other functions refuse nothing, and emit none.
+pub const REFUSALS: Metric = metric("Refusals", Unit::Count, &["authorizer", "pre-sign-up"]);
 /// Authorizer decisions, by `Outcome` (`allow`, `deny`, `unauthorized`,
 /// `invalid_event`) and, for refusals, `Reason`.
 pub const DECISIONS: Metric = metric("Decisions", Unit::Count, AUTHORIZER);
@@ -233,8 +241,10 @@ impl Metrics {
     }
 
     /// A recorder for one invocation. The sandbox's first one also records
-    /// [`COLD_START`].
+    /// [`COLD_START`]. Every invocation starts here, so it is also where a
+    /// stale [`crate::logging::error_already_logged`] mark is forgotten.
     pub fn recorder(&self, request_id: &str, trace_id: Option<&str>) -> Recorder<'_> {
+        crate::logging::invocation_started();
         let mut recorder = Recorder {
             metrics: self,
             request_id: request_id.to_owned(),
@@ -267,6 +277,11 @@ pub struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// Counts one [`REFUSALS`]: the invocation returns an error on purpose.
+    pub fn refusal(&mut self) {
+        self.count(REFUSALS, &[], 1);
+    }
+
     /// Adds `n` to a [`Unit::Count`] metric.
     pub fn count(&mut self, metric: Metric, dimensions: &[Dimension], n: u64) {
         self.put(metric, dimensions, n as f64);
@@ -438,6 +453,32 @@ mod tests {
         assert_eq!(line["traceId"], "Root=1-abc");
         // Only the first recorder of a sandbox counts a cold start.
         assert!(metrics.recorder("req-2", None).lines().is_empty());
+    }
+
+    #[test]
+    fn a_refusal_is_counted_with_the_function_alone() {
+        let metrics = Metrics::new(Namespace("NS".to_owned()), "pre-sign-up");
+        let _ = metrics.recorder("cold", None);
+        let mut recorder = metrics.recorder("r", None);
+        recorder.count(
+            SIGN_UPS,
+            &[(OUTCOME, "refused"), (REASON, "DisposableEmail")],
+            1,
+        );
+        recorder.refusal();
+        let lines = recorder.lines();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let line = parse(&lines[1]);
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Function"]])
+        );
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Metrics"],
+            json!([{"Name": "Refusals", "Unit": "Count"}])
+        );
+        assert_eq!(line["Refusals"], json!(1.0));
+        assert_eq!(line["Function"], "pre-sign-up");
     }
 
     #[test]

@@ -24,6 +24,11 @@
 //! also pass the EMF checker (`emf/mod.rs`): dimension values are fixed
 //! codes, never a user's data.
 //!
+//! A refusal is not an error ([`refusal_errors`]): no `ERROR` line may belong
+//! to an invocation the function counted in `Refusals` (a 401, a refused
+//! sign-up), and no `ERROR` line may be lambda_runtime's report of one (its
+//! message `Unauthorized`, or pre sign-up's `Refused(…)`), wherever it is.
+//!
 //! The second test needs no earlier step: an authorizer at trace level,
 //! given a valid token, must not print it, which checks that the cap on
 //! lambda_runtime's raw-event TRACE line (`shared/src/logging.rs`) holds.
@@ -35,13 +40,14 @@
 
 mod emf;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use e2e_tests::moto::Moto;
 use e2e_tests::runtime_api::{Launch, target_dir, workspace_root};
 use e2e_tests::tokens::TokenBuilder;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Passwords and codes the suite hands to moto or puts in events. None of
 /// them may ever be printed by a function.
@@ -221,6 +227,12 @@ fn no_log_line_of_the_suite_holds_a_credential_or_an_address() {
     for file in &files {
         let text = std::fs::read(file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
         let text = String::from_utf8_lossy(&text);
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        failures.extend(
+            refusal_errors(text.lines())
+                .into_iter()
+                .map(|finding| format!("{name}: {finding}")),
+        );
         for (number, line) in text.lines().enumerate() {
             lines += 1;
             let findings = audit_line(line);
@@ -340,6 +352,99 @@ async fn a_pre_token_trigger_at_trace_level_never_prints_attributes_or_profile_v
         );
         assert_eq!(audit_line(&line), [], "{line}");
     }
+}
+
+/// lambda_runtime's target for a handler's error line (and a panic's).
+const RUNTIME_ERROR_TARGET: &str = "lambda_runtime::layers::panic";
+
+/// The ERROR lines of one binary's run (one log file) that report an
+/// intentional refusal: lambda_runtime's line for a 401 (`Unauthorized`) or
+/// for a refused sign-up (`Refused(…)`), or any ERROR line of an invocation
+/// whose metric line counts a refusal (`Refusals`, matched by `requestId`).
+fn refusal_errors<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let records: Vec<(&str, Value)> = lines
+        .filter_map(|line| Some((line, serde_json::from_str::<Value>(line).ok()?)))
+        .filter(|(_, record)| record.is_object())
+        .collect();
+    let refused: HashSet<&str> = records
+        .iter()
+        .filter(|(_, record)| record.get("_aws").is_some())
+        .filter(|(_, record)| record["Refusals"].as_f64().is_some_and(|n| n > 0.0))
+        .filter_map(|(_, record)| record["requestId"].as_str())
+        .collect();
+    let mut findings = Vec::new();
+    for (line, record) in &records {
+        if record["level"] != "ERROR" {
+            continue;
+        }
+        let message = record["message"].as_str().unwrap_or_default();
+        let request_id = record["spans"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|span| span["requestId"].as_str());
+        if message == "Unauthorized" {
+            findings.push(format!("an ERROR line for a 401: {line}"));
+        } else if record["target"] == RUNTIME_ERROR_TARGET && message.starts_with("Refused(") {
+            findings.push(format!("an ERROR line for a refused sign-up: {line}"));
+        } else if request_id.is_some_and(|id| refused.contains(id)) {
+            findings.push(format!(
+                "an ERROR line in an invocation counted in Refusals: {line}"
+            ));
+        }
+    }
+    findings
+}
+
+#[test]
+fn the_refusal_detector_finds_error_lines_of_refusals_only() {
+    let span = |id: &str| json!([{"name": "Lambda runtime invoke", "requestId": id}]);
+    let emf = |id: &str, refusals: u32| {
+        json!({"_aws": {"Timestamp": 1_764_000_000_000u64, "CloudWatchMetrics": [{
+            "Namespace": "CognitoAuth", "Dimensions": [["Function"]],
+            "Metrics": [{"Name": "Refusals", "Unit": "Count"}]}]},
+            "Function": "authorizer", "Refusals": refusals, "requestId": id})
+        .to_string()
+    };
+    let line = |level: &str, target: &str, message: &str, id: &str| {
+        json!({"level": level, "target": target, "message": message, "spans": span(id)}).to_string()
+    };
+    let refused = [
+        emf("r1", 1),
+        line("INFO", "authorizer", "unauthorized", "r1"),
+        line("ERROR", "authorizer", "something else", "r1"),
+    ];
+    assert_eq!(refusal_errors(refused.iter().map(String::as_str)).len(), 1);
+    for bad in [
+        line("ERROR", RUNTIME_ERROR_TARGET, "Unauthorized", "r2"),
+        line(
+            "ERROR",
+            RUNTIME_ERROR_TARGET,
+            "Refused(DomainBlocked)",
+            "r3",
+        ),
+    ] {
+        assert_eq!(refusal_errors([bad.as_str()].into_iter()).len(), 1, "{bad}");
+    }
+    // Real failures keep their ERROR lines: an invocation without a refusal
+    // counted, and a panic.
+    let fine = [
+        emf("r4", 0),
+        line(
+            "ERROR",
+            RUNTIME_ERROR_TARGET,
+            "MalformedEvent(\"userName is missing\")",
+            "r4",
+        ),
+        line("ERROR", RUNTIME_ERROR_TARGET, "user handler panicked", "r5"),
+        line("WARN", "pre_sign_up", "refused the sign-up", "r6"),
+        emf("r6", 1),
+        "not json".to_owned(),
+    ];
+    assert_eq!(
+        refusal_errors(fine.iter().map(String::as_str)),
+        Vec::<String>::new()
+    );
 }
 
 // ---- The detectors themselves -------------------------------------------------

@@ -37,6 +37,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::logging;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::policy::{Effect, MethodArn, PolicyBuilder, PolicyDocument};
 use cognito_auth_core::{Claims, Verifier, VerifierCounts, VerifyError};
@@ -89,10 +90,17 @@ impl State {
 /// Why an invocation fails.
 #[derive(Debug, thiserror::Error)]
 pub enum FnError {
-    /// No usable, verified token (REST kinds). API Gateway answers 401 only
-    /// for this exact message.
+    /// No usable, verified token (REST kinds): a refusal of the caller,
+    /// counted in `Refusals`. API Gateway answers 401 only for this exact
+    /// message.
     #[error("Unauthorized")]
     Unauthorized,
+    /// The token could not be checked (no keys to verify it with, an event
+    /// that does not parse, a claim beyond API Gateway's limits): still
+    /// `Unauthorized` to API Gateway, the answer that fails closed, but a
+    /// failure of the authorizer, logged at ERROR and not a refusal.
+    #[error("Unauthorized")]
+    FailedClosed,
     /// Not an authorizer event API Gateway could have sent: a wiring
     /// mistake, which API Gateway shows as a 500.
     #[error("invalid authorizer event")]
@@ -102,7 +110,7 @@ pub enum FnError {
 impl From<FnError> for Diagnostic {
     fn from(error: FnError) -> Self {
         let error_type = match error {
-            FnError::Unauthorized => "Unauthorized",
+            FnError::Unauthorized | FnError::FailedClosed => "Unauthorized",
             FnError::InvalidEvent => "InvalidEvent",
         };
         Diagnostic {
@@ -122,7 +130,16 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
     );
     let result = answer(state, event.payload, &mut recorder).await;
     record_verifier(state, &mut recorder);
+    if matches!(result, Err(FnError::Unauthorized)) {
+        recorder.refusal();
+    }
     recorder.flush();
+    // Every 401 was logged above with its reason (a refusal at INFO or
+    // WARN, a failure at ERROR): lambda_runtime's ERROR line would only
+    // repeat `Unauthorized`.
+    if matches!(result, Err(FnError::Unauthorized | FnError::FailedClosed)) {
+        logging::error_already_logged();
+    }
     result
 }
 
@@ -190,14 +207,14 @@ async fn answer(
         Err(EventError::Unparseable(kind, error)) => {
             // The parser's message can quote a header value, so only its
             // category is logged.
-            tracing::warn!(
+            tracing::error!(
                 kind = kind.as_str(),
                 reason = "unparseable_event",
                 category = ?error.classify(),
                 "refused: the event does not parse"
             );
             record_decision(recorder, "unauthorized", Some("unparseable_event"));
-            return refuse(kind);
+            return refuse(kind, FnError::FailedClosed);
         }
         Err(error) => {
             tracing::error!(error = %error, "refused: not a usable authorizer event");
@@ -210,10 +227,20 @@ async fn answer(
 
     let claims = match verify(state, &incoming.credential).await {
         Ok(claims) => claims,
+        Err(reason) if reason == VerifyError::JwksUnavailable.reason() => {
+            tracing::error!(
+                kind = kind.as_str(),
+                route,
+                reason,
+                "unauthorized: no keys to verify the token with"
+            );
+            record_decision(recorder, "unauthorized", Some(reason));
+            return refuse(kind, FnError::FailedClosed);
+        }
         Err(reason) => {
             tracing::info!(kind = kind.as_str(), route, reason, "unauthorized");
             record_decision(recorder, "unauthorized", Some(reason));
-            return refuse(kind);
+            return refuse(kind, FnError::Unauthorized);
         }
     };
     let caller = Caller::new(&claims);
@@ -305,7 +332,7 @@ async fn answer(
         }
     };
     answer.or_else(|OversizedClaim(claim)| {
-        tracing::warn!(
+        tracing::error!(
             kind = kind.as_str(),
             route,
             claim,
@@ -313,7 +340,7 @@ async fn answer(
             "unauthorized"
         );
         record_decision(recorder, "unauthorized", Some("oversized_claim"));
-        refuse(kind)
+        refuse(kind, FnError::FailedClosed)
     })
 }
 
@@ -332,10 +359,11 @@ async fn verify(state: &State, credential: &Credential) -> Result<Claims, &'stat
 }
 
 /// The REST answer to an unusable token: a failed invocation with exactly
-/// `Unauthorized`; the HTTP API 2.0 answer: `isAuthorized: false`.
-fn refuse(kind: Kind) -> Result<Value, FnError> {
+/// `Unauthorized` (`error`, a refusal or a failure to check); the HTTP API
+/// 2.0 answer: `isAuthorized: false`, no error.
+fn refuse(kind: Kind, error: FnError) -> Result<Value, FnError> {
     if kind.answers_with_policy() {
-        Err(FnError::Unauthorized)
+        Err(error)
     } else {
         serde_json::to_value(SimpleResponse::denied()).map_err(|_| FnError::InvalidEvent)
     }

@@ -49,7 +49,7 @@ pub mod linker;
 
 use std::collections::BTreeMap;
 
-use cognito_auth_core::logging::loggable_user_name;
+use cognito_auth_core::logging::{self, loggable_user_name};
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
@@ -125,6 +125,15 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, P
             ],
             1,
         );
+        // The policy's refusals are the function's answer, not its failure:
+        // counted in `Refusals` (alarms read `Errors - Refusals`), and
+        // already logged at WARN with their reason, so lambda_runtime's
+        // ERROR line is left out. A malformed event and a failed link stay
+        // real failures.
+        if matches!(error, PreSignUpError::Refused(_)) {
+            recorder.refusal();
+            logging::error_already_logged();
+        }
     }
     recorder.flush();
     result
