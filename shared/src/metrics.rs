@@ -157,11 +157,6 @@ pub const CLAIMS_ADDED: Metric = metric("ClaimsAdded", Unit::Count, &["pre-token
 /// Reads of the profile item, by `Result` (`found`, `not_found`, `failed`).
 pub const PROFILE_READS: Metric = metric("ProfileReads", Unit::Count, &["pre-token-generation"]);
 
-/// Invocations that return an error to their caller on purpose (the
-/// authorizer's `Unauthorized`, pre-sign-up's refusals): the template's
-/// errors alarms subtract them from Lambda's `Errors`.
-pub const REFUSALS: Metric = metric("Refusals", Unit::Count, EVERY_FUNCTION);
-
 /// Every metric any function emits: the one list the template test reads.
 pub const ALL: &[Metric] = &[
     COLD_START,

@@ -320,6 +320,7 @@ async fn pre_sign_up_pages_for_no_refused_sign_up_and_for_a_malformed_event() {
 async fn a_failed_link_is_a_real_failure() {
     let function = Launch::new("pre-sign-up")
         .env("LINK_FEDERATED_USERS", "true")
+        .env("LINK_PROVIDER_DOMAINS", "Google=example.com")
         .env(
             "AWS_ENDPOINT_URL",
             format!("http://127.0.0.1:{}", free_port()),
