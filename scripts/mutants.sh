@@ -41,6 +41,7 @@ declare -A files=(
 read -r -a crates <<<"${MUTANTS_CRATES:-cognito-auth-core authorizer pre-sign-up}"
 read -r -a extra <<<"${MUTANTS_ARGS:-}"
 
+mkdir -p "$target_dir/mutants"
 status=0
 for crate in "${crates[@]}"; do
   [[ -n "${files[$crate]:-}" ]] || { echo "mutants: no files listed for $crate" >&2; exit 2; }
