@@ -153,7 +153,13 @@ pub fn evaluate(
     }
 
     let domain_rules = source != Source::AdminCreateUser || config.rules_for_admin_create_user;
-    let email = match present("email").map(Email::parse) {
+    // The address as Cognito will keep it, untrimmed: `Email::parse`
+    // refuses surrounding white space rather than judging a trimmed copy.
+    let email = match attributes
+        .get("email")
+        .filter(|value| !value.trim().is_empty())
+        .map(|value| Email::parse(value))
+    {
         None => None,
         Some(Ok(email)) => Some(email),
         Some(Err(invalid)) if domain_rules => return Err(Refusal::InvalidEmail(invalid)),
@@ -176,9 +182,11 @@ pub fn evaluate(
         let confirm = match &config.auto_confirm {
             AutoConfirm::None => false,
             AutoConfirm::All => true,
-            AutoConfirm::Domains(domains) => email
-                .as_ref()
-                .is_some_and(|email| domains.matches(email.domain())),
+            // The domain vouches for the address only when its local part
+            // cannot pass for another one (`cеo@` with a Cyrillic `е`).
+            AutoConfirm::Domains(domains) => email.as_ref().is_some_and(|email| {
+                domains.matches(email.domain()) && email.has_ascii_local_part()
+            }),
         };
         // A federated email is verified only on the provider's word: an
         // auto-verified address nobody proved would count as the owner's
@@ -194,7 +202,13 @@ pub fn evaluate(
             auto_confirm_user: confirm,
             // Cognito fails the sign-up when asked to verify an attribute
             // the user does not have.
-            auto_verify_email: confirm && email.is_some() && email_proven,
+            // A non-ASCII local part is never verified without its code,
+            // even with AUTO_CONFIRM=all: it may be built to look like an
+            // existing user's address.
+            auto_verify_email: confirm
+                && email
+                    .as_ref()
+                    .is_some_and(|email| email_proven && email.has_ascii_local_part()),
             auto_verify_phone: confirm
                 && config.auto_verify_phone
                 && phone_proven

@@ -33,6 +33,18 @@
 //! - a non-ASCII local part is NFKC-stable and holds no default-ignorable
 //!   (invisible) character. Otherwise [`InvalidEmail::NonCanonicalLocalPart`].
 //!
+//! - the address is taken exactly as sent: surrounding white space (ASCII or
+//!   Unicode: a no-break space, an ideographic space, a line separator) is
+//!   not trimmed but refused ([`InvalidEmail::SurroundingWhitespace`]),
+//!   since Cognito stores the attribute as sent and trimming is one more
+//!   mapping between what is judged and what is kept.
+//!
+//! A local part in another script can still look like a Latin one
+//! (`cеo@example.com` with a Cyrillic `е`) and be canonical; no rule of ours
+//! tells it from a real internationalised mailbox. [`Email::has_ascii_local_part`]
+//! lets admission keep such an address from being confirmed or verified on
+//! the strength of its domain alone: its owner proves it with a code.
+//!
 //! Such addresses are refused outright rather than merely denied the flags:
 //! an address built to render like another one has no legitimate use, and
 //! refusing it keeps every later consumer (linking, tokens, emails) safe.
@@ -85,6 +97,9 @@ pub enum InvalidEmail {
     /// one that NFKC normalisation changes (full-width, compatibility forms).
     #[error("local part is not in canonical form")]
     NonCanonicalLocalPart,
+    /// White space (ASCII or Unicode) before or after the address.
+    #[error("address has surrounding white space")]
+    SurroundingWhitespace,
 }
 
 impl InvalidEmail {
@@ -99,6 +114,7 @@ impl InvalidEmail {
             InvalidEmail::NotQualified => "not_qualified",
             InvalidEmail::NonCanonicalDomain => "non_canonical_domain",
             InvalidEmail::NonCanonicalLocalPart => "non_canonical_local_part",
+            InvalidEmail::SurroundingWhitespace => "surrounding_whitespace",
         }
     }
 }
@@ -116,10 +132,10 @@ impl Email {
         if raw.len() > MAX_INPUT_BYTES {
             return Err(InvalidEmail::TooLong);
         }
-        let trimmed = raw.trim();
-        let (local, domain) = trimmed
-            .rsplit_once('@')
-            .ok_or(InvalidEmail::NotLocalAtDomain)?;
+        if raw.trim() != raw {
+            return Err(InvalidEmail::SurroundingWhitespace);
+        }
+        let (local, domain) = raw.rsplit_once('@').ok_or(InvalidEmail::NotLocalAtDomain)?;
         if local.is_empty() || domain.is_empty() {
             return Err(InvalidEmail::NotLocalAtDomain);
         }
@@ -156,6 +172,13 @@ impl Email {
     /// The local part, as written.
     pub fn local_part(&self) -> &str {
         &self.local
+    }
+
+    /// Whether the local part is plain ASCII. A non-ASCII one may be in a
+    /// script whose letters look Latin (`cеo`, Cyrillic `е`), so only a code
+    /// sent to it proves that it is somebody's mailbox.
+    pub fn has_ascii_local_part(&self) -> bool {
+        self.local.is_ascii()
     }
 
     /// The address with the domain's A-labels decoded to U-labels
@@ -263,8 +286,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trims_and_lowercases_the_domain_only() {
-        let email = Email::parse("  Alice.Smith+tag@Example.COM \n").unwrap();
+    fn lowercases_the_domain_only() {
+        let email = Email::parse("Alice.Smith+tag@Example.COM").unwrap();
         assert_eq!(email.to_string(), "Alice.Smith+tag@example.com");
         assert_eq!(email.domain(), "example.com");
         assert_eq!(email.local_part(), "Alice.Smith+tag");
@@ -530,5 +553,49 @@ mod tests {
     fn debug_hides_the_local_part() {
         let email = Email::parse("secret.person@example.com").unwrap();
         assert!(!format!("{email:?}").contains("secret"));
+    }
+
+    /// Cognito keeps the attribute as sent, so an address is judged as sent:
+    /// white space around it, ASCII or not, is refused rather than trimmed.
+    #[test]
+    fn surrounding_white_space_is_refused_not_trimmed() {
+        for raw in [
+            " ceo@example.com",
+            "ceo@example.com ",
+            "ceo@example.com\n",
+            "\tceo@example.com",
+            "ceo@example.com\u{a0}",
+            "\u{3000}ceo@example.com",
+            "ceo@example.com\u{2028}",
+            "ceo@example.com\u{85}",
+        ] {
+            assert_eq!(
+                Email::parse(raw),
+                Err(InvalidEmail::SurroundingWhitespace),
+                "{raw:?}"
+            );
+        }
+        assert!(Email::parse("ceo@example.com").is_ok());
+    }
+
+    #[test]
+    fn says_whether_the_local_part_is_ascii() {
+        assert!(
+            Email::parse("ceo@example.com")
+                .unwrap()
+                .has_ascii_local_part()
+        );
+        assert!(
+            Email::parse("ceo@bücher.example")
+                .unwrap()
+                .has_ascii_local_part()
+        );
+        for raw in [
+            "c\u{435}o@example.com",
+            "\u{441}eo@example.com",
+            "用户@example.cn",
+        ] {
+            assert!(!Email::parse(raw).unwrap().has_ascii_local_part(), "{raw}");
+        }
     }
 }

@@ -585,6 +585,43 @@ mod tests {
         }
     }
 
+    /// `ListUsers` takes a filter of at most 256 characters: an address too
+    /// long for one is not looked up (the call would fail, and the sign-up
+    /// with it), so the sign-in goes on as a plain federated sign-up. The
+    /// longest address that fits is still looked up.
+    #[tokio::test]
+    async fn an_address_too_long_for_a_list_users_filter_is_not_looked_up() {
+        let mut state = linking_state().await;
+        let variable = config::LINK_PROVIDER_DOMAINS;
+        state.config.provider_domains = federation::ProviderDomains::from_env(
+            &Env::from_pairs([(variable, "Facebook=*.example.com")]),
+            variable,
+            &state.config.providers,
+        )
+        .unwrap();
+        // An address whose filter is `filter_chars` long: `email = "` and
+        // `"` take 10 characters, the rest is labels of at most 60.
+        let address = |filter_chars: usize| {
+            let mut domain = String::from("example.com");
+            let mut room = filter_chars - 10 - "l@".len() - domain.len();
+            while room > 61 {
+                domain = format!("{}.{domain}", "d".repeat(60));
+                room -= 61;
+            }
+            format!("l@{}.{domain}", "d".repeat(room - 1))
+        };
+        let verified = |email: &str| federated(json!({"email": email, "email_verified": "true"}));
+        let too_long = address(257);
+        assert_eq!(federation::email_filter(&too_long).chars().count(), 257);
+        assert!(Email::parse(&too_long).is_ok());
+        let output = call(&state, verified(&too_long)).await;
+        assert!(output.is_ok(), "no lookup expected: {output:?}");
+        match call(&state, verified(&address(256))).await {
+            Err(PreSignUpError::Link(linker::LinkError::ListUsers(_))) => {}
+            other => panic!("expected a lookup, got {other:?}"),
+        }
+    }
+
     #[tokio::test]
     async fn look_alike_federated_addresses_are_refused_before_any_lookup() {
         let state = linking_state().await;

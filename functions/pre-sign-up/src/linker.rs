@@ -13,7 +13,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
+use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{ProviderUserIdentifierType, UserType};
 
 use crate::email::Email;
@@ -34,6 +34,28 @@ pub const LINK_BUDGET: Duration = Duration::from_secs(4);
 /// `ListUsers` page size. More users than this with one email is ambiguous
 /// anyway.
 const PAGE_SIZE: i32 = 60;
+/// The longest `Filter` `ListUsers` takes (its API reference: 256
+/// characters). A longer one would fail the call, and with it the sign-up,
+/// for an address that no user of the pool can have been found by anyway.
+const MAX_FILTER_CHARS: usize = 256;
+
+/// What an AWS error may say in a log line: the service's error code (its
+/// message may quote the request, and so the email) or, for a call that got
+/// no answer, what went wrong on the way (timeouts and connection errors,
+/// which hold no request data).
+fn loggable<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    error: &SdkError<E, R>,
+) -> String {
+    match error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+            DisplayErrorContext(error).to_string()
+        }
+        SdkError::ServiceError(_) => error.code().unwrap_or("unnamed service error").to_owned(),
+        SdkError::ResponseError(_) => "unreadable response".to_owned(),
+        SdkError::ConstructionFailure(_) => "request could not be built".to_owned(),
+        _ => "other SDK error".to_owned(),
+    }
+}
 
 /// Why linking could not be done. The sign-up is then refused: letting it go
 /// on would create a second, unlinked account for the same person, which
@@ -189,7 +211,7 @@ impl Linker {
                 )
                 .send()
                 .await
-                .map_err(|error| LinkError::Link(DisplayErrorContext(&error).to_string()))?;
+                .map_err(|error| LinkError::Link(loggable(&error)))?;
         }
         Ok(target)
     }
@@ -200,15 +222,19 @@ impl Linker {
         pool_id: &str,
         address: &str,
     ) -> Result<(Vec<PoolUser>, bool), LinkError> {
+        let filter = email_filter(address);
+        if filter.chars().count() > MAX_FILTER_CHARS {
+            return Ok((Vec::new(), false));
+        }
         let output = self
             .client
             .list_users()
             .user_pool_id(pool_id)
-            .filter(email_filter(address))
+            .filter(filter)
             .limit(PAGE_SIZE)
             .send()
             .await
-            .map_err(|error| LinkError::ListUsers(DisplayErrorContext(&error).to_string()))?;
+            .map_err(|error| LinkError::ListUsers(loggable(&error)))?;
         let more = output
             .pagination_token()
             .is_some_and(|token| !token.is_empty());

@@ -515,3 +515,75 @@ fn look_alike_addresses_are_refused_not_confirmed() {
         );
     }
 }
+
+/// A local part in another script (`cеo`, with a Cyrillic `е`) is canonical
+/// and may be a real mailbox, but it can pass for an existing user's: the
+/// domain alone never confirms it, and nothing verifies it without a code.
+#[test]
+fn a_non_ascii_local_part_is_never_confirmed_or_verified_without_a_code() {
+    let by_domain = config(&[
+        ("ALLOWED_EMAIL_DOMAINS", "example.com"),
+        ("AUTO_CONFIRM", "domains"),
+        ("AUTO_CONFIRM_EMAIL_DOMAINS", "example.com"),
+    ]);
+    let everybody = config(&[("AUTO_CONFIRM", "all")]);
+    for email in ["c\u{435}o@example.com", "用户@example.com"] {
+        let decision = run(&by_domain, Source::SignUp, &[("email", email)]).unwrap();
+        assert_eq!(
+            decision.flags,
+            Some(Flags {
+                auto_confirm_user: false,
+                auto_verify_email: false,
+                auto_verify_phone: false
+            }),
+            "{email}"
+        );
+        let decision = run(&everybody, Source::SignUp, &[("email", email)]).unwrap();
+        assert_eq!(
+            decision.flags,
+            Some(Flags {
+                auto_confirm_user: true,
+                auto_verify_email: false,
+                auto_verify_phone: false
+            }),
+            "{email}"
+        );
+        // Nor on a provider's word.
+        let decision = run(
+            &everybody,
+            Source::ExternalProvider,
+            &[("email", email), ("email_verified", "true")],
+        )
+        .unwrap();
+        assert_eq!(
+            decision.flags.map(|flags| flags.auto_verify_email),
+            Some(false)
+        );
+    }
+    // The same addresses in ASCII are confirmed and verified.
+    let decision = run(&by_domain, Source::SignUp, &[("email", "ceo@example.com")]).unwrap();
+    assert_eq!(
+        decision
+            .flags
+            .map(|flags| (flags.auto_confirm_user, flags.auto_verify_email)),
+        Some((true, true))
+    );
+}
+
+/// The address is judged as Cognito keeps it: surrounding white space is a
+/// refusal, not something trimmed away before the rules.
+#[test]
+fn an_address_with_surrounding_white_space_is_refused() {
+    let config = config(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]);
+    for email in [
+        "ceo@example.com ",
+        "ceo@example.com\u{a0}",
+        "\u{3000}ceo@example.com",
+    ] {
+        assert_eq!(
+            run(&config, Source::SignUp, &[("email", email)]),
+            Err(Refusal::InvalidEmail(InvalidEmail::SurroundingWhitespace)),
+            "{email:?}"
+        );
+    }
+}
