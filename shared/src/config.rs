@@ -184,49 +184,35 @@ impl Kind for Count {
     }
 }
 
-/// Declares a duration kind: a [`Count`] of `$unit`s read as a `Duration`.
-macro_rules! duration_kind {
-    ($(#[$meta:meta])* $name:ident, $from:path) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy)]
-        pub struct $name {
-            /// The value when unset.
-            pub default: u64,
-            /// The least value accepted.
-            pub min: u64,
-            /// The greatest value accepted.
-            pub max: u64,
-        }
-
-        impl $name {
-            /// The count this duration is read as.
-            const fn count(&self) -> Count {
-                Count { default: self.default, min: self.min, max: self.max }
-            }
-        }
-
-        impl Kind for $name {
-            type Value = Duration;
-            fn read(&self, raw: Option<&str>) -> Result<Duration, String> {
-                self.count().read(raw).map($from)
-            }
-            fn default_text(&self, unset: &str) -> String {
-                self.count().default_text(unset)
-            }
-        }
-    };
+/// A duration: a whole number of units of `MS` milliseconds within
+/// `min..=max`, bounded and documented as a [`Count`] of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Span<const MS: u64> {
+    /// The value when unset, in units.
+    pub default: u64,
+    /// The least value accepted.
+    pub min: u64,
+    /// The greatest value accepted.
+    pub max: u64,
 }
 
-duration_kind!(
-    /// A duration in whole seconds within `min..=max`.
-    Seconds,
-    Duration::from_secs
-);
-duration_kind!(
-    /// A duration in whole milliseconds within `min..=max`.
-    Millis,
-    Duration::from_millis
-);
+/// A duration in whole seconds.
+pub type Seconds = Span<1000>;
+/// A duration in whole milliseconds.
+pub type Millis = Span<1>;
+
+impl<const MS: u64> Kind for Span<MS> {
+    type Value = Duration;
+    fn read(&self, raw: Option<&str>) -> Result<Duration, String> {
+        let Self { default, min, max } = *self;
+        let units = Count { default, min, max }.read(raw)?;
+        Ok(Duration::from_millis(units.saturating_mul(MS)))
+    }
+    fn default_text(&self, unset: &str) -> String {
+        let Self { default, min, max } = *self;
+        Count { default, min, max }.default_text(unset)
+    }
+}
 
 /// An enum whose variants are the words a [`Choice`] accepts: written with
 /// [`choices!`], which derives this from the variants.
