@@ -4,8 +4,8 @@
 //! API Gateway evaluates the cached policy against the ARN of each later
 //! call with the same cache key, and the ARN holds the real request path.
 //! IAM's only wildcard that spans text, `*`, also spans `/`, so an IAM
-//! pattern cannot say "one segment". Two modes ([`PolicyScope`](crate::config::PolicyScope)) deal with
-//! that.
+//! pattern cannot say "one segment". Two modes
+//! ([`PolicyScope`](crate::config::PolicyScope)) deal with that.
 //!
 //! # `stage` (the default): one policy for the whole stage
 //!

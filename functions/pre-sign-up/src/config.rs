@@ -29,6 +29,7 @@ declare! {
         example "`all`, `domains`";
     /// Required with `AUTO_CONFIRM=domains`; an error with any other mode.
     pub AUTO_CONFIRM_EMAIL_DOMAINS: List = List, example "`corp.example`";
+    // Why opt-in: `crate::admission`, "What counts as a verified phone number".
     /// Also sets `autoVerifyPhone` for auto-confirmed users with a valid E.164 `phone_number` (for
     /// a federated sign-in, only when the provider asserts `phone_number_verified=true`): a number
     /// nobody proved by a code, so opt-in, and an error with `AUTO_CONFIRM=none`.

@@ -14,6 +14,7 @@ use crate::names::{refuse_to_add, refuse_to_suppress};
 use crate::scopes::GroupScopes;
 
 declare! {
+    // Why a group names its clients: `crate::scopes`.
     /// Scopes each group adds to its members' access tokens (V2, V3), only in the app clients it
     /// names (`callerContext.clientId`); any other client gets none. Forms checked at init; the
     /// pool does not check them.

@@ -73,8 +73,8 @@ declare! {
     /// init. The template never sets it (the template drift test, `tests/tests/template/`, fails if
     /// it does).
     pub COGNITO_EMULATOR_URL: Optional = Optional, example "`http://127.0.0.1:9229`",
-        defaulted "local runs against a Cognito emulator on loopback only (tests/tests/lifecycle.rs): \
-            a deployment must never set it, so the template never does";
+        defaulted "local runs against a Cognito emulator on loopback only \
+            (tests/tests/lifecycle.rs): a deployment must never set it, so the template never does";
 }
 
 const TUNABLE: &str = "cache or fetch tunable with a safe default in code";
