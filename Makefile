@@ -34,10 +34,11 @@ bench: setup
 	scripts/bench.sh
 
 # README.md's configuration tables, rendered again from the variables'
-# declarations (`config::Variable` in each crate); `make test` fails while
-# they differ. Review the diff before committing it.
+# declarations (`config::declare!` in each crate's config.rs) by the
+# `config-docs` tool; `make test` fails while they differ. Review the diff
+# before committing it.
 config-docs:
-	cargo test -p e2e-tests --locked --test configuration -- --ignored regenerate_readme_configuration_tables
+	cargo run -p dev-tools --locked --bin config-docs
 
 # arm64 build of every function, as deployed (needs ziglang from `make setup`).
 sam-build: setup

@@ -370,7 +370,8 @@ fn route_instances(template: &str, values: &[String]) -> Vec<String> {
 pub fn authorizer_rules(data: &[u8]) {
     use authorizer::decide::{Caller, Evaluation};
     use authorizer::encode;
-    use authorizer::route_rules::{MAX_RULES, RuleSet, VARIABLE};
+    use authorizer::config::AUTHZ_RULES;
+    use authorizer::route_rules::{MAX_RULES, RuleSet};
     use authorizer::template::Template;
     use cognito_auth_core::policy::HTTP_VERBS;
 
@@ -380,11 +381,11 @@ pub fn authorizer_rules(data: &[u8]) {
     if !text.trim_start().starts_with(['[', '{']) {
         return;
     }
-    let rules = match RuleSet::from_env(&Env::from_pairs([(VARIABLE, text)]), &[POOL]) {
+    let rules = match RuleSet::from_env(&Env::from_pairs([(AUTHZ_RULES, text)]), &[POOL]) {
         Ok(Some(rules)) => rules,
         Ok(None) => return,
         Err(error) => {
-            assert_eq!(error.variable, VARIABLE.name);
+            assert_eq!(error.variable, AUTHZ_RULES.name);
             return;
         }
     };

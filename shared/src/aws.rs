@@ -29,72 +29,43 @@
 
 use std::time::Duration;
 
-use crate::config::{ConfigError, Env, Kind, Unit, Variable};
+use crate::config::{ConfigError, Count, Declared, Env, Millis, declare};
 
 /// The longest `AWS_CALL_TIMEOUT_MS`: 4 s of Cognito's 5, the rest for the
 /// cold start and Lambda's overhead.
 pub const MAX_CALL_TIMEOUT_MS: u64 = 4_000;
 /// `AWS_CALL_TIMEOUT_MS` when unset.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(2_000);
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(AWS_CALL_TIMEOUT_MS.kind.default);
 /// `AWS_ATTEMPT_TIMEOUT_MS` when unset (or the call timeout, when shorter).
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(600);
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration =
+    Duration::from_millis(AWS_ATTEMPT_TIMEOUT_MS.kind.default);
 /// `AWS_MAX_ATTEMPTS` when unset.
-pub const DEFAULT_MAX_ATTEMPTS: u64 = 3;
+pub const DEFAULT_MAX_ATTEMPTS: u64 = AWS_MAX_ATTEMPTS.kind.default;
 /// Backoff before the first retry; doubled (with jitter) up to [`MAX_BACKOFF`].
 pub const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
 /// The longest backoff between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_millis(500);
 
-/// `AWS_CALL_TIMEOUT_MS`: the whole operation, retries and backoff included.
-pub const AWS_CALL_TIMEOUT_MS: Variable = Variable::new(
-    "AWS_CALL_TIMEOUT_MS",
-    Kind::Whole {
-        default: DEFAULT_CALL_TIMEOUT.as_millis() as u64,
-        min: 100,
-        max: MAX_CALL_TIMEOUT_MS,
-        unit: Unit::Millis,
-    },
-    "Time for one AWS call, retries included; leaves room in Cognito's 5 s.",
-)
-.example("`1500`")
-.defaulted(WITHIN_5_S);
-
-/// `AWS_ATTEMPT_TIMEOUT_MS`: one attempt, connecting included.
-pub const AWS_ATTEMPT_TIMEOUT_MS: Variable = Variable::new(
-    "AWS_ATTEMPT_TIMEOUT_MS",
-    Kind::Whole {
-        default: DEFAULT_ATTEMPT_TIMEOUT.as_millis() as u64,
-        min: 50,
-        max: MAX_CALL_TIMEOUT_MS,
-        unit: Unit::Millis,
-    },
-    "Time for one attempt, connecting included; at most `AWS_CALL_TIMEOUT_MS`, and shortened to it by default.",
-)
-.example("`400`")
-.defaulted(WITHIN_5_S);
-
-/// `AWS_MAX_ATTEMPTS`: attempts per call (the SDK's standard variable,
-/// checked here).
-pub const AWS_MAX_ATTEMPTS: Variable = Variable::new(
-    "AWS_MAX_ATTEMPTS",
-    Kind::Whole {
-        default: DEFAULT_MAX_ATTEMPTS,
-        min: 1,
-        max: 5,
-        unit: Unit::Count,
-    },
-    "Attempts per call, the first included (the SDK's standard variable, checked here).",
-)
-.example("`2`")
-.defaulted(WITHIN_5_S);
+declare! {
+    /// Time for one AWS call, retries included; leaves room in Cognito's 5 s.
+    pub AWS_CALL_TIMEOUT_MS: Millis = Millis { default: 2_000, min: 100, max: MAX_CALL_TIMEOUT_MS },
+        example "`1500`", defaulted WITHIN_5_S;
+    /// Time for one attempt, connecting included; at most `AWS_CALL_TIMEOUT_MS`, and shortened to
+    /// it by default.
+    pub AWS_ATTEMPT_TIMEOUT_MS: Millis = Millis { default: 600, min: 50, max: MAX_CALL_TIMEOUT_MS },
+        example "`400`", defaulted WITHIN_5_S;
+    /// Attempts per call, the first included (the SDK's standard variable, checked here).
+    pub AWS_MAX_ATTEMPTS: Count = Count { default: 3, min: 1, max: 5 },
+        example "`2`", defaulted WITHIN_5_S;
+}
 
 const WITHIN_5_S: &str = "SDK budget defaulted in code to fit Cognito's 5 s";
 
 /// The variables of [`AwsLimits`], read by the triggers that call AWS.
-pub const VARIABLES: &[Variable] = &[
-    AWS_CALL_TIMEOUT_MS,
-    AWS_ATTEMPT_TIMEOUT_MS,
-    AWS_MAX_ATTEMPTS,
+pub const VARIABLES: &[&dyn Declared] = &[
+    &AWS_CALL_TIMEOUT_MS,
+    &AWS_ATTEMPT_TIMEOUT_MS,
+    &AWS_MAX_ATTEMPTS,
 ];
 
 /// How long an AWS call may take, all retries included.
@@ -123,12 +94,12 @@ impl Default for AwsLimits {
 impl AwsLimits {
     /// Reads and checks the three variables.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let call_timeout = env.duration(AWS_CALL_TIMEOUT_MS)?;
+        let call_timeout = env.get(&AWS_CALL_TIMEOUT_MS)?;
         // A short call timeout shortens the default attempt with it, so that
         // setting only AWS_CALL_TIMEOUT_MS never needs a second variable.
-        let attempt_timeout = env.duration_or(
-            AWS_ATTEMPT_TIMEOUT_MS,
-            DEFAULT_ATTEMPT_TIMEOUT.min(call_timeout).as_millis() as u64,
+        let attempt_timeout = env.get_or(
+            &AWS_ATTEMPT_TIMEOUT_MS,
+            DEFAULT_ATTEMPT_TIMEOUT.min(call_timeout),
         )?;
         if attempt_timeout > call_timeout {
             return Err(ConfigError::new(
@@ -139,7 +110,7 @@ impl AwsLimits {
                 ),
             ));
         }
-        let max_attempts = env.whole(AWS_MAX_ATTEMPTS)? as u32;
+        let max_attempts = env.get(&AWS_MAX_ATTEMPTS)? as u32;
         Ok(Self {
             call_timeout,
             attempt_timeout,

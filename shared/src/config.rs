@@ -1,18 +1,21 @@
 //! Configuration from environment variables: declared once, read and checked
 //! once at init.
 //!
-//! Every variable a function reads is a [`Variable`] constant: its name, its
-//! [`Kind`] (with the default and range), the line the README shows, and how
-//! a deployment sets it ([`Deployment`]). That one declaration is what
-//! parses the value ([`Env`] reads only through declarations), what the
-//! README's configuration tables are checked against, and what the template
-//! drift test compares `template.yaml` with. A variable therefore cannot be
-//! read under one name, documented under another and deployed under a third.
+//! Every variable a function reads is a [`Var`] constant, written with
+//! [`declare!`]: its name (spelled once, as the constant's), its kind (a type
+//! carrying the default and range, so reading returns the right type), its
+//! rustdoc (which is also the README's "meaning" column), and how a
+//! deployment sets it ([`Deployment`]). That one declaration is what parses
+//! the value ([`Env::get`]), what the README's configuration tables are
+//! generated from, and what the template drift test compares `template.yaml`
+//! with. A variable therefore cannot be read under one name, documented under
+//! another and deployed under a third, nor read as a type it was not
+//! declared with: that does not compile.
 //!
 //! Every function builds its whole configuration before it serves the first
 //! event, so a typo in a variable fails the cold start (reported through the
 //! Runtime API's `/init/error`) instead of failing, or silently allowing,
-//! requests later. Every error names the variable at fault.
+//! requests later. Every error starts with the variable's name.
 //!
 //! [`Env`] reads from the process environment in production and from a plain
 //! list of pairs in tests, so the parsers are tested without touching global
@@ -21,7 +24,6 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
-use std::str::FromStr;
 use std::time::Duration;
 
 /// A configuration value that is missing or malformed. The message always
@@ -36,7 +38,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// A problem with `variable` (a [`Variable`], or the name of a file or
+    /// A problem with `variable` (a [`Var`], or the name of a file or
     /// setting that is not one).
     pub fn new(variable: impl AsRef<str>, reason: impl Into<String>) -> Self {
         Self {
@@ -46,56 +48,296 @@ impl ConfigError {
     }
 }
 
-/// What a variable holds, with its default and bounds: the parser and the
-/// documentation both read them from here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Text that must be set.
-    Required,
-    /// Text that may be unset; what unset means is in [`Variable::unset`].
-    Optional,
-    /// Text with a default.
-    Text {
-        /// The value when unset.
-        default: &'static str,
-    },
-    /// A comma-separated list; unset is empty.
-    List,
-    /// `true` or `false`.
-    Flag {
-        /// The value when unset.
-        default: bool,
-    },
-    /// A whole number within `min..=max`.
-    Whole {
-        /// The value when unset.
-        default: u64,
-        /// The least value accepted.
-        min: u64,
-        /// The greatest value accepted.
-        max: u64,
-        /// What the number counts.
-        unit: Unit,
-    },
-    /// One of a fixed set of words, compared exactly.
-    Choice {
-        /// The value when unset; one of `values`.
-        default: &'static str,
-        /// Every value accepted.
-        values: &'static [&'static str],
-    },
+/// What a variable holds: how its raw text (`None` when unset or blank) is
+/// read, and how the README states its default.
+pub trait Kind: Copy + 'static {
+    /// What reading the variable gives.
+    type Value;
+    /// The value of `raw`, or why it is refused (the error's text after the
+    /// variable's name).
+    fn read(&self, raw: Option<&str>) -> Result<Self::Value, String>;
+    /// The README's default column; `unset` says what unset means, for the
+    /// kinds that may be unset (`""` for plain "unset").
+    fn default_text(&self, unset: &str) -> String;
 }
 
-/// What a [`Kind::Whole`] counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// A plain count (bytes, entries, attempts).
-    Count,
-    /// Seconds.
-    Seconds,
-    /// Milliseconds.
-    Millis,
+/// `unset`, or `unset (what)`.
+fn unset_text(what: &str) -> String {
+    if what.is_empty() {
+        "unset".to_owned()
+    } else {
+        format!("unset ({what})")
+    }
 }
+
+/// Text that must be set.
+#[derive(Debug, Clone, Copy)]
+pub struct Required;
+
+impl Kind for Required {
+    type Value = String;
+    fn read(&self, raw: Option<&str>) -> Result<String, String> {
+        raw.map(str::to_owned)
+            .ok_or_else(|| "is required but not set".to_owned())
+    }
+    fn default_text(&self, _: &str) -> String {
+        "**required**".to_owned()
+    }
+}
+
+/// Text that may be unset; what unset means is in [`Var::unset`].
+#[derive(Debug, Clone, Copy)]
+pub struct Optional;
+
+impl Kind for Optional {
+    type Value = Option<String>;
+    fn read(&self, raw: Option<&str>) -> Result<Option<String>, String> {
+        Ok(raw.map(str::to_owned))
+    }
+    fn default_text(&self, unset: &str) -> String {
+        unset_text(unset)
+    }
+}
+
+/// Text with a default.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    /// The value when unset.
+    pub default: &'static str,
+}
+
+impl Kind for Text {
+    type Value = String;
+    fn read(&self, raw: Option<&str>) -> Result<String, String> {
+        Ok(raw.unwrap_or(self.default).to_owned())
+    }
+    fn default_text(&self, _: &str) -> String {
+        format!("`{}`", self.default)
+    }
+}
+
+/// A comma-separated list: items trimmed, blanks dropped; unset is empty.
+#[derive(Debug, Clone, Copy)]
+pub struct List;
+
+impl Kind for List {
+    type Value = Vec<String>;
+    fn read(&self, raw: Option<&str>) -> Result<Vec<String>, String> {
+        Ok(raw.map(split_list).unwrap_or_default())
+    }
+    fn default_text(&self, unset: &str) -> String {
+        unset_text(unset)
+    }
+}
+
+/// `true` or `false`, in any casing. Anything else is an error rather than a
+/// guess: `BLOCK_DISPOSABLE_EMAILS=yes` must not silently mean "no".
+#[derive(Debug, Clone, Copy)]
+pub struct Flag {
+    /// The value when unset.
+    pub default: bool,
+}
+
+impl Kind for Flag {
+    type Value = bool;
+    fn read(&self, raw: Option<&str>) -> Result<bool, String> {
+        match raw {
+            None => Ok(self.default),
+            Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
+            Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
+            Some(_) => Err("must be `true` or `false`".to_owned()),
+        }
+    }
+    fn default_text(&self, _: &str) -> String {
+        format!("`{}`", self.default)
+    }
+}
+
+/// A whole number within `min..=max`.
+#[derive(Debug, Clone, Copy)]
+pub struct Count {
+    /// The value when unset.
+    pub default: u64,
+    /// The least value accepted.
+    pub min: u64,
+    /// The greatest value accepted.
+    pub max: u64,
+}
+
+impl Kind for Count {
+    type Value = u64;
+    fn read(&self, raw: Option<&str>) -> Result<u64, String> {
+        let Some(raw) = raw else {
+            return Ok(self.default);
+        };
+        let value = raw
+            .parse::<u64>()
+            .map_err(|_| "must be a whole number".to_owned())?;
+        if (self.min..=self.max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!("must be between {} and {}", self.min, self.max))
+        }
+    }
+    fn default_text(&self, _: &str) -> String {
+        format!("`{}` ({}–{})", self.default, self.min, self.max)
+    }
+}
+
+/// A duration: a whole number of units of `MS` milliseconds within
+/// `min..=max`, bounded and documented as a [`Count`] of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Span<const MS: u64> {
+    /// The value when unset, in units.
+    pub default: u64,
+    /// The least value accepted.
+    pub min: u64,
+    /// The greatest value accepted.
+    pub max: u64,
+}
+
+/// A duration in whole seconds.
+pub type Seconds = Span<1000>;
+/// A duration in whole milliseconds.
+pub type Millis = Span<1>;
+
+impl<const MS: u64> Kind for Span<MS> {
+    type Value = Duration;
+    fn read(&self, raw: Option<&str>) -> Result<Duration, String> {
+        let Self { default, min, max } = *self;
+        let units = Count { default, min, max }.read(raw)?;
+        Ok(Duration::from_millis(units.saturating_mul(MS)))
+    }
+    fn default_text(&self, unset: &str) -> String {
+        let Self { default, min, max } = *self;
+        Count { default, min, max }.default_text(unset)
+    }
+}
+
+/// An enum whose variants are the words a [`Choice`] accepts: written with
+/// [`choices!`], which derives this from the variants.
+pub trait Choices: Copy + Eq + 'static {
+    /// Every variant, in declaration order.
+    const ALL: &'static [Self];
+    /// The word that stands for this variant.
+    fn word(self) -> &'static str;
+}
+
+/// One of the words of an enum ([`Choices`]), exactly as declared or (for
+/// variables that have always been read that way) in any casing.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice<E> {
+    /// The value when unset.
+    pub default: E,
+    /// Whether `ALL` and `all` are the same word.
+    pub any_case: bool,
+}
+
+impl<E: Choices> Choice<E> {
+    /// Exactly one of the words.
+    pub const fn exact(default: E) -> Self {
+        Self {
+            default,
+            any_case: false,
+        }
+    }
+
+    /// One of the words, in any casing.
+    pub const fn any_case(default: E) -> Self {
+        Self {
+            default,
+            any_case: true,
+        }
+    }
+}
+
+impl<E: Choices> Kind for Choice<E> {
+    type Value = E;
+    fn read(&self, raw: Option<&str>) -> Result<E, String> {
+        let Some(raw) = raw else {
+            return Ok(self.default);
+        };
+        E::ALL
+            .iter()
+            .copied()
+            .find(|choice| {
+                if self.any_case {
+                    choice.word().eq_ignore_ascii_case(raw)
+                } else {
+                    choice.word() == raw
+                }
+            })
+            .ok_or_else(|| {
+                let quoted: Vec<String> = E::ALL
+                    .iter()
+                    .map(|choice| format!("`{}`", choice.word()))
+                    .collect();
+                match quoted.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("must be {} or {last}", rest.join(", "))
+                    }
+                    _ => format!("must be {}", quoted.concat()),
+                }
+            })
+    }
+    fn default_text(&self, _: &str) -> String {
+        format!("`{}`", self.default.word())
+    }
+}
+
+/// An enum of the words a [`Choice`] accepts, each variant with its word:
+/// the enum, `Debug`, `Clone`, `Copy`, `PartialEq`, `Eq` and [`Choices`].
+/// Reading gives the enum, so a word nothing handles does not compile.
+///
+/// ```
+/// cognito_auth_core::config::choices! {
+///     /// What a failed read does.
+///     pub enum OnError { Omit = "omit", Refuse = "refuse" }
+/// }
+/// ```
+#[macro_export]
+macro_rules! choices {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident {
+        $($(#[$variant_meta:meta])* $variant:ident = $word:literal),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name { $($(#[$variant_meta])* $variant),+ }
+
+        impl $crate::config::Choices for $name {
+            const ALL: &'static [Self] = &[$(Self::$variant),+];
+            fn word(self) -> &'static str {
+                match self { $(Self::$variant => $word),+ }
+            }
+        }
+    };
+}
+pub use crate::choices;
+
+/// Declares variables, each with its rustdoc (the README's meaning), its
+/// type and kind, and then any of [`Var`]'s setters (`unset`, `example`,
+/// `defaulted`, `set_by_lambda`), comma-separated:
+///
+/// ```
+/// use cognito_auth_core::config::{declare, List};
+/// declare! {
+///     /// Only these domains may sign up.
+///     pub ALLOWED_EMAIL_DOMAINS: List = List, unset "any domain", example "`example.com`";
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare {
+    ($(
+        $(#[doc = $doc:literal])*
+        $vis:vis $name:ident: $kind:ty = $value:expr $(, $setter:ident $($argument:expr)?)*;
+    )*) => {$(
+        $(#[doc = $doc])*
+        $vis const $name: $crate::config::Var<$kind> =
+            $crate::config::Var::new(stringify!($name), $value, &[$($doc),*])
+                $(.$setter($($argument)?))*;
+    )*};
+}
+pub use crate::declare;
 
 /// How a deployment gives a variable its value: what the template drift
 /// test holds `template.yaml` to.
@@ -111,28 +353,28 @@ pub enum Deployment {
     Lambda,
 }
 
-/// One environment variable, declared once. See the module documentation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Variable {
+/// One environment variable of kind `K`, declared once (with [`declare!`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Var<K> {
     /// The variable's name.
     pub name: &'static str,
     /// What it holds, with its default and bounds.
-    pub kind: Kind,
-    /// For [`Kind::Optional`] and [`Kind::List`]: what unset means, as the
-    /// README's default column says it (`""` for plain "unset").
+    pub kind: K,
+    /// What unset means, for optional text and lists, as the README's
+    /// default column says it (`""` for plain "unset").
     pub unset: &'static str,
     /// An example value, as the README shows it (`""` for none).
     pub example: &'static str,
-    /// What it does: the README's "meaning" column, in Markdown.
-    pub meaning: &'static str,
+    /// What it does, in Markdown: its rustdoc, line by line.
+    pub meaning: &'static [&'static str],
     /// How a deployment sets it.
     pub deployment: Deployment,
 }
 
-impl Variable {
+impl<K: Kind> Var<K> {
     /// A declaration set by the template, with no example yet; chain the
     /// `const fn` setters below to complete it.
-    pub const fn new(name: &'static str, kind: Kind, meaning: &'static str) -> Self {
+    pub const fn new(name: &'static str, kind: K, meaning: &'static [&'static str]) -> Self {
         Self {
             name,
             kind,
@@ -166,74 +408,85 @@ impl Variable {
         self.deployment = Deployment::Lambda;
         self
     }
-
-    /// The README's default column: `**required**`, the default with its
-    /// range, or what unset means.
-    pub fn default_text(&self) -> String {
-        let unset = |what: &str| {
-            if what.is_empty() {
-                "unset".to_owned()
-            } else {
-                format!("unset ({what})")
-            }
-        };
-        match self.kind {
-            Kind::Required => "**required**".to_owned(),
-            Kind::Optional | Kind::List => unset(self.unset),
-            Kind::Text { default } | Kind::Choice { default, .. } => format!("`{default}`"),
-            Kind::Flag { default } => format!("`{default}`"),
-            Kind::Whole {
-                default, min, max, ..
-            } => format!("`{default}` ({min}–{max})"),
-        }
-    }
 }
 
-impl std::fmt::Display for Variable {
+impl<K> std::fmt::Display for Var<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name)
     }
 }
 
-impl AsRef<str> for Variable {
+impl<K> AsRef<str> for Var<K> {
     fn as_ref(&self) -> &str {
         self.name
+    }
+}
+
+/// A declaration whatever its kind: what the README tables, the template
+/// drift test and the check that a function reads what it declares list.
+pub trait Declared {
+    /// The variable's name.
+    fn name(&self) -> &'static str;
+    /// The README's default column: `**required**`, the default with its
+    /// range, or what unset means.
+    fn default_text(&self) -> String;
+    /// The README's example (`""` for none).
+    fn example(&self) -> &'static str;
+    /// The README's meaning: the rustdoc joined into one line.
+    fn meaning(&self) -> String;
+    /// How a deployment sets it.
+    fn deployment(&self) -> Deployment;
+}
+
+impl<K: Kind> Declared for Var<K> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn default_text(&self) -> String {
+        self.kind.default_text(self.unset)
+    }
+    fn example(&self) -> &'static str {
+        self.example
+    }
+    fn meaning(&self) -> String {
+        let lines: Vec<&str> = self.meaning.iter().map(|line| line.trim()).collect();
+        lines.join(" ")
+    }
+    fn deployment(&self) -> Deployment {
+        self.deployment
     }
 }
 
 /// Every variable one function reads, in groups: its own, and the shared
 /// crate's that it uses (the verifier's, the AWS call budget's,
 /// [`EVERY_FUNCTION`]).
-pub type Declarations = &'static [&'static [Variable]];
+pub type Declarations = &'static [&'static [&'static dyn Declared]];
 
-/// `AWS_LAMBDA_LOG_LEVEL`: the log level when `RUST_LOG` is unset. Read by
-/// [`crate::logging`] before anything else, so that init itself is logged.
-pub const LOG_LEVEL: Variable = Variable::new(
-    "AWS_LAMBDA_LOG_LEVEL",
-    Kind::Text { default: "info" },
-    "Log level when `RUST_LOG` is unset, set by Lambda from the function's `ApplicationLogLevel`. `fatal` reads as `error`. Payload logs of the runtime and the AWS SDK (tokens, request bodies) stay capped at `debug`.",
-)
-.example("`debug`")
-.set_by_lambda();
+declare! {
+    /// Log level when `RUST_LOG` is unset, set by Lambda from the function's
+    /// `ApplicationLogLevel`. `fatal` reads as `error`. Payload logs of the runtime and the AWS
+    /// SDK (tokens, request bodies) stay capped at `debug`.
+    pub AWS_LAMBDA_LOG_LEVEL: Text = Text { default: "info" }, example "`debug`", set_by_lambda;
+    /// Log level or `tracing` filter; the template sets it from `LogLevel`, and it wins over
+    /// `AWS_LAMBDA_LOG_LEVEL`. Metric lines are printed at every level. Payload logs stay capped
+    /// at `debug`.
+    pub RUST_LOG: Optional = Optional, unset "`AWS_LAMBDA_LOG_LEVEL`'s",
+        example "`info,authorizer=debug`";
+}
 
-/// `RUST_LOG`: the log level (a `tracing` filter). It wins over
-/// `AWS_LAMBDA_LOG_LEVEL` because Lambda's own filter must stay at a level
-/// that passes the metric lines (see [`crate::logging`]): the operator's
-/// level is applied by the function instead.
-pub const RUST_LOG: Variable = Variable::new(
-    "RUST_LOG",
-    Kind::Optional,
-    "Log level or `tracing` filter; the template sets it from `LogLevel`, and it wins over `AWS_LAMBDA_LOG_LEVEL`. Metric lines are printed at every level. Payload logs stay capped at `debug`.",
-)
-.unset("`AWS_LAMBDA_LOG_LEVEL`'s")
-.example("`info,authorizer=debug`");
-
-/// The variables every function reads.
-pub const EVERY_FUNCTION: &[Variable] = &[LOG_LEVEL, RUST_LOG, crate::metrics::METRICS_NAMESPACE];
+/// The variables every function reads. [`crate::logging`] reads the log
+/// level before anything else, so that init itself is logged; `RUST_LOG`
+/// wins over `AWS_LAMBDA_LOG_LEVEL` because Lambda's own filter must stay at
+/// a level that passes the metric lines.
+pub const EVERY_FUNCTION: &[&dyn Declared] = &[
+    &AWS_LAMBDA_LOG_LEVEL,
+    &RUST_LOG,
+    &crate::metrics::METRICS_NAMESPACE,
+];
 
 /// Every declaration of `declarations`, in order.
-pub fn all(declarations: Declarations) -> impl Iterator<Item = &'static Variable> {
-    declarations.iter().flat_map(|group| group.iter())
+pub fn all(declarations: Declarations) -> impl Iterator<Item = &'static dyn Declared> {
+    declarations.iter().flat_map(|group| group.iter().copied())
 }
 
 /// Where configuration values come from.
@@ -261,8 +514,8 @@ impl Env {
                     clippy::disallowed_methods,
                     reason = "the one place that reads the process environment"
                 )]
-                let value = std::env::var_os(variable.name);
-                value.map(|value| (variable.name, value))
+                let value = std::env::var_os(variable.name());
+                value.map(|value| (variable.name(), value))
             }),
         )
     }
@@ -321,215 +574,52 @@ impl Env {
     /// counts as unset because CloudFormation cannot omit a variable
     /// conditionally without a lot of ceremony, so templates pass `""` for
     /// "not set".
-    fn value(&self, variable: &Variable) -> Result<Option<String>, ConfigError> {
-        self.read.borrow_mut().insert(variable.name);
+    fn raw(&self, name: &'static str) -> Result<Option<&str>, ConfigError> {
+        self.read.borrow_mut().insert(name);
         if let Some(declarations) = self.declared
-            && !all(declarations).any(|declared| declared.name == variable.name)
+            && !all(declarations).any(|declared| declared.name() == name)
         {
             return Err(ConfigError::new(
-                variable,
+                name,
                 "is read but not declared among this function's variables (a bug)",
             ));
         }
         Ok(self
             .vars
-            .get(variable.name)
+            .get(name)
             .map(|value| value.trim())
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned))
+            .filter(|value| !value.is_empty()))
+    }
+
+    /// The value of `variable`, read as its kind says.
+    pub fn get<K: Kind>(&self, variable: &Var<K>) -> Result<K::Value, ConfigError> {
+        let raw = self.raw(variable.name)?;
+        variable
+            .kind
+            .read(raw)
+            .map_err(|reason| ConfigError::new(variable, reason))
+    }
+
+    /// Like [`Env::get`], with a default that depends on another variable
+    /// (the declaration's default is the one the documentation states).
+    pub fn get_or<K: Kind>(
+        &self,
+        variable: &Var<K>,
+        default: K::Value,
+    ) -> Result<K::Value, ConfigError> {
+        match self.raw(variable.name)? {
+            None => Ok(default),
+            raw => variable
+                .kind
+                .read(raw)
+                .map_err(|reason| ConfigError::new(variable, reason)),
+        }
     }
 
     /// Whether the variable has a non-blank value, whatever its kind: for a
     /// variable that only makes sense together with another.
-    pub fn is_set(&self, variable: Variable) -> Result<bool, ConfigError> {
-        Ok(self.value(&variable)?.is_some())
-    }
-
-    /// A variable read as a kind it was not declared with: a bug, reported
-    /// as an error rather than a panic.
-    fn misread(variable: &Variable, as_kind: &str) -> ConfigError {
-        ConfigError::new(
-            variable,
-            format!(
-                "is declared as {:?} but read as {as_kind} (a bug)",
-                variable.kind
-            ),
-        )
-    }
-
-    /// An optional text ([`Kind::Optional`]): `None` when unset or blank.
-    pub fn optional(&self, variable: Variable) -> Result<Option<String>, ConfigError> {
-        match variable.kind {
-            Kind::Optional => self.value(&variable),
-            _ => Err(Self::misread(&variable, "optional text")),
-        }
-    }
-
-    /// A required text ([`Kind::Required`]), present and non-blank.
-    pub fn required(&self, variable: Variable) -> Result<String, ConfigError> {
-        match variable.kind {
-            Kind::Required => self
-                .value(&variable)?
-                .ok_or_else(|| ConfigError::new(variable, "is required but not set")),
-            _ => Err(Self::misread(&variable, "required text")),
-        }
-    }
-
-    /// A text with a default ([`Kind::Text`]).
-    pub fn text(&self, variable: Variable) -> Result<String, ConfigError> {
-        match variable.kind {
-            Kind::Text { default } => {
-                Ok(self.value(&variable)?.unwrap_or_else(|| default.to_owned()))
-            }
-            _ => Err(Self::misread(&variable, "text")),
-        }
-    }
-
-    /// A comma-separated list ([`Kind::List`]): items trimmed, blanks
-    /// dropped. Unset is empty. A required list is declared
-    /// [`Kind::Required`] and read with [`Env::required_list`].
-    pub fn list(&self, variable: Variable) -> Result<Vec<String>, ConfigError> {
-        match variable.kind {
-            Kind::List => Ok(self
-                .value(&variable)?
-                .map(|value| split_list(&value))
-                .unwrap_or_default()),
-            _ => Err(Self::misread(&variable, "a list")),
-        }
-    }
-
-    /// A required comma-separated list ([`Kind::Required`]) with at least
-    /// one item.
-    pub fn required_list(&self, variable: Variable) -> Result<Vec<String>, ConfigError> {
-        let items = split_list(&self.required(variable)?);
-        if items.is_empty() {
-            return Err(ConfigError::new(variable, "lists nothing"));
-        }
-        Ok(items)
-    }
-
-    /// `true` or `false` (any casing) ([`Kind::Flag`]). Anything else is an
-    /// error rather than a guess: `BLOCK_DISPOSABLE_EMAILS=yes` must not
-    /// silently mean "no".
-    pub fn flag(&self, variable: Variable) -> Result<bool, ConfigError> {
-        let Kind::Flag { default } = variable.kind else {
-            return Err(Self::misread(&variable, "a flag"));
-        };
-        match self.value(&variable)? {
-            None => Ok(default),
-            Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
-            Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
-            Some(_) => Err(ConfigError::new(variable, "must be `true` or `false`")),
-        }
-    }
-
-    /// One of the declared words ([`Kind::Choice`]), exactly as declared.
-    pub fn choice(&self, variable: Variable) -> Result<&'static str, ConfigError> {
-        let Kind::Choice { default, values } = variable.kind else {
-            return Err(Self::misread(&variable, "a choice"));
-        };
-        match self.value(&variable)? {
-            None => Ok(default),
-            Some(value) => values
-                .iter()
-                .find(|candidate| **candidate == value)
-                .copied()
-                .ok_or_else(|| ConfigError::new(variable, format!("must be {}", or_list(values)))),
-        }
-    }
-
-    /// Like [`Env::choice`], in any casing: for variables that have always
-    /// been read that way.
-    pub fn choice_ignoring_case(&self, variable: Variable) -> Result<&'static str, ConfigError> {
-        let Kind::Choice { values, .. } = variable.kind else {
-            return Err(Self::misread(&variable, "a choice"));
-        };
-        match self.value(&variable)? {
-            Some(value) => values
-                .iter()
-                .find(|candidate| candidate.eq_ignore_ascii_case(&value))
-                .copied()
-                .ok_or_else(|| ConfigError::new(variable, format!("must be {}", or_list(values)))),
-            None => self.choice(variable),
-        }
-    }
-
-    /// A value of an [`Kind::Optional`] variable parsed with [`FromStr`].
-    pub fn parse<T>(&self, variable: Variable) -> Result<Option<T>, ConfigError>
-    where
-        T: FromStr,
-        T::Err: std::fmt::Display,
-    {
-        self.optional(variable)?
-            .map(|value| {
-                value
-                    .parse()
-                    .map_err(|err| ConfigError::new(variable, format!("cannot be parsed: {err}")))
-            })
-            .transpose()
-    }
-
-    /// A whole number within the declared bounds ([`Kind::Whole`]).
-    pub fn whole(&self, variable: Variable) -> Result<u64, ConfigError> {
-        let Kind::Whole { default, .. } = variable.kind else {
-            return Err(Self::misread(&variable, "a whole number"));
-        };
-        self.whole_or(variable, default)
-    }
-
-    /// Like [`Env::whole`], with a default that depends on another variable
-    /// (the declaration's default is the one the documentation states).
-    pub fn whole_or(&self, variable: Variable, default: u64) -> Result<u64, ConfigError> {
-        let Kind::Whole { min, max, .. } = variable.kind else {
-            return Err(Self::misread(&variable, "a whole number"));
-        };
-        let value = match self.value(&variable)? {
-            None => return Ok(default),
-            Some(value) => value
-                .parse::<u64>()
-                .map_err(|_| ConfigError::new(variable, "must be a whole number"))?,
-        };
-        if (min..=max).contains(&value) {
-            Ok(value)
-        } else {
-            Err(ConfigError::new(
-                variable,
-                format!("must be between {min} and {max}"),
-            ))
-        }
-    }
-
-    /// A duration ([`Kind::Whole`] in [`Unit::Seconds`] or [`Unit::Millis`]).
-    pub fn duration(&self, variable: Variable) -> Result<Duration, ConfigError> {
-        let Kind::Whole { default, .. } = variable.kind else {
-            return Err(Self::misread(&variable, "a duration"));
-        };
-        self.duration_or(variable, default)
-    }
-
-    /// Like [`Env::duration`], with a default (in the declared unit) that
-    /// depends on another variable.
-    pub fn duration_or(&self, variable: Variable, default: u64) -> Result<Duration, ConfigError> {
-        match variable.kind {
-            Kind::Whole {
-                unit: Unit::Seconds,
-                ..
-            } => self.whole_or(variable, default).map(Duration::from_secs),
-            Kind::Whole {
-                unit: Unit::Millis, ..
-            } => self.whole_or(variable, default).map(Duration::from_millis),
-            _ => Err(Self::misread(&variable, "a duration")),
-        }
-    }
-}
-
-/// `` `a`, `b` or `c` ``: the words a [`Kind::Choice`] accepts, as an error
-/// message lists them.
-fn or_list(values: &[&str]) -> String {
-    let quoted: Vec<String> = values.iter().map(|value| format!("`{value}`")).collect();
-    match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => quoted.concat(),
+    pub fn is_set<K>(&self, variable: &Var<K>) -> Result<bool, ConfigError> {
+        Ok(self.raw(variable.name)?.is_some())
     }
 }
 

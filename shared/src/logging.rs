@@ -39,7 +39,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-use crate::config::{LOG_LEVEL, RUST_LOG};
+use crate::config::{AWS_LAMBDA_LOG_LEVEL, RUST_LOG};
 
 /// Installs the JSON subscriber. Safe to call more than once: later calls are
 /// no-ops, which keeps tests that build several handlers simple.
@@ -111,7 +111,7 @@ impl<S: Subscriber> Layer<S> for QuietLoggedErrors {
 fn level_filter() -> EnvFilter {
     // Read before `Env` exists, so that the init that reads the rest of the
     // configuration is itself logged at the right level. Both names are
-    // declared in `config` (`LOG_LEVEL`, `RUST_LOG`); a value that is unset
+    // declared in `config` (`AWS_LAMBDA_LOG_LEVEL`, `RUST_LOG`); a value that is unset
     // or not UTF-8 gives the default level.
     #[expect(
         clippy::disallowed_methods,
@@ -120,7 +120,7 @@ fn level_filter() -> EnvFilter {
     let directive = std::env::var(RUST_LOG.name)
         .ok()
         .filter(|value| !value.trim().is_empty())
-        .or_else(|| std::env::var(LOG_LEVEL.name).ok())
+        .or_else(|| std::env::var(AWS_LAMBDA_LOG_LEVEL.name).ok())
         .unwrap_or_default();
     let directive = match directive.to_ascii_lowercase().as_str() {
         "" => "info".to_owned(),

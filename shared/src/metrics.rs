@@ -27,17 +27,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use crate::config::{ConfigError, Env, Kind, Variable};
+use crate::config::{ConfigError, Env, Text, declare};
 
-/// `METRICS_NAMESPACE`: the CloudWatch namespace of every metric.
-pub const METRICS_NAMESPACE: Variable = Variable::new(
-    "METRICS_NAMESPACE",
-    Kind::Text {
-        default: DEFAULT_NAMESPACE,
-    },
-    "CloudWatch namespace of the function's metrics (the template sets it from `MetricsNamespace`): 1–255 characters of letters, digits, `.-_/#:` and space, not starting with `AWS/`.",
-)
-.example("`Acme/Auth`");
+declare! {
+    /// CloudWatch namespace of the function's metrics (the template sets it from
+    /// `MetricsNamespace`): 1–255 characters of letters, digits, `.-_/#:` and space, not starting
+    /// with `AWS/`.
+    pub METRICS_NAMESPACE: Text = Text { default: DEFAULT_NAMESPACE }, example "`Acme/Auth`";
+}
 
 /// The namespace when `METRICS_NAMESPACE` is unset.
 pub const DEFAULT_NAMESPACE: &str = "CognitoAuth";
@@ -186,7 +183,7 @@ impl Namespace {
     /// it as CloudWatch would: 1–255 characters of `0-9A-Za-z.-_/#:` and
     /// space, not starting with `AWS/`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let namespace = env.text(METRICS_NAMESPACE)?;
+        let namespace = env.get(&METRICS_NAMESPACE)?;
         if namespace.len() > 255
             || !namespace
                 .bytes()

@@ -1,10 +1,11 @@
 //! Every function's declared environment variables, by binary name: what the
 //! template drift test (`tests/template/`) holds `template.yaml` to, and
-//! what the README's configuration tables are rendered from
-//! (`tests/configuration.rs`). The declarations themselves live beside
-//! the code that parses them (see `cognito_auth_core::config`).
+//! what the README's configuration tables are rendered from (by
+//! `make config-docs`, and checked by `tests/configuration.rs`). The
+//! declarations themselves live beside the code that parses them (see
+//! `cognito_auth_core::config`).
 
-use cognito_auth_core::config::{self, Declarations, Variable};
+use cognito_auth_core::config::{self, Declarations, Declared};
 
 /// `(binary, its declarations)` for every crate under `functions/`. A crate
 /// missing here fails `every_function_crate_declares_its_variables`.
@@ -33,35 +34,69 @@ pub fn of(binary: &str) -> Declarations {
 }
 
 /// Every variable `binary` reads, shared ones included.
-pub fn variables(binary: &str) -> Vec<&'static Variable> {
+pub fn variables(binary: &str) -> Vec<&'static dyn Declared> {
     config::all(of(binary)).collect()
 }
 
 /// The variables of `binary` that are not read by every function: the ones
 /// its own README table lists ([`config::EVERY_FUNCTION`] has a table of its
 /// own).
-pub fn own_table(binary: &str) -> Vec<&'static Variable> {
+pub fn own_table(binary: &str) -> Vec<&'static dyn Declared> {
     variables(binary)
         .into_iter()
         .filter(|variable| {
             !config::EVERY_FUNCTION
                 .iter()
-                .any(|common| common.name == variable.name)
+                .any(|common| common.name() == variable.name())
         })
         .collect()
 }
 
 /// A README table of `variables`: variable, default, example, meaning.
-pub fn markdown_table<'a>(variables: impl IntoIterator<Item = &'a Variable>) -> String {
+pub fn markdown_table<'a>(variables: impl IntoIterator<Item = &'a dyn Declared>) -> String {
     let mut table = String::from("| variable | default | example | meaning |\n|---|---|---|---|\n");
     for variable in variables {
         table.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
-            variable.name,
+            variable.name(),
             variable.default_text(),
-            variable.example,
-            variable.meaning
+            variable.example(),
+            variable.meaning()
         ));
     }
     table
+}
+
+/// Every generated table: `(marker name, the Markdown table)`. Each sits
+/// between `<!-- config:NAME -->` and `<!-- /config:NAME -->` in README.md,
+/// `NAME` being a function's binary or `every-function`.
+pub fn tables() -> Vec<(String, String)> {
+    let mut tables = vec![(
+        "every-function".to_owned(),
+        markdown_table(config::EVERY_FUNCTION.iter().copied()),
+    )];
+    for (binary, _) in FUNCTIONS {
+        tables.push(((*binary).to_owned(), markdown_table(own_table(binary))));
+    }
+    tables
+}
+
+/// `readme` with the text between each pair of markers replaced by its
+/// table, or the name of a table whose markers are missing.
+pub fn render(readme: &str, tables: &[(String, String)]) -> Result<String, String> {
+    let mut out = readme.to_owned();
+    for (name, table) in tables {
+        let open = format!("<!-- config:{name} -->\n");
+        let close = format!("<!-- /config:{name} -->");
+        let start = out
+            .find(&open)
+            .ok_or_else(|| format!("README.md has no `{}` marker", open.trim_end()))?
+            + open.len();
+        let end = out[start..]
+            .find(&close)
+            .ok_or_else(|| format!("README.md has no `{close}` after its opening marker"))?
+            + start;
+        out.replace_range(start..end, table);
+    }
+    Ok(out)
 }

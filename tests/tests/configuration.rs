@@ -1,5 +1,5 @@
 //! Configuration as the functions read it, through their declarations
-//! (`cognito_auth_core::config::Variable`).
+//! (`cognito_auth_core::config::Var`).
 //!
 //! A function reads only the variables it declares, from the real process
 //! environment: a declared variable that is not UTF-8 fails init naming it,
@@ -11,13 +11,13 @@
 //!
 //! Each table sits between `<!-- config:NAME -->` and `<!-- /config:NAME -->`
 //! in README.md, `NAME` being a function's binary or `every-function`. When
-//! a declaration changes, regenerate them with `make config-docs` (the ignored
-//! `regenerate_readme_configuration_tables`), and review the diff.
+//! a declaration changes, regenerate them with `make config-docs` (the
+//! `config-docs` binary of `tools/dev`), and review the diff.
 
 use std::collections::BTreeSet;
 use std::os::unix::ffi::OsStringExt;
 
-use e2e_tests::declarations::{self, FUNCTIONS};
+use e2e_tests::declarations::{self, FUNCTIONS, render, tables};
 use e2e_tests::events::sample;
 use e2e_tests::runtime_api::{Launch, workspace_root};
 
@@ -50,52 +50,6 @@ async fn a_variable_nobody_declares_is_ignored_whatever_its_bytes() {
     assert_eq!(response["response"]["autoConfirmUser"], false);
     function.assert_no_panic();
     function.stop().await;
-}
-
-/// Every generated table: `(marker name, the Markdown table)`.
-fn tables() -> Vec<(String, String)> {
-    let mut tables = vec![(
-        "every-function".to_owned(),
-        declarations::markdown_table(cognito_auth_core::config::EVERY_FUNCTION),
-    )];
-    for (binary, _) in FUNCTIONS {
-        tables.push((
-            (*binary).to_owned(),
-            declarations::markdown_table(declarations::own_table(binary)),
-        ));
-    }
-    tables
-}
-
-/// `readme` with the text between each pair of markers replaced by its
-/// table, or the name of a table whose markers are missing.
-fn render(readme: &str, tables: &[(String, String)]) -> Result<String, String> {
-    let mut out = readme.to_owned();
-    for (name, table) in tables {
-        let open = format!("<!-- config:{name} -->\n");
-        let close = format!("<!-- /config:{name} -->");
-        let start = out
-            .find(&open)
-            .ok_or_else(|| format!("README.md has no `{}` marker", open.trim_end()))?
-            + open.len();
-        let end = out[start..]
-            .find(&close)
-            .ok_or_else(|| format!("README.md has no `{close}` after its opening marker"))?
-            + start;
-        out.replace_range(start..end, table);
-    }
-    Ok(out)
-}
-
-/// `make config-docs`: writes the tables into README.md. Ignored, so that
-/// the check below can never pass by rewriting what it checks.
-#[test]
-#[ignore = "regenerates README.md; run by `make config-docs`"]
-fn regenerate_readme_configuration_tables() {
-    let path = workspace_root().join("README.md");
-    let readme = std::fs::read_to_string(&path).expect("read README.md");
-    let rendered = render(&readme, &tables()).unwrap_or_else(|why| panic!("{why}"));
-    std::fs::write(&path, rendered).expect("write README.md");
 }
 
 #[test]
@@ -155,7 +109,7 @@ fn rendering_replaces_only_the_marked_tables() {
 /// level is the exception: `logging` reads it before any `Env` exists.
 #[test]
 fn each_function_reads_exactly_what_it_declares() {
-    use cognito_auth_core::config::{ConfigError, Env, LOG_LEVEL, RUST_LOG};
+    use cognito_auth_core::config::{AWS_LAMBDA_LOG_LEVEL, ConfigError, Env, RUST_LOG};
 
     type Reader = fn(&Env) -> Result<(), ConfigError>;
     type Case = (
@@ -197,8 +151,8 @@ fn each_function_reads_exactly_what_it_declares() {
         read(&env).unwrap_or_else(|err| panic!("{binary}: {err}"));
         let declared: BTreeSet<&str> = declarations::variables(binary)
             .iter()
-            .map(|variable| variable.name)
-            .filter(|name| ![LOG_LEVEL.name, RUST_LOG.name].contains(name))
+            .map(|variable| variable.name())
+            .filter(|name| ![AWS_LAMBDA_LOG_LEVEL.name, RUST_LOG.name].contains(name))
             .collect();
         assert_eq!(env.names_read(), declared, "{binary}: read ≠ declared");
     }
@@ -212,9 +166,9 @@ fn no_function_declares_a_name_twice() {
         let mut seen = BTreeSet::new();
         for variable in declarations::variables(binary) {
             assert!(
-                seen.insert(variable.name),
+                seen.insert(variable.name()),
                 "{binary} declares {} twice",
-                variable.name
+                variable.name()
             );
         }
     }

@@ -4,8 +4,8 @@
 //! API Gateway evaluates the cached policy against the ARN of each later
 //! call with the same cache key, and the ARN holds the real request path.
 //! IAM's only wildcard that spans text, `*`, also spans `/`, so an IAM
-//! pattern cannot say "one segment". Two modes ([`PolicyScope`]) deal with
-//! that.
+//! pattern cannot say "one segment". Two modes
+//! ([`PolicyScope`](crate::config::PolicyScope)) deal with that.
 //!
 //! # `stage` (the default): one policy for the whole stage
 //!
@@ -61,52 +61,13 @@
 //! a call the rules refuse, whatever the cache key: a misconfigured cache
 //! can only refuse too much, never allow too much.
 
-use cognito_auth_core::config::{ConfigError, Env, Kind, Variable};
+use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::policy::{HTTP_VERBS, MethodArn, PolicyBuilder, PolicyDocument};
 
+use crate::config::{AUTHZ_POLICY_SCOPE, AUTHZ_RULES};
 use crate::decide::Evaluation;
-use crate::route_rules::{self, Rule, RuleSet};
+use crate::route_rules::{Rule, RuleSet};
 use crate::template::{AMBIGUOUS_PATH_DENIES, Template};
-
-/// `AUTHZ_POLICY_SCOPE`: what one REST answer covers.
-pub const SCOPE_VARIABLE: Variable = Variable::new(
-    "AUTHZ_POLICY_SCOPE",
-    Kind::Choice {
-        default: "stage",
-        values: &["stage", "route"],
-    },
-    "What one REST (and HTTP API 1.0) answer covers: `stage`, every route (any cache key; init refuses rules no single policy can express within 8 KB); `route`, the triggering resource and verb (any rules; needs the cache key below). See [Exact answers](#exact-answers-and-api-gateways-cache).",
-)
-.example("`route`");
-
-/// What one REST (and HTTP API 1.0) answer covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyScope {
-    /// Every route of the stage: works with any cache key.
-    Stage,
-    /// The triggering resource and verb: needs a REQUEST authorizer whose
-    /// identity sources include `context.httpMethod` and
-    /// `context.resourcePath`.
-    Route,
-}
-
-impl PolicyScope {
-    /// Reads `AUTHZ_POLICY_SCOPE` (`stage` by default, or `route`).
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(match env.choice(SCOPE_VARIABLE)? {
-            "route" => Self::Route,
-            _ => Self::Stage,
-        })
-    }
-
-    /// A stable name for logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Stage => "stage",
-            Self::Route => "route",
-        }
-    }
-}
 
 /// The caller's policy for the whole stage of `arn` (see the module docs).
 pub fn stage_policy(evaluation: &Evaluation<'_>, arn: &MethodArn) -> PolicyDocument {
@@ -254,10 +215,10 @@ pub fn check_stage(set: &RuleSet, prefix_len: usize) -> Result<usize, ConfigErro
     let largest = largest_stage_policy(set, prefix_len);
     if largest > POLICY_BUDGET {
         return Err(ConfigError::new(
-            route_rules::VARIABLE,
+            AUTHZ_RULES,
             format!(
                 "can produce a stage-wide policy of {largest} bytes, over the {POLICY_BUDGET} \
-                 this answer can spend within API Gateway's 8 KB limit; set {SCOPE_VARIABLE}=route \
+                 this answer can spend within API Gateway's 8 KB limit; set {AUTHZ_POLICY_SCOPE}=route \
                  (a REQUEST authorizer cached on the token, context.httpMethod and \
                  context.resourcePath) or use fewer rules"
             ),
@@ -271,12 +232,12 @@ pub fn check_stage(set: &RuleSet, prefix_len: usize) -> Result<usize, ConfigErro
         for (other_at, other) in rules.iter().enumerate() {
             if other_at == at && rule.template.over_match_meets(&rule.template) {
                 return Err(ConfigError::new(
-                    route_rules::VARIABLE,
+                    AUTHZ_RULES,
                     format!(
                         "{} cannot be expressed by a stage-wide policy: IAM's `*` spans `/`, so \
                          what its one-segment parameter would reach beyond one segment cannot \
                          be denied without also denying some of its own paths (its later \
-                         `{{name+}}` reaches them too); set {SCOPE_VARIABLE}=route (a REQUEST \
+                         `{{name+}}` reaches them too); set {AUTHZ_POLICY_SCOPE}=route (a REQUEST \
                          authorizer cached on the token, context.httpMethod and \
                          context.resourcePath)",
                         set.label(at)
@@ -287,11 +248,11 @@ pub fn check_stage(set: &RuleSet, prefix_len: usize) -> Result<usize, ConfigErro
                 && rule.template.over_match_meets(&other.template)
             {
                 return Err(ConfigError::new(
-                    route_rules::VARIABLE,
+                    AUTHZ_RULES,
                     format!(
                         "{} and {} cannot share one stage-wide policy: IAM's `*` spans `/`, so \
                          no policy can allow the one-segment parameter of the first without \
-                         also reaching paths of the second; set {SCOPE_VARIABLE}=route (a \
+                         also reaching paths of the second; set {AUTHZ_POLICY_SCOPE}=route (a \
                          REQUEST authorizer cached on the token, context.httpMethod and \
                          context.resourcePath)",
                         set.label(at),

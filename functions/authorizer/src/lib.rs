@@ -44,11 +44,12 @@ use cognito_auth_core::{Claims, Verifier, VerifierCounts, VerifyError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
+use crate::config::PolicyScope;
 use crate::decide::{Caller, Evaluation};
-use crate::encode::PolicyScope;
 use crate::event::{Credential, CredentialSources, EventError, Incoming, Kind, RouteKey, Target};
 use crate::response::{MAX_ID_VALUE, OversizedClaim, SimpleResponse};
 use crate::route_rules::RuleSet;
+use cognito_auth_core::config::Choices as _;
 
 pub use crate::config::Config;
 use crate::template::Template;
@@ -261,7 +262,7 @@ async fn answer(
                     sub = claims.sub,
                     principal_type = claims.principal_type().as_str(),
                     decision = decision_name(allowed),
-                    scope = state.scope.as_str(),
+                    scope = state.scope.word(),
                     covers,
                     allow_resources = policy.resource_count(Effect::Allow),
                     deny_resources = policy.resource_count(Effect::Deny),

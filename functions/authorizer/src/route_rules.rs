@@ -65,20 +65,12 @@
 use std::collections::HashMap;
 
 use cognito_auth_core::claims::PrincipalType;
-use cognito_auth_core::config::{ConfigError, Env, Kind, Variable};
+use cognito_auth_core::config::{ConfigError, Env};
 use cognito_auth_core::policy::HTTP_VERBS;
 use serde::Deserialize;
 
+use crate::config::AUTHZ_RULES;
 use crate::template::Template;
-
-/// `AUTHZ_RULES`: the route rules, inline or in a file.
-pub const VARIABLE: Variable = Variable::new(
-    "AUTHZ_RULES",
-    Kind::Optional,
-    "Route rules (below): inline JSON, or a file path (relative to `/var/task` in Lambda).",
-)
-.unset("every verified caller may call the whole stage")
-.example(r#"`[{"method":"GET","path":"/pets"}]` or `rules.json`"#);
 
 /// The most rules a configuration may hold.
 pub const MAX_RULES: usize = 1000;
@@ -277,7 +269,7 @@ impl RuleSet {
     /// JSON; anything else is the path of a JSON file. `pools` are the
     /// configured user pool ids.
     pub fn from_env(env: &Env, pools: &[&str]) -> Result<Option<Self>, ConfigError> {
-        let Some(value) = env.optional(VARIABLE)? else {
+        let Some(value) = env.get(&AUTHZ_RULES)? else {
             return Ok(None);
         };
         let json = if value.starts_with(['[', '{']) {
@@ -295,7 +287,7 @@ impl RuleSet {
     /// `"path"` members), and counting stops at [`MAX_RULES`] + 1, so even a
     /// huge array is refused in one linear pass.
     pub fn parse(json: &str, pools: &[&str]) -> Result<Self, ConfigError> {
-        let error = |reason: String| ConfigError::new(VARIABLE, reason);
+        let error = |reason: String| ConfigError::new(AUTHZ_RULES, reason);
         if json.len() > MAX_SOURCE_BYTES {
             return Err(error(format!(
                 "is {} bytes of JSON; at most {MAX_SOURCE_BYTES} are allowed",
@@ -482,7 +474,7 @@ impl Rule {
 }
 
 fn read_file(path: &str) -> Result<String, ConfigError> {
-    let error = |reason: String| ConfigError::new(VARIABLE, reason);
+    let error = |reason: String| ConfigError::new(AUTHZ_RULES, reason);
     let metadata = std::fs::metadata(path).map_err(|err| {
         error(format!(
             "is neither inline JSON (starting with `[`) nor a readable file ({path}: {err})"

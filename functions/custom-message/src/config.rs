@@ -2,64 +2,41 @@
 
 use std::path::PathBuf;
 
-use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
+use cognito_auth_core::config::{
+    self, ConfigError, Declarations, Env, Optional, Required, Text, declare,
+};
 use cognito_auth_core::metrics::Namespace;
 
 use crate::limits;
 use crate::locale::Locale;
 
-/// `APP_NAME`: the product name.
-pub const APP_NAME: Variable = Variable::new(
-    "APP_NAME",
-    Kind::Required,
-    "Product name in subjects, bodies and SMS (at most 40 characters, so every built-in subject and SMS stays within 140).",
-)
-.example("`Acme`");
-
-/// `APP_URL`: the sign-in link.
-pub const APP_URL: Variable = Variable::new(
-    "APP_URL",
-    Kind::Optional,
-    "Sign-in link in the invitation and the email header (`http(s)://`, no quotes, braces or spaces).",
-)
-.unset("no link")
-.example("`https://app.example.com/sign-in`");
-
-/// `SUPPORT_EMAIL`: the address in the email footer.
-pub const SUPPORT_EMAIL: Variable = Variable::new(
-    "SUPPORT_EMAIL",
-    Kind::Optional,
-    "Shown in the email footer.",
-)
-.unset("no footer line")
-.example("`support@example.com`");
-
-/// `DEFAULT_LOCALE`: the language when neither the user nor the app says.
-pub const DEFAULT_LOCALE: Variable = Variable::new(
-    "DEFAULT_LOCALE",
-    Kind::Text { default: "en" },
-    "Language when neither the user's `locale` attribute nor `clientMetadata.locale` gives one; regional tags fall back to their language (`pt-BR` → `pt`). Shipped: `en`, `es`, `pt`.",
-)
-.example("`pt-BR`");
-
-/// `TEMPLATES_DIR`: the operator's own templates.
-pub const TEMPLATES_DIR: Variable = Variable::new(
-    "TEMPLATES_DIR",
-    Kind::Optional,
-    "Your own templates, `<locale>/<source>.{subject.txt,html,sms.txt}`, loaded and checked at init; a bad file fails init naming the file.",
-)
-.example("`/opt/templates` (a layer)")
-.defaulted("templates are built in; a folder needs its own package");
+declare! {
+    /// Product name in subjects, bodies and SMS (at most 40 characters, so every built-in subject
+    /// and SMS stays within 140).
+    pub APP_NAME: Required = Required, example "`Acme`";
+    /// Sign-in link in the invitation and the email header (`http(s)://`, no quotes, braces or
+    /// spaces).
+    pub APP_URL: Optional = Optional, unset "no link", example "`https://app.example.com/sign-in`";
+    /// Shown in the email footer.
+    pub SUPPORT_EMAIL: Optional = Optional, unset "no footer line", example "`support@example.com`";
+    /// Language when neither the user's `locale` attribute nor `clientMetadata.locale` gives one;
+    /// regional tags fall back to their language (`pt-BR` → `pt`). Shipped: `en`, `es`, `pt`.
+    pub DEFAULT_LOCALE: Text = Text { default: "en" }, example "`pt-BR`";
+    /// Your own templates, `<locale>/<source>.{subject.txt,html,sms.txt}`, loaded and checked at
+    /// init; a bad file fails init naming the file.
+    pub TEMPLATES_DIR: Optional = Optional, example "`/opt/templates` (a layer)",
+        defaulted "templates are built in; a folder needs its own package";
+}
 
 /// Everything custom-message reads: its own variables and those of every
 /// function.
 pub const VARIABLES: Declarations = &[
     &[
-        APP_NAME,
-        APP_URL,
-        SUPPORT_EMAIL,
-        DEFAULT_LOCALE,
-        TEMPLATES_DIR,
+        &APP_NAME,
+        &APP_URL,
+        &SUPPORT_EMAIL,
+        &DEFAULT_LOCALE,
+        &TEMPLATES_DIR,
     ],
     config::EVERY_FUNCTION,
 ];
@@ -104,17 +81,17 @@ impl Config {
     /// Reads and checks every variable. Templates are loaded later, by
     /// [`crate::State::new`].
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
-        let app_name = env.required(APP_NAME)?;
+        let app_name = env.get(&APP_NAME)?;
         check_app_name(&app_name)?;
-        let app_url = env.optional(APP_URL)?;
+        let app_url = env.get(&APP_URL)?;
         if let Some(url) = &app_url {
             check_app_url(url)?;
         }
-        let support_email = env.optional(SUPPORT_EMAIL)?;
+        let support_email = env.get(&SUPPORT_EMAIL)?;
         if let Some(email) = &support_email {
             check_support_email(email)?;
         }
-        let default_locale = Locale::parse(&env.text(DEFAULT_LOCALE)?).ok_or_else(|| {
+        let default_locale = Locale::parse(&env.get(&DEFAULT_LOCALE)?).ok_or_else(|| {
             ConfigError::new(
                 DEFAULT_LOCALE,
                 "must be a locale tag such as `en` or `pt-BR`",
@@ -127,7 +104,7 @@ impl Config {
                 support_email,
             },
             default_locale,
-            templates_dir: env.optional(TEMPLATES_DIR)?.map(PathBuf::from),
+            templates_dir: env.get(&TEMPLATES_DIR)?.map(PathBuf::from),
             metrics_namespace: Namespace::from_env(env)?,
         })
     }

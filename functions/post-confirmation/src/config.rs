@@ -2,7 +2,7 @@
 //! at init, so a typo fails the cold start instead of a user's sign-up.
 
 use cognito_auth_core::aws::{self, TableName};
-use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
+use cognito_auth_core::config::{self, ConfigError, Declarations, Env, List, Optional, declare};
 use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::metrics::Namespace;
 
@@ -37,36 +37,22 @@ const COPYABLE_STANDARD_ATTRIBUTES: &[&str] = &[
     "zoneinfo",
 ];
 
-/// `DEFAULT_GROUP`: the group every newly confirmed user joins.
-pub const DEFAULT_GROUP: Variable = Variable::new(
-    "DEFAULT_GROUP",
-    Kind::Optional,
-    "Group each confirmed user joins (`AdminAddUserToGroup`, pool id from the event). It must exist; it is never created.",
-)
-.unset("no group")
-.example("`users`");
-
-/// `USERS_TABLE`: the profile table.
-pub const USERS_TABLE: Variable = Variable::new(
-    "USERS_TABLE",
-    Kind::Optional,
-    "DynamoDB table (partition key `sub`, S) for the profile item, written once with `attribute_not_exists(sub)`.",
-)
-.unset("no item")
-.example("`user-profiles`");
-
-/// `PROFILE_ATTRIBUTES`: extra user attributes copied into the item.
-pub const PROFILE_ATTRIBUTES: Variable = Variable::new(
-    "PROFILE_ATTRIBUTES",
-    Kind::List,
-    "Extra attributes copied into the item, besides username, email, `email_verified`, `created_at` and the client id.",
-)
-.example("`given_name,family_name,locale`");
+declare! {
+    /// Group each confirmed user joins (`AdminAddUserToGroup`, pool id from the event). It must
+    /// exist; it is never created.
+    pub DEFAULT_GROUP: Optional = Optional, unset "no group", example "`users`";
+    /// DynamoDB table (partition key `sub`, S) for the profile item, written once with
+    /// `attribute_not_exists(sub)`.
+    pub USERS_TABLE: Optional = Optional, unset "no item", example "`user-profiles`";
+    /// Extra attributes copied into the item, besides username, email, `email_verified`,
+    /// `created_at` and the client id.
+    pub PROFILE_ATTRIBUTES: List = List, example "`given_name,family_name,locale`";
+}
 
 /// Everything post-confirmation reads: its own variables, the AWS call
 /// budget, and those of every function.
 pub const VARIABLES: Declarations = &[
-    &[DEFAULT_GROUP, USERS_TABLE, PROFILE_ATTRIBUTES],
+    &[&DEFAULT_GROUP, &USERS_TABLE, &PROFILE_ATTRIBUTES],
     aws::VARIABLES,
     config::EVERY_FUNCTION,
 ];
@@ -94,16 +80,16 @@ impl Config {
     /// Reads and validates every variable.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let default_group = env
-            .optional(DEFAULT_GROUP)?
+            .get(&DEFAULT_GROUP)?
             .map(|group| {
                 GroupName::parse(&group).map_err(|reason| ConfigError::new(DEFAULT_GROUP, reason))
             })
             .transpose()?;
         let users_table = env
-            .optional(USERS_TABLE)?
+            .get(&USERS_TABLE)?
             .map(|table| TableName::parse(USERS_TABLE, &table))
             .transpose()?;
-        let profile_attributes = validate_profile_attributes(env.list(PROFILE_ATTRIBUTES)?)?;
+        let profile_attributes = validate_profile_attributes(env.get(&PROFILE_ATTRIBUTES)?)?;
         Ok(Self {
             default_group,
             users_table,
@@ -122,17 +108,16 @@ impl Config {
 /// Each name must be a Cognito standard attribute or `custom:<name>`, at most
 /// once. A typo such as `givenname` would otherwise copy nothing, silently.
 fn validate_profile_attributes(names: Vec<String>) -> Result<Vec<String>, ConfigError> {
-    const VARIABLE: Variable = PROFILE_ATTRIBUTES;
     for (index, name) in names.iter().enumerate() {
         if ALWAYS_COPIED.contains(&name.as_str()) {
             return Err(ConfigError::new(
-                VARIABLE,
+                PROFILE_ATTRIBUTES,
                 format!("lists `{name}`, which the item always holds; remove it"),
             ));
         }
         if !is_copyable_attribute(name) {
             return Err(ConfigError::new(
-                VARIABLE,
+                PROFILE_ATTRIBUTES,
                 format!(
                     "`{name}` is neither a Cognito standard attribute ({}) nor `custom:<name>` \
                      (1 to 20 characters, no spaces)",
@@ -141,7 +126,10 @@ fn validate_profile_attributes(names: Vec<String>) -> Result<Vec<String>, Config
             ));
         }
         if names[..index].contains(name) {
-            return Err(ConfigError::new(VARIABLE, format!("lists `{name}` twice")));
+            return Err(ConfigError::new(
+                PROFILE_ATTRIBUTES,
+                format!("lists `{name}` twice"),
+            ));
         }
     }
     Ok(names)

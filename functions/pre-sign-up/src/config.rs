@@ -2,134 +2,95 @@
 //! Every value is checked here, so a typo fails the cold start with a message
 //! naming the variable instead of refusing (or letting through) sign-ups.
 
-use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
+use cognito_auth_core::config::{
+    self, Choice, ConfigError, Declarations, Env, Flag, List, choices, declare,
+};
 use cognito_auth_core::metrics::Namespace;
 
 use crate::domains::DomainList;
 use crate::federation::{ProviderDomains, ProviderNames};
 
-/// `ALLOWED_EMAIL_DOMAINS`: only these domains may sign up.
-pub const ALLOWED_EMAIL_DOMAINS: Variable = Variable::new(
-    "ALLOWED_EMAIL_DOMAINS",
-    Kind::List,
-    "Only these domains may sign up. `*.d` matches subdomains at any depth, not `d` itself. A federated sign-up (no code is sent to it) is admitted by this list only when its provider asserts `email_verified=true`.",
-)
-.unset("any domain")
-.example("`example.com,*.example.com`");
-
-/// `BLOCKED_EMAIL_DOMAINS`: these domains are refused.
-pub const BLOCKED_EMAIL_DOMAINS: Variable = Variable::new(
-    "BLOCKED_EMAIL_DOMAINS",
-    Kind::List,
-    "These domains are refused; a block wins over an allow.",
-)
-.example("`spam.example,*.spam.example`");
-
-/// `BLOCK_DISPOSABLE_EMAILS`: refuses the shipped disposable-mail domains.
-pub const BLOCK_DISPOSABLE_EMAILS: Variable = Variable::new(
-    "BLOCK_DISPOSABLE_EMAILS",
-    Kind::Flag { default: false },
-    "Refuses throw-away mail domains (and their subdomains) from `functions/pre-sign-up/data/disposable-domains.txt`, which says where it comes from and how to update it.",
-)
-.example("`true`");
-
-/// `AUTO_CONFIRM`: which sign-ups are confirmed without a code.
-pub const AUTO_CONFIRM: Variable = Variable::new(
-    "AUTO_CONFIRM",
-    Kind::Choice {
-        default: "none",
-        values: &["none", "all", "domains"],
-    },
-    "Which sign-ups are confirmed automatically (any casing). Confirmed users also get `autoVerifyEmail` when an email is present (for a federated sign-in, only when the provider says `email_verified=true`).",
-)
-.example("`all`, `domains`");
-
-/// `AUTO_CONFIRM_EMAIL_DOMAINS`: the domains confirmed automatically with
-/// `AUTO_CONFIRM=domains`.
-pub const AUTO_CONFIRM_EMAIL_DOMAINS: Variable = Variable::new(
-    "AUTO_CONFIRM_EMAIL_DOMAINS",
-    Kind::List,
-    "Required with `AUTO_CONFIRM=domains`; an error with any other mode.",
-)
-.example("`corp.example`");
-
-/// `AUTO_VERIFY_PHONE`: also verifies an auto-confirmed user's phone number
-/// (opt-in: see [`crate::admission`], "What counts as a verified phone number").
-pub const AUTO_VERIFY_PHONE: Variable = Variable::new(
-    "AUTO_VERIFY_PHONE",
-    Kind::Flag { default: false },
-    "Also sets `autoVerifyPhone` for auto-confirmed users with a valid E.164 `phone_number` (for a federated sign-in, only when the provider asserts `phone_number_verified=true`): a number nobody proved by a code, so opt-in, and an error with `AUTO_CONFIRM=none`.",
-)
-.example("`true`")
-.defaulted("off: a number nobody proved is never verified unless a deployment opts in");
-
-/// `REQUIRED_ATTRIBUTES`: attributes that must be present and non-blank.
-pub const REQUIRED_ATTRIBUTES: Variable = Variable::new(
-    "REQUIRED_ATTRIBUTES",
-    Kind::List,
-    "Attributes that must be present and non-blank.",
-)
-.example("`given_name,custom:tenant`");
-
-/// `APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER`: `false` exempts
-/// `AdminCreateUser` from the email and domain rules.
-pub const APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER: Variable = Variable::new(
-    "APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER",
-    Kind::Flag { default: true },
-    "`false` exempts `PreSignUp_AdminCreateUser` from the email and domain rules.",
-)
-.example("`false`")
-.defaulted("on: admins follow the rules too");
-
-/// `LINK_FEDERATED_USERS`: links a federated sign-in to the native user with
-/// its email. Requires `AUTO_CONFIRM=none` and `LINK_PROVIDER_DOMAINS`.
-pub const LINK_FEDERATED_USERS: Variable = Variable::new(
-    "LINK_FEDERATED_USERS",
-    Kind::Flag { default: false },
-    "Links a first federated sign-in to the native user with the same verified email (`ListUsers` + `AdminLinkProviderForUser`, pool id from the event), only when the provider asserts `email_verified=true` and is bound to the email's domain in `LINK_PROVIDER_DOMAINS`. Requires `AUTO_CONFIRM=none`.",
-)
-.example("`true`");
-
-/// `LINK_PROVIDER_NAMES`: the pool's SAML/OIDC provider names, spelled as in
-/// the pool.
-pub const LINK_PROVIDER_NAMES: Variable = Variable::new(
-    "LINK_PROVIDER_NAMES",
-    Kind::List,
-    "Your SAML/OIDC provider names exactly as in the pool (Google, Facebook, SignInWithApple and LoginWithAmazon are built in).",
-)
-.example("`CorpSAML,Okta`")
-.defaulted("only for SAML/OIDC providers added by hand");
-
-/// `LINK_PROVIDER_DOMAINS`: the email domains each identity provider is
-/// authoritative for; required with `LINK_FEDERATED_USERS=true`.
-pub const LINK_PROVIDER_DOMAINS: Variable = Variable::new(
-    "LINK_PROVIDER_DOMAINS",
-    Kind::List,
-    "Required with `LINK_FEDERATED_USERS=true`, an error without it: `Provider=domain` pairs (`*.d` for subdomains; a provider may appear in several) naming the email domains each provider is authoritative for. A sign-in is linked only when its provider is bound to its email's domain: never bind a multi-tenant provider, or one whose users set their own email, to a domain it does not own.",
-)
-.example("`Google=gmail.com,CorpSAML=corp.example,CorpSAML=*.corp.example`");
+declare! {
+    /// Only these domains may sign up. `*.d` matches subdomains at any depth, not `d` itself. A
+    /// federated sign-up (no code is sent to it) is admitted by this list only when its provider
+    /// asserts `email_verified=true`.
+    pub ALLOWED_EMAIL_DOMAINS: List = List, unset "any domain",
+        example "`example.com,*.example.com`";
+    /// These domains are refused; a block wins over an allow.
+    pub BLOCKED_EMAIL_DOMAINS: List = List, example "`spam.example,*.spam.example`";
+    /// Refuses throw-away mail domains (and their subdomains) from
+    /// `functions/pre-sign-up/data/disposable-domains.txt`, which says where it comes from and how
+    /// to update it.
+    pub BLOCK_DISPOSABLE_EMAILS: Flag = Flag { default: false }, example "`true`";
+    /// Which sign-ups are confirmed automatically (any casing). Confirmed users also get
+    /// `autoVerifyEmail` when an email is present (for a federated sign-in, only when the provider
+    /// says `email_verified=true`).
+    pub AUTO_CONFIRM: Choice<AutoConfirmMode> = Choice::any_case(AutoConfirmMode::None),
+        example "`all`, `domains`";
+    /// Required with `AUTO_CONFIRM=domains`; an error with any other mode.
+    pub AUTO_CONFIRM_EMAIL_DOMAINS: List = List, example "`corp.example`";
+    // Why opt-in: `crate::admission`, "What counts as a verified phone number".
+    /// Also sets `autoVerifyPhone` for auto-confirmed users with a valid E.164 `phone_number` (for
+    /// a federated sign-in, only when the provider asserts `phone_number_verified=true`): a number
+    /// nobody proved by a code, so opt-in, and an error with `AUTO_CONFIRM=none`.
+    pub AUTO_VERIFY_PHONE: Flag = Flag { default: false }, example "`true`",
+        defaulted "off: a number nobody proved is never verified unless a deployment opts in";
+    /// Attributes that must be present and non-blank.
+    pub REQUIRED_ATTRIBUTES: List = List, example "`given_name,custom:tenant`";
+    /// `false` exempts `PreSignUp_AdminCreateUser` from the email and domain rules.
+    pub APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER: Flag = Flag { default: true }, example "`false`",
+        defaulted "on: admins follow the rules too";
+    /// Links a first federated sign-in to the native user with the same verified email
+    /// (`ListUsers` + `AdminLinkProviderForUser`, pool id from the event), only when the
+    /// provider asserts `email_verified=true` and is bound to the email's domain in
+    /// `LINK_PROVIDER_DOMAINS`. Requires `AUTO_CONFIRM=none`.
+    pub LINK_FEDERATED_USERS: Flag = Flag { default: false }, example "`true`";
+    /// Your SAML/OIDC provider names exactly as in the pool (Google, Facebook, SignInWithApple and
+    /// LoginWithAmazon are built in).
+    pub LINK_PROVIDER_NAMES: List = List, example "`CorpSAML,Okta`",
+        defaulted "only for SAML/OIDC providers added by hand";
+    /// Required with `LINK_FEDERATED_USERS=true`, an error without it: `Provider=domain` pairs
+    /// (`*.d` for subdomains; a provider may appear in several) naming the email domains each
+    /// provider is authoritative for. A sign-in is linked only when its provider is bound to its
+    /// email's domain: never bind a multi-tenant provider, or one whose users set their own email,
+    /// to a domain it does not own.
+    pub LINK_PROVIDER_DOMAINS: List = List,
+        example "`Google=gmail.com,CorpSAML=corp.example,CorpSAML=*.corp.example`";
+}
 
 /// Everything pre-sign-up reads: its own variables and those of every
 /// function.
 pub const VARIABLES: Declarations = &[
     &[
-        ALLOWED_EMAIL_DOMAINS,
-        BLOCKED_EMAIL_DOMAINS,
-        BLOCK_DISPOSABLE_EMAILS,
-        AUTO_CONFIRM,
-        AUTO_VERIFY_PHONE,
-        AUTO_CONFIRM_EMAIL_DOMAINS,
-        REQUIRED_ATTRIBUTES,
-        APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER,
-        LINK_FEDERATED_USERS,
-        LINK_PROVIDER_NAMES,
-        LINK_PROVIDER_DOMAINS,
+        &ALLOWED_EMAIL_DOMAINS,
+        &BLOCKED_EMAIL_DOMAINS,
+        &BLOCK_DISPOSABLE_EMAILS,
+        &AUTO_CONFIRM,
+        &AUTO_VERIFY_PHONE,
+        &AUTO_CONFIRM_EMAIL_DOMAINS,
+        &REQUIRED_ATTRIBUTES,
+        &APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER,
+        &LINK_FEDERATED_USERS,
+        &LINK_PROVIDER_NAMES,
+        &LINK_PROVIDER_DOMAINS,
     ],
     config::EVERY_FUNCTION,
 ];
 
 /// Cognito's limit on an attribute name (`custom:` included).
 const MAX_ATTRIBUTE_NAME_CHARS: usize = 32;
+
+choices! {
+    /// `AUTO_CONFIRM`: which new users are confirmed without a code.
+    pub enum AutoConfirmMode {
+        /// Nobody.
+        None = "none",
+        /// Everybody.
+        All = "all",
+        /// Users whose email domain is in `AUTO_CONFIRM_EMAIL_DOMAINS`.
+        Domains = "domains",
+    }
+}
 
 /// Which new users are confirmed without a code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,10 +136,10 @@ impl Config {
     /// Reads and checks every variable.
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
         let auto_confirm_domains = DomainList::from_env(env, AUTO_CONFIRM_EMAIL_DOMAINS)?;
-        let auto_confirm = match env.choice_ignoring_case(AUTO_CONFIRM)? {
-            "all" => AutoConfirm::All,
-            "domains" => AutoConfirm::Domains(auto_confirm_domains.clone()),
-            _ => AutoConfirm::None,
+        let auto_confirm = match env.get(&AUTO_CONFIRM)? {
+            AutoConfirmMode::None => AutoConfirm::None,
+            AutoConfirmMode::All => AutoConfirm::All,
+            AutoConfirmMode::Domains => AutoConfirm::Domains(auto_confirm_domains.clone()),
         };
         match &auto_confirm {
             AutoConfirm::Domains(domains) if domains.is_empty() => {
@@ -198,7 +159,7 @@ impl Config {
             _ => {}
         }
 
-        let auto_verify_phone = env.flag(AUTO_VERIFY_PHONE)?;
+        let auto_verify_phone = env.get(&AUTO_VERIFY_PHONE)?;
         if auto_verify_phone && auto_confirm == AutoConfirm::None {
             // Only confirmed users get anything verified: the flag would do
             // nothing, and whoever set it expects it to.
@@ -208,9 +169,9 @@ impl Config {
             ));
         }
 
-        let link_federated_users = env.flag(LINK_FEDERATED_USERS)?;
+        let link_federated_users = env.get(&LINK_FEDERATED_USERS)?;
         let providers = ProviderNames::from_env(env, LINK_PROVIDER_NAMES)?;
-        if !link_federated_users && env.is_set(LINK_PROVIDER_NAMES)? {
+        if !link_federated_users && env.is_set(&LINK_PROVIDER_NAMES)? {
             return Err(ConfigError::new(
                 LINK_PROVIDER_NAMES,
                 "is set but LINK_FEDERATED_USERS is not `true`",
@@ -241,7 +202,7 @@ impl Config {
                  the email domains it is authoritative for (for example `Google=gmail.com`)",
             ));
         }
-        if !link_federated_users && env.is_set(LINK_PROVIDER_DOMAINS)? {
+        if !link_federated_users && env.is_set(&LINK_PROVIDER_DOMAINS)? {
             return Err(ConfigError::new(
                 LINK_PROVIDER_DOMAINS,
                 "is set but LINK_FEDERATED_USERS is not `true`",
@@ -251,11 +212,11 @@ impl Config {
         Ok(Config {
             allowed_domains: DomainList::from_env(env, ALLOWED_EMAIL_DOMAINS)?,
             blocked_domains: DomainList::from_env(env, BLOCKED_EMAIL_DOMAINS)?,
-            block_disposable: env.flag(BLOCK_DISPOSABLE_EMAILS)?,
+            block_disposable: env.get(&BLOCK_DISPOSABLE_EMAILS)?,
             auto_confirm,
             auto_verify_phone,
             required_attributes: required_attributes(env)?,
-            rules_for_admin_create_user: env.flag(APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER)?,
+            rules_for_admin_create_user: env.get(&APPLY_DOMAIN_RULES_TO_ADMIN_CREATE_USER)?,
             link_federated_users,
             providers,
             provider_domains,
@@ -265,7 +226,7 @@ impl Config {
 }
 
 fn required_attributes(env: &Env) -> Result<Vec<String>, ConfigError> {
-    let names = env.list(REQUIRED_ATTRIBUTES)?;
+    let names = env.get(&REQUIRED_ATTRIBUTES)?;
     for name in &names {
         if name.chars().count() > MAX_ATTRIBUTE_NAME_CHARS
             || name.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -15,7 +15,7 @@
 
 use std::collections::HashSet;
 
-use cognito_auth_core::config::{ConfigError, Env, Variable};
+use cognito_auth_core::config::{ConfigError, Env, List, Var};
 
 use crate::email::normalise_domain;
 
@@ -31,9 +31,9 @@ impl DomainList {
     /// Reads the comma-separated list in `variable`. Unset or blank is an
     /// empty list; a malformed entry is an error naming the variable and the
     /// entry (domain names are not secrets).
-    pub fn from_env(env: &Env, variable: Variable) -> Result<DomainList, ConfigError> {
+    pub fn from_env(env: &Env, variable: Var<List>) -> Result<DomainList, ConfigError> {
         let mut list = DomainList::default();
-        for entry in env.list(variable)? {
+        for entry in env.get(&variable)? {
             list.add(&entry)
                 .map_err(|reason| ConfigError::new(variable, format!("`{entry}` {reason}")))?;
         }
@@ -139,7 +139,7 @@ impl DisposableDomains {
 mod tests {
     use super::*;
 
-    const LIST: Variable = Variable::new("LIST", cognito_auth_core::config::Kind::List, "a list");
+    const LIST: Var<List> = Var::new("LIST", List, &["a list"]);
 
     fn list(value: &str) -> Result<DomainList, ConfigError> {
         DomainList::from_env(&Env::from_pairs([(LIST, value)]), LIST)

@@ -46,7 +46,7 @@
 
 use std::collections::BTreeMap;
 
-use cognito_auth_core::config::{ConfigError, Env, Variable};
+use cognito_auth_core::config::{ConfigError, Env, List, Var};
 use serde::Deserialize;
 
 use crate::domains::DomainList;
@@ -84,8 +84,8 @@ impl Default for ProviderNames {
 impl ProviderNames {
     /// The built-in providers plus the comma-separated SAML/OIDC names in
     /// `variable`, which must be spelled exactly as in the pool.
-    pub fn from_env(env: &Env, variable: Variable) -> Result<ProviderNames, ConfigError> {
-        let extra = env.list(variable)?;
+    pub fn from_env(env: &Env, variable: Var<List>) -> Result<ProviderNames, ConfigError> {
+        let extra = env.get(&variable)?;
         let mut seen: Vec<String> = BUILT_IN_PROVIDERS
             .iter()
             .map(|name| name.to_lowercase())
@@ -170,11 +170,11 @@ impl ProviderDomains {
     /// pairs.
     pub fn from_env(
         env: &Env,
-        variable: Variable,
+        variable: Var<List>,
         providers: &ProviderNames,
     ) -> Result<ProviderDomains, ConfigError> {
         let mut bound = ProviderDomains::default();
-        for entry in env.list(variable)? {
+        for entry in env.get(&variable)? {
             // A domain holds no `=`; a provider name might.
             let Some((name, domain)) = entry.rsplit_once('=') else {
                 return Err(ConfigError::new(
@@ -370,7 +370,7 @@ pub fn email_filter(email: &str) -> String {
 mod tests {
     use super::*;
 
-    const P: Variable = Variable::new("P", cognito_auth_core::config::Kind::List, "names");
+    const P: Var<List> = Var::new("P", List, &["names"]);
 
     fn providers(extra: &str) -> ProviderNames {
         ProviderNames::from_env(&Env::from_pairs([(P, extra)]), P).unwrap()

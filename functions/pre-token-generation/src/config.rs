@@ -4,86 +4,51 @@
 //! instead of failing (or quietly changing) every sign-in.
 
 use cognito_auth_core::aws::{self, AwsLimits, TableName};
-use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Kind, Variable};
+use cognito_auth_core::config::{
+    self, Choice, ConfigError, Declarations, Env, List, Optional, Var, choices, declare,
+};
 use cognito_auth_core::metrics::Namespace;
 
 use crate::clients::ClientClaims;
 use crate::names::{refuse_to_add, refuse_to_suppress};
 use crate::scopes::GroupScopes;
 
-/// `GROUP_SCOPES`: group → its scopes and the app clients they reach, as
-/// JSON (see [`crate::scopes`] for why a group names its clients).
-pub const GROUP_SCOPES: Variable = Variable::new(
-    "GROUP_SCOPES",
-    Kind::Optional,
-    "Scopes each group adds to its members' access tokens (V2, V3), only in the app clients it names (`callerContext.clientId`); any other client gets none. Forms checked at init; the pool does not check them.",
-)
-.example(r#"`{"admins":{"scopes":["api/admin"],"clients":["<client id>"]}}`"#);
-
-/// `USERS_TABLE`: the profile table that post-confirmation writes
-/// (partition key `sub`).
-pub const USERS_TABLE: Variable = Variable::new(
-    "USERS_TABLE",
-    Kind::Optional,
-    "The profile table post-confirmation writes (key `sub`), read with one `GetItem`.",
-)
-.example("`user-profiles`");
-
-/// `PROFILE_CLAIMS`: attributes of the profile item copied into the tokens.
-pub const PROFILE_CLAIMS: Variable = Variable::new(
-    "PROFILE_CLAIMS",
-    Kind::List,
-    "Attributes of the user's item copied into the ID and access tokens, typed as the version allows (V1: strings, ID token only). `email`/`phone_number` are refused: the pool holds them live.",
-)
-.example("`plan,tenant_id`");
-
-/// `PROFILE_CLAIMS_ON_ERROR`: what a failed profile read does.
-pub const PROFILE_CLAIMS_ON_ERROR: Variable = Variable::new(
-    "PROFILE_CLAIMS_ON_ERROR",
-    Kind::Choice {
-        default: "omit",
-        values: &["omit", "refuse"],
-    },
-    "A failed read (any casing): `omit` issues the tokens without the profile claims and logs an error; `refuse` fails the sign-in.",
-)
-.example("`refuse`");
-
-/// `ID_CLAIMS_TO_SUPPRESS`: claims removed from ID tokens.
-pub const ID_CLAIMS_TO_SUPPRESS: Variable = Variable::new(
-    "ID_CLAIMS_TO_SUPPRESS",
-    Kind::List,
-    "Claims removed from ID tokens.",
-)
-.example("`email_verified`");
-
-/// `ACCESS_CLAIMS_TO_SUPPRESS`: claims removed from access tokens.
-pub const ACCESS_CLAIMS_TO_SUPPRESS: Variable = Variable::new(
-    "ACCESS_CLAIMS_TO_SUPPRESS",
-    Kind::List,
-    "Claims removed from access tokens.",
-)
-.example("`email_verified`");
-
-/// `CLIENT_CLAIMS`: app client id → claims for its client-credentials
-/// tokens, as JSON.
-pub const CLIENT_CLAIMS: Variable = Variable::new(
-    "CLIENT_CLAIMS",
-    Kind::Optional,
-    "Claims of each machine client's access tokens (V3 `_ClientCredentials`).",
-)
-.example(r#"`{"<client id>":{"tenant_id":"acme"}}`"#);
+declare! {
+    // Why a group names its clients: `crate::scopes`.
+    /// Scopes each group adds to its members' access tokens (V2, V3), only in the app clients it
+    /// names (`callerContext.clientId`); any other client gets none. Forms checked at init; the
+    /// pool does not check them.
+    pub GROUP_SCOPES: Optional = Optional,
+        example r#"`{"admins":{"scopes":["api/admin"],"clients":["<client id>"]}}`"#;
+    /// The profile table post-confirmation writes (key `sub`), read with one `GetItem`.
+    pub USERS_TABLE: Optional = Optional, example "`user-profiles`";
+    /// Attributes of the user's item copied into the ID and access tokens, typed as the version
+    /// allows (V1: strings, ID token only). `email`/`phone_number` are refused: the pool holds them
+    /// live.
+    pub PROFILE_CLAIMS: List = List, example "`plan,tenant_id`";
+    /// A failed read (any casing): `omit` issues the tokens without the profile claims and logs an
+    /// error; `refuse` fails the sign-in.
+    pub PROFILE_CLAIMS_ON_ERROR: Choice<OnReadError> = Choice::any_case(OnReadError::Omit),
+        example "`refuse`";
+    /// Claims removed from ID tokens.
+    pub ID_CLAIMS_TO_SUPPRESS: List = List, example "`email_verified`";
+    /// Claims removed from access tokens.
+    pub ACCESS_CLAIMS_TO_SUPPRESS: List = List, example "`email_verified`";
+    /// Claims of each machine client's access tokens (V3 `_ClientCredentials`).
+    pub CLIENT_CLAIMS: Optional = Optional, example r#"`{"<client id>":{"tenant_id":"acme"}}`"#;
+}
 
 /// Everything pre-token-generation reads: its own variables, the AWS call
 /// budget, and those of every function.
 pub const VARIABLES: Declarations = &[
     &[
-        GROUP_SCOPES,
-        USERS_TABLE,
-        PROFILE_CLAIMS,
-        PROFILE_CLAIMS_ON_ERROR,
-        ID_CLAIMS_TO_SUPPRESS,
-        ACCESS_CLAIMS_TO_SUPPRESS,
-        CLIENT_CLAIMS,
+        &GROUP_SCOPES,
+        &USERS_TABLE,
+        &PROFILE_CLAIMS,
+        &PROFILE_CLAIMS_ON_ERROR,
+        &ID_CLAIMS_TO_SUPPRESS,
+        &ACCESS_CLAIMS_TO_SUPPRESS,
+        &CLIENT_CLAIMS,
     ],
     aws::VARIABLES,
     config::EVERY_FUNCTION,
@@ -101,15 +66,16 @@ const LIVE_IN_THE_POOL: &[&str] = &[
     "phone_number_verified",
 ];
 
-/// What a failed profile read does to the sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnReadError {
-    /// The tokens are issued without the profile claims, with an error log.
-    /// The default; see the crate documentation for why it is safe.
-    Omit,
-    /// The sign-in (or refresh) fails with a short retryable message. For
-    /// deployments whose profile claims restrict rather than grant.
-    Refuse,
+choices! {
+    /// What a failed profile read does to the sign-in.
+    pub enum OnReadError {
+        /// The tokens are issued without the profile claims, with an error
+        /// log. The default; see the crate documentation for why it is safe.
+        Omit = "omit",
+        /// The sign-in (or refresh) fails with a short retryable message.
+        /// For deployments whose profile claims restrict rather than grant.
+        Refuse = "refuse",
+    }
 }
 
 /// Where the profile claims come from.
@@ -149,12 +115,12 @@ pub struct Config {
 impl Config {
     /// Reads and validates every variable.
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
-        let group_scopes = match env.optional(GROUP_SCOPES)? {
+        let group_scopes = match env.get(&GROUP_SCOPES)? {
             None => GroupScopes::default(),
             Some(text) => GroupScopes::parse(&text)
                 .map_err(|reason| ConfigError::new(GROUP_SCOPES, reason))?,
         };
-        let client_claims = match env.optional(CLIENT_CLAIMS)? {
+        let client_claims = match env.get(&CLIENT_CLAIMS)? {
             None => ClientClaims::default(),
             Some(text) => ClientClaims::parse(&text)
                 .map_err(|reason| ConfigError::new(CLIENT_CLAIMS, reason))?,
@@ -174,19 +140,19 @@ impl Config {
                     .clone()
                     .map(String::as_str)
                     .collect::<Vec<_>>(),
-                PROFILE_CLAIMS,
+                PROFILE_CLAIMS.name,
             ),
             (
                 ACCESS_CLAIMS_TO_SUPPRESS,
                 &access_suppress,
                 profile_names.map(String::as_str).collect(),
-                PROFILE_CLAIMS,
+                PROFILE_CLAIMS.name,
             ),
             (
                 ACCESS_CLAIMS_TO_SUPPRESS,
                 &access_suppress,
                 client_claims.claim_names().collect(),
-                CLIENT_CLAIMS,
+                CLIENT_CLAIMS.name,
             ),
         ] {
             if let Some(name) = suppressed
@@ -215,8 +181,8 @@ impl Config {
     }
 }
 
-fn suppress_list(env: &Env, variable: Variable) -> Result<Vec<String>, ConfigError> {
-    let names = env.list(variable)?;
+fn suppress_list(env: &Env, variable: Var<List>) -> Result<Vec<String>, ConfigError> {
+    let names = env.get(&variable)?;
     for (index, name) in names.iter().enumerate() {
         if let Some(reason) = refuse_to_suppress(name) {
             return Err(ConfigError::new(variable, reason));
@@ -229,15 +195,12 @@ fn suppress_list(env: &Env, variable: Variable) -> Result<Vec<String>, ConfigErr
 }
 
 fn profile_claims(env: &Env) -> Result<Option<ProfileClaims>, ConfigError> {
-    let on_error = match env.choice_ignoring_case(PROFILE_CLAIMS_ON_ERROR)? {
-        "refuse" => OnReadError::Refuse,
-        _ => OnReadError::Omit,
-    };
+    let on_error = env.get(&PROFILE_CLAIMS_ON_ERROR)?;
     let table = env
-        .optional(USERS_TABLE)?
+        .get(&USERS_TABLE)?
         .map(|table| TableName::parse(USERS_TABLE, &table))
         .transpose()?;
-    let claims = env.list(PROFILE_CLAIMS)?;
+    let claims = env.get(&PROFILE_CLAIMS)?;
     for (index, name) in claims.iter().enumerate() {
         if let Some(reason) = refuse_to_add(name) {
             return Err(ConfigError::new(PROFILE_CLAIMS, reason));

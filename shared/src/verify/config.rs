@@ -7,185 +7,93 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::claims::TokenUse;
-use crate::config::{ConfigError, Env, Kind, Unit, Variable, split_list};
+use crate::config::{
+    Choice, ConfigError, Count, Declared, Env, Millis, Optional, Required, Seconds, choices,
+    declare, split_list,
+};
 use crate::ids::ClientId;
 use crate::jwks::RefreshPolicy;
 
-/// `USER_POOL_ID`: the user pools whose tokens are accepted.
-pub const USER_POOL_ID: Variable = Variable::new(
-    "USER_POOL_ID",
-    Kind::Required,
-    "Pools whose tokens are accepted. Region and issuer (`https://cognito-idp.{region}.amazonaws.com/{poolId}`) are derived from each id; a malformed or repeated id fails init.",
-)
-.example("`eu-west-1_AbC123` or `eu-west-1_A,us-east-1_B`");
-
-/// `APP_CLIENT_IDS`: the app clients whose tokens are accepted.
-pub const APP_CLIENT_IDS: Variable = Variable::new(
-    "APP_CLIENT_IDS",
-    Kind::Required,
-    "Allowed app clients (`client_id` of access tokens, `aud` of id tokens), machine clients included. Only `*` alone switches the check off, with a warning at init.",
-)
-.example("`4pq8f2ab3cd5ef6gh7ij8kl9mn`");
-
-/// `TOKEN_USE`: which kind of token is accepted.
-pub const TOKEN_USE: Variable = Variable::new(
-    "TOKEN_USE",
-    Kind::Choice {
-        default: "access",
-        values: &["access", "id", "any"],
-    },
-    "Which tokens are accepted.",
-)
-.example("`id`, `any`");
-
-/// `JWKS_URL`: where to fetch keys, when not from the issuer.
-pub const JWKS_URL: Variable = Variable::new(
-    "JWKS_URL",
-    Kind::Optional,
-    "Where keys are fetched; `{userPoolId}` is replaced per pool, and is required with several pools. https, or http to loopback only. The issuer check does not change. HTTPS trusts Mozilla's roots as bundled in `webpki-roots` (Cognito's chain to Amazon's and Starfield's), not the system store, which is slow to load at every cold start; so `SSL_CERT_FILE` is not read and a private CA is not supported.",
-)
-.unset("`{issuer}/.well-known/jwks.json`")
-.example("`https://vpce.example/{userPoolId}/jwks.json`")
-.defaulted("derived from USER_POOL_ID: the pool's own JWKS");
-
-/// `JWKS_FILE`: keys to load at init instead of fetching.
-pub const JWKS_FILE: Variable = Variable::new(
-    "JWKS_FILE",
-    Kind::Optional,
-    "Keys loaded at init, so a cold start needs no network; `{userPoolId}` is replaced per pool, and is required with several pools. An unreadable file, or one with no usable key, fails init. Seeds the cache: the keys then age and refresh like fetched keys, and an unknown kid can still fetch.",
-)
-.example("`/var/task/jwks.json`")
-.defaulted("offline tests only");
-
-/// `JWT_LEEWAY_SECONDS`: clock skew tolerated on `exp`, `nbf`, `iat`.
-pub const JWT_LEEWAY_SECONDS: Variable = Variable::new(
-    "JWT_LEEWAY_SECONDS",
-    Kind::Whole {
-        default: 5,
-        min: 0,
-        max: 60,
-        unit: Unit::Seconds,
-    },
-    "Clock skew tolerated on `exp`, `nbf` and `iat`.",
-)
-.example("`2`")
-.defaulted(TUNABLE);
-
-/// `JWKS_MAX_AGE_SECONDS`: age at which keys are refreshed.
-pub const JWKS_MAX_AGE_SECONDS: Variable = Variable::new(
-    "JWKS_MAX_AGE_SECONDS",
-    Kind::Whole {
-        default: 3600,
-        min: 60,
-        max: 86_400,
-        unit: Unit::Seconds,
-    },
-    "Keys older than this are refreshed.",
-)
-.example("`1800`")
-.defaulted(TUNABLE);
-
-/// `JWKS_COOLDOWN_SECONDS`: least time between two fetches of one pool.
-pub const JWKS_COOLDOWN_SECONDS: Variable = Variable::new(
-    "JWKS_COOLDOWN_SECONDS",
-    Kind::Whole {
-        default: 10,
-        min: 1,
-        max: 600,
-        unit: Unit::Seconds,
-    },
-    "Least time between two fetches for one pool, failed fetches included: a flood of unknown kids costs one fetch per cooldown.",
-)
-.example("`30`")
-.defaulted(TUNABLE);
-
-/// `JWKS_FETCH_TIMEOUT_MS`: total time allowed for one fetch.
-pub const JWKS_FETCH_TIMEOUT_MS: Variable = Variable::new(
-    "JWKS_FETCH_TIMEOUT_MS",
-    Kind::Whole {
-        default: 1500,
-        min: 100,
-        max: 10_000,
-        unit: Unit::Millis,
-    },
-    "Total time for one fetch, body included (API Gateway's own JWT authorizer uses 1,500 ms).",
-)
-.example("`1000`")
-.defaulted(TUNABLE);
-
-/// `JWKS_MAX_BYTES`: largest JWKS body accepted.
-pub const JWKS_MAX_BYTES: Variable = Variable::new(
-    "JWKS_MAX_BYTES",
-    Kind::Whole {
-        default: 150_000,
-        min: 1024,
-        max: 1_048_576,
-        unit: Unit::Count,
-    },
-    "Largest JWKS body or file accepted.",
-)
-.example("`65536`")
-.defaulted(TUNABLE);
-
-/// `JWKS_STALE_GRACE_SECONDS`: how long past max age old keys may serve.
-pub const JWKS_STALE_GRACE_SECONDS: Variable = Variable::new(
-    "JWKS_STALE_GRACE_SECONDS",
-    Kind::Whole {
-        default: 86_400,
-        min: 0,
-        max: 604_800,
-        unit: Unit::Seconds,
-    },
-    "How long keys past their max age keep working while the endpoint fails (with a warning).",
-)
-.example("`3600`")
-.defaulted(TUNABLE);
-
-/// `VERIFIED_TOKEN_CACHE_SIZE`: verified tokens remembered.
-pub const VERIFIED_TOKEN_CACHE_SIZE: Variable = Variable::new(
-    "VERIFIED_TOKEN_CACHE_SIZE",
-    Kind::Whole {
-        default: 1000,
-        min: 0,
-        max: 100_000,
-        unit: Unit::Count,
-    },
-    "Verified tokens remembered (by SHA-256, never past `exp`); `0` turns the cache off.",
-)
-.example("`0`")
-.defaulted(TUNABLE);
-
-/// `COGNITO_EMULATOR_URL`: a local Cognito emulator on this host (such as
-/// cognito-local) that stands in for Cognito as the pools' issuer. Local
-/// runs and tests only; loopback only.
-pub const COGNITO_EMULATOR_URL: Variable = Variable::new(
-    "COGNITO_EMULATOR_URL",
-    Kind::Optional,
-    "**Local runs and tests only.** The origin of a Cognito emulator on this host (cognito-local's `TokenConfig.IssuerDomain`). It replaces `https://cognito-idp.{region}.amazonaws.com` in every pool's issuer (so `iss` must be `{COGNITO_EMULATOR_URL}/{poolId}`) and in the default `JWKS_URL`, and lets `USER_POOL_ID` list the emulator's `local_<id>` pool ids, which are refused without it. Only a bare `http` or `https` origin on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`), written as a URL parser writes it (no path, query or credentials; `http://LOCALHOST:9229` or `:80` are refused); anything else fails init naming the variable, and when set a warning is logged at init. The template never sets it (the template drift test, `tests/tests/template/`, fails if it does).",
-)
-.example("`http://127.0.0.1:9229`")
-.defaulted(
-    "local runs against a Cognito emulator on loopback only (tests/tests/lifecycle.rs): a \
-     deployment must never set it, so the template never does",
-);
+declare! {
+    /// Pools whose tokens are accepted. Region and issuer
+    /// (`https://cognito-idp.{region}.amazonaws.com/{poolId}`) are derived from each id; a
+    /// malformed or repeated id fails init.
+    pub USER_POOL_ID: Required = Required,
+        example "`eu-west-1_AbC123` or `eu-west-1_A,us-east-1_B`";
+    /// Allowed app clients (`client_id` of access tokens, `aud` of id tokens), machine clients
+    /// included. Only `*` alone switches the check off, with a warning at init.
+    pub APP_CLIENT_IDS: Required = Required, example "`4pq8f2ab3cd5ef6gh7ij8kl9mn`";
+    /// Which tokens are accepted.
+    pub TOKEN_USE: Choice<TokenUsePolicy> = Choice::exact(TokenUsePolicy::Access),
+        example "`id`, `any`";
+    /// Where keys are fetched; `{userPoolId}` is replaced per pool, and is required with several
+    /// pools. https, or http to loopback only. The issuer check does not change. HTTPS trusts
+    /// Mozilla's roots as bundled in `webpki-roots` (Cognito's chain to Amazon's and Starfield's),
+    /// not the system store, which is slow to load at every cold start; so `SSL_CERT_FILE` is not
+    /// read and a private CA is not supported.
+    pub JWKS_URL: Optional = Optional, unset "`{issuer}/.well-known/jwks.json`",
+        example "`https://vpce.example/{userPoolId}/jwks.json`",
+        defaulted "derived from USER_POOL_ID: the pool's own JWKS";
+    /// Keys loaded at init, so a cold start needs no network; `{userPoolId}` is replaced per pool,
+    /// and is required with several pools. An unreadable file, or one with no usable key, fails
+    /// init. Seeds the cache: the keys then age and refresh like fetched keys, and an unknown kid
+    /// can still fetch.
+    pub JWKS_FILE: Optional = Optional, example "`/var/task/jwks.json`",
+        defaulted "offline tests only";
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
+    pub JWT_LEEWAY_SECONDS: Seconds = Seconds { default: 5, min: 0, max: 60 }, example "`2`",
+        defaulted TUNABLE;
+    /// Keys older than this are refreshed.
+    pub JWKS_MAX_AGE_SECONDS: Seconds = Seconds { default: 3600, min: 60, max: 86_400 },
+        example "`1800`", defaulted TUNABLE;
+    /// Least time between two fetches for one pool, failed fetches included: a flood of unknown
+    /// kids costs one fetch per cooldown.
+    pub JWKS_COOLDOWN_SECONDS: Seconds = Seconds { default: 10, min: 1, max: 600 }, example "`30`",
+        defaulted TUNABLE;
+    /// Total time for one fetch, body included (API Gateway's own JWT authorizer uses 1,500 ms).
+    pub JWKS_FETCH_TIMEOUT_MS: Millis = Millis { default: 1500, min: 100, max: 10_000 },
+        example "`1000`", defaulted TUNABLE;
+    /// Largest JWKS body or file accepted.
+    pub JWKS_MAX_BYTES: Count = Count { default: 150_000, min: 1024, max: 1_048_576 },
+        example "`65536`", defaulted TUNABLE;
+    /// How long keys past their max age keep working while the endpoint fails (with a warning).
+    pub JWKS_STALE_GRACE_SECONDS: Seconds = Seconds { default: 86_400, min: 0, max: 604_800 },
+        example "`3600`", defaulted TUNABLE;
+    /// Verified tokens remembered (by SHA-256, never past `exp`); `0` turns the cache off.
+    pub VERIFIED_TOKEN_CACHE_SIZE: Count = Count { default: 1000, min: 0, max: 100_000 },
+        example "`0`", defaulted TUNABLE;
+    /// **Local runs and tests only.** The origin of a Cognito emulator on this host
+    /// (cognito-local's `TokenConfig.IssuerDomain`). It replaces
+    /// `https://cognito-idp.{region}.amazonaws.com` in every pool's issuer (so `iss` must be
+    /// `{COGNITO_EMULATOR_URL}/{poolId}`) and in the default `JWKS_URL`, and lets `USER_POOL_ID`
+    /// list the emulator's `local_<id>` pool ids, which are refused without it. Only a bare `http`
+    /// or `https` origin on a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`), written as a URL
+    /// parser writes it (no path, query or credentials; `http://LOCALHOST:9229` or `:80` are
+    /// refused); anything else fails init naming the variable, and when set a warning is logged at
+    /// init. The template never sets it (the template drift test, `tests/tests/template/`, fails if
+    /// it does).
+    pub COGNITO_EMULATOR_URL: Optional = Optional, example "`http://127.0.0.1:9229`",
+        defaulted "local runs against a Cognito emulator on loopback only \
+            (tests/tests/lifecycle.rs): a deployment must never set it, so the template never does";
+}
 
 const TUNABLE: &str = "cache or fetch tunable with a safe default in code";
 
 /// The verifier's variables, read by [`VerifierConfig::from_env`].
-pub const VARIABLES: &[Variable] = &[
-    USER_POOL_ID,
-    APP_CLIENT_IDS,
-    TOKEN_USE,
-    JWKS_URL,
-    JWKS_FILE,
-    JWT_LEEWAY_SECONDS,
-    JWKS_MAX_AGE_SECONDS,
-    JWKS_COOLDOWN_SECONDS,
-    JWKS_FETCH_TIMEOUT_MS,
-    JWKS_MAX_BYTES,
-    JWKS_STALE_GRACE_SECONDS,
-    VERIFIED_TOKEN_CACHE_SIZE,
-    COGNITO_EMULATOR_URL,
+pub const VARIABLES: &[&dyn Declared] = &[
+    &USER_POOL_ID,
+    &APP_CLIENT_IDS,
+    &TOKEN_USE,
+    &JWKS_URL,
+    &JWKS_FILE,
+    &JWT_LEEWAY_SECONDS,
+    &JWKS_MAX_AGE_SECONDS,
+    &JWKS_COOLDOWN_SECONDS,
+    &JWKS_FETCH_TIMEOUT_MS,
+    &JWKS_MAX_BYTES,
+    &JWKS_STALE_GRACE_SECONDS,
+    &VERIFIED_TOKEN_CACHE_SIZE,
+    &COGNITO_EMULATOR_URL,
 ];
 
 /// The region given to an emulator's pool ids (`local_<id>`): the `region`
@@ -254,15 +162,16 @@ impl ClientPolicy {
     }
 }
 
-/// Which kind of token is accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenUsePolicy {
-    /// Access tokens only (the default: they are what APIs should get).
-    Access,
-    /// Id tokens only.
-    Id,
-    /// Either.
-    Any,
+choices! {
+    /// Which kind of token is accepted.
+    pub enum TokenUsePolicy {
+        /// Access tokens only (the default: they are what APIs should get).
+        Access = "access",
+        /// Id tokens only.
+        Id = "id",
+        /// Either.
+        Any = "any",
+    }
 }
 
 impl TokenUsePolicy {
@@ -338,8 +247,8 @@ impl VerifierConfig {
         let emulator = parse_emulator(env)?;
         let pool_ids = parse_pool_ids(env, emulator.is_some())?;
         let several = pool_ids.len() > 1;
-        let url_template = env.optional(JWKS_URL)?;
-        let file_template = env.optional(JWKS_FILE)?;
+        let url_template = env.get(&JWKS_URL)?;
+        let file_template = env.get(&JWKS_FILE)?;
         for (variable, template) in [(JWKS_URL, &url_template), (JWKS_FILE, &file_template)] {
             if several
                 && template
@@ -380,8 +289,8 @@ impl VerifierConfig {
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;
 
-        let max_bytes = env.whole(JWKS_MAX_BYTES)?;
-        let verified_cache_size = env.whole(VERIFIED_TOKEN_CACHE_SIZE)?;
+        let max_bytes = env.get(&JWKS_MAX_BYTES)?;
+        let verified_cache_size = env.get(&VERIFIED_TOKEN_CACHE_SIZE)?;
         if let Some(origin) = &emulator {
             tracing::warn!(
                 emulator = %origin,
@@ -392,13 +301,13 @@ impl VerifierConfig {
         Ok(Self {
             pools,
             clients: parse_clients(env)?,
-            token_use: parse_token_use(env)?,
-            leeway: env.duration(JWT_LEEWAY_SECONDS)?,
+            token_use: env.get(&TOKEN_USE)?,
+            leeway: env.get(&JWT_LEEWAY_SECONDS)?,
             jwks: JwksSettings {
-                max_age: env.duration(JWKS_MAX_AGE_SECONDS)?,
-                cooldown: env.duration(JWKS_COOLDOWN_SECONDS)?,
-                stale_grace: env.duration(JWKS_STALE_GRACE_SECONDS)?,
-                fetch_timeout: env.duration(JWKS_FETCH_TIMEOUT_MS)?,
+                max_age: env.get(&JWKS_MAX_AGE_SECONDS)?,
+                cooldown: env.get(&JWKS_COOLDOWN_SECONDS)?,
+                stale_grace: env.get(&JWKS_STALE_GRACE_SECONDS)?,
+                fetch_timeout: env.get(&JWKS_FETCH_TIMEOUT_MS)?,
                 // Both bounds fit in any usize this code runs on.
                 max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
             },
@@ -426,7 +335,7 @@ impl VerifierConfig {
 /// An emulator's `local_<id>` is a pool id only when `emulator` (that is,
 /// `COGNITO_EMULATOR_URL`) is set.
 fn parse_pool_ids(env: &Env, emulator: bool) -> Result<Vec<(String, String)>, ConfigError> {
-    let ids = split_list(&env.required(USER_POOL_ID)?);
+    let ids = split_list(&env.get(&USER_POOL_ID)?);
     if ids.is_empty() {
         return Err(ConfigError::new(USER_POOL_ID, "lists no pool id"));
     }
@@ -509,7 +418,7 @@ fn is_emulator_pool_id(pool_id: &str) -> bool {
 /// emulator would write differently (`LOCALHOST`, `:80`) would refuse every
 /// token, and is better refused here, at init.
 fn parse_emulator(env: &Env) -> Result<Option<String>, ConfigError> {
-    let Some(value) = env.optional(COGNITO_EMULATOR_URL)? else {
+    let Some(value) = env.get(&COGNITO_EMULATOR_URL)? else {
         return Ok(None);
     };
     let refuse = |why: String| {
@@ -577,7 +486,7 @@ fn jwks_url(value: &str) -> Result<reqwest::Url, ConfigError> {
 }
 
 fn parse_clients(env: &Env) -> Result<ClientPolicy, ConfigError> {
-    let ids = split_list(&env.required(APP_CLIENT_IDS)?);
+    let ids = split_list(&env.get(&APP_CLIENT_IDS)?);
     if ids.is_empty() {
         // An empty allow-list must never read as "allow everything".
         return Err(ConfigError::new(APP_CLIENT_IDS, "lists no client id"));
@@ -596,14 +505,6 @@ fn parse_clients(env: &Env) -> Result<ClientPolicy, ConfigError> {
         .map(|id| ClientId::parse(id).map_err(|reason| ConfigError::new(APP_CLIENT_IDS, reason)))
         .collect::<Result<_, _>>()
         .map(ClientPolicy::Only)
-}
-
-fn parse_token_use(env: &Env) -> Result<TokenUsePolicy, ConfigError> {
-    Ok(match env.choice(TOKEN_USE)? {
-        "id" => TokenUsePolicy::Id,
-        "any" => TokenUsePolicy::Any,
-        _ => TokenUsePolicy::Access,
-    })
 }
 
 #[cfg(test)]

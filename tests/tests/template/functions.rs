@@ -4,7 +4,7 @@
 //! drift), and every function getting past init with the defaults.
 
 use super::*;
-use cognito_auth_core::config::{Deployment, Variable};
+use cognito_auth_core::config::{Declared, Deployment};
 use e2e_tests::declarations;
 use e2e_tests::runtime_api::Launch;
 
@@ -111,13 +111,13 @@ fn the_template_sets_exactly_what_each_function_declares_as_deployed() {
 fn deployment_problems(
     id: &str,
     function: &str,
-    variables: &[&Variable],
+    variables: &[&dyn Declared],
     set: &BTreeMap<String, &Value>,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     for variable in variables {
-        let name = variable.name;
-        match (variable.deployment, set.contains_key(name)) {
+        let name = variable.name();
+        match (variable.deployment(), set.contains_key(name)) {
             (Deployment::Template, false) => problems.push(format!(
                 "{function} reads {name}, declared as set by the template, but {id} does not set it: \
                  wire it in template.yaml, or declare why it is left at its default"
@@ -135,7 +135,7 @@ fn deployment_problems(
         }
     }
     for name in set.keys() {
-        if !variables.iter().any(|variable| variable.name == name) {
+        if !variables.iter().any(|variable| variable.name() == name) {
             problems.push(format!(
                 "{id} sets {name}, which {function} does not declare (so never reads)"
             ));
@@ -151,13 +151,15 @@ fn deployment_problems(
 /// pass on any template.
 #[test]
 fn the_deployment_check_refuses_every_kind_of_drift() {
-    use cognito_auth_core::config::Kind;
-    const DEPLOYED: Variable = Variable::new("DEPLOYED", Kind::Optional, "");
-    const DEFAULTED: Variable = Variable::new("DEFAULTED", Kind::Optional, "").defaulted("why");
-    const REGION: Variable = Variable::new("AWS_REGION", Kind::Optional, "").set_by_lambda();
-    const INVENTED: Variable = Variable::new("NOT_LAMBDAS", Kind::Optional, "").set_by_lambda();
-    // Declared as set by the template, but a name Lambda keeps for itself.
-    const RESERVED: Variable = Variable::new("AWS_EXECUTION_ENV", Kind::Optional, "");
+    use cognito_auth_core::config::{Optional, Var, declare};
+    declare! {
+        DEPLOYED: Optional = Optional;
+        DEFAULTED: Optional = Optional, defaulted "why";
+        AWS_REGION: Optional = Optional, set_by_lambda;
+        NOT_LAMBDAS: Optional = Optional, set_by_lambda;
+        // Declared as set by the template, but a name Lambda keeps for itself.
+        AWS_EXECUTION_ENV: Optional = Optional;
+    }
     let value = Value::String("x".into());
     let set = |names: &[&str]| -> BTreeMap<String, &Value> {
         names
@@ -165,10 +167,11 @@ fn the_deployment_check_refuses_every_kind_of_drift() {
             .map(|name| ((*name).to_owned(), &value))
             .collect()
     };
-    let check = |variables: &[&Variable], names: &[&str]| {
-        deployment_problems("Fn", "f", variables, &set(names))
+    let check = |variables: &[&Var<Optional>], names: &[&str]| {
+        let variables: Vec<&dyn Declared> = variables.iter().map(|v| *v as &dyn Declared).collect();
+        deployment_problems("Fn", "f", &variables, &set(names))
     };
-    assert!(check(&[&DEPLOYED, &DEFAULTED, &REGION], &["DEPLOYED"]).is_empty());
+    assert!(check(&[&DEPLOYED, &DEFAULTED, &AWS_REGION], &["DEPLOYED"]).is_empty());
     for (variables, names, expected) in [
         (vec![&DEPLOYED], vec![], "does not set it"),
         (
@@ -176,15 +179,15 @@ fn the_deployment_check_refuses_every_kind_of_drift() {
             vec!["DEPLOYED", "DEFAULTED"],
             "left at its default",
         ),
-        (vec![&REGION], vec!["AWS_REGION"], "Lambda sets itself"),
-        (vec![&INVENTED], vec![], "which Lambda does not set"),
+        (vec![&AWS_REGION], vec!["AWS_REGION"], "Lambda sets itself"),
+        (vec![&NOT_LAMBDAS], vec![], "which Lambda does not set"),
         (
             vec![&DEPLOYED],
             vec!["DEPLOYED", "STRAY"],
             "does not declare",
         ),
         (
-            vec![&RESERVED],
+            vec![&AWS_EXECUTION_ENV],
             vec!["AWS_EXECUTION_ENV"],
             "a name Lambda reserves",
         ),

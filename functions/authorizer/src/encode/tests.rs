@@ -1,9 +1,11 @@
 use super::*;
+use crate::config::PolicyScope;
 use crate::decide::Caller;
 use crate::decide::tests::claims;
 use crate::template::tests::{Lcg, random_template, world};
 use crate::template::{RequestPath, Template};
 use cognito_auth_core::Claims;
+use cognito_auth_core::config::Env;
 use cognito_auth_core::policy::Effect;
 
 const POOL_A: &str = "eu-west-1_A";
@@ -430,10 +432,10 @@ fn route_answers_for_a_resource() {
 fn the_scope_is_read_from_the_environment() {
     let read = |value: Option<&str>| {
         let pairs: Vec<(&str, &str)> = value
-            .map(|v| (SCOPE_VARIABLE.name, v))
+            .map(|v| (AUTHZ_POLICY_SCOPE.name, v))
             .into_iter()
             .collect();
-        PolicyScope::from_env(&Env::from_pairs(pairs))
+        Env::from_pairs(pairs).get(&AUTHZ_POLICY_SCOPE)
     };
     assert_eq!(read(None).unwrap(), PolicyScope::Stage);
     assert_eq!(read(Some("route")).unwrap(), PolicyScope::Route);

@@ -232,7 +232,7 @@ fn reads_inline_json_or_a_file_and_unset_means_no_rules() {
             .is_none()
     );
     let inline = RuleSet::from_env(
-        &Env::from_pairs([(VARIABLE, r#" [{"path":"/"}] "#)]),
+        &Env::from_pairs([(AUTHZ_RULES, r#" [{"path":"/"}] "#)]),
         &[POOL],
     )
     .unwrap()
@@ -244,7 +244,7 @@ fn reads_inline_json_or_a_file_and_unset_means_no_rules() {
     let file = dir.join("rules.json");
     std::fs::write(&file, PETS).unwrap();
     let from_file = RuleSet::from_env(
-        &Env::from_pairs([(VARIABLE, file.to_str().unwrap())]),
+        &Env::from_pairs([(AUTHZ_RULES, file.to_str().unwrap())]),
         &[POOL],
     )
     .unwrap()
@@ -252,7 +252,7 @@ fn reads_inline_json_or_a_file_and_unset_means_no_rules() {
     assert_eq!(from_file.rules().len(), 5);
 
     let missing = RuleSet::from_env(
-        &Env::from_pairs([(VARIABLE, "/no/such/rules.json")]),
+        &Env::from_pairs([(AUTHZ_RULES, "/no/such/rules.json")]),
         &[POOL],
     )
     .unwrap_err()
