@@ -179,14 +179,21 @@ pub fn evaluate(
     }
 
     let flags = (source != Source::AdminCreateUser).then(|| {
+        // Whether the operator listed the address's domain for automatic
+        // confirmation: then the operator vouches for that domain, even an
+        // internationalised one.
+        let listed = |email: &Email| match &config.auto_confirm {
+            AutoConfirm::Domains(domains) => domains.matches(email.domain()),
+            AutoConfirm::None | AutoConfirm::All => false,
+        };
         let confirm = match &config.auto_confirm {
             AutoConfirm::None => false,
             AutoConfirm::All => true,
             // The domain vouches for the address only when its local part
             // cannot pass for another one (`cеo@` with a Cyrillic `е`).
-            AutoConfirm::Domains(domains) => email.as_ref().is_some_and(|email| {
-                domains.matches(email.domain()) && email.has_ascii_local_part()
-            }),
+            AutoConfirm::Domains(_) => email
+                .as_ref()
+                .is_some_and(|email| listed(email) && email.has_ascii_local_part()),
         };
         // A federated email is verified only on the provider's word: an
         // auto-verified address nobody proved would count as the owner's
@@ -202,13 +209,16 @@ pub fn evaluate(
             auto_confirm_user: confirm,
             // Cognito fails the sign-up when asked to verify an attribute
             // the user does not have.
-            // A non-ASCII local part is never verified without its code,
-            // even with AUTO_CONFIRM=all: it may be built to look like an
-            // existing user's address.
+            // Text that may be built to look like another address is never
+            // verified without its code, even with AUTO_CONFIRM=all: a
+            // non-ASCII local part, or an internationalised domain that no
+            // operator listed (`exаmple.com` with a Cyrillic `а`).
             auto_verify_email: confirm
-                && email
-                    .as_ref()
-                    .is_some_and(|email| email_proven && email.has_ascii_local_part()),
+                && email.as_ref().is_some_and(|email| {
+                    email_proven
+                        && email.has_ascii_local_part()
+                        && (listed(email) || !email.has_internationalised_domain())
+                }),
             auto_verify_phone: confirm
                 && config.auto_verify_phone
                 && phone_proven

@@ -1,7 +1,7 @@
 //! Email addresses: parsed and normalised once, so every rule compares the
 //! same form.
 //!
-//! Normalisation trims the address, keeps the local part as written (it is
+//! Normalisation keeps the local part as written (it is
 //! case-sensitive by the standard, and mail providers disagree on what else is
 //! equivalent), and turns the domain into lowercase ASCII: internationalised
 //! names become punycode through UTS #46 (`Bücher.de` → `xn--bcher-kva.de`), so
@@ -39,17 +39,18 @@
 //!   since Cognito stores the attribute as sent and trimming is one more
 //!   mapping between what is judged and what is kept.
 //!
-//! A local part in another script can still look like a Latin one
-//! (`cеo@example.com` with a Cyrillic `е`) and be canonical; no rule of ours
-//! tells it from a real internationalised mailbox. [`Email::has_ascii_local_part`]
-//! lets admission keep such an address from being confirmed or verified on
-//! the strength of its domain alone: its owner proves it with a code.
+//! Addresses that break these rules are refused outright rather than merely
+//! denied the flags: an address built to render like another one has no
+//! legitimate use, and refusing it keeps every later consumer (linking,
+//! tokens, emails) safe. The domain lists in the configuration are written
+//! by the operator and are still mapped leniently (see [`normalise_domain`]).
 //!
-//! Such addresses are refused outright rather than merely denied the flags:
-//! an address built to render like another one has no legitimate use, and
-//! refusing it keeps every later consumer (linking, tokens, emails) safe.
-//! The domain lists in the configuration are written by the operator and are
-//! still mapped leniently (see [`normalise_domain`]).
+//! Text in another script can still look Latin and be canonical: a local
+//! part (`cеo@example.com`, Cyrillic `е`) or a domain (`exаmple.com`,
+//! Cyrillic `а`); no rule of ours tells it from a real internationalised
+//! mailbox. [`Email::has_ascii_local_part`] and
+//! [`Email::has_internationalised_domain`] let admission keep such an
+//! address from being confirmed or verified without a code.
 
 use std::fmt;
 
@@ -172,6 +173,17 @@ impl Email {
     /// The local part, as written.
     pub fn local_part(&self) -> &str {
         &self.local
+    }
+
+    /// Whether a label of the domain is internationalised (an A-label,
+    /// `xn--…`, in the normalised form): such a domain may be built from
+    /// letters of another script that look Latin (`exаmple.com`).
+    pub fn has_internationalised_domain(&self) -> bool {
+        self.domain.split('.').any(|label| {
+            label
+                .get(..4)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case("xn--"))
+        })
     }
 
     /// Whether the local part is plain ASCII. A non-ASCII one may be in a
@@ -576,6 +588,23 @@ mod tests {
             );
         }
         assert!(Email::parse("ceo@example.com").is_ok());
+    }
+
+    #[test]
+    fn says_whether_the_domain_is_internationalised() {
+        for (raw, international) in [
+            ("ceo@example.com", false),
+            ("ceo@ex\u{430}mple.com", true),
+            ("ceo@xn--bcher-kva.example", true),
+            ("ceo@mail.bücher.example", true),
+            ("ceo@xn-x.example.com", false),
+        ] {
+            assert_eq!(
+                Email::parse(raw).unwrap().has_internationalised_domain(),
+                international,
+                "{raw}"
+            );
+        }
     }
 
     #[test]

@@ -304,3 +304,27 @@ async fn a_provider_links_only_for_the_domains_it_is_bound_to() {
     assert_eq!(links[0].body["SourceUser"]["ProviderName"], "CorpOIDC");
     assert_address_never_logged(&function, "linked the federated identity", "ceo@").await;
 }
+
+/// With `AUTO_CONFIRM=all` no list is consulted, so a look-alike domain in
+/// another script (`exаmple.com`, Cyrillic `а`) or a look-alike local part
+/// would be confirmed: it is, but its email is never verified without the
+/// code Cognito sends. A plain ASCII address is verified as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_auto_confirm_all_a_look_alike_is_confirmed_but_never_verified() {
+    let function = start(&[("AUTO_CONFIRM", "all")]).await;
+    for email in [
+        "ceo@ex\u{430}mple.com",
+        "ceo@p\u{430}ypal.com",
+        "c\u{435}o@example.com",
+    ] {
+        assert_eq!(
+            respond_flags(&function, sign_up(json!({ "email": email }))).await,
+            flags(true, false, false),
+            "{email}"
+        );
+    }
+    assert_eq!(
+        respond_flags(&function, sign_up(json!({ "email": CEO }))).await,
+        flags(true, true, false)
+    );
+}

@@ -587,3 +587,49 @@ fn an_address_with_surrounding_white_space_is_refused() {
         );
     }
 }
+
+/// A domain in another script that looks Latin (`exаmple.com`, Cyrillic
+/// `а`) is a different domain: it matches no list, and even with
+/// `AUTO_CONFIRM=all` its address is confirmed but never verified without a
+/// code. An internationalised domain the operator listed is verified.
+#[test]
+fn an_unlisted_internationalised_domain_is_never_verified_without_a_code() {
+    let everybody = config(&[("AUTO_CONFIRM", "all")]);
+    for (source, pairs) in [
+        (Source::SignUp, &[("email", "ceo@ex\u{430}mple.com")][..]),
+        (
+            Source::ExternalProvider,
+            &[
+                ("email", "ceo@ex\u{430}mple.com"),
+                ("email_verified", "true"),
+            ][..],
+        ),
+    ] {
+        let flags = run(&everybody, source, pairs).unwrap().flags.unwrap();
+        assert!(
+            flags.auto_confirm_user && !flags.auto_verify_email,
+            "{source:?}"
+        );
+    }
+    let plain = run(&everybody, Source::SignUp, &[("email", "ceo@example.com")]).unwrap();
+    assert_eq!(plain.flags.map(|flags| flags.auto_verify_email), Some(true));
+
+    let listed = config(&[
+        ("AUTO_CONFIRM", "domains"),
+        ("AUTO_CONFIRM_EMAIL_DOMAINS", "bücher.example"),
+    ]);
+    let flags = run(&listed, Source::SignUp, &[("email", "hans@bücher.example")])
+        .unwrap()
+        .flags
+        .unwrap();
+    assert!(flags.auto_confirm_user && flags.auto_verify_email);
+    let flags = run(
+        &listed,
+        Source::SignUp,
+        &[("email", "hans@ex\u{430}mple.com")],
+    )
+    .unwrap()
+    .flags
+    .unwrap();
+    assert!(!flags.auto_confirm_user && !flags.auto_verify_email);
+}
