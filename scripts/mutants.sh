@@ -45,7 +45,9 @@ mkdir -p "$target_dir/mutants"
 status=0
 for crate in "${crates[@]}"; do
   [[ -n "${files[$crate]:-}" ]] || { echo "mutants: no files listed for $crate" >&2; exit 2; }
-  args=(--package "$crate" --output "$target_dir/mutants/$crate")
+  # --gitignore: the copy leaves out what git ignores (target/, .venv/,
+  # .venv-checkov/), which would otherwise be copied for every job.
+  args=(--package "$crate" --gitignore true --output "$target_dir/mutants/$crate")
   for file in ${files[$crate]}; do
     [[ -f "$file" ]] || { echo "mutants: $file is gone; update scripts/mutants.sh" >&2; exit 2; }
     args+=(--file "$file")

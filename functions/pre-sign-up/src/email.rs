@@ -561,12 +561,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn debug_hides_the_local_part() {
-        let email = Email::parse("secret.person@example.com").unwrap();
-        assert!(!format!("{email:?}").contains("secret"));
-    }
-
     /// Cognito keeps the attribute as sent, so an address is judged as sent:
     /// white space around it, ASCII or not, is refused rather than trimmed.
     #[test]
@@ -626,5 +620,25 @@ mod tests {
         ] {
             assert!(!Email::parse(raw).unwrap().has_ascii_local_part(), "{raw}");
         }
+    }
+
+    /// The input cap comes before any parsing: exactly `MAX_INPUT_BYTES`
+    /// is parsed (and refused for what it is), one byte more is refused
+    /// as too long without a look at its content.
+    #[test]
+    fn the_input_cap_is_inclusive() {
+        let at_cap = "x".repeat(MAX_INPUT_BYTES);
+        assert_eq!(Email::parse(&at_cap), Err(InvalidEmail::NotLocalAtDomain));
+        let over = "x".repeat(MAX_INPUT_BYTES + 1);
+        assert_eq!(Email::parse(&over), Err(InvalidEmail::TooLong));
+    }
+
+    /// A stray `{:?}` shows the domain, never the local part.
+    #[test]
+    fn debug_hides_the_local_part() {
+        let email = Email::parse("secret.person@Example.com").unwrap();
+        let shown = format!("{email:?}");
+        assert_eq!(shown, "Email(<redacted>@example.com)");
+        assert!(!shown.contains("secret"));
     }
 }
