@@ -457,7 +457,11 @@ const POOL2: &str = "eu-west-1_DevPool2";
 /// The authorizer trusting `POOL` and `POOL2`, both signed by the
 /// development key (one JWKS file per pool, as `{userPoolId}` requires).
 fn two_pools() -> Launch {
-    let dir = std::env::temp_dir().join(format!("authz-two-pools-{}", std::process::id()));
+    // A folder per call: tests run in parallel, and a copy rewriting a file
+    // another test's authorizer is reading at init hands it a torn JWKS.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("authz-two-pools-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for pool in [POOL, POOL2] {
         std::fs::copy(jwks_file(), dir.join(format!("{pool}.json"))).unwrap();
