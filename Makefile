@@ -33,7 +33,7 @@ preview:
 bench: setup
 	scripts/bench.sh
 
-# README.md's configuration tables, rendered again from the variables'
+# docs/configuration.md's tables, rendered again from the variables'
 # declarations (`config::declare!` in each crate's config.rs) by the
 # `config-docs` tool; `make test` fails while they differ. Review the diff
 # before committing it.

@@ -4,10 +4,10 @@
 //! Every variable a function reads is a [`Var`] constant, written with
 //! [`declare!`]: its name (spelled once, as the constant's), its kind (a type
 //! carrying the default and range, so reading returns the right type), its
-//! rustdoc (which is also the README's "meaning" column), and how a
-//! deployment sets it ([`Deployment`]). That one declaration is what parses
-//! the value ([`Env::get`]), what the README's configuration tables are
-//! generated from, and what the template drift test compares `template.yaml`
+//! rustdoc (which is also the "meaning" column of docs/configuration.md),
+//! and how a deployment sets it ([`Deployment`]). That one declaration is
+//! what parses the value ([`Env::get`]), what docs/configuration.md's tables
+//! are generated from, and what the template drift test compares `template.yaml`
 //! with. A variable therefore cannot be read under one name, documented under
 //! another and deployed under a third, nor read as a type it was not
 //! declared with: that does not compile.
@@ -49,14 +49,14 @@ impl ConfigError {
 }
 
 /// What a variable holds: how its raw text (`None` when unset or blank) is
-/// read, and how the README states its default.
+/// read, and how docs/configuration.md states its default.
 pub trait Kind: Copy + 'static {
     /// What reading the variable gives.
     type Value;
     /// The value of `raw`, or why it is refused (the error's text after the
     /// variable's name).
     fn read(&self, raw: Option<&str>) -> Result<Self::Value, String>;
-    /// The README's default column; `unset` says what unset means, for the
+    /// The documented default column; `unset` says what unset means, for the
     /// kinds that may be unset (`""` for plain "unset").
     fn default_text(&self, unset: &str) -> String;
 }
@@ -314,7 +314,7 @@ macro_rules! choices {
 }
 pub use crate::choices;
 
-/// Declares variables, each with its rustdoc (the README's meaning), its
+/// Declares variables, each with its rustdoc (the documented meaning), its
 /// type and kind, and then any of [`Var`]'s setters (`unset`, `example`,
 /// `defaulted`, `set_by_lambda`), comma-separated:
 ///
@@ -360,10 +360,10 @@ pub struct Var<K> {
     pub name: &'static str,
     /// What it holds, with its default and bounds.
     pub kind: K,
-    /// What unset means, for optional text and lists, as the README's
+    /// What unset means, for optional text and lists, as the documented
     /// default column says it (`""` for plain "unset").
     pub unset: &'static str,
-    /// An example value, as the README shows it (`""` for none).
+    /// An example value, as docs/configuration.md shows it (`""` for none).
     pub example: &'static str,
     /// What it does, in Markdown: its rustdoc, line by line.
     pub meaning: &'static [&'static str],
@@ -385,7 +385,7 @@ impl<K: Kind> Var<K> {
         }
     }
 
-    /// The README's example.
+    /// The documented example.
     pub const fn example(mut self, example: &'static str) -> Self {
         self.example = example;
         self
@@ -422,17 +422,17 @@ impl<K> AsRef<str> for Var<K> {
     }
 }
 
-/// A declaration whatever its kind: what the README tables, the template
+/// A declaration whatever its kind: what the configuration tables, the template
 /// drift test and the check that a function reads what it declares list.
 pub trait Declared {
     /// The variable's name.
     fn name(&self) -> &'static str;
-    /// The README's default column: `**required**`, the default with its
+    /// The documented default column: `**required**`, the default with its
     /// range, or what unset means.
     fn default_text(&self) -> String;
-    /// The README's example (`""` for none).
+    /// The documented example (`""` for none).
     fn example(&self) -> &'static str;
-    /// The README's meaning: the rustdoc joined into one line.
+    /// The documented meaning: the rustdoc joined into one line.
     fn meaning(&self) -> String;
     /// How a deployment sets it.
     fn deployment(&self) -> Deployment;

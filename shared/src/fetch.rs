@@ -18,7 +18,7 @@
 //! rustls-platform-verifier, which on Linux reads and parses every
 //! certificate of the system bundle when the client is built, a cost on
 //! every `JWKS_URL` cold start that the bundled roots all but remove
-//! (`make bench`; figures in README § Performance). The roots are the ones Cognito's
+//! (`make bench`; figures in docs/performance.md). The roots are the ones Cognito's
 //! endpoints chain to (Amazon Root CA 1-4, Starfield Services Root CA - G2)
 //! and they are updated by updating the crate and redeploying, which is how
 //! a Lambda bootstrap is updated anyway. So `SSL_CERT_FILE` and

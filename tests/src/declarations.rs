@@ -1,11 +1,15 @@
 //! Every function's declared environment variables, by binary name: what the
 //! template drift test (`tests/template/`) holds `template.yaml` to, and
-//! what the README's configuration tables are rendered from (by
+//! what the configuration tables of [`CONFIGURATION_DOC`] are rendered from (by
 //! `make config-docs`, and checked by `tests/configuration.rs`). The
 //! declarations themselves live beside the code that parses them (see
 //! `cognito_auth_core::config`).
 
 use cognito_auth_core::config::{self, Declarations, Declared};
+
+/// The file, relative to the workspace root, that holds every generated
+/// configuration table between its markers.
+pub const CONFIGURATION_DOC: &str = "docs/configuration.md";
 
 /// `(binary, its declarations)` for every crate under `functions/`. A crate
 /// missing here fails `every_function_crate_declares_its_variables`.
@@ -39,7 +43,7 @@ pub fn variables(binary: &str) -> Vec<&'static dyn Declared> {
 }
 
 /// The variables of `binary` that are not read by every function: the ones
-/// its own README table lists ([`config::EVERY_FUNCTION`] has a table of its
+/// its own table lists ([`config::EVERY_FUNCTION`] has a table of its
 /// own).
 pub fn own_table(binary: &str) -> Vec<&'static dyn Declared> {
     variables(binary)
@@ -52,7 +56,7 @@ pub fn own_table(binary: &str) -> Vec<&'static dyn Declared> {
         .collect()
 }
 
-/// A README table of `variables`: variable, default, example, meaning.
+/// A configuration table of `variables`: variable, default, example, meaning.
 pub fn markdown_table<'a>(variables: impl IntoIterator<Item = &'a dyn Declared>) -> String {
     let mut table = String::from("| variable | default | example | meaning |\n|---|---|---|---|\n");
     for variable in variables {
@@ -68,7 +72,7 @@ pub fn markdown_table<'a>(variables: impl IntoIterator<Item = &'a dyn Declared>)
 }
 
 /// Every generated table: `(marker name, the Markdown table)`. Each sits
-/// between `<!-- config:NAME -->` and `<!-- /config:NAME -->` in README.md,
+/// between `<!-- config:NAME -->` and `<!-- /config:NAME -->` in [`CONFIGURATION_DOC`],
 /// `NAME` being a function's binary or `every-function`.
 pub fn tables() -> Vec<(String, String)> {
     let mut tables = vec![(
@@ -81,7 +85,7 @@ pub fn tables() -> Vec<(String, String)> {
     tables
 }
 
-/// `readme` with the text between each pair of markers replaced by its
+/// `readme` (the text of [`CONFIGURATION_DOC`]) with the text between each pair of markers replaced by its
 /// table, or the name of a table whose markers are missing.
 pub fn render(readme: &str, tables: &[(String, String)]) -> Result<String, String> {
     let mut out = readme.to_owned();
@@ -90,12 +94,11 @@ pub fn render(readme: &str, tables: &[(String, String)]) -> Result<String, Strin
         let close = format!("<!-- /config:{name} -->");
         let start = out
             .find(&open)
-            .ok_or_else(|| format!("README.md has no `{}` marker", open.trim_end()))?
+            .ok_or_else(|| format!("{CONFIGURATION_DOC} has no `{}` marker", open.trim_end()))?
             + open.len();
-        let end = out[start..]
-            .find(&close)
-            .ok_or_else(|| format!("README.md has no `{close}` after its opening marker"))?
-            + start;
+        let end = out[start..].find(&close).ok_or_else(|| {
+            format!("{CONFIGURATION_DOC} has no `{close}` after its opening marker")
+        })? + start;
         out.replace_range(start..end, table);
     }
     Ok(out)

@@ -5,19 +5,19 @@
 //! environment: a declared variable that is not UTF-8 fails init naming it,
 //! and any other variable, whatever its bytes, is none of its business.
 //!
-//! The README's configuration tables are rendered from the declarations, so
+//! The configuration tables (docs/configuration.md) are rendered from the declarations, so
 //! a variable is documented exactly as it is parsed: name, default, range,
 //! example.
 //!
 //! Each table sits between `<!-- config:NAME -->` and `<!-- /config:NAME -->`
-//! in README.md, `NAME` being a function's binary or `every-function`. When
+//! in docs/configuration.md, `NAME` being a function's binary or `every-function`. When
 //! a declaration changes, regenerate them with `make config-docs` (the
 //! `config-docs` binary of `tools/dev`), and review the diff.
 
 use std::collections::BTreeSet;
 use std::os::unix::ffi::OsStringExt;
 
-use e2e_tests::declarations::{self, FUNCTIONS, render, tables};
+use e2e_tests::declarations::{self, CONFIGURATION_DOC, FUNCTIONS, render, tables};
 use e2e_tests::events::sample;
 use e2e_tests::runtime_api::{Launch, workspace_root};
 
@@ -54,8 +54,8 @@ async fn a_variable_nobody_declares_is_ignored_whatever_its_bytes() {
 
 #[test]
 fn readme_configuration_tables_match_the_declarations() {
-    let path = workspace_root().join("README.md");
-    let readme = std::fs::read_to_string(&path).expect("read README.md");
+    let path = workspace_root().join(CONFIGURATION_DOC);
+    let readme = std::fs::read_to_string(&path).expect("read docs/configuration.md");
     let rendered = render(&readme, &tables()).unwrap_or_else(|why| panic!("{why}"));
     if rendered == readme {
         return;
@@ -66,7 +66,7 @@ fn readme_configuration_tables_match_the_declarations() {
         .position(|(was, now)| was != now)
         .map(|index| {
             format!(
-                "line {}:\n  README: {}\n  declared: {}",
+                "line {}:\n  documented: {}\n  declared: {}",
                 index + 1,
                 readme.lines().nth(index).unwrap_or(""),
                 rendered.lines().nth(index).unwrap_or("")
@@ -74,13 +74,13 @@ fn readme_configuration_tables_match_the_declarations() {
         })
         .unwrap_or_else(|| "a table's length differs".to_owned());
     panic!(
-        "README.md's configuration tables differ from the declarations; run \
+        "docs/configuration.md's tables differ from the declarations; run \
          `make config-docs` and review the diff. First difference at {first_difference}"
     );
 }
 
 /// The renderer replaces only what lies between the markers, and refuses a
-/// README without them: otherwise a deleted marker would pass silently.
+/// document without them: otherwise a deleted marker would pass silently.
 #[test]
 fn rendering_replaces_only_the_marked_tables() {
     let tables = vec![("f".to_owned(), "| new |\n".to_owned())];

@@ -15,13 +15,14 @@ use crate::event::CredentialSources;
 use crate::route_rules::RuleSet;
 
 declare! {
-    /// Route rules (below): inline JSON, or a file path (relative to `/var/task` in Lambda).
+    /// Route rules ([authorizer.md](authorizer.md#route-rules-authz_rules)): inline JSON, or a
+    /// file path (relative to `/var/task` in Lambda).
     pub AUTHZ_RULES: Optional = Optional, unset "every verified caller may call the whole stage",
         example r#"`[{"method":"GET","path":"/pets"}]` or `rules.json`"#;
     /// What one REST (and HTTP API 1.0) answer covers: `stage`, every route (any cache key; init
     /// refuses rules no single policy can express within 8 KB); `route`, the triggering resource
-    /// and verb (any rules; needs the cache key below). See
-    /// [Exact answers](#exact-answers-and-api-gateways-cache).
+    /// and verb (any rules; needs the cache key that
+    /// [Exact answers](authorizer.md#exact-answers-and-api-gateways-cache) names).
     pub AUTHZ_POLICY_SCOPE: Choice<PolicyScope> = Choice::exact(PolicyScope::Stage),
         example "`route`";
     /// The header that holds the token in REQUEST, HTTP API and WebSocket events (any casing).

@@ -12,7 +12,7 @@
 //!
 //! Browsers cannot set headers on a WebSocket, so its token usually comes
 //! in the query string, which API Gateway writes to access logs: the query
-//! string is never logged here, and the README says what it costs. A token
+//! string is never logged here, and docs/authorizer.md says what it costs. A token
 //! in both places, or a parameter given twice, is refused as ambiguous.
 //!
 //! The events are read with `aws_lambda_events`' `apigw` types, which parse

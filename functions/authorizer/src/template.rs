@@ -36,7 +36,7 @@
 //! routes. A backend that routes case-insensitively would serve `/ADMIN` as
 //! `/admin` although only `/{page}` matched it; no IAM policy can deny every
 //! case spelling of a literal without denying other paths of the same
-//! length, so the backend must route case-sensitively (the README says so).
+//! length, so the backend must route case-sensitively (docs/authorizer.md says so).
 //!
 //! IAM's `*` matches any text, `/` included, so the IAM pattern of a
 //! template ([`Template::iam_pattern`]) matches more than the template: a

@@ -34,7 +34,7 @@
 //! Init parses every built-in file and renders each message template twice
 //! to check it; `make bench` showed that this adds only a few milliseconds
 //! to a cold start and keeps the binary and its memory small (figures in
-//! README § Performance). Each built-in render uses under 100 units of
+//! docs/performance.md). Each built-in render uses under 100 units of
 //! fuel.
 #![deny(missing_docs)]
 

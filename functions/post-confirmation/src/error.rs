@@ -14,7 +14,7 @@ use lambda_runtime::Diagnostic;
 
 /// What the user is told when provisioning fails. Cognito has confirmed the
 /// account before it calls this function, so signing in works; the operator
-/// re-drives the provisioning (see the README).
+/// re-drives the provisioning (see docs/configuration.md, post-confirmation).
 pub const USER_MESSAGE: &str =
     "We could not finish setting up your account. Please try signing in again.";
 

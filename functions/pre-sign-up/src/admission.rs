@@ -15,7 +15,7 @@
 //!
 //! A self-service `PreSignUp_SignUp` confirmed under `AUTO_CONFIRM` does get
 //! `autoVerifyEmail` when it has an email, although nobody proved it: that is
-//! what auto-confirmation is for, and the README documents the risk.
+//! what auto-confirmation is for, and docs/configuration.md documents the risk.
 //!
 //! ## Admission by `ALLOWED_EMAIL_DOMAINS` needs a proven address
 //!

@@ -97,7 +97,7 @@ pub struct DisposableDomains {
 impl DisposableDomains {
     /// Builds the set from the shipped list. The entries borrow the
     /// compiled-in text, so only the table is allocated: about 10,000
-    /// entries, once per cold start (its cost is in README § Performance,
+    /// entries, once per cold start (its cost is in docs/performance.md,
     /// "cold start by configuration").
     pub fn load() -> DisposableDomains {
         DisposableDomains {

@@ -20,7 +20,7 @@
 //!
 //! Every variable is read and checked once, at init; a blank value counts as
 //! unset, and an error names the variable. Each is declared once in
-//! [`config`] (kind, default, meaning), which the README's table is
+//! [`config`] (kind, default, meaning), which docs/configuration.md's table is
 //! rendered from. Group scopes are checked by [`scopes`], claim values typed
 //! per version by [`values`], which names may be added or suppressed is
 //! [`names`], machine clients' claims are [`clients`], and the read's budget

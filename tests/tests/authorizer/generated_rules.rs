@@ -1,5 +1,5 @@
 //! Exact at any size (issue 13): generated rule sets, answered by the binary,
-//! checked against an oracle written from the README's description of the
+//! checked against an oracle written from docs/authorizer.md's description of the
 //! rules (not the authorizer's parser) for every probe path and verb.
 
 use super::*;
@@ -90,7 +90,7 @@ fn template_matches(template: &[&str], path: &[&str]) -> bool {
     }
 }
 
-/// A path's segments, or `None` when it is ambiguous (the README's list).
+/// A path's segments, or `None` when it is ambiguous (docs/authorizer.md's list).
 fn clean_segments(path: &str) -> Option<Vec<&str>> {
     if ["%2F", "%2f", "%5C", "%5c"]
         .iter()
@@ -109,7 +109,7 @@ fn clean_segments(path: &str) -> Option<Vec<&str>> {
     (!ambiguous).then_some(segments)
 }
 
-/// The rules' own decision, from the README: some rule matches, and the
+/// The rules' own decision, from docs/authorizer.md: some rule matches, and the
 /// caller satisfies every rule that matches.
 fn oracle(rules: &[GenRule], caller: &GenCaller, verb: &str, path: &str) -> bool {
     let Some(segments) = clean_segments(path) else {

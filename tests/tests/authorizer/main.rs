@@ -16,7 +16,7 @@
 //! - `http_api`: the simple answers of HTTP API 2.0, cached per route key;
 //! - `cached_answers`: an answer reused for other routes, in either scope;
 //! - `route_rules`: path templates, the root, proxies and odd paths;
-//! - `generated_rules`: generated rule sets against an oracle of the README;
+//! - `generated_rules`: generated rule sets against an oracle of docs/authorizer.md;
 //! - `limits`: answer sizes and ARN lengths;
 //! - `pools`: several user pools with the same group names;
 //! - `machine_clients`: client-credentials tokens;
@@ -56,7 +56,7 @@ const CLIENT: &str = "devclient1";
 const API: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
 const STAGE: &str = "prod";
 
-/// Rules used by most tests; the README example. One stage-wide policy can
+/// Rules used by most tests; the example of docs/authorizer.md. One stage-wide policy can
 /// express them exactly, so they run in the default `stage` scope.
 const PET_RULES: &str = r#"[
     {"method": "GET", "path": "/pets"},

@@ -144,9 +144,9 @@ async fn auto_confirm_domains_confirms_listed_domains_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_numbers_are_auto_verified_only_when_opted_in() {
     // What nobody proved is not verified: AUTO_CONFIRM alone confirms the
-    // user and verifies the email (the README's documented risk), never the
-    // number, which would otherwise receive MFA codes and recovery messages
-    // and take over the alias from whoever held it.
+    // user and verifies the email (the risk docs/configuration.md documents),
+    // never the number, which would otherwise receive MFA codes and recovery
+    // messages and take over the alias from whoever held it.
     let default = start(&[("AUTO_CONFIRM", "all")]).await;
     for event in [
         sample("sign-up"),
