@@ -139,11 +139,6 @@ impl<'a> Evaluation<'a> {
         self.rules.iter().zip(self.satisfied.iter().copied())
     }
 
-    /// How many rules the caller satisfies.
-    pub fn satisfied_count(&self) -> usize {
-        self.satisfied.iter().filter(|&&s| s).count()
-    }
-
     /// Whether the caller may make a call of `verb` on `path`.
     pub fn allows(&self, verb: &str, path: &str) -> bool {
         let Ok(path) = RequestPath::parse(path) else {
