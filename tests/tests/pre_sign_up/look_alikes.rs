@@ -61,7 +61,18 @@ async fn look_alike_addresses_are_refused_not_allowed_or_auto_confirmed() {
     .await;
     assert_eq!(error_type, "InvalidEmail");
 
-    // The logs say why, with a stable code.
+    // The logs say why, with a stable code. Output is read asynchronously,
+    // so wait for the last refusal's line before reading them all.
+    let refusal_lines = || {
+        function
+            .logs()
+            .iter()
+            .filter(|line| line.contains("\"refused the sign-up\""))
+            .count()
+    };
+    function
+        .wait_for_log(|_| refusal_lines() > LOOK_ALIKES.len())
+        .await;
     let refusals: Vec<Value> = function
         .log_records()
         .into_iter()
