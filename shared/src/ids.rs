@@ -72,6 +72,59 @@ impl ClientId {
     }
 }
 
+/// A user pool id, `<region>_<suffix>` as Cognito's pattern `[\w-]+_[0-9a-zA-Z]+`
+/// spells it (at most 55 characters): the last segment of the pool's issuer
+/// URL, and the scope of every revocation record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserPoolId(String);
+
+impl UserPoolId {
+    /// The longest pool id Cognito accepts.
+    pub const MAX_CHARS: usize = 55;
+
+    /// Checks `id` against Cognito's pattern.
+    pub fn parse(id: &str) -> Result<Self, String> {
+        let valid = (3..=Self::MAX_CHARS).contains(&id.len())
+            && id.rsplit_once('_').is_some_and(|(region, suffix)| {
+                !region.is_empty()
+                    && !suffix.is_empty()
+                    && region
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                    && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if !valid {
+            return Err(format!(
+                "`{}` is not a user pool id (`<region>_<id>`, at most {} characters)",
+                id.escape_debug(),
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(id.to_owned()))
+    }
+
+    /// The pool of an issuer URL, `https://cognito-idp.<region>.amazonaws.com/<poolId>`
+    /// (or any issuer whose last path segment is a pool id, as a test
+    /// issuer on 127.0.0.1 is).
+    pub fn from_issuer(issuer: &str) -> Result<Self, String> {
+        let last = issuer.rsplit('/').next().unwrap_or(issuer);
+        Self::parse(last)
+    }
+
+    /// The id as Cognito spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for UserPoolId {
+    type Err = String;
+
+    fn from_str(id: &str) -> Result<Self, String> {
+        Self::parse(id)
+    }
+}
+
 macro_rules! as_text {
     ($name:ident) => {
         impl fmt::Display for $name {
@@ -98,6 +151,7 @@ macro_rules! as_text {
 
 as_text!(GroupName);
 as_text!(ClientId);
+as_text!(UserPoolId);
 
 #[cfg(test)]
 mod tests {
@@ -126,6 +180,32 @@ mod tests {
             let reason = ClientId::parse(bad).unwrap_err();
             assert!(reason.contains("not an app client id"), "{bad:?}: {reason}");
         }
+    }
+
+    #[test]
+    fn pool_ids_follow_cognitos_pattern() {
+        for good in ["eu-west-1_AbC123", "us-gov-west-1_x", "local_5Yb7HYPx"] {
+            assert_eq!(good.parse::<UserPoolId>().unwrap().as_str(), good);
+        }
+        for bad in [
+            "",
+            "eu-west-1",
+            "_abc",
+            "eu-west-1_",
+            "eu west_1",
+            "eu-west-1_a-b",
+            &format!("r_{}", "a".repeat(54)),
+        ] {
+            let reason = UserPoolId::parse(bad).unwrap_err();
+            assert!(reason.contains("not a user pool id"), "{bad:?}: {reason}");
+        }
+        assert_eq!(
+            UserPoolId::from_issuer("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123")
+                .unwrap()
+                .as_str(),
+            "eu-west-1_AbC123"
+        );
+        assert!(UserPoolId::from_issuer("https://example.com/").is_err());
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod jwks;
 pub mod logging;
 pub mod metrics;
 pub mod policy;
+pub mod revocation;
 pub mod token;
 pub mod trigger;
 pub mod verify;

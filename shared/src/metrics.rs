@@ -154,6 +154,23 @@ pub const CLAIMS_ADDED: Metric = metric("ClaimsAdded", Unit::Count, &["pre-token
 /// Reads of the profile item, by `Result` (`found`, `not_found`, `failed`).
 pub const PROFILE_READS: Metric = metric("ProfileReads", Unit::Count, &["pre-token-generation"]);
 
+/// Revocation checks of verified tokens, by `Result`: `cached` (every
+/// subject's state was in the sandbox's cache), `read` (one store read),
+/// `failed` (the store did not answer in time, or answered with an item
+/// that breaks the contract).
+pub const REVOCATION_CHECKS: Metric = metric("RevocationChecks", Unit::Count, AUTHORIZER);
+/// Tokens refused as revoked, by `Reason` (`revoked_user`,
+/// `revoked_session`, `revoked_client`).
+pub const REVOKED_TOKENS: Metric = metric("RevokedTokens", Unit::Count, AUTHORIZER);
+/// Revocations written to the store, by `Reason` (a
+/// [`Reason`](crate::revocation::Reason) code) and `Result` (`ok`,
+/// `failed`, `ignored` for an event that revokes nothing).
+pub const REVOCATIONS_RECORDED: Metric = metric(
+    "RevocationsRecorded",
+    Unit::Count,
+    &["revocation-recorder", "sign-out"],
+);
+
 /// Every metric any function emits: the one list the template test reads.
 pub const ALL: &[Metric] = &[
     COLD_START,
@@ -170,6 +187,9 @@ pub const ALL: &[Metric] = &[
     MESSAGES,
     CLAIMS_ADDED,
     PROFILE_READS,
+    REVOCATION_CHECKS,
+    REVOKED_TOKENS,
+    REVOCATIONS_RECORDED,
 ];
 
 // ---- The emitter ----------------------------------------------------------------
