@@ -149,6 +149,51 @@ pub async fn create_profile_table(dynamodb: &aws_sdk_dynamodb::Client, name: &st
         .unwrap_or_else(|err| panic!("create the profile table {name} in moto: {err}"));
 }
 
+/// Creates the revocation store as the template does: partition key `pk` (a
+/// string, see `cognito_auth_core::revocation`), on demand, TTL on
+/// `expires_at`.
+pub async fn create_revocation_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
+    use cognito_auth_core::revocation::{EXPIRES_AT, PARTITION_KEY};
+    dynamodb
+        .create_table()
+        .table_name(name)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(PARTITION_KEY)
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(PARTITION_KEY)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("create the revocation table {name} in moto: {err}"));
+    dynamodb
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(EXPIRES_AT)
+                .enabled(true)
+                .build()
+                .expect("TTL specification"),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("turn on TTL for {name} in moto: {err}"));
+}
+
 // ---- Seeding ----------------------------------------------------------------------
 //
 // The few moto calls most tests make to set up a pool or a profile, written
