@@ -23,6 +23,7 @@ pub mod ids;
 // The verifier's HTTP and file transport: nothing outside the crate fetches.
 pub(crate) mod fetch;
 pub mod init;
+pub mod json;
 pub mod jwks;
 pub mod logging;
 pub mod metrics;

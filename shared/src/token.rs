@@ -16,9 +16,7 @@
 //! Whether the `alg` is acceptable is the verifier's call, because it depends
 //! on the key (see `verify.rs`).
 
-mod json;
-
-pub(crate) use json::{JsonError, parse_object};
+pub(crate) use crate::json::{JsonError, parse_object};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -32,8 +32,8 @@ use cognito_auth_core::ids::ClientId;
 use serde_json::{Map, Value};
 
 use crate::budget::{Budget, member_bytes};
-use crate::json::parse_strict;
 use crate::names::refuse_to_add;
+use cognito_auth_core::json::parse_value as parse_strict;
 
 /// The validated `CLIENT_CLAIMS` map.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -88,8 +88,9 @@
 //! touched), [`scopes`] (`GROUP_SCOPES`), [`clients`] (`CLIENT_CLAIMS`),
 //! [`event`] (version, source, request), [`values`] (item attributes as
 //! claims), [`budget`] (token size), [`plan`] (decisions, pure),
-//! [`response`] (writing them), [`aws`] (the client and the read), [`json`]
-//! (strict parsing), [`error`] (failures and what the user sees).
+//! [`response`] (writing them), [`aws`] (the client and the read),
+//! [`error`] (failures and what the user sees). Strict JSON parsing is the
+//! shared crate's ([`cognito_auth_core::json`]).
 #![deny(missing_docs)]
 
 pub mod aws;
@@ -98,7 +99,6 @@ pub mod clients;
 pub mod config;
 pub mod error;
 pub mod event;
-pub mod json;
 pub mod names;
 pub mod plan;
 pub mod response;

@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use cognito_auth_core::ids::{ClientId, GroupName};
 use serde_json::Value;
 
-use crate::json::parse_strict;
+use cognito_auth_core::json::parse_value as parse_strict;
 
 /// Standard scopes a group may add.
 pub const STANDARD_SCOPES: &[&str] = &["openid", "email", "phone", "profile"];

@@ -1,4 +1,5 @@
-//! A strict JSON object parser for untrusted input.
+//! Strict JSON for untrusted input and for configuration: one visitor for
+//! the tokens, the JWKS, the sign-out body and the JSON variables.
 //!
 //! `serde_json` silently keeps the last of two members with the same name.
 //! Other parsers keep the first, or refuse. A token whose payload says
@@ -14,7 +15,7 @@ use serde_json::{Map, Number, Value};
 
 /// Why the input was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JsonError {
+pub enum JsonError {
     /// Not JSON, or JSON but not an object.
     Invalid,
     /// An object repeats a member name.
@@ -22,7 +23,7 @@ pub(crate) enum JsonError {
 }
 
 /// Parses `bytes` as one JSON object, refusing duplicate member names.
-pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
     match serde_json::from_slice::<StrictValue>(bytes) {
         Ok(StrictValue(Value::Object(map))) => Ok(map),
         Ok(_) => Err(JsonError::Invalid),
@@ -34,6 +35,15 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError
         }
         Err(_) => Err(JsonError::Invalid),
     }
+}
+
+/// Parses `text` (configuration: a JSON variable) as any JSON value,
+/// refusing duplicate member names at every depth. The error says what and
+/// where (serde_json's line and column), never a value nor a member name.
+pub fn parse_value(text: &str) -> Result<Value, String> {
+    serde_json::from_str::<StrictValue>(text)
+        .map(|StrictValue(value)| value)
+        .map_err(|error| error.to_string())
 }
 
 /// A `serde_json::Value` built by [`StrictVisitor`].
@@ -151,6 +161,21 @@ mod tests {
         ] {
             assert_eq!(parse_object(input), Err(JsonError::Invalid), "{input:?}");
         }
+    }
+
+    #[test]
+    fn configuration_values_say_where_a_duplicate_is() {
+        assert_eq!(
+            parse_value(r#"{"a":[1,-2,3.5,true,null,"x"],"b":{"c":{}}}"#).unwrap(),
+            serde_json::json!({"a": [1, -2, 3.5, true, null, "x"], "b": {"c": {}}})
+        );
+        assert_eq!(parse_value("[1]").unwrap(), serde_json::json!([1]));
+        let error = parse_value(r#"{"x":[{"b":1,"b":1}]}"#).unwrap_err();
+        assert!(
+            error.starts_with("duplicate member at line 1 column"),
+            "{error}"
+        );
+        assert!(parse_value("{").is_err());
     }
 
     #[test]
