@@ -172,7 +172,7 @@ impl Linker {
         let normalised = email.to_string();
         let unicode = email.to_unicode_string();
         let mut lookups: Vec<&str> = Vec::with_capacity(3);
-        for address in [normalised.as_str(), unicode.as_str(), raw_email.trim()] {
+        for address in [normalised.as_str(), unicode.as_str(), raw_email] {
             if !lookups.contains(&address) {
                 lookups.push(address);
             }
