@@ -147,6 +147,117 @@ pub async fn sdk_config(limits: &AwsLimits) -> aws_config::SdkConfig {
         .await
 }
 
+/// An AWS call that failed for a reason no caller handles by name: the
+/// classification every function that calls AWS shares, so that a timeout
+/// reads the same (and names the same budget) everywhere. A caller matches
+/// the service errors it expects (a missing table, an unknown user) first,
+/// and hands the rest to [`CallError::classify`].
+///
+/// `detail` is the SDK's whole error chain, for the logs of the functions
+/// whose AWS errors quote no user input; a caller whose request carries an
+/// address or a name logs [`CallError::code`] alone.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// No answer within the configured timeouts, retries included.
+    #[error(
+        "{operation} gave no answer in time (at most {max_attempts} attempts of {attempt_ms} ms, \
+         {call_ms} ms in all): {detail}"
+    )]
+    Timeout {
+        /// The API operation.
+        operation: &'static str,
+        /// The whole call's budget (`AWS_CALL_TIMEOUT_MS`).
+        call_ms: u128,
+        /// One attempt's (`AWS_ATTEMPT_TIMEOUT_MS`).
+        attempt_ms: u128,
+        /// `AWS_MAX_ATTEMPTS`.
+        max_attempts: u32,
+        /// The SDK's error chain.
+        detail: String,
+    },
+    /// The endpoint could not be reached (refused, reset, DNS, TLS).
+    #[error("{operation} could not reach the endpoint: {detail}")]
+    Unreachable {
+        /// The API operation.
+        operation: &'static str,
+        /// The SDK's error chain.
+        detail: String,
+    },
+    /// Any other failure: access denied, throttling, validation...
+    #[error("{operation} failed with {code}: {detail}")]
+    Failed {
+        /// The API operation.
+        operation: &'static str,
+        /// The AWS error code, such as `AccessDeniedException`.
+        code: String,
+        /// The SDK's error chain.
+        detail: String,
+    },
+}
+
+impl CallError {
+    /// A stable code for logs, metrics and the Lambda `errorType`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CallError::Timeout { .. } => "AwsTimeout",
+            CallError::Unreachable { .. } => "AwsUnreachable",
+            CallError::Failed { .. } => "AwsCallFailed",
+        }
+    }
+
+    /// The AWS error code of a failed call (`AccessDeniedException`), when
+    /// the service answered.
+    pub fn aws_code(&self) -> Option<&str> {
+        match self {
+            CallError::Failed { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Sorts an SDK error into timeout (the operation or an attempt ran out
+    /// of `limits`), unreachable (no connection), or a failed call with its
+    /// AWS error code.
+    #[cfg(feature = "aws-sdk")]
+    pub fn classify<E, R>(
+        operation: &'static str,
+        error: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+        limits: &AwsLimits,
+    ) -> Self
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        use aws_smithy_runtime_api::client::result::SdkError;
+        use aws_smithy_types::error::display::DisplayErrorContext;
+        use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+        let detail = DisplayErrorContext(error).to_string();
+        match error {
+            SdkError::TimeoutError(_) => Self::timeout(operation, limits, detail),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+                Self::timeout(operation, limits, detail)
+            }
+            SdkError::DispatchFailure(_) => CallError::Unreachable { operation, detail },
+            _ => CallError::Failed {
+                operation,
+                code: error.code().unwrap_or("UnknownError").to_owned(),
+                detail,
+            },
+        }
+    }
+
+    #[cfg(feature = "aws-sdk")]
+    fn timeout(operation: &'static str, limits: &AwsLimits, detail: String) -> Self {
+        CallError::Timeout {
+            operation,
+            call_ms: limits.call_timeout.as_millis(),
+            attempt_ms: limits.attempt_timeout.as_millis(),
+            max_attempts: limits.max_attempts,
+            detail,
+        }
+    }
+}
+
 /// A DynamoDB table, by name or ARN, as the item calls accept it: checked
 /// once when the configuration is read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use aws_sdk_cognitoidentityprovider::operation::admin_add_user_to_group::AdminAd
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
-use cognito_auth_core::aws::sdk_config;
+use cognito_auth_core::aws::{CallError, sdk_config};
 use cognito_auth_core::logging::loggable_user_name;
 
 use crate::config::{AwsLimits, Config};
@@ -169,34 +169,13 @@ pub(crate) async fn put_profile(
     }
 }
 
-/// Sorts any other SDK error into timeout, unreachable, or a failed call
-/// with its AWS error code.
+/// Any other SDK error, classified as every function classifies them.
 fn classify<E, R>(operation: &'static str, error: SdkError<E, R>, limits: &AwsLimits) -> FnError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let detail = DisplayErrorContext(&error).to_string();
-    let timed_out = match &error {
-        SdkError::TimeoutError(_) => true,
-        SdkError::DispatchFailure(failure) => failure.is_timeout(),
-        _ => false,
-    };
-    match &error {
-        _ if timed_out => FnError::AwsTimeout {
-            operation,
-            call_ms: limits.call_timeout.as_millis(),
-            attempt_ms: limits.attempt_timeout.as_millis(),
-            max_attempts: limits.max_attempts,
-            detail,
-        },
-        SdkError::DispatchFailure(_) => FnError::AwsUnreachable { operation, detail },
-        _ => FnError::AwsCallFailed {
-            operation,
-            code: error.code().unwrap_or("UnknownError").to_owned(),
-            detail,
-        },
-    }
+    FnError::Aws(CallError::classify(operation, &error, limits))
 }
 
 /// The service's own message (such as "Group not found"), or the whole error

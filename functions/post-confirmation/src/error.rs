@@ -7,7 +7,7 @@
 //! error <message>.`), whatever went wrong; the stable
 //! [`code`](FnError::code) tells the cases apart in logs and metrics.
 
-use cognito_auth_core::aws::TableName;
+use cognito_auth_core::aws::{CallError, TableName};
 use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::trigger::MalformedEvent;
 use lambda_runtime::Diagnostic;
@@ -69,41 +69,10 @@ pub enum FnError {
     },
 
     // ---- Any AWS call --------------------------------------------------------
-    /// No answer within the configured timeouts, retries included.
-    #[error(
-        "{operation} gave no answer in time (at most {max_attempts} attempts of {attempt_ms} ms, \
-         {call_ms} ms in all): {detail}"
-    )]
-    AwsTimeout {
-        /// The API operation.
-        operation: &'static str,
-        /// `AWS_CALL_TIMEOUT_MS`.
-        call_ms: u128,
-        /// `AWS_ATTEMPT_TIMEOUT_MS`.
-        attempt_ms: u128,
-        /// `AWS_MAX_ATTEMPTS`.
-        max_attempts: u32,
-        /// The SDK's error chain.
-        detail: String,
-    },
-    /// The endpoint could not be reached (refused, reset, DNS, TLS).
-    #[error("{operation} could not reach the endpoint: {detail}")]
-    AwsUnreachable {
-        /// The API operation.
-        operation: &'static str,
-        /// The SDK's error chain.
-        detail: String,
-    },
-    /// Any other failure: access denied, throttling, validation…
-    #[error("{operation} failed with {code}: {detail}")]
-    AwsCallFailed {
-        /// The API operation.
-        operation: &'static str,
-        /// The AWS error code, such as `AccessDeniedException`.
-        code: String,
-        /// The SDK's error chain.
-        detail: String,
-    },
+    /// A timeout, an unreachable endpoint, or any other failed call
+    /// (classified once, in the shared crate).
+    #[error(transparent)]
+    Aws(#[from] CallError),
 }
 
 impl FnError {
@@ -114,9 +83,7 @@ impl FnError {
             FnError::GroupNotFound { .. } => "GroupNotFound",
             FnError::UserNotFound { .. } => "UserNotFound",
             FnError::TableNotFound { .. } => "TableNotFound",
-            FnError::AwsTimeout { .. } => "AwsTimeout",
-            FnError::AwsUnreachable { .. } => "AwsUnreachable",
-            FnError::AwsCallFailed { .. } => "AwsCallFailed",
+            FnError::Aws(error) => error.code(),
         }
     }
 }
@@ -147,13 +114,13 @@ mod tests {
                 table: TableName::parse("T", "users").unwrap(),
                 detail: "Requested resource not found".into(),
             },
-            FnError::AwsTimeout {
+            FnError::Aws(CallError::Timeout {
                 operation: "PutItem",
                 call_ms: 2000,
                 attempt_ms: 600,
                 max_attempts: 3,
                 detail: "timeout".into(),
-            },
+            }),
         ];
         let codes: Vec<&str> = errors.iter().map(FnError::code).collect();
         assert_eq!(

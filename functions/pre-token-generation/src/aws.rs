@@ -22,11 +22,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use cognito_auth_core::aws::TableName;
-use cognito_auth_core::aws::{AwsLimits, sdk_config};
+use cognito_auth_core::aws::{AwsLimits, CallError, sdk_config};
 
 use crate::config::{Config, ProfileClaims};
 use crate::plan::Item;
@@ -94,35 +94,10 @@ pub enum ReadError {
         /// The service's message.
         detail: String,
     },
-    /// No answer within the configured timeouts, retries included.
-    #[error(
-        "GetItem gave no answer in time (at most {max_attempts} attempts of {attempt_ms} ms, \
-         {call_ms} ms in all): {detail}"
-    )]
-    Timeout {
-        /// `AWS_CALL_TIMEOUT_MS`.
-        call_ms: u128,
-        /// `AWS_ATTEMPT_TIMEOUT_MS`.
-        attempt_ms: u128,
-        /// `AWS_MAX_ATTEMPTS`.
-        max_attempts: u32,
-        /// The SDK's error chain.
-        detail: String,
-    },
-    /// The endpoint could not be reached (refused, reset, DNS, TLS).
-    #[error("GetItem could not reach the endpoint: {detail}")]
-    Unreachable {
-        /// The SDK's error chain.
-        detail: String,
-    },
-    /// Any other failure: access denied, throttling, validation…
-    #[error("GetItem failed with {code}: {detail}")]
-    CallFailed {
-        /// The AWS error code, such as `AccessDeniedException`.
-        code: String,
-        /// The SDK's error chain.
-        detail: String,
-    },
+    /// A timeout, an unreachable endpoint, or any other failed `GetItem`
+    /// (classified once, in the shared crate).
+    #[error(transparent)]
+    Call(#[from] CallError),
 }
 
 impl ReadError {
@@ -131,9 +106,7 @@ impl ReadError {
         match self {
             ReadError::NoSub => "MalformedEvent",
             ReadError::TableNotFound { .. } => "TableNotFound",
-            ReadError::Timeout { .. } => "AwsTimeout",
-            ReadError::Unreachable { .. } => "AwsUnreachable",
-            ReadError::CallFailed { .. } => "AwsCallFailed",
+            ReadError::Call(error) => error.code(),
         }
     }
 }
@@ -176,31 +149,7 @@ pub(crate) async fn read_profile(
                     .map(str::to_owned)
                     .unwrap_or_else(|| DisplayErrorContext(&error).to_string()),
             },
-            _ => classify(error, limits),
+            _ => ReadError::Call(CallError::classify("GetItem", &error, limits)),
         }),
-    }
-}
-
-/// Sorts any other SDK error into timeout, unreachable, or a failed call
-/// with its AWS error code.
-fn classify<R: std::fmt::Debug>(error: SdkError<GetItemError, R>, limits: &AwsLimits) -> ReadError {
-    let detail = DisplayErrorContext(&error).to_string();
-    let timed_out = match &error {
-        SdkError::TimeoutError(_) => true,
-        SdkError::DispatchFailure(failure) => failure.is_timeout(),
-        _ => false,
-    };
-    match &error {
-        _ if timed_out => ReadError::Timeout {
-            call_ms: limits.call_timeout.as_millis(),
-            attempt_ms: limits.attempt_timeout.as_millis(),
-            max_attempts: limits.max_attempts,
-            detail,
-        },
-        SdkError::DispatchFailure(_) => ReadError::Unreachable { detail },
-        _ => ReadError::CallFailed {
-            code: error.code().unwrap_or("UnknownError").to_owned(),
-            detail,
-        },
     }
 }

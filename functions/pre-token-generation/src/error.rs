@@ -74,9 +74,12 @@ mod tests {
                 INVALID_MESSAGE,
             ),
             (
-                FnError::ProfileUnavailable(ReadError::Unreachable {
-                    detail: "connection refused".into(),
-                }),
+                FnError::ProfileUnavailable(ReadError::Call(
+                    cognito_auth_core::aws::CallError::Unreachable {
+                        operation: "GetItem",
+                        detail: "connection refused".into(),
+                    },
+                )),
                 "AwsUnreachable",
                 RETRY_MESSAGE,
             ),
