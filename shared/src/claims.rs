@@ -18,49 +18,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::VerifyError;
-
-/// What a token is for, from its `token_use` claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenUse {
-    /// An access token: authorises calls, names the app client in `client_id`.
-    Access,
-    /// An id token: describes the user, names the app client in `aud`.
-    Id,
-}
-
-impl TokenUse {
-    /// The claim's value: `access` or `id`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TokenUse::Access => "access",
-            TokenUse::Id => "id",
-        }
-    }
-
-    /// The claim that names the user: `username` in access tokens,
-    /// `cognito:username` in id tokens.
-    fn username_claim(self) -> &'static str {
-        match self {
-            TokenUse::Access => "username",
-            TokenUse::Id => "cognito:username",
-        }
-    }
-
-    /// The claim that names the app client: `client_id` in access tokens,
-    /// `aud` in id tokens.
-    fn client_claim(self) -> &'static str {
-        match self {
-            TokenUse::Access => "client_id",
-            TokenUse::Id => "aud",
-        }
-    }
-}
-
-impl std::fmt::Display for TokenUse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::ids::TokenUse;
 
 /// The verified claims of a Cognito access or id token.
 ///

@@ -459,30 +459,8 @@ impl<K: Kind> Declared for Var<K> {
 
 /// Every variable one function reads, in groups: its own, and the shared
 /// crate's that it uses (the verifier's, the AWS call budget's,
-/// [`EVERY_FUNCTION`]).
+/// [`crate::init::EVERY_FUNCTION`]).
 pub type Declarations = &'static [&'static [&'static dyn Declared]];
-
-declare! {
-    /// Log level when `RUST_LOG` is unset, set by Lambda from the function's
-    /// `ApplicationLogLevel`. `fatal` reads as `error`. Payload logs of the runtime and the AWS
-    /// SDK (tokens, request bodies) stay capped at `debug`.
-    pub AWS_LAMBDA_LOG_LEVEL: Text = Text { default: "info" }, example "`debug`", set_by_lambda;
-    /// Log level or `tracing` filter; the template sets it from `LogLevel`, and it wins over
-    /// `AWS_LAMBDA_LOG_LEVEL`. Metric lines are printed at every level. Payload logs stay capped
-    /// at `debug`.
-    pub RUST_LOG: Optional = Optional, unset "`AWS_LAMBDA_LOG_LEVEL`'s",
-        example "`info,authorizer=debug`";
-}
-
-/// The variables every function reads. [`crate::logging`] reads the log
-/// level before anything else, so that init itself is logged; `RUST_LOG`
-/// wins over `AWS_LAMBDA_LOG_LEVEL` because Lambda's own filter must stay at
-/// a level that passes the metric lines.
-pub const EVERY_FUNCTION: &[&dyn Declared] = &[
-    &AWS_LAMBDA_LOG_LEVEL,
-    &RUST_LOG,
-    &crate::metrics::METRICS_NAMESPACE,
-];
 
 /// Every declaration of `declarations`, in order.
 pub fn all(declarations: Declarations) -> impl Iterator<Item = &'static dyn Declared> {

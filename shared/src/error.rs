@@ -11,7 +11,7 @@
 //! Variants carry only our own static names (which claim, which header
 //! member) and our own configuration values.
 
-use crate::claims::TokenUse;
+use crate::ids::TokenUse;
 
 /// Which part of a token an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

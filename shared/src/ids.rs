@@ -9,6 +9,49 @@
 use std::borrow::Borrow;
 use std::fmt;
 
+/// What a token is for, from its `token_use` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenUse {
+    /// An access token: authorises calls, names the app client in `client_id`.
+    Access,
+    /// An id token: describes the user, names the app client in `aud`.
+    Id,
+}
+
+impl TokenUse {
+    /// The claim's value: `access` or `id`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TokenUse::Access => "access",
+            TokenUse::Id => "id",
+        }
+    }
+
+    /// The claim that names the user: `username` in access tokens,
+    /// `cognito:username` in id tokens.
+    pub(crate) fn username_claim(self) -> &'static str {
+        match self {
+            TokenUse::Access => "username",
+            TokenUse::Id => "cognito:username",
+        }
+    }
+
+    /// The claim that names the app client: `client_id` in access tokens,
+    /// `aud` in id tokens.
+    pub(crate) fn client_claim(self) -> &'static str {
+        match self {
+            TokenUse::Access => "client_id",
+            TokenUse::Id => "aud",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A Cognito group name: 1 to 128 letters, marks, symbols, numbers or
 /// punctuation; no white space, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

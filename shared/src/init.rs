@@ -9,6 +9,18 @@
 
 use lambda_runtime_api_client::{Client, body::Body, build_request};
 
+use crate::config::Declared;
+
+/// The variables every function reads. [`crate::logging`] reads the log
+/// level before anything else, so that init itself is logged; `RUST_LOG`
+/// wins over `AWS_LAMBDA_LOG_LEVEL` because Lambda's own filter must stay at
+/// a level that passes the metric lines.
+pub const EVERY_FUNCTION: &[&dyn Declared] = &[
+    &crate::logging::AWS_LAMBDA_LOG_LEVEL,
+    &crate::logging::RUST_LOG,
+    &crate::metrics::METRICS_NAMESPACE,
+];
+
 const RUNTIME_API_VARIABLE: &str = "AWS_LAMBDA_RUNTIME_API";
 
 /// Logs `error`, reports it to the Runtime API's `/init/error` under

@@ -39,7 +39,19 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-use crate::config::{AWS_LAMBDA_LOG_LEVEL, RUST_LOG};
+use crate::config::{Optional, Text, declare};
+
+declare! {
+    /// Log level when `RUST_LOG` is unset, set by Lambda from the function's
+    /// `ApplicationLogLevel`. `fatal` reads as `error`. Payload logs of the runtime and the AWS
+    /// SDK (tokens, request bodies) stay capped at `debug`.
+    pub AWS_LAMBDA_LOG_LEVEL: Text = Text { default: "info" }, example "`debug`", set_by_lambda;
+    /// Log level or `tracing` filter; the template sets it from `LogLevel`, and it wins over
+    /// `AWS_LAMBDA_LOG_LEVEL`. Metric lines are printed at every level. Payload logs stay capped
+    /// at `debug`.
+    pub RUST_LOG: Optional = Optional, unset "`AWS_LAMBDA_LOG_LEVEL`'s",
+        example "`info,authorizer=debug`";
+}
 
 /// Installs the JSON subscriber. Safe to call more than once: later calls are
 /// no-ops, which keeps tests that build several handlers simple.

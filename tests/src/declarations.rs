@@ -43,13 +43,13 @@ pub fn variables(binary: &str) -> Vec<&'static dyn Declared> {
 }
 
 /// The variables of `binary` that are not read by every function: the ones
-/// its own table lists ([`config::EVERY_FUNCTION`] has a table of its
+/// its own table lists ([`cognito_auth_core::init::EVERY_FUNCTION`] has a table of its
 /// own).
 pub fn own_table(binary: &str) -> Vec<&'static dyn Declared> {
     variables(binary)
         .into_iter()
         .filter(|variable| {
-            !config::EVERY_FUNCTION
+            !cognito_auth_core::init::EVERY_FUNCTION
                 .iter()
                 .any(|common| common.name() == variable.name())
         })
@@ -77,7 +77,7 @@ pub fn markdown_table<'a>(variables: impl IntoIterator<Item = &'a dyn Declared>)
 pub fn tables() -> Vec<(String, String)> {
     let mut tables = vec![(
         "every-function".to_owned(),
-        markdown_table(config::EVERY_FUNCTION.iter().copied()),
+        markdown_table(cognito_auth_core::init::EVERY_FUNCTION.iter().copied()),
     )];
     for (binary, _) in FUNCTIONS {
         tables.push(((*binary).to_owned(), markdown_table(own_table(binary))));

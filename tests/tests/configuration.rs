@@ -109,7 +109,8 @@ fn rendering_replaces_only_the_marked_tables() {
 /// level is the exception: `logging` reads it before any `Env` exists.
 #[test]
 fn each_function_reads_exactly_what_it_declares() {
-    use cognito_auth_core::config::{AWS_LAMBDA_LOG_LEVEL, ConfigError, Env, RUST_LOG};
+    use cognito_auth_core::config::{ConfigError, Env};
+    use cognito_auth_core::logging::{AWS_LAMBDA_LOG_LEVEL, RUST_LOG};
 
     type Reader = fn(&Env) -> Result<(), ConfigError>;
     type Case = (

@@ -5,7 +5,7 @@
 use aws_lambda_events::http::HeaderName;
 use cognito_auth_core::VerifierConfig;
 use cognito_auth_core::config::{
-    self, Choice, ConfigError, Declarations, Declared, Env, Optional, Text, choices, declare,
+    Choice, ConfigError, Declarations, Declared, Env, Optional, Text, choices, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 use cognito_auth_core::verify;
@@ -53,7 +53,11 @@ declare! {
 
 /// Everything the authorizer reads: the verifier's variables, its own, and
 /// those of every function.
-pub const VARIABLES: Declarations = &[verify::VARIABLES, OWN, config::EVERY_FUNCTION];
+pub const VARIABLES: Declarations = &[
+    verify::VARIABLES,
+    OWN,
+    cognito_auth_core::init::EVERY_FUNCTION,
+];
 
 /// The authorizer's own variables.
 const OWN: &[&dyn Declared] = &[

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cognito_auth_core::config::{
-    self, ConfigError, Declarations, Env, Optional, Required, Text, declare,
+    ConfigError, Declarations, Env, Optional, Required, Text, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -38,7 +38,7 @@ pub const VARIABLES: Declarations = &[
         &DEFAULT_LOCALE,
         &TEMPLATES_DIR,
     ],
-    config::EVERY_FUNCTION,
+    cognito_auth_core::init::EVERY_FUNCTION,
 ];
 
 /// The longest `APP_NAME`, in characters. The built-in subjects and SMS texts

@@ -2,7 +2,7 @@
 //! at init, so a typo fails the cold start instead of a user's sign-up.
 
 use cognito_auth_core::aws::{self, TableName};
-use cognito_auth_core::config::{self, ConfigError, Declarations, Env, List, Optional, declare};
+use cognito_auth_core::config::{ConfigError, Declarations, Env, List, Optional, declare};
 use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::metrics::Namespace;
 
@@ -54,7 +54,7 @@ declare! {
 pub const VARIABLES: Declarations = &[
     &[&DEFAULT_GROUP, &USERS_TABLE, &PROFILE_ATTRIBUTES],
     aws::VARIABLES,
-    config::EVERY_FUNCTION,
+    cognito_auth_core::init::EVERY_FUNCTION,
 ];
 
 /// Attributes the item always holds, so listing them is a mistake.

@@ -3,7 +3,7 @@
 //! naming the variable instead of refusing (or letting through) sign-ups.
 
 use cognito_auth_core::config::{
-    self, Choice, ConfigError, Declarations, Env, Flag, List, choices, declare,
+    Choice, ConfigError, Declarations, Env, Flag, List, choices, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -74,7 +74,7 @@ pub const VARIABLES: Declarations = &[
         &LINK_PROVIDER_NAMES,
         &LINK_PROVIDER_DOMAINS,
     ],
-    config::EVERY_FUNCTION,
+    cognito_auth_core::init::EVERY_FUNCTION,
 ];
 
 /// Cognito's limit on an attribute name (`custom:` included).

@@ -29,7 +29,7 @@ use cognito_auth_core::aws::TableName;
 use cognito_auth_core::aws::{AwsLimits, CallError, sdk_config};
 
 use crate::config::{Config, ProfileClaims};
-use crate::plan::Item;
+use crate::values::Item;
 
 /// The profile table's partition key (S), as post-confirmation writes it.
 pub const PARTITION_KEY: &str = "sub";

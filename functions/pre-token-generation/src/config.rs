@@ -5,7 +5,7 @@
 
 use cognito_auth_core::aws::{self, AwsLimits, TableName};
 use cognito_auth_core::config::{
-    self, Choice, ConfigError, Declarations, Env, List, Optional, Var, choices, declare,
+    Choice, ConfigError, Declarations, Env, List, Optional, Var, choices, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -51,7 +51,7 @@ pub const VARIABLES: Declarations = &[
         &CLIENT_CLAIMS,
     ],
     aws::VARIABLES,
-    config::EVERY_FUNCTION,
+    cognito_auth_core::init::EVERY_FUNCTION,
 ];
 
 /// Attributes the profile item may hold but the tokens must never take from

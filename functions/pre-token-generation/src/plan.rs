@@ -12,9 +12,6 @@
 //! empty or partial form would remove the user's groups from both tokens.
 //! Every addition goes through the token's [`Budget`].
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Map, Value};
 
 use crate::budget::{Budget, member_bytes, scope_bytes};
@@ -22,8 +19,7 @@ use crate::config::Config;
 use crate::event::{TokenRequest, Version};
 use crate::values::{ClaimTypes, claim_value, for_id_token};
 
-/// The profile item, as read.
-pub type Item = HashMap<String, AttributeValue>;
+pub use crate::values::Item;
 
 /// The changes to one token.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -194,6 +190,7 @@ fn profile_values<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
     use cognito_auth_core::config::Env;
     use cognito_auth_core::trigger::TriggerEvent;
     use serde_json::json;

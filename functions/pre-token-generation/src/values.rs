@@ -23,6 +23,9 @@ use serde_json::{Map, Number, Value};
 
 use crate::names::ID_TOKEN_SCALARS;
 
+/// A profile item as DynamoDB returns it.
+pub type Item = std::collections::HashMap<String, AttributeValue>;
+
 /// Significant digits an IEEE double holds exactly, whatever the exponent.
 const EXACT_DIGITS: usize = 15;
 
