@@ -10,7 +10,6 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
-use super::check::turns_escaping_off;
 use super::dir::read_dir;
 use super::{BUILT_IN, LAST_RESORT, Origin, blame, template_name, user_error};
 use crate::config::{self, Brand};
@@ -292,6 +291,16 @@ fn index_locales(
     Ok(locales)
 }
 
+/// Whether a template source opens an `{% autoescape %}` block.
+fn turns_escaping_off(source: &str) -> bool {
+    source.match_indices("{%").any(|(at, _)| {
+        source[at + 2..]
+            .trim_start_matches(['-', '+'])
+            .trim_start()
+            .starts_with("autoescape")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
@@ -302,6 +311,15 @@ mod tests {
     use crate::templates::dir::is_template_file_name;
     use crate::templates::test_support::{TempDir, brand, en, plain_vars};
     use crate::templates::{BUILT_IN, LAST_RESORT, LAYOUT, template_name};
+
+    #[test]
+    fn autoescape_blocks_are_spotted() {
+        assert!(turns_escaping_off(
+            "a {% autoescape false %}{{ x }}{% endautoescape %}"
+        ));
+        assert!(turns_escaping_off("a {%- autoescape false -%}"));
+        assert!(!turns_escaping_off("{% if x %}autoescape{% endif %}"));
+    }
 
     #[test]
     fn built_in_templates_are_complete_and_named_as_expected() {

@@ -115,16 +115,6 @@ fn has_user_files(origins: &HashMap<String, Origin>, locale: &str) -> bool {
     })
 }
 
-/// Whether a template source opens an `{% autoescape %}` block.
-pub(super) fn turns_escaping_off(source: &str) -> bool {
-    source.match_indices("{%").any(|(at, _)| {
-        source[at + 2..]
-            .trim_start_matches(['-', '+'])
-            .trim_start()
-            .starts_with("autoescape")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,15 +165,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn autoescape_blocks_are_spotted() {
-        assert!(turns_escaping_off(
-            "a {% autoescape false %}{{ x }}{% endautoescape %}"
-        ));
-        assert!(turns_escaping_off("a {%- autoescape false -%}"));
-        assert!(!turns_escaping_off("{% if x %}autoescape{% endif %}"));
     }
 
     #[test]
