@@ -211,14 +211,9 @@ async fn template_defaults_get_every_function_past_init() {
     for binary in function_crates() {
         let id = template.function_for_binary(&binary);
         let mut env: Vec<(String, String)> = template
-            .environment(&id)
-            .iter()
-            .map(|(name, value)| {
-                let resolved = template
-                    .default_value(value)
-                    .unwrap_or_else(|why| panic!("{id}.{name}: {why}"));
-                (name.clone(), resolved)
-            })
+            .default_environment(&id)
+            .unwrap_or_else(|why| panic!("{why}"))
+            .into_iter()
             .collect();
         env.push(("AWS_ENDPOINT_URL".into(), CLOSED_PORT.into()));
         let event = if binary == "authorizer" {
@@ -332,6 +327,20 @@ fn longest_json(template: &Template, value: &Value) -> Result<usize, String> {
     };
     if let Some(text) = literal(value) {
         return Ok(escaped(text));
+    }
+    if ref_target(value) == Some("AWS::NoValue") {
+        return Ok(0);
+    }
+    if let Some(branches) = if_branches(value) {
+        // Either branch may be deployed: the longer counts.
+        return branches
+            .get(1..)
+            .filter(|branches| branches.len() == 2)
+            .ok_or_else(|| format!("!If takes three operands: {value:?}"))?
+            .iter()
+            .try_fold(0, |longest, branch| {
+                Ok(longest.max(longest_json(template, branch)?))
+            });
     }
     if let Some([map, _, attribute]) = find_in_map(value) {
         let entries = literal(map)

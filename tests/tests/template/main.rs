@@ -50,7 +50,9 @@
 //! - `apis`: the APIs' authorizers and the routes `AUTHZ_RULES` names;
 //! - `operations`: alarms, the dashboard and tracing;
 //! - `translated`: the SAM translation, and what a first deploy needs of it
-//!   (one stage per API, data kept but not after a failed create, aliases).
+//!   (one stage per API, data kept but not after a failed create, aliases);
+//! - `revocation`: the revocation store, its bound, who may read and write
+//!   it, the recorder's rule and where its failures go.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,6 +62,7 @@ use serde_norway::Value;
 mod apis;
 mod functions;
 mod operations;
+mod revocation;
 mod translated;
 mod triggers;
 
@@ -249,10 +252,101 @@ impl Template {
         environment
     }
 
+    /// Whether a condition of `Conditions` holds with every parameter at
+    /// its default (`!Equals` of parameters and literals, `!Not`, `!And`,
+    /// `!Or`, `!Condition`).
+    fn condition_holds(&self, name: &str) -> Result<bool, String> {
+        let condition = self
+            .doc
+            .get("Conditions")
+            .and_then(|c| c.get(name))
+            .ok_or_else(|| format!("no condition {name}"))?;
+        self.evaluate_condition(condition)
+    }
+
+    fn evaluate_condition(&self, condition: &Value) -> Result<bool, String> {
+        let Value::Tagged(tagged) = condition else {
+            return Err(format!(
+                "cannot evaluate {condition:?}; extend evaluate_condition"
+            ));
+        };
+        let operands = || {
+            tagged
+                .value
+                .as_sequence()
+                .ok_or_else(|| format!("!{} takes a list: {condition:?}", tagged.tag))
+        };
+        match tagged.tag.to_string().trim_start_matches('!') {
+            "Equals" => match operands()?.as_slice() {
+                [left, right] => Ok(self.default_value(left)? == self.default_value(right)?),
+                _ => Err(format!("!Equals takes two operands: {condition:?}")),
+            },
+            "Not" => match operands()?.as_slice() {
+                [inner] => Ok(!self.evaluate_condition(inner)?),
+                _ => Err(format!("!Not takes one operand: {condition:?}")),
+            },
+            "And" => operands()?
+                .iter()
+                .try_fold(true, |all, c| Ok(all && self.evaluate_condition(c)?)),
+            "Or" => operands()?
+                .iter()
+                .try_fold(false, |any, c| Ok(any || self.evaluate_condition(c)?)),
+            "Condition" => {
+                let name = literal(&tagged.value).ok_or("!Condition takes a name")?;
+                self.condition_holds(name)
+            }
+            other => Err(format!(
+                "cannot evaluate !{other}; extend evaluate_condition"
+            )),
+        }
+    }
+
+    /// What `value` is in a default deployment once every `!If` is decided:
+    /// `None` for `!Ref AWS::NoValue` (the property or variable is unset).
+    fn default_choice<'a>(&self, value: &'a Value) -> Result<Option<&'a Value>, String> {
+        if ref_target(value) == Some("AWS::NoValue") {
+            return Ok(None);
+        }
+        match if_branches(value).map(Vec::as_slice) {
+            Some([condition, then, otherwise]) => {
+                let name = literal(condition).ok_or("!If names its condition")?;
+                let chosen = if self.condition_holds(name)? {
+                    then
+                } else {
+                    otherwise
+                };
+                self.default_choice(chosen)
+            }
+            Some(_) => Err(format!("!If takes three operands: {value:?}")),
+            None => Ok(Some(value)),
+        }
+    }
+
+    /// A function's variables in a default deployment, resolved: those a
+    /// default deployment leaves unset (`!If` to `AWS::NoValue`) left out.
+    fn default_environment(&self, id: &str) -> Result<BTreeMap<String, String>, String> {
+        let mut resolved = BTreeMap::new();
+        for (name, value) in self.environment(id) {
+            if let Some(value) = self.default_choice(value)? {
+                let value = self
+                    .default_value(value)
+                    .map_err(|why| format!("{id}.{name}: {why}"))?;
+                resolved.insert(name, value);
+            }
+        }
+        Ok(resolved)
+    }
+
     /// The value a default deployment gives: a literal as is, `!Ref` of a
     /// parameter as its default, `!Ref` of a resource as a placeholder of the
-    /// right shape.
+    /// right shape, `!If` as its branch with the defaults.
     fn default_value(&self, value: &Value) -> Result<String, String> {
+        if if_branches(value).is_some() {
+            return match self.default_choice(value)? {
+                Some(chosen) => self.default_value(chosen),
+                None => Err(format!("{value:?} is unset by default")),
+            };
+        }
         match value {
             Value::String(text) => return Ok(text.clone()),
             Value::Number(number) => return Ok(number.to_string()),

@@ -191,6 +191,21 @@ fn metric_problem(translated: &Translated, metric: &MetricRef) -> Option<String>
                     _ => false,
                 }
         }
+        Some("AWS/SQS") => {
+            // A queue of the stack, by its name (`!GetAtt Queue.QueueName`;
+            // `!Ref` would give its URL, which names no metric).
+            let queue = dimension("QueueName").and_then(|value| {
+                let [id, attribute] = value["Fn::GetAtt"].as_array()?.as_slice() else {
+                    return None;
+                };
+                (attribute == "QueueName").then_some(id.as_str()?)
+            });
+            keys == BTreeSet::from(["QueueName"])
+                && queue
+                    .and_then(|id| translated.resource(id))
+                    .is_some_and(|q| q["Type"] == "AWS::SQS::Queue")
+                && name == &"ApproximateNumberOfMessagesVisible"
+        }
         _ => false,
     };
     (!ok).then(|| format!("{namespace}/{name} {dimensions:?} names nothing of this stack"))
