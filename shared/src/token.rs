@@ -18,7 +18,9 @@
 
 mod json;
 
-pub(crate) use json::{JsonError, parse_object};
+// Public for the sign-out function's request body, which is parsed as
+// strictly as a token's header and payload.
+pub use json::{JsonError, parse_object};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -14,7 +14,7 @@ use serde_json::{Map, Number, Value};
 
 /// Why the input was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JsonError {
+pub enum JsonError {
     /// Not JSON, or JSON but not an object.
     Invalid,
     /// An object repeats a member name.
@@ -22,7 +22,7 @@ pub(crate) enum JsonError {
 }
 
 /// Parses `bytes` as one JSON object, refusing duplicate member names.
-pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
     match serde_json::from_slice::<StrictValue>(bytes) {
         Ok(StrictValue(Value::Object(map))) => Ok(map),
         Ok(_) => Err(JsonError::Invalid),
