@@ -265,7 +265,7 @@ pub fn authorizer_event(data: &[u8]) {
     match (&result, kind) {
         (Err(FnError::InvalidEvent), _) => {}
         (_, None) => panic!("a non-authorizer event was answered: {result:?}"),
-        (Err(FnError::Unauthorized), Some(kind)) => {
+        (Err(FnError::Unauthorized | FnError::FailedClosed), Some(kind)) => {
             assert!(kind.answers_with_policy(), "HTTP API 2.0 got a 401 error");
         }
         (Ok(answer), Some(kind)) if kind.answers_with_policy() => {
@@ -368,9 +368,9 @@ fn route_instances(template: &str, values: &[String]) -> Vec<String> {
 ///   (`Evaluation::allows_route`, cached per route key) only receives
 ///   calls the rules allow.
 pub fn authorizer_rules(data: &[u8]) {
+    use authorizer::config::AUTHZ_RULES;
     use authorizer::decide::{Caller, Evaluation};
     use authorizer::encode;
-    use authorizer::config::AUTHZ_RULES;
     use authorizer::route_rules::{MAX_RULES, RuleSet};
     use authorizer::template::Template;
     use cognito_auth_core::policy::HTTP_VERBS;
@@ -457,7 +457,10 @@ pub fn authorizer_rules(data: &[u8]) {
                         continue;
                     };
                     let (policy, _) = encode::route_policy(&evaluation, &call, Some(&parsed));
-                    assert_eq!(policy.allows(&call.to_string()), evaluation.allows("GET", &path));
+                    assert_eq!(
+                        policy.allows(&call.to_string()),
+                        evaluation.allows("GET", &path)
+                    );
                     for verb in verbs {
                         for probe in &paths {
                             let arn = format!("{API_ARN}/prod/{verb}{probe}");
@@ -636,5 +639,74 @@ pub fn custom_message_attributes(data: &[u8]) {
             client_metadata.clone(),
         );
         custom_message_respond(&event);
+    }
+}
+
+/// `revocation_event`: the recorder's decision on any JSON value, and its
+/// `eventTime` parser on any text. A recorded plan names a configured pool
+/// and a user a key can hold; a parsed time reads back the same.
+pub fn revocation_event(data: &[u8]) {
+    use cognito_auth_core::ids::UserPoolId;
+    use revocation_recorder::cloudtrail::{self, Decision, User};
+
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Some(seconds) = cloudtrail::parse_event_time(text) {
+            assert!(text.ends_with('Z') && text.len() >= 20, "{text:?} parsed");
+            assert!(seconds < 253_402_300_800, "{text:?} is before year 10000");
+        }
+    }
+    let Some(event) = json(data) else {
+        return;
+    };
+    let pools = [UserPoolId::parse("us-east-1_Example1").expect("a pool id")];
+    if let Ok(Decision::Record(plan)) = cloudtrail::decide(&event, &pools) {
+        assert_eq!(plan.pool, pools[0]);
+        match &plan.user {
+            User::Sub(sub) => {
+                assert!(cloudtrail::is_sub(sub) && !cloudtrail::is_hidden(sub));
+            }
+            User::Username(name) => {
+                assert!(plan.call.is_admin());
+                assert!(cloudtrail::is_username(name) && !cloudtrail::is_hidden(name));
+            }
+        }
+        let key = cognito_auth_core::revocation::Subject::User {
+            pool: plan.pool.clone(),
+            sub: "s".to_owned(),
+        }
+        .key();
+        assert!(key.len() <= cognito_auth_core::revocation::MAX_KEY_BYTES);
+    }
+}
+
+/// `revocation_item_and_sign_out_body`: the store's `not_before` parser and
+/// the sign-out body and event parsers on the same bytes. An accepted
+/// `not_before` is 1 to 12 digits and reads back its value; an accepted body
+/// keeps to its limits; an event never panics.
+pub fn revocation_item_and_sign_out_body(data: &[u8]) {
+    use cognito_auth_core::revocation::Revocation;
+    use sign_out::request::{self, Request, Scope};
+
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(revocation) = Revocation::from_number_text(text) {
+            assert!((1..=12).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()));
+            assert_eq!(text.parse::<u64>().ok(), Some(revocation.not_before));
+        }
+    }
+    if let Ok(body) = request::parse_body(data) {
+        assert!(data.len() <= request::MAX_BODY_BYTES);
+        if let Some(token) = &body.refresh_token {
+            assert_eq!(body.scope, Scope::Session);
+            assert!(!token.is_empty() && token.len() <= request::MAX_REFRESH_TOKEN_BYTES);
+            assert!(!token.contains(char::is_whitespace));
+        }
+    }
+    if let Some(event) = json(data) {
+        if let Ok(request) = Request::from_event(&event) {
+            if let Ok(token) = request.token() {
+                assert!(!token.is_empty() && !token.contains(char::is_whitespace));
+            }
+            let _ = request.body();
+        }
     }
 }

@@ -110,6 +110,8 @@ const EVERY_FUNCTION: &[&str] = &[
     "post-confirmation",
     "custom-message",
     "pre-token-generation",
+    "revocation-recorder",
+    "sign-out",
 ];
 
 /// A sandbox's first invocation (dimension: `Function`).

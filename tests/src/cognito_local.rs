@@ -85,6 +85,7 @@ pub const FUNCTIONS: &[&str] = &[
     "post-confirmation",
     "pre-token-generation",
     "authorizer",
+    "sign-out",
 ];
 
 // ---------------------------------------------------------------------------

@@ -22,6 +22,11 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
         pre_token_generation::config::VARIABLES,
     ),
     ("custom-message", custom_message::config::VARIABLES),
+    (
+        "revocation-recorder",
+        revocation_recorder::config::VARIABLES,
+    ),
+    ("sign-out", sign_out::config::VARIABLES),
 ];
 
 /// The declarations of `binary`.

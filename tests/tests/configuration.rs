@@ -118,7 +118,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 5] = [
+    let functions: [Case; 7] = [
         (
             "authorizer",
             &[
@@ -141,6 +141,23 @@ fn each_function_reads_exactly_what_it_declares() {
         ("custom-message", &[("APP_NAME", "Acme")], |env| {
             custom_message::Config::from_env(env).map(drop)
         }),
+        (
+            "revocation-recorder",
+            &[
+                ("USER_POOL_ID", "eu-west-1_AbC123"),
+                ("REVOCATION_TABLE", "revocations"),
+            ],
+            |env| revocation_recorder::Config::from_env(env).map(drop),
+        ),
+        (
+            "sign-out",
+            &[
+                ("USER_POOL_ID", "eu-west-1_AbC123"),
+                ("APP_CLIENT_IDS", "client1"),
+                ("REVOCATION_TABLE", "revocations"),
+            ],
+            |env| sign_out::Config::from_env(env).map(drop),
+        ),
     ];
     assert_eq!(
         functions.len(),

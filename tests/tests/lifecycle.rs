@@ -20,7 +20,13 @@
 //! 6. the authorizer, configured with `COGNITO_EMULATOR_URL`, accepts those
 //!    tokens and applies its rules: allowed routes, a group it lacks, a
 //!    claim only the second sign-in's ID token carries, and a forged token;
-//!    without that variable the same configuration fails init.
+//!    without that variable the same configuration fails init;
+//! 7. sign-out everywhere through the sign-out function: the revocation
+//!    store (moto) holds the user, so the authorizer now refuses the same
+//!    access token (401), and a fresh sign-in passes. cognito-local 5.3.0
+//!    has no `AdminUserGlobalSignOut`, so the route answers 502 after the
+//!    store write: asserted as that fact. The authorizer's store check
+//!    (`REVOCATION_TABLE`, h-rv-authz's branch) must be merged for the 401.
 //!
 //! Every step fails the test when it breaks. The relay between cognito-local
 //! and `cargo lambda watch` (see `e2e_tests::cognito_local`) records each
@@ -51,6 +57,7 @@ const PASSWORD: &str = "Correct-Horse-9-Battery";
 const EMAIL: &str = "maria@example.com";
 const BLOCKED_EMAIL: &str = "mallory@spam.example";
 const TABLE: &str = "user-profiles";
+const REVOCATIONS: &str = "revocations";
 const APP_NAME: &str = "Acme Notes";
 /// The Portuguese sign-up subject (`templates/pt/sign_up.subject.txt`).
 const SUBJECT_PT: &str = "Confirme sua conta no Acme Notes";
@@ -223,6 +230,7 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
     let moto = Moto::start();
     let dynamodb = moto.dynamodb().await;
     e2e_tests::moto::create_profile_table(&dynamodb, TABLE).await;
+    e2e_tests::moto::create_revocation_table(&dynamodb, REVOCATIONS).await;
     let watch_port = free_port();
     let relay = LambdaRelay::start(&format!("http://127.0.0.1:{watch_port}")).await;
     let cognito_local = CognitoLocal::start(&dir, &relay.endpoint());
@@ -295,6 +303,11 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
             ("USERS_TABLE", TABLE.into()),
             ("PROFILE_ATTRIBUTES", "given_name,locale".into()),
             ("PROFILE_CLAIMS", "locale,created_at".into()),
+            // the revocation store: read by the authorizer (its answers
+            // kept one second, so step 7 need not wait long), written by
+            // sign-out
+            ("REVOCATION_TABLE", REVOCATIONS.into()),
+            ("REVOCATION_CACHE_SECONDS", "1".into()),
             // custom-message
             ("APP_NAME", APP_NAME.into()),
             ("APP_URL", "https://notes.example.com".into()),
@@ -683,6 +696,86 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
             && refused.error_message.contains("COGNITO_EMULATOR_URL"),
         "{refused:?}"
     );
+
+    // ---- 7. Sign-out ------------------------------------------------------------
+    story.step("sign out everywhere: the store first, then the authorizer refuses the old token");
+    let sign_out_event = json!({
+        "resource": "/sign-out", "path": "/sign-out", "httpMethod": "POST",
+        "headers": {"Authorization": format!("Bearer {access_token}")},
+        "multiValueHeaders": {"Authorization": [format!("Bearer {access_token}")]},
+        "requestContext": {"resourcePath": "/sign-out", "httpMethod": "POST", "stage": "prod",
+                           "requestId": "lifecycle-sign-out"},
+        "body": "{\"scope\": \"everywhere\"}",
+        "isBase64Encoded": false
+    });
+    let signed_out = watch.invoke("sign-out", &sign_out_event).await;
+    assert_eq!(signed_out.status, 200, "{signed_out:?}");
+    story.show(format!(
+        "POST /sign-out {{\"scope\": \"everywhere\"}} -> {} {}",
+        signed_out.body["statusCode"], signed_out.body["body"]
+    ));
+    assert_eq!(
+        signed_out.body["statusCode"],
+        json!(502),
+        "cognito-local 5.3.0 has no AdminUserGlobalSignOut, so the route reports the Cognito step \
+         failed; if it now answers 204, cognito-local implements it: {signed_out:?}"
+    );
+    let revoked = dynamodb
+        .get_item()
+        .table_name(REVOCATIONS)
+        .key("pk", AttributeValue::S(format!("user#{pool_id}#{sub}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("read the revocation item from moto")
+        .item
+        .expect("sign-out wrote the store before calling Cognito");
+    let not_before = revoked
+        .get("not_before")
+        .and_then(|value| value.as_n().ok())
+        .cloned()
+        .unwrap_or_default();
+    story.show(format!(
+        "DynamoDB (moto) {REVOCATIONS}: user#{pool_id}#{sub} not_before={not_before} reason={}",
+        revoked
+            .get("reason")
+            .and_then(|value| value.as_s().ok())
+            .cloned()
+            .unwrap_or_default()
+    ));
+    // Past the authorizer's one-second store cache and the boundary second.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let refused = watch
+        .invoke(
+            "authorizer",
+            &http_api_event(&access_token, "GET /me", "/me"),
+        )
+        .await;
+    story.show(format!(
+        "GET /me with the signed-out access token -> {}",
+        refused.body["errorMessage"].as_str().unwrap_or("?")
+    ));
+    assert_eq!(
+        refused.body["errorMessage"],
+        json!("Unauthorized"),
+        "the signed-out token is refused (401): {refused:?}"
+    );
+    let (fresh_access_token, _) = sign_in().await;
+    let fresh = watch
+        .invoke(
+            "authorizer",
+            &http_api_event(&fresh_access_token, "GET /me", "/me"),
+        )
+        .await;
+    story.show(format!(
+        "GET /me after a fresh sign-in -> {}",
+        if fresh.body["isAuthorized"] == json!(true) {
+            "authorized"
+        } else {
+            "refused"
+        }
+    ));
+    assert_eq!(fresh.body["isAuthorized"], json!(true), "{fresh:?}");
 
     // ---- What cognito-local sent ------------------------------------------------
     story.heading("every event cognito-local sent");
