@@ -76,19 +76,24 @@ pub enum Call {
 }
 
 impl Call {
+    /// Every call the recorder maps: what the template's EventBridge rule
+    /// must match, no more and no less (the template test checks it).
+    pub const ALL: [Call; 8] = [
+        Call::AdminUserGlobalSignOut,
+        Call::AdminDisableUser,
+        Call::AdminDeleteUser,
+        Call::AdminResetUserPassword,
+        Call::AdminSetUserPassword,
+        Call::GlobalSignOut,
+        Call::DeleteUser,
+        Call::ChangePassword,
+    ];
+
     /// The call of `event_name`, if it revokes anything we can record.
     pub fn of(event_name: &str) -> Option<Self> {
-        Some(match event_name {
-            "AdminUserGlobalSignOut" => Call::AdminUserGlobalSignOut,
-            "AdminDisableUser" => Call::AdminDisableUser,
-            "AdminDeleteUser" => Call::AdminDeleteUser,
-            "AdminResetUserPassword" => Call::AdminResetUserPassword,
-            "AdminSetUserPassword" => Call::AdminSetUserPassword,
-            "GlobalSignOut" => Call::GlobalSignOut,
-            "DeleteUser" => Call::DeleteUser,
-            "ChangePassword" => Call::ChangePassword,
-            _ => return None,
-        })
+        Self::ALL
+            .into_iter()
+            .find(|call| name_of(*call) == event_name)
     }
 
     /// The item's reason.

@@ -17,14 +17,16 @@ use cognito_auth_core::revocation::{EXPIRES_AT, PARTITION_KEY};
 /// Held here until the recorder crate (`functions/revocation-recorder`) is
 /// merged; then this should read the recorder's own list, so that a call it
 /// learns to map is matched by the rule too.
-const RECORDED_ADMIN_CALLS: &[&str] = &[
-    "AdminUserGlobalSignOut",
-    "AdminDisableUser",
-    "AdminDeleteUser",
-    "AdminResetUserPassword",
-    "AdminSetUserPassword",
-];
-const RECORDED_USER_CALLS: &[&str] = &["GlobalSignOut", "DeleteUser", "ChangePassword"];
+/// The calls the recorder maps, by whether an administrator makes them
+/// (whose records name the pool, so the rule filters on it).
+fn recorded_calls(admin: bool) -> Vec<&'static str> {
+    use revocation_recorder::cloudtrail::{Call, name_of};
+    Call::ALL
+        .into_iter()
+        .filter(|call| call.is_admin() == admin)
+        .map(name_of)
+        .collect()
+}
 
 /// The bound: sign-out to refusal at every REST and HTTP API route.
 const BOUND_SECONDS: u64 = 60;
@@ -459,7 +461,7 @@ fn the_rule_names_exactly_the_calls_the_recorder_maps() {
             .as_array()
             .is_some_and(|pools| pools.len() == 1 && json_ref(&pools[0]) == Some("UserPool"));
         for call in &calls {
-            if RECORDED_ADMIN_CALLS.contains(&call.as_str()) {
+            if recorded_calls(true).contains(&call.as_str()) {
                 assert!(
                     filtered,
                     "{call} is not matched on this pool's id: {branch}"
@@ -468,10 +470,10 @@ fn the_rule_names_exactly_the_calls_the_recorder_maps() {
         }
         named.extend(calls);
     }
-    let expected: BTreeSet<String> = RECORDED_ADMIN_CALLS
-        .iter()
-        .chain(RECORDED_USER_CALLS)
-        .map(|call| (*call).to_owned())
+    let expected: BTreeSet<String> = recorded_calls(true)
+        .into_iter()
+        .chain(recorded_calls(false))
+        .map(str::to_owned)
         .collect();
     assert_eq!(named, expected, "the calls the rule matches");
 
