@@ -22,6 +22,11 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
         pre_token_generation::config::VARIABLES,
     ),
     ("custom-message", custom_message::config::VARIABLES),
+    ("pre-authentication", pre_authentication::config::VARIABLES),
+    (
+        "post-authentication",
+        post_authentication::config::VARIABLES,
+    ),
 ];
 
 /// The declarations of `binary`.
