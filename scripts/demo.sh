@@ -76,7 +76,7 @@ for event in events/authorizer/*.json; do
   sed "s/{{TOKEN}}/$token/g" "$event" >"$demo/events/authorizer/$(basename "$event")"
 done
 
-# One environment for all four functions: their variables do not overlap.
+# One environment for all the functions: their variables do not overlap.
 cat >"$demo/env" <<ENV
 AWS_REGION=us-east-1
 AWS_ACCESS_KEY_ID=testing
@@ -97,6 +97,11 @@ APP_NAME="Acme Notes"
 APP_URL=https://notes.example.com
 SUPPORT_EMAIL=support@example.com
 DEFAULT_LOCALE=en
+SUSPENDED_ATTRIBUTE=status
+SUSPENDED_VALUES=suspended,banned
+CLIENT_GROUPS='{"2example23456789adminconsole":["admins"]}'
+RECORD_SIGN_INS=true
+SIGN_IN_METRIC_CLIENTS=1example23456789abcdefghij
 ENV
 
 echo "==> serving the functions with cargo lambda watch"
@@ -105,7 +110,7 @@ cargo lambda watch -A 127.0.0.1 -P "$watch_port" --env-file "$demo/env" >"$demo/
 pids+=($!)
 wait_for_port "$watch_port" "cargo lambda watch" "$demo/watch.log"
 
-for function in authorizer pre-sign-up post-confirmation custom-message; do
+for function in authorizer pre-sign-up post-confirmation custom-message pre-authentication post-authentication; do
   echo
   echo "==================== $function ===================="
   for event in "$demo/events/$function"/*.json; do
@@ -122,7 +127,7 @@ for function in authorizer pre-sign-up post-confirmation custom-message; do
 done
 
 echo
-echo "==================== what post-confirmation provisioned ===================="
+echo "==================== what post-confirmation provisioned and post-authentication recorded ===================="
 python3 scripts/demo_moto.py report "$moto" "$POOL_ID"
 echo
 echo "Function logs (JSON, one object per line): $demo/watch.log"

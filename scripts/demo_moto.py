@@ -21,7 +21,20 @@ import boto3
 REGION = "us-east-1"
 TABLE = "user-profiles"
 GROUPS = ("users", "admins")
-TRIGGER_FOLDERS = ("pre-sign-up", "post-confirmation", "custom-message")
+TRIGGER_FOLDERS = (
+    "pre-sign-up",
+    "post-confirmation",
+    "custom-message",
+    "pre-authentication",
+    "post-authentication",
+)
+# The profile of the user events/pre-authentication/suspended-user.json signs
+# in as: marked suspended, so pre-authentication refuses the sign-in.
+SUSPENDED_PROFILE = {
+    "sub": {"S": "e5f6a7b8-1234-90ab-cdef-EXAMPLE22222"},
+    "username": {"S": "mallory"},
+    "status": {"S": "suspended"},
+}
 # Native users that exist before the demo runs: the post-confirmation events
 # confirm them, and the federated sign-up event links to jane.doe.
 NATIVE_USERS = {
@@ -70,6 +83,7 @@ def set_up(endpoint, events_dir, out_dir):
         AttributeDefinitions=[{"AttributeName": "sub", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+    dynamodb.put_item(TableName=TABLE, Item=SUSPENDED_PROFILE)
 
     for folder in TRIGGER_FOLDERS:
         (out_dir / folder).mkdir(parents=True, exist_ok=True)

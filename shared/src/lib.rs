@@ -17,6 +17,7 @@
 
 pub mod aws;
 pub mod claims;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod ids;

@@ -100,6 +100,11 @@ pub const RESULT: &str = "Result";
 pub const LOCALE: &str = "Locale";
 /// An AWS API call (`AdminAddUserToGroup`, `PutItem`, ...).
 pub const CALL: &str = "Call";
+/// An app client: one the operator listed (post-authentication's
+/// `SIGN_IN_METRIC_CLIENTS`, read once at init), or `other`. A client id
+/// taken from an event never becomes a dimension: the caller chooses it,
+/// and each new value would be a new metric, billed.
+pub const CLIENT: &str = "Client";
 
 // ---- Metrics ------------------------------------------------------------------
 
@@ -112,6 +117,8 @@ const EVERY_FUNCTION: &[&str] = &[
     "pre-token-generation",
     "revocation-recorder",
     "sign-out",
+    "pre-authentication",
+    "post-authentication",
 ];
 
 /// A sandbox's first invocation (dimension: `Function`).
@@ -122,8 +129,14 @@ pub const COLD_START: Metric = metric("ColdStart", Unit::Count, EVERY_FUNCTION);
 /// Lambda counts each of them in `Errors`, so an alarm on real failures reads
 /// `Errors - Refusals`: never a real failure (an invalid event, a failed AWS
 /// call, a timeout, a panic), each of which still counts in `Errors` alone.
-/// The other functions refuse nothing, and emit none.
-pub const REFUSALS: Metric = metric("Refusals", Unit::Count, &["authorizer", "pre-sign-up"]);
+/// Pre authentication's refused sign-ins count here too (a read that failed
+/// does not: it is a real failure). The other functions refuse nothing, and
+/// emit none.
+pub const REFUSALS: Metric = metric(
+    "Refusals",
+    Unit::Count,
+    &["authorizer", "pre-sign-up", "pre-authentication"],
+);
 /// Authorizer decisions, by `Outcome` (`allow`, `deny`, `unauthorized`,
 /// `invalid_event`) and, for refusals, `Reason`.
 pub const DECISIONS: Metric = metric("Decisions", Unit::Count, AUTHORIZER);
@@ -146,7 +159,12 @@ pub const PROVISIONING: Metric = metric("Provisioning", Unit::Count, &["post-con
 pub const AWS_CALL_LATENCY: Metric = metric(
     "AwsCallLatency",
     Unit::Milliseconds,
-    &["post-confirmation", "pre-token-generation"],
+    &[
+        "post-confirmation",
+        "pre-token-generation",
+        "pre-authentication",
+        "post-authentication",
+    ],
 );
 /// Custom messages, by `Outcome` (`rendered`, `fallback`, `passed_through`),
 /// `Reason` and `Locale`.
@@ -154,7 +172,21 @@ pub const MESSAGES: Metric = metric("Messages", Unit::Count, &["custom-message"]
 /// Claims added to the tokens of one sign-in.
 pub const CLAIMS_ADDED: Metric = metric("ClaimsAdded", Unit::Count, &["pre-token-generation"]);
 /// Reads of the profile item, by `Result` (`found`, `not_found`, `failed`).
-pub const PROFILE_READS: Metric = metric("ProfileReads", Unit::Count, &["pre-token-generation"]);
+pub const PROFILE_READS: Metric = metric(
+    "ProfileReads",
+    Unit::Count,
+    &["pre-token-generation", "pre-authentication"],
+);
+/// Pre authentication's decisions, by `Outcome` (`allowed`, `refused`,
+/// `passed_through`) and `Reason` (`suspended`, `not_in_client_groups`,
+/// `read_failed`; an `allowed` with `read_failed` went through unchecked
+/// under `PROFILE_READ_FAILURE=allow`).
+pub const SIGN_IN_CHECKS: Metric = metric("SignInChecks", Unit::Count, &["pre-authentication"]);
+/// Completed sign-ins, by `Client` (a listed client id, or `other`).
+pub const SIGN_INS: Metric = metric("SignIns", Unit::Count, &["post-authentication"]);
+/// Sign-ins recorded on the profile item, by `Result` (`recorded`,
+/// `no_item`, `failed`). A failure never fails the sign-in.
+pub const SIGN_IN_RECORDS: Metric = metric("SignInRecords", Unit::Count, &["post-authentication"]);
 
 /// Revocation checks of verified tokens, by `Result`: `cached` (every
 /// subject's state was in the sandbox's cache), `read` (one store read),
@@ -189,6 +221,9 @@ pub const ALL: &[Metric] = &[
     MESSAGES,
     CLAIMS_ADDED,
     PROFILE_READS,
+    SIGN_IN_CHECKS,
+    SIGN_INS,
+    SIGN_IN_RECORDS,
     REVOCATION_CHECKS,
     REVOKED_TOKENS,
     REVOCATIONS_RECORDED,

@@ -76,6 +76,10 @@ pub const TRIGGERS: &[(&str, &str)] = &[
     ("CustomMessage", "custom-message"),
     ("PostConfirmation", "post-confirmation"),
     ("PreTokenGeneration", "pre-token-generation"),
+    // Sent on every password sign-in, before the tokens; its errors are
+    // logged and ignored ("PostAuthentication error, ignored"), where
+    // Cognito fails the sign-in. PreAuthentication is never sent.
+    ("PostAuthentication", "post-authentication"),
 ];
 
 /// Every function binary the lifecycle runs.
@@ -84,6 +88,7 @@ pub const FUNCTIONS: &[&str] = &[
     "custom-message",
     "post-confirmation",
     "pre-token-generation",
+    "post-authentication",
     "authorizer",
     "sign-out",
 ];

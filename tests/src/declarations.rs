@@ -27,6 +27,11 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
         revocation_recorder::config::VARIABLES,
     ),
     ("sign-out", sign_out::config::VARIABLES),
+    ("pre-authentication", pre_authentication::config::VARIABLES),
+    (
+        "post-authentication",
+        post_authentication::config::VARIABLES,
+    ),
 ];
 
 /// The declarations of `binary`.

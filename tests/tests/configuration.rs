@@ -118,7 +118,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 7] = [
+    let functions: [Case; 9] = [
         (
             "authorizer",
             &[
@@ -158,6 +158,12 @@ fn each_function_reads_exactly_what_it_declares() {
             ],
             |env| sign_out::Config::from_env(env).map(drop),
         ),
+        ("pre-authentication", &[], |env| {
+            pre_authentication::Config::from_env(env).map(drop)
+        }),
+        ("post-authentication", &[], |env| {
+            post_authentication::Config::from_env(env).map(drop)
+        }),
     ];
     assert_eq!(
         functions.len(),

@@ -12,11 +12,14 @@
 //!    sending);
 //! 3. confirming runs post-confirmation: the `users` group (in
 //!    cognito-local) and the profile item (in moto's DynamoDB);
-//! 4. a sign-in as cognito-local sends it: `"version": "0"`, which
-//!    pre-token-generation passes through untouched (not a Cognito version);
+//! 4. a sign-in as cognito-local sends it: post-authentication records it
+//!    on the profile item (`last_sign_in_at`, `sign_in_count` 1, the app
+//!    client); `"version": "0"`, which pre-token-generation passes through
+//!    untouched (not a Cognito version);
 //! 5. a sign-in with the `"1"` Cognito sends for a `V1_0` trigger:
 //!    pre-token-generation copies `locale` and `created_at` from the profile
-//!    item into the ID token (V1 reaches the ID token only);
+//!    item into the ID token (V1 reaches the ID token only), and the
+//!    sign-in count reaches 2;
 //! 6. the authorizer, configured with `COGNITO_EMULATOR_URL`, accepts those
 //!    tokens and applies its rules: allowed routes, a group it lacks, a
 //!    claim only the second sign-in's ID token carries, and a forged token;
@@ -308,6 +311,8 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
             // sign-out
             ("REVOCATION_TABLE", REVOCATIONS.into()),
             ("REVOCATION_CACHE_SECONDS", "1".into()),
+            // post-authentication
+            ("RECORD_SIGN_INS", "true".into()),
             // custom-message
             ("APP_NAME", APP_NAME.into()),
             ("APP_URL", "https://notes.example.com".into()),
@@ -538,11 +543,58 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
             result.id_token.expect("an ID token"),
         )
     };
+    let sign_ins_recorded = async |count: &str| {
+        let item = dynamodb
+            .get_item()
+            .table_name(TABLE)
+            .key("sub", AttributeValue::S(sub.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("read the profile item from moto")
+            .item
+            .expect("the profile item");
+        let number = item
+            .get("sign_in_count")
+            .and_then(|v| v.as_n().ok())
+            .cloned();
+        let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        let shown = format!(
+            "DynamoDB (moto) {TABLE}: sign_in_count={}, last_sign_in_at={}, last_sign_in_client={}",
+            number.clone().unwrap_or_default(),
+            text("last_sign_in_at").unwrap_or_default(),
+            text("last_sign_in_client").unwrap_or_default()
+        );
+        assert_eq!(number.as_deref(), Some(count), "{item:?}");
+        assert_eq!(
+            text("last_sign_in_client").as_deref(),
+            Some(client_id.as_str())
+        );
+        assert!(
+            text("last_sign_in_at").is_some_and(|at| at.ends_with('Z')),
+            "{item:?}"
+        );
+        shown
+    };
     let mark = relay.mark();
     let (_, raw_id_token) = sign_in().await;
     let calls = relay.since(mark);
     story.show_invocations(&calls);
-    assert_eq!(functions(&calls), ["pre-token-generation"]);
+    assert_eq!(
+        functions(&calls),
+        ["post-authentication", "pre-token-generation"]
+    );
+    assert_eq!(
+        calls[0].trigger_source(),
+        "PostAuthentication_Authentication"
+    );
+    assert!(!calls[0].function_error, "{:?}", calls[0]);
+    assert_eq!(
+        calls[0].answer, calls[0].event,
+        "the event comes back whole"
+    );
+    story.show(sign_ins_recorded("1").await);
+    let calls = &calls[1..];
     let event = &calls[0].event;
     assert_eq!(calls[0].trigger_source(), "TokenGeneration_Authentication");
     assert_eq!(
@@ -580,7 +632,12 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
     let (access_token, id_token) = sign_in().await;
     let calls = relay.since(mark);
     story.show_invocations(&calls);
-    assert_eq!(functions(&calls), ["pre-token-generation"]);
+    assert_eq!(
+        functions(&calls),
+        ["post-authentication", "pre-token-generation"]
+    );
+    story.show(sign_ins_recorded("2").await);
+    let calls = &calls[1..];
     assert_eq!(calls[0].forwarded_version.as_deref(), Some("1"));
     assert_eq!(
         calls[0].answer["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"],

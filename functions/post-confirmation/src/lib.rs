@@ -9,12 +9,11 @@
 //! | anything else | passed through untouched |
 //!
 //! The event is always returned whole. Modules: [`config`] (environment),
-//! [`provision`] (what to do, pure), [`aws`] (clients and calls), [`clock`]
+//! [`provision`] (what to do, pure), [`aws`] (clients and calls), `cognito_auth_core::clock`
 //! (`created_at`), [`error`] (failures and what the user sees).
 #![deny(missing_docs)]
 
 pub mod aws;
-pub mod clock;
 pub mod config;
 pub mod error;
 pub mod provision;

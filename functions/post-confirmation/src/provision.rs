@@ -32,9 +32,9 @@ use cognito_auth_core::aws::TableName;
 use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::trigger::TriggerEvent;
 
-use crate::clock::rfc3339_utc;
 use crate::config::Config;
 use crate::error::FnError;
+use cognito_auth_core::clock::rfc3339_utc;
 
 /// The table's partition key: a string attribute holding the user's `sub`.
 pub const PARTITION_KEY: &str = "sub";

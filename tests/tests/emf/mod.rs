@@ -2,7 +2,7 @@
 //! and `log_audit.rs` (every line the suite printed). A module folder, so
 //! Cargo does not build it as a test of its own.
 
-use cognito_auth_core::metrics::{ALL, CALL, FUNCTION, LOCALE, OUTCOME, REASON, RESULT};
+use cognito_auth_core::metrics::{ALL, CALL, CLIENT, FUNCTION, LOCALE, OUTCOME, REASON, RESULT};
 use serde_json::Value;
 
 /// CloudWatch's units (`MetricDatum.Unit`).
@@ -37,7 +37,7 @@ pub const ALLOWED_UNITS: &[&str] = &[
 ];
 
 /// The only dimension keys a function may use.
-pub const DIMENSION_KEYS: &[&str] = &[FUNCTION, OUTCOME, REASON, RESULT, LOCALE, CALL];
+pub const DIMENSION_KEYS: &[&str] = &[FUNCTION, OUTCOME, REASON, RESULT, LOCALE, CALL, CLIENT];
 
 /// Whether the line is meant as EMF (has an `_aws` member at the top).
 pub fn is_emf(line: &str) -> bool {

@@ -74,6 +74,10 @@ const TRIGGERS: &[(&str, &str)] = &[
     // A mapping, {LambdaArn, LambdaVersion}: the version chooses the event
     // shape (V1_0 on the Lite tier, V2_0 or V3_0 on Essentials and Plus).
     ("PreTokenGenerationConfig", "pre-token-generation"),
+    // Wired only when configured: `!If [condition, !Ref <alias>, !Ref
+    // AWS::NoValue]` (see triggers.rs).
+    ("PreAuthentication", "pre-authentication"),
+    ("PostAuthentication", "post-authentication"),
 ];
 
 // ---------------------------------------------------------------------------

@@ -350,6 +350,12 @@ fn callers_invoke_the_live_alias_that_codedeploy_rolls_back() {
         .expect("LambdaConfig");
     for (trigger, value) in config {
         let target = value.get("LambdaArn").unwrap_or(value);
+        // A trigger wired under a condition: `Fn::If [condition, alias,
+        // AWS::NoValue]`; its wired branch must be the alias.
+        let target = match target["Fn::If"].as_array().map(Vec::as_slice) {
+            Some([_, wired, unwired]) if json_ref(unwired) == Some("AWS::NoValue") => wired,
+            _ => target,
+        };
         if alias_ref(target) != Some(&Json::from("AWS::Lambda::Alias")) {
             problems.push(format!("LambdaConfig.{trigger} is not an alias: {target}"));
         }

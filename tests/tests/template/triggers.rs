@@ -56,7 +56,15 @@ fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
                     }
                     ref_target(arn)
                 }
-                None => ref_target(value),
+                // A trigger wired only under a condition: its one branch
+                // names the alias, the other leaves the key out.
+                None => match if_branches(value).map(Vec::as_slice) {
+                    Some([_, wired, unwired]) if ref_target(unwired) == Some("AWS::NoValue") => {
+                        ref_target(wired)
+                    }
+                    Some(_) => None,
+                    None => ref_target(value),
+                },
             });
         // The alias SAM publishes (AutoPublishAlias), which CodeDeploy moves
         // and rolls back; `translated` checks what it becomes.

@@ -1,5 +1,6 @@
-//! `created_at` timestamps: RFC 3339 in UTC, to the millisecond, such as
-//! `2026-11-22T01:02:03.456Z`.
+//! Timestamps written to the profile item (post-confirmation's `created_at`,
+//! post-authentication's `last_sign_in_at`): RFC 3339 in UTC, to the
+//! millisecond, such as `2026-11-22T01:02:03.456Z`.
 //!
 //! One fixed-width UTC format sorts as text in time order, which is what a
 //! DynamoDB string attribute needs. Formatting a UTC instant takes one
