@@ -249,7 +249,10 @@ mod tests {
             }))
         );
         let set = revocation(&[
-            ("REVOCATION_TABLE", "arn:aws:dynamodb:eu-west-1:123456789012:table/revocations"),
+            (
+                "REVOCATION_TABLE",
+                "arn:aws:dynamodb:eu-west-1:123456789012:table/revocations",
+            ),
             ("REVOCATION_CACHE_SECONDS", "1"),
             ("REVOCATION_CACHE_ENTRIES", "100"),
             ("REVOCATION_READ_TIMEOUT_MS", "150"),

@@ -415,7 +415,10 @@ mod tests {
             item(key(), None),
             item(key(), Some(AttributeValue::S("1700000000".into()))),
             item(key(), Some(AttributeValue::N("1.5".into()))),
-            item(AttributeValue::N("1".into()), Some(AttributeValue::N("1".into()))),
+            item(
+                AttributeValue::N("1".into()),
+                Some(AttributeValue::N("1".into())),
+            ),
         ] {
             assert_eq!(parse_item(&bad), Err(ReadError::Malformed), "{bad:?}");
         }

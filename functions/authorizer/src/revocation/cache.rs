@@ -63,7 +63,8 @@ impl Cache {
             // Still fresh: read again by a check that raced this one. Its
             // old queue record turns stale.
             let queued = queued.clone();
-            self.entries.insert(queued.clone(), Entry { answer, read_at });
+            self.entries
+                .insert(queued.clone(), Entry { answer, read_at });
             self.order.push_back((queued, read_at));
             return;
         }
@@ -140,7 +141,11 @@ mod tests {
         cache.insert("user#p_1#a", revoked(5), start);
         cache.insert("user#p_1#b", None, start);
         assert_eq!(cache.get("user#p_1#a", start), Some(revoked(5)));
-        assert_eq!(cache.get("user#p_1#b", start), Some(None), "absent is an answer");
+        assert_eq!(
+            cache.get("user#p_1#b", start),
+            Some(None),
+            "absent is an answer"
+        );
         let last = start + WINDOW - Duration::from_millis(1);
         assert_eq!(cache.get("user#p_1#a", last), Some(revoked(5)));
         assert_eq!(cache.get("user#p_1#a", start + WINDOW), None);
