@@ -8,8 +8,11 @@
 #   3. the Node.js comparison's dependencies (bench/node, `npm ci`);
 #   4. bench-functions (tools/dev/src/bin/bench-functions): every function
 #      through the Runtime API harness, on the release binaries, with the
-#      Node.js authorizer beside them; it prints the report, the verify
-#      results included.
+#      Node.js authorizer beside them, and the authorizer with the
+#      revocation check on against moto's DynamoDB (moto_server on PATH, as
+#      `make setup` installs it); it prints the report, the verify results
+#      included. `--only revocation --only "authorizer, fresh" --only
+#      "authorizer, same" --no-node` runs just the revocation comparison.
 # Nothing here asserts a time: a busy machine gives slower figures, not a
 # failure. Extra arguments go to bench-functions (e.g. --starts 50).
 # CARGO_TARGET_DIR, when set, is where the binaries are built and looked for.

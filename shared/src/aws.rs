@@ -4,11 +4,11 @@
 //! the check of a DynamoDB table name.
 //!
 //! The SDK configuration built from these values (`sdk_config`) is behind
-//! this crate's optional `aws-sdk` feature, which only the two functions
-//! that call AWS with these limits (post-confirmation and
-//! pre-token-generation) turn on: the authorizer and custom-message never
-//! call AWS, and should not compile or link `aws-config`. It maps the values
-//! so:
+//! this crate's optional `aws-sdk` feature, which only the functions that
+//! call AWS turn on (post-confirmation and pre-token-generation with these
+//! limits; the authorizer with its own revocation-read budget, and only
+//! when `REVOCATION_TABLE` is set): custom-message never calls AWS, and
+//! should not compile or link `aws-config`. It maps the values so:
 //!
 //! ```text
 //! TimeoutConfig: operation_timeout = call_timeout,

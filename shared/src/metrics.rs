@@ -196,6 +196,16 @@ pub const REVOCATION_CHECKS: Metric = metric("RevocationChecks", Unit::Count, AU
 /// Tokens refused as revoked, by `Reason` (`revoked_user`,
 /// `revoked_session`, `revoked_client`).
 pub const REVOKED_TOKENS: Metric = metric("RevokedTokens", Unit::Count, AUTHORIZER);
+/// Time of one read of the revocation store, retries included, by
+/// `Result` (`read`, `failed`): how much of the budget
+/// (`REVOCATION_READ_TIMEOUT_MS`) a read takes.
+pub const REVOCATION_READ_LATENCY: Metric =
+    metric("RevocationReadLatency", Unit::Milliseconds, AUTHORIZER);
+/// Subjects held in the sandbox's revocation cache after a read: at most
+/// `REVOCATION_CACHE_ENTRIES`; a Maximum at the bound means answers are
+/// dropped before their window ends, and read again.
+pub const REVOCATION_CACHE_ENTRIES: Metric =
+    metric("RevocationCacheEntries", Unit::Count, AUTHORIZER);
 /// Revocations written to the store, by `Reason` (a
 /// [`Reason`](crate::revocation::Reason) code) and `Result` (`ok`,
 /// `failed`, `ignored` for an event that revokes nothing).
@@ -226,6 +236,8 @@ pub const ALL: &[Metric] = &[
     SIGN_IN_RECORDS,
     REVOCATION_CHECKS,
     REVOKED_TOKENS,
+    REVOCATION_READ_LATENCY,
+    REVOCATION_CACHE_ENTRIES,
     REVOCATIONS_RECORDED,
 ];
 

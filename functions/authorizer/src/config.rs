@@ -3,9 +3,13 @@
 //! and checks them at init.
 
 use aws_lambda_events::http::HeaderName;
+use std::time::Duration;
+
 use cognito_auth_core::VerifierConfig;
+use cognito_auth_core::aws::TableName;
 use cognito_auth_core::config::{
-    Choice, ConfigError, Declarations, Declared, Env, Optional, Text, choices, declare,
+    Choice, ConfigError, Count, Declarations, Declared, Env, Millis, Optional, Seconds, Text,
+    choices, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 use cognito_auth_core::verify;
@@ -51,12 +55,96 @@ declare! {
         example "`eu-west-1`", set_by_lambda;
 }
 
+declare! {
+    /// The revocation store (the template's revocation table), by name or ARN: with it set, a
+    /// verified token whose user, session or app client was revoked is refused (401). Unset: no
+    /// check, no AWS SDK configuration loaded, nothing read.
+    pub REVOCATION_TABLE: Optional = Optional, unset "no revocation check",
+        example "`cognito-auth-revocations`";
+    /// How long a sandbox reuses the store's answer for one user, session or client: with API
+    /// Gateway's authorizer cache TTL, the longest a revoked token may still pass.
+    pub REVOCATION_CACHE_SECONDS: Seconds = Seconds { default: 30, min: 1, max: 300 },
+        example "`15`";
+    /// The most users, sessions and clients a sandbox keeps answers for (about 200 bytes each);
+    /// past it the oldest answer is dropped and read again when needed.
+    pub REVOCATION_CACHE_ENTRIES: Count = Count { default: 10_000, min: 3, max: 1_000_000 },
+        example "`50000`", defaulted "about 2 MB per sandbox; a template default would add bytes to the 4 KB environment";
+    /// The store read's whole budget, retries included: two attempts of `(budget − 50 ms) / 2`
+    /// each. Past it the token gets `REVOCATION_STORE_FAILURE`.
+    pub REVOCATION_READ_TIMEOUT_MS: Millis = Millis { default: 300, min: 150, max: 3_000 },
+        example "`500`", defaulted "an in-region read answers in milliseconds; the code's budget fits it";
+    /// What a token gets when the store does not answer in time or answers with an item that
+    /// breaks the contract: `allow` (logged at ERROR, counted in `RevocationChecks`
+    /// `Result=failed`) or `refuse` (401). Revocations already cached still refuse.
+    pub REVOCATION_STORE_FAILURE: Choice<StoreFailure> = Choice::exact(StoreFailure::Allow),
+        example "`refuse`";
+}
+
+choices! {
+    /// What a token gets when the revocation store fails.
+    pub enum StoreFailure {
+        /// Answered as if not revoked, with an ERROR line and a metric: a
+        /// store incident does not take the API down.
+        Allow = "allow",
+        /// Refused (401), as a failure of the authorizer, not a refusal.
+        Refuse = "refuse",
+    }
+}
+
+/// The revocation check's settings, when `REVOCATION_TABLE` is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationConfig {
+    /// `REVOCATION_TABLE`.
+    pub table: TableName,
+    /// `REVOCATION_CACHE_SECONDS`.
+    pub cache_for: Duration,
+    /// `REVOCATION_CACHE_ENTRIES`.
+    pub cache_entries: usize,
+    /// `REVOCATION_READ_TIMEOUT_MS`.
+    pub read_budget: Duration,
+    /// `REVOCATION_STORE_FAILURE`.
+    pub on_failure: StoreFailure,
+}
+
+impl RevocationConfig {
+    /// `None` when `REVOCATION_TABLE` is unset. The other variables are
+    /// read either way, so a typo in one fails init even before the check
+    /// is turned on.
+    pub fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+        let table = env.get(&REVOCATION_TABLE)?;
+        let cache_for = env.get(&REVOCATION_CACHE_SECONDS)?;
+        let cache_entries = env.get(&REVOCATION_CACHE_ENTRIES)?;
+        let read_budget = env.get(&REVOCATION_READ_TIMEOUT_MS)?;
+        let on_failure = env.get(&REVOCATION_STORE_FAILURE)?;
+        let Some(table) = table else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            table: TableName::parse(REVOCATION_TABLE, &table)?,
+            cache_for,
+            cache_entries: usize::try_from(cache_entries).unwrap_or(usize::MAX),
+            read_budget,
+            on_failure,
+        }))
+    }
+}
+
 /// Everything the authorizer reads: the verifier's variables, its own, and
 /// those of every function.
 pub const VARIABLES: Declarations = &[
     verify::VARIABLES,
     OWN,
+    REVOCATION,
     cognito_auth_core::init::EVERY_FUNCTION,
+];
+
+/// The revocation check's variables.
+const REVOCATION: &[&dyn Declared] = &[
+    &REVOCATION_TABLE,
+    &REVOCATION_CACHE_SECONDS,
+    &REVOCATION_CACHE_ENTRIES,
+    &REVOCATION_READ_TIMEOUT_MS,
+    &REVOCATION_STORE_FAILURE,
 ];
 
 /// The authorizer's own variables.
@@ -95,11 +183,14 @@ pub struct Config {
     pub usage_identifier_claim: Option<String>,
     /// Where metrics go (`METRICS_NAMESPACE`).
     pub metrics_namespace: Namespace,
+    /// The revocation check; `None` when `REVOCATION_TABLE` is unset.
+    pub revocation: Option<RevocationConfig>,
 }
 
 impl Config {
     /// Reads the verifier's variables, `AUTHZ_RULES`, `AUTHZ_POLICY_SCOPE`,
-    /// `TOKEN_HEADER` and `USAGE_IDENTIFIER_CLAIM`. In `stage` scope, proves
+    /// `TOKEN_HEADER`, `USAGE_IDENTIFIER_CLAIM` and the `REVOCATION_*`
+    /// variables. In `stage` scope, proves
     /// that every caller's stage-wide policy is exact and fits
     /// ([`encode::check_stage`]), or fails naming `AUTHZ_RULES`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
@@ -136,6 +227,63 @@ impl Config {
             },
             usage_identifier_claim: env.get(&USAGE_IDENTIFIER_CLAIM)?,
             metrics_namespace: Namespace::from_env(env)?,
+            revocation: RevocationConfig::from_env(env)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revocation(pairs: &[(&str, &str)]) -> Result<Option<RevocationConfig>, ConfigError> {
+        RevocationConfig::from_env(&Env::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn the_check_is_off_unless_a_table_is_named() {
+        assert_eq!(revocation(&[]), Ok(None));
+        assert_eq!(
+            revocation(&[("REVOCATION_TABLE", "revocations")]),
+            Ok(Some(RevocationConfig {
+                table: TableName::parse("T", "revocations").unwrap(),
+                cache_for: Duration::from_secs(30),
+                cache_entries: 10_000,
+                read_budget: Duration::from_millis(300),
+                on_failure: StoreFailure::Allow,
+            }))
+        );
+        let set = revocation(&[
+            (
+                "REVOCATION_TABLE",
+                "arn:aws:dynamodb:eu-west-1:123456789012:table/revocations",
+            ),
+            ("REVOCATION_CACHE_SECONDS", "1"),
+            ("REVOCATION_CACHE_ENTRIES", "100"),
+            ("REVOCATION_READ_TIMEOUT_MS", "150"),
+            ("REVOCATION_STORE_FAILURE", "refuse"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(set.cache_for, Duration::from_secs(1));
+        assert_eq!(set.cache_entries, 100);
+        assert_eq!(set.read_budget, Duration::from_millis(150));
+        assert_eq!(set.on_failure, StoreFailure::Refuse);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable_even_with_the_check_off() {
+        for (variable, value) in [
+            ("REVOCATION_TABLE", "a b"),
+            ("REVOCATION_CACHE_SECONDS", "0"),
+            ("REVOCATION_CACHE_SECONDS", "301"),
+            ("REVOCATION_CACHE_ENTRIES", "2"),
+            ("REVOCATION_READ_TIMEOUT_MS", "100"),
+            ("REVOCATION_READ_TIMEOUT_MS", "3001"),
+            ("REVOCATION_STORE_FAILURE", "Allow"),
+        ] {
+            let error = revocation(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}");
+        }
     }
 }

@@ -15,6 +15,7 @@
 
 use cognito_auth_core::Claims;
 use cognito_auth_core::claims::PrincipalType;
+use cognito_auth_core::ids::UserPoolId;
 use serde_json::Value;
 
 use crate::route_rules::{Names, Rule, RuleSet};
@@ -23,7 +24,9 @@ use crate::template::{RequestPath, Template};
 /// The parts of a verified caller that rules look at.
 #[derive(Debug)]
 pub struct Caller<'c> {
-    pool: &'c str,
+    /// `None` only for an issuer whose last segment is no pool id, which
+    /// the verifier, matching configured pools, never lets through.
+    pool: Option<UserPoolId>,
     claims: &'c Claims,
 }
 
@@ -32,7 +35,7 @@ impl<'c> Caller<'c> {
     /// issuer, which the verifier has already matched to a configured pool.
     pub fn new(claims: &'c Claims) -> Self {
         Self {
-            pool: pool_of(&claims.issuer),
+            pool: UserPoolId::from_issuer(&claims.issuer).ok(),
             claims,
         }
     }
@@ -61,7 +64,10 @@ impl<'c> CallerIds<'c> {
             ids
         };
         Self {
-            pool: names.pools.get(caller.pool).copied(),
+            pool: caller
+                .pool
+                .as_ref()
+                .and_then(|pool| names.pools.get(pool.as_str()).copied()),
             groups: ids(&names.groups, &caller.claims.groups),
             scopes: ids(&names.scopes, &caller.claims.scopes),
             principal: caller.claims.principal_type(),
@@ -104,11 +110,6 @@ pub fn claim_matches(claim: Option<&Value>, values: &[String]) -> bool {
         Some(value) => is_wanted(value),
         None => false,
     }
-}
-
-/// The user pool id of an issuer `https://cognito-idp.{region}.amazonaws.com/{poolId}`.
-pub fn pool_of(issuer: &str) -> &str {
-    issuer.rsplit('/').next().unwrap_or(issuer)
 }
 
 /// One caller's standing against every rule.
@@ -410,14 +411,6 @@ pub(crate) mod tests {
         assert!(
             !Evaluation::new(&none, &caller).allows_connect(),
             "no rule names $connect"
-        );
-    }
-
-    #[test]
-    fn pool_of_takes_the_last_segment_of_the_issuer() {
-        assert_eq!(
-            pool_of("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A"),
-            "eu-west-1_A"
         );
     }
 }

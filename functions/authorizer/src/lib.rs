@@ -8,14 +8,16 @@
 //!    or `identitySource[0]`), and the token out of it ([`bearer`]);
 //! 2. verify it with the shared [`Verifier`] (signature, issuer, client,
 //!    token use, times);
-//! 3. decide with the route rules ([`route_rules`], [`decide`]), or allow the
+//! 3. when `REVOCATION_TABLE` is set, refuse it if its user, session or
+//!    client was revoked after it was issued ([`revocation`]);
+//! 4. decide with the route rules ([`route_rules`], [`decide`]), or allow the
 //!    whole stage when none are configured;
-//! 4. write an answer that is exact for every call API Gateway may reuse it
+//! 5. write an answer that is exact for every call API Gateway may reuse it
 //!    for ([`encode`]) and fits its 8 KB limit ([`response`]).
 //!
 //! | outcome | REST / HTTP API 1.0 | HTTP API 2.0 |
 //! |---|---|---|
-//! | no token, malformed, or not verified | invocation fails with `Unauthorized` (401) | `{"isAuthorized": false}` |
+//! | no token, malformed, not verified, or revoked | invocation fails with `Unauthorized` (401) | `{"isAuthorized": false}` |
 //! | verified | `principalId` = `sub`, a policy exact for the stage (or, in `route` mode, the resource), flat `context` | `{"isAuthorized": true/false, "context"}` for this route key (every verb and path it can receive) |
 //! | nothing permitted | an explicit Deny of the stage (403) | `{"isAuthorized": false}` (403) |
 //! | not an authorizer event | invocation fails with `InvalidEvent` (500) | same |
@@ -30,6 +32,7 @@ pub mod decide;
 pub mod encode;
 pub mod event;
 pub mod response;
+pub mod revocation;
 pub mod route_rules;
 pub mod template;
 
@@ -48,6 +51,7 @@ use crate::config::PolicyScope;
 use crate::decide::{Caller, Evaluation};
 use crate::event::{Credential, CredentialSources, EventError, Incoming, Kind, RouteKey, Target};
 use crate::response::{MAX_ID_VALUE, OversizedClaim, SimpleResponse};
+use crate::revocation::Revocations;
 use crate::route_rules::RuleSet;
 use cognito_auth_core::config::Choices as _;
 
@@ -61,6 +65,8 @@ pub struct State {
     scope: PolicyScope,
     sources: CredentialSources,
     usage_identifier_claim: Option<String>,
+    /// `None` when `REVOCATION_TABLE` is unset: no check, no client.
+    revocations: Option<Revocations>,
     warned_about_http_cache: AtomicBool,
     warned_about_token_route_scope: AtomicBool,
     metrics: Metrics,
@@ -72,9 +78,15 @@ pub struct State {
 pub const FUNCTION_NAME: &str = "authorizer";
 
 impl State {
-    /// Builds the verifier (loading `JWKS_FILE` now, if set).
+    /// Builds the verifier (loading `JWKS_FILE` now, if set) and, when
+    /// `REVOCATION_TABLE` is set, the revocation store's client.
     pub async fn new(config: Config) -> Result<Self, ConfigError> {
+        let revocations = match config.revocation {
+            Some(revocation) => Some(Revocations::new(revocation).await),
+            None => None,
+        };
         Ok(Self {
+            revocations,
             verifier: Verifier::new(config.verifier).await?,
             rules: config.rules,
             scope: config.scope,
@@ -97,7 +109,8 @@ pub enum FnError {
     #[error("Unauthorized")]
     Unauthorized,
     /// The token could not be checked (no keys to verify it with, an event
-    /// that does not parse, a claim beyond API Gateway's limits): still
+    /// that does not parse, a claim beyond API Gateway's limits, the
+    /// revocation store failing under `REVOCATION_STORE_FAILURE=refuse`): still
     /// `Unauthorized` to API Gateway, the answer that fails closed, but a
     /// failure of the authorizer, logged at ERROR and not a refusal.
     #[error("Unauthorized")]
@@ -244,6 +257,22 @@ async fn answer(
             return refuse(kind, FnError::Unauthorized);
         }
     };
+    if let Some(revocations) = &state.revocations {
+        match revocations
+            .check(&claims, kind.as_str(), &route, recorder)
+            .await
+        {
+            revocation::Outcome::Pass => {}
+            revocation::Outcome::Revoked(reason) => {
+                record_decision(recorder, "unauthorized", Some(reason));
+                return refuse(kind, FnError::Unauthorized);
+            }
+            revocation::Outcome::FailedClosed => {
+                record_decision(recorder, "unauthorized", Some(revocation::UNAVAILABLE));
+                return refuse(kind, FnError::FailedClosed);
+            }
+        }
+    }
     let caller = Caller::new(&claims);
     let evaluation = state
         .rules

@@ -23,11 +23,10 @@ use std::collections::BTreeMap;
 
 use cognito_auth_core::Claims;
 use cognito_auth_core::claims::TokenUse;
+use cognito_auth_core::ids::UserPoolId;
 use cognito_auth_core::policy::{MAX_RESOURCE_ARN_LEN, MethodArn, PolicyDocument};
 use serde::Serialize;
 use serde_json::Value;
-
-use crate::decide::pool_of;
 
 /// The most bytes of JSON an answer may take.
 pub const ANSWER_LIMIT: usize = 8000;
@@ -111,7 +110,11 @@ pub fn context(claims: &Claims, budget: usize) -> Result<(Context, Cut), Oversiz
     }
     put("client_id", &claims.client_id, MAX_ID_VALUE)?;
     put("token_use", claims.token_use.as_str(), MAX_ID_VALUE)?;
-    put("user_pool_id", pool_of(&claims.issuer), MAX_ID_VALUE)?;
+    // The verifier only lets through issuers of configured pools, whose
+    // last segment is a pool id.
+    if let Ok(pool) = UserPoolId::from_issuer(&claims.issuer) {
+        put("user_pool_id", pool.as_str(), MAX_ID_VALUE)?;
+    }
     if claims.token_use == TokenUse::Id
         && let Some(email) = &claims.email
     {

@@ -26,6 +26,7 @@
 //! - `logs`: what never reaches a log line;
 //! - `samples`: the committed sample events;
 //! - `moto_issued`: tokens and JWKS from moto;
+//! - `revocation`: revoked users, sessions and clients, read from moto's DynamoDB;
 //! - `measure`: an ignored throughput and cold-start measurement.
 
 use e2e_tests::events;
@@ -46,6 +47,7 @@ mod measure;
 mod moto_issued;
 mod pools;
 mod rest;
+mod revocation;
 mod route_rules;
 mod samples;
 mod websocket;

@@ -3,11 +3,11 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cognitoidentityprovider::types::MessageActionType;
+use cognito_auth_core::clock::rfc3339_utc;
 use cognito_auth_core::revocation::LONGEST_TOKEN_LIFETIME_SECS;
 use e2e_tests::events;
 use e2e_tests::moto::{Moto, create_revocation_table, create_user_pool};
 use e2e_tests::runtime_api::{Function, Launch};
-use cognito_auth_core::clock::rfc3339_utc;
 use serde_json::{Value, json};
 
 use super::{count, item, number, text};

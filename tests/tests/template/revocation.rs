@@ -370,10 +370,7 @@ fn on_table(
 fn only_the_authorizer_reads_the_store_and_only_the_writers_write_it() {
     let on = grants(Translated::defaults());
     let expected: BTreeMap<String, BTreeSet<String>> = [
-        (
-            "AuthorizerRole",
-            vec!["dynamodb:GetItem", "dynamodb:BatchGetItem"],
-        ),
+        ("AuthorizerRole", vec!["dynamodb:BatchGetItem"]),
         ("RevocationRecorderRole", vec!["dynamodb:UpdateItem"]),
         ("SignOutRole", vec!["dynamodb:UpdateItem"]),
     ]

@@ -25,6 +25,14 @@ pub const ECHO_ROW: &str = "lambda-echo (the floor), token event";
 pub const FILE_ROW: &str = "authorizer, fresh tokens";
 pub const SAME_ROW: &str = "authorizer, same token";
 pub const URL_ROW: &str = "authorizer, JWKS_URL (fetched at init)";
+/// The revocation check on (moto's DynamoDB on 127.0.0.1 as the store):
+/// a fresh user per token, so a read per invocation, and the cold start
+/// with its SDK configuration and first read.
+pub const REVOCATION_READ_ROW: &str = "authorizer, revocation on, a read per token";
+/// The same token again and again: every subject cached, no read.
+pub const REVOCATION_CACHED_ROW: &str = "authorizer, revocation on, same token";
+/// The revocation table the bench creates in moto.
+pub const REVOCATION_TABLE: &str = "bench-revocations";
 
 /// Which table a case belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,8 +279,29 @@ fn authorizer_rows(subject: &Subject, labels: [&str; 2], fresh: &[Value], note: 
     ]
 }
 
-/// Every row, in the order of the tables.
-pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
+/// The revocation check's rows, against the store at `endpoint`.
+fn revocation_rows(subject: &Subject, fresh: &[Value], endpoint: &str) -> [Case; 2] {
+    let env = with(
+        authorizer_env(),
+        &[
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("REVOCATION_TABLE", REVOCATION_TABLE),
+            // Every subject of the same token stays cached for the run.
+            ("REVOCATION_CACHE_SECONDS", "300"),
+        ],
+    );
+    [
+        subject
+            .case(REVOCATION_READ_ROW, env.clone())
+            .warm(fresh.to_vec())
+            .note("+ SDK config loaded, DynamoDB client built, one BatchGetItem to moto"),
+        subject.case(REVOCATION_CACHED_ROW, env).warm_only(),
+    ]
+}
+
+/// Every row, in the order of the tables. `store`: the revocation store's
+/// endpoint, for the rows with the check on.
+pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) -> Vec<Case> {
     let fresh: Vec<Value> = tokens.iter().map(|token| token_event(token)).collect();
     let first = &fresh[0];
     let echo = Subject::new(ECHO, first.clone(), is_object);
@@ -309,6 +338,7 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str) -> Vec<Case> {
         &fresh,
         "JWKS_FILE read, keys parsed",
     ));
+    cases.extend(revocation_rows(&authorizer, &fresh, store));
     if staged.node.is_ok() {
         cases.extend(authorizer_rows(
             &Subject::new(NODE_AUTHORIZER, first.clone(), allowed),

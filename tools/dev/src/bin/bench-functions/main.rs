@@ -29,6 +29,11 @@
 //!   variables; then the pieces this process can time by itself.
 //! - **network**: an authorizer started with `JWKS_FILE` and a `JWKS_URL`
 //!   pointing at a local JWKS server that counts requests: it must see none.
+//! - **revocation**: the authorizer with `REVOCATION_TABLE` set, the store
+//!   being moto's DynamoDB on 127.0.0.1 (so `moto_server` must be on PATH,
+//!   as for the tests): its cold start (SDK configuration, client, and the
+//!   first read) and warm CPU per invocation with every subject cached and
+//!   with a read per invocation, against the same rows with the check off.
 //! - **against the floor**: `lambda-echo` (`bench/echo`), a lambda_runtime
 //!   binary that returns its event, built like the functions. Its cold
 //!   starts take turns with the authorizer's (`JWKS_FILE`, and `JWKS_URL`
@@ -68,6 +73,7 @@ use std::time::Instant;
 
 use dev_tools::cli;
 use e2e_tests::jwks_server::JwksServer;
+use e2e_tests::moto::{Moto, create_revocation_table};
 use e2e_tests::tokens::{DevKey, TokenBuilder, jwks};
 
 use crate::in_process::Piece;
@@ -81,6 +87,8 @@ Options:
   --starts N         cold starts per case            (default 20)
   --invocations N    sequential warm invocations     (default 2000)
   --no-node          skip the Node.js comparison
+  --only TEXT        only the rows whose label contains TEXT (repeatable);
+                     skips the network check and the in-process pieces
   -h, --help         this text
 ";
 
@@ -93,6 +101,8 @@ struct Options {
     starts: usize,
     invocations: usize,
     node: bool,
+    /// Label filters; empty: every row.
+    only: Vec<String>,
 }
 
 /// The options, or `None` for `--help`.
@@ -101,6 +111,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         starts: 20,
         invocations: 2000,
         node: true,
+        only: Vec::new(),
     };
     while let Some(flag) = args.next() {
         let mut count = |flag: &str| -> Result<usize, String> {
@@ -117,6 +128,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "--starts" => options.starts = count("--starts")?,
             "--invocations" => options.invocations = count("--invocations")?,
             "--no-node" => options.node = false,
+            "--only" => options.only.push(cli::value(&mut args, "--only")?),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -167,7 +179,20 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
         .map(|_| TokenBuilder::access(POOL_ID, CLIENT_ID).build())
         .collect();
     let server = JwksServer::start(&jwks(&[DevKey::One])).await;
-    let cases = cases::cases(staged, &tokens, &server.url_template());
+    // The revocation store: moto's DynamoDB on 127.0.0.1, the table created
+    // as the template creates it.
+    let moto = Moto::start();
+    create_revocation_table(&moto.dynamodb().await, cases::REVOCATION_TABLE).await;
+    let cases: Vec<_> = cases::cases(staged, &tokens, &server.url_template(), &moto.endpoint())
+        .into_iter()
+        .filter(|case| {
+            options.only.is_empty() || options.only.iter().any(|text| case.label.contains(text))
+        })
+        .collect();
+    let everything = options.only.is_empty();
+    if let Err(message) = stage::missing(staged, cases.iter().map(|case| case.binary)) {
+        return format!("bench-functions: {message}\n");
+    }
 
     let cold = cold_start::cold_starts(&cases, options.starts).await;
     let mut warm = Vec::new();
@@ -178,11 +203,18 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
             Some(warm::warm_run(case, options.invocations).await)
         });
     }
-    let network = network::network_check(&server, &tokens[..tokens.len().min(100)]).await;
+    let network = if everything {
+        Some(network::network_check(&server, &tokens[..tokens.len().min(100)]).await)
+    } else {
+        None
+    };
     let mut pieces = runtime_builds;
-    pieces.extend(in_process::init_pieces(&server).await);
-    pieces.push(in_process::measure_metrics());
-    pieces.push(in_process::measure_logging());
+    if everything {
+        pieces.extend(in_process::init_pieces(&server).await);
+        pieces.push(in_process::measure_metrics());
+        pieces.push(in_process::measure_logging());
+    }
+    drop(moto);
     let criterion = criterion::criterion_results(&staged.criterion_dir);
 
     report::render(&Results {
@@ -195,7 +227,7 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
         cold: &cold,
         warm: &warm,
         pieces: &pieces,
-        network: &network,
+        network: network.as_ref(),
         criterion: &criterion,
     })
 }
@@ -212,11 +244,14 @@ mod tests {
             "--invocations",
             "10",
             "--no-node",
+            "--only",
+            "revocation",
         ]))
         .unwrap()
         .unwrap();
         assert_eq!((options.starts, options.invocations), (3, 10));
         assert!(!options.node);
+        assert_eq!(options.only, ["revocation"]);
         assert!(parse(cli::args(["--starts", "0"])).is_err());
         assert!(parse(cli::args(["--starts"])).is_err());
         assert!(parse(cli::args(["--bogus"])).is_err());

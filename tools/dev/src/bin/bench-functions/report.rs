@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cases::{Case, Cold, ECHO_ROW, FILE_ROW, REFERENCE, SAME_ROW, Table, URL_ROW};
+use crate::cases::{
+    Case, Cold, ECHO_ROW, FILE_ROW, REFERENCE, REVOCATION_CACHED_ROW, REVOCATION_READ_ROW,
+    SAME_ROW, Table, URL_ROW,
+};
 use crate::cold_start::ColdResult;
 use crate::in_process::{Piece, REPEATS};
 use crate::network::NetworkCheck;
@@ -30,7 +33,8 @@ pub struct Results<'a> {
     /// By case; `None` where a case has no warm run.
     pub warm: &'a [Option<WarmResult>],
     pub pieces: &'a [Piece],
-    pub network: &'a NetworkCheck,
+    /// `None` when only some rows were run.
+    pub network: Option<&'a NetworkCheck>,
     /// The verify bench's `(id, median ns, age)`.
     pub criterion: &'a [(String, f64, Duration)],
 }
@@ -59,9 +63,73 @@ pub fn render(results: &Results) -> String {
     );
     render_init(&mut out, results.cases, results.cold);
     render_pieces(&mut out, results.pieces);
-    render_network(&mut out, results.network);
+    if let Some(network) = results.network {
+        render_network(&mut out, network);
+    }
     render_floor(&mut out, results.cases, results.cold, results.warm);
+    render_revocation(&mut out, results.cases, results.cold, results.warm);
     out
+}
+
+/// The revocation check on against off: the cold start (SDK configuration
+/// and the first read included) and the authorizer's own CPU per warm
+/// invocation, with every subject cached and with a read per invocation.
+fn render_revocation(
+    out: &mut String,
+    cases: &[Case],
+    cold: &[ColdResult],
+    warm: &[Option<WarmResult>],
+) {
+    let row = |label: &str| cases.iter().position(|case| case.label == label);
+    if row(REVOCATION_READ_ROW).is_none() && row(REVOCATION_CACHED_ROW).is_none() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nRevocation check (REVOCATION_TABLE, moto's DynamoDB on 127.0.0.1) against off, same run"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<48} {:>6} {:>6}  {:>9} {:>9}",
+        "", "cold, ms", "", "warm CPU", "µs/inv"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<48} {:>6} {:>6}  {:>9} {:>9}",
+        "row", "median", "min", "sched", "stat"
+    );
+    for (label, shown) in [
+        (FILE_ROW, "off, fresh tokens (RSA each)"),
+        (REVOCATION_READ_ROW, "on, fresh users (RSA + 1 read each)"),
+        (SAME_ROW, "off, same token"),
+        (
+            REVOCATION_CACHED_ROW,
+            "on, same token (every subject cached)",
+        ),
+    ] {
+        let Some(i) = row(label) else { continue };
+        let (median_ms, min_ms) = if cold[i].times.is_empty() {
+            (String::new(), String::new())
+        } else {
+            let mut times = cold[i].times.clone();
+            times.sort();
+            (
+                ms(median(&times)),
+                ms(times.first().copied().unwrap_or_default()),
+            )
+        };
+        let (sched, stat) = match &warm[i] {
+            Some(w) => (
+                format!("{:.1}", w.cpu.sched.as_secs_f64() * 1e6),
+                format!("{:.1}", w.cpu.stat.as_secs_f64() * 1e6),
+            ),
+            None => Default::default(),
+        };
+        let _ = writeln!(
+            out,
+            "  {shown:<48} {median_ms:>6} {min_ms:>6}  {sched:>9} {stat:>9}"
+        );
+    }
 }
 
 fn ms(duration: Duration) -> String {
