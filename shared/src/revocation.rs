@@ -38,8 +38,13 @@
 //! clients' tokens are never refreshed, and a client's item compares `iat`.
 
 use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[cfg(feature = "revocation-store")]
+pub mod store;
 
 use crate::claims::{Claims, PrincipalType};
+use crate::config::{ConfigError, Env, Required, Seconds, declare};
 use crate::ids::UserPoolId;
 
 /// The table's partition key: a string, [`Subject::key`].
@@ -249,6 +254,51 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+declare! {
+    /// The revocation store (DynamoDB table name or ARN; partition key `pk`, TTL on
+    /// `expires_at`) that the recorder and sign-out write with a conditional `UpdateItem`.
+    pub REVOCATION_TABLE: Required = Required, example "`cognito-auth-revocations`";
+    /// How long an item lives past its `not_before` before DynamoDB's TTL may delete it: at least
+    /// Cognito's longest access or ID token lifetime (one day).
+    pub REVOCATION_RETENTION_SECONDS: Seconds = Seconds {
+        default: LONGEST_TOKEN_LIFETIME_SECS, min: LONGEST_TOKEN_LIFETIME_SECS, max: 31_536_000
+    }, example "`172800`";
+}
+
+/// The store's variables, read by the recorder and the sign-out function.
+pub const STORE_VARIABLES: &[&dyn crate::config::Declared] =
+    &[&REVOCATION_TABLE, &REVOCATION_RETENTION_SECONDS];
+
+/// The store: where to write and how long an item lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// `REVOCATION_TABLE`.
+    pub table: crate::aws::TableName,
+    /// `REVOCATION_RETENTION_SECONDS`, in seconds.
+    pub retention_secs: u64,
+}
+
+impl StoreConfig {
+    /// Reads and checks the store's two variables.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let table = crate::aws::TableName::parse(REVOCATION_TABLE, &env.get(&REVOCATION_TABLE)?)?;
+        let retention_secs = env.get(&REVOCATION_RETENTION_SECONDS)?.as_secs();
+        Ok(Self {
+            table,
+            retention_secs,
+        })
+    }
+}
+
+/// Now, in whole seconds since the epoch (0 on a clock before 1970): the
+/// revocation's second when one is written now.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0)
 }
 
 /// The TTL of an item revoking at `not_before`, kept `retention_secs`

@@ -1,28 +1,14 @@
 //! The recorder's configuration, read from the environment and checked once
-//! at init. The store's two variables are declared here and read by the
-//! sign-out function too (see [`StoreConfig`]).
+//! at init. The store's two variables are the shared crate's
+//! ([`cognito_auth_core::revocation::StoreConfig`]), read by the sign-out
+//! function too.
 
-use cognito_auth_core::aws::{self, AwsLimits, TableName};
-use cognito_auth_core::config::{self, ConfigError, Declarations, Env, Required, Seconds, declare};
+use cognito_auth_core::aws::{self, AwsLimits};
+use cognito_auth_core::config::{self, ConfigError, Declarations, Env};
 use cognito_auth_core::ids::UserPoolId;
 use cognito_auth_core::metrics::Namespace;
-use cognito_auth_core::revocation::LONGEST_TOKEN_LIFETIME_SECS;
+use cognito_auth_core::revocation::{STORE_VARIABLES, StoreConfig};
 use cognito_auth_core::verify::USER_POOL_ID;
-
-declare! {
-    /// The revocation store (DynamoDB table name or ARN; partition key `pk`, TTL on
-    /// `expires_at`) that this function writes with a conditional `UpdateItem`.
-    pub REVOCATION_TABLE: Required = Required, example "`cognito-auth-revocations`";
-    /// How long an item lives past its `not_before` before DynamoDB's TTL may delete it: at least
-    /// Cognito's longest access or ID token lifetime (one day).
-    pub REVOCATION_RETENTION_SECONDS: Seconds = Seconds {
-        default: LONGEST_TOKEN_LIFETIME_SECS, min: LONGEST_TOKEN_LIFETIME_SECS, max: 31_536_000
-    }, example "`172800`";
-}
-
-/// The store's variables, read by the recorder and the sign-out function.
-pub const STORE_VARIABLES: &[&dyn config::Declared] =
-    &[&REVOCATION_TABLE, &REVOCATION_RETENTION_SECONDS];
 
 /// Everything the recorder reads: the pools it records, the store, the AWS
 /// call budget, and the variables of every function.
@@ -32,27 +18,6 @@ pub const VARIABLES: Declarations = &[
     aws::VARIABLES,
     cognito_auth_core::init::EVERY_FUNCTION,
 ];
-
-/// The store: where to write and how long an item lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreConfig {
-    /// `REVOCATION_TABLE`.
-    pub table: TableName,
-    /// `REVOCATION_RETENTION_SECONDS`, in seconds.
-    pub retention_secs: u64,
-}
-
-impl StoreConfig {
-    /// Reads and checks the store's two variables.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let table = TableName::parse(REVOCATION_TABLE, &env.get(&REVOCATION_TABLE)?)?;
-        let retention_secs = env.get(&REVOCATION_RETENTION_SECONDS)?.as_secs();
-        Ok(Self {
-            table,
-            retention_secs,
-        })
-    }
-}
 
 /// Everything the recorder needs, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +71,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.pools.len(), 2);
         assert_eq!(config.store.table, "revocations");
-        assert_eq!(config.store.retention_secs, LONGEST_TOKEN_LIFETIME_SECS);
+        assert_eq!(
+            config.store.retention_secs,
+            cognito_auth_core::revocation::LONGEST_TOKEN_LIFETIME_SECS
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use lambda_runtime::Diagnostic;
 
 use crate::cloudtrail::EventError;
-use crate::store::{AwsError, StoreError};
+use cognito_auth_core::aws::CallError;
+use cognito_auth_core::revocation::store::StoreError;
 
 /// Why an invocation failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +38,7 @@ pub enum FnError {
     },
     /// `AdminGetUser` failed.
     #[error(transparent)]
-    Lookup(AwsError),
+    Lookup(CallError),
     /// The store write failed.
     #[error(transparent)]
     Store(#[from] StoreError),

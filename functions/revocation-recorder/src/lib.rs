@@ -13,9 +13,6 @@
 pub mod cloudtrail;
 pub mod config;
 pub mod error;
-pub mod store;
-
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError;
 use cognito_auth_core::metrics::{self, Recorder};
@@ -26,7 +23,9 @@ use serde_json::{Value, json};
 use crate::cloudtrail::{Decision, Plan, User, name_of};
 pub use crate::config::Config;
 pub use crate::error::FnError;
-use crate::store::{Revocation, classify, service_message};
+use cognito_auth_core::aws::CallError;
+use cognito_auth_core::revocation::store::{self, Revocation, service_message};
+pub use cognito_auth_core::revocation::unix_now;
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "revocation-recorder";
@@ -51,14 +50,6 @@ impl State {
             config,
         }
     }
-}
-
-/// Seconds since the epoch (0 for a clock before 1970).
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0)
 }
 
 /// Handles one event. Returns a short summary (`{"result": ...}`); fails,
@@ -209,9 +200,9 @@ async fn resolve(state: &State, plan: &Plan, username: &str) -> Result<String, F
                 pool: plan.pool.to_string(),
                 detail: service_message(&error),
             }),
-            _ => Err(FnError::Lookup(classify(
+            _ => Err(FnError::Lookup(CallError::classify(
                 "AdminGetUser",
-                error,
+                &error,
                 &state.config.aws,
             ))),
         },

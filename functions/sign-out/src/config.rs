@@ -1,12 +1,12 @@
 //! The sign-out function's configuration: the verifier's variables (the
-//! authorizer's, read the same way), the store's (declared by the recorder,
-//! see `revocation_recorder::config`), and the AWS call budget.
+//! authorizer's, read the same way), the store's (the shared crate's,
+//! `cognito_auth_core::revocation::StoreConfig`), and the AWS call budget.
 
 use cognito_auth_core::aws::{self, AwsLimits};
 use cognito_auth_core::config::{ConfigError, Declarations, Env};
 use cognito_auth_core::metrics::Namespace;
+use cognito_auth_core::revocation::{STORE_VARIABLES, StoreConfig};
 use cognito_auth_core::verify::{self, VerifierConfig};
-use revocation_recorder::config::{STORE_VARIABLES, StoreConfig};
 
 /// Everything sign-out reads.
 pub const VARIABLES: Declarations = &[

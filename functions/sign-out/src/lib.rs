@@ -21,15 +21,16 @@ pub mod request;
 pub mod response;
 
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError;
+use cognito_auth_core::aws::CallError;
 use cognito_auth_core::claims::PrincipalType;
 use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::ids::UserPoolId;
 use cognito_auth_core::metrics::{self, Recorder};
+use cognito_auth_core::revocation::store::{self, Revocation, StoreError};
+use cognito_auth_core::revocation::unix_now;
 use cognito_auth_core::revocation::{Reason, Subject};
 use cognito_auth_core::{Claims, Verifier};
 use lambda_runtime::LambdaEvent;
-use revocation_recorder::store::{self, AwsError, Revocation, StoreError, classify};
-use revocation_recorder::unix_now;
 use serde_json::Value;
 
 pub use crate::config::Config;
@@ -68,7 +69,7 @@ impl State {
 #[derive(Debug, thiserror::Error)]
 enum CognitoError {
     #[error(transparent)]
-    Aws(#[from] AwsError),
+    Aws(#[from] CallError),
 }
 
 /// Handles one request; always answers (never an invocation error), so API
@@ -271,7 +272,7 @@ async fn global_sign_out(
     let Some(username) = claims.username.as_deref() else {
         // A user's token always names its username; the principal check
         // above makes this unreachable for verified tokens.
-        return Err(AwsError::Failed {
+        return Err(CallError::Failed {
             operation: "AdminUserGlobalSignOut",
             code: "NoUsername".to_owned(),
             detail: "the token names no username".to_owned(),
@@ -292,7 +293,9 @@ async fn global_sign_out(
                 tracing::warn!(sub = %claims.sub, "the user no longer exists in Cognito; nothing left to sign out there");
                 Ok(())
             }
-            _ => Err(classify("AdminUserGlobalSignOut", error, &state.config.aws).into()),
+            _ => {
+                Err(CallError::classify("AdminUserGlobalSignOut", &error, &state.config.aws).into())
+            }
         },
     }
 }
@@ -311,5 +314,5 @@ async fn revoke_token(
         .send()
         .await
         .map(|_| ())
-        .map_err(|error| classify("RevokeToken", error, &state.config.aws).into())
+        .map_err(|error| CallError::classify("RevokeToken", &error, &state.config.aws).into())
 }

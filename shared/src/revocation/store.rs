@@ -1,4 +1,5 @@
-//! The store's one write, shared by the recorder and the sign-out function:
+//! The store's one write, shared by the recorder and the sign-out function
+//! (behind this crate's `revocation-store` feature, which only they turn on):
 //! a conditional `UpdateItem` that is idempotent and never lowers
 //! `not_before` (REVOCATION.md, `cognito_auth_core::revocation`).
 //!
@@ -12,10 +13,11 @@
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cognito_auth_core::aws::{AwsLimits, TableName};
-use cognito_auth_core::revocation::{
+
+use super::{
     EXPIRES_AT, NOT_BEFORE, PARTITION_KEY, REASON, RECORDED_AT, Reason, Subject, expires_at,
 };
+use crate::aws::{AwsLimits, CallError, TableName};
 
 /// One revocation to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,58 +63,7 @@ pub enum StoreError {
     },
     /// An AWS call failed (timeout, unreachable, refused).
     #[error(transparent)]
-    Aws(#[from] AwsError),
-}
-
-/// Any AWS call that did not succeed, sorted the way the logs need it.
-#[derive(Debug, thiserror::Error)]
-pub enum AwsError {
-    /// No answer within the configured timeouts, retries included.
-    #[error(
-        "{operation} gave no answer in time (at most {max_attempts} attempts of {attempt_ms} ms, \
-         {call_ms} ms in all): {detail}"
-    )]
-    Timeout {
-        /// The API operation.
-        operation: &'static str,
-        /// `AWS_CALL_TIMEOUT_MS`.
-        call_ms: u128,
-        /// `AWS_ATTEMPT_TIMEOUT_MS`.
-        attempt_ms: u128,
-        /// `AWS_MAX_ATTEMPTS`.
-        max_attempts: u32,
-        /// The SDK's error chain.
-        detail: String,
-    },
-    /// The endpoint could not be reached.
-    #[error("{operation} could not reach the endpoint: {detail}")]
-    Unreachable {
-        /// The API operation.
-        operation: &'static str,
-        /// The SDK's error chain.
-        detail: String,
-    },
-    /// Any other failure: access denied, throttling, validation…
-    #[error("{operation} failed with {code}: {detail}")]
-    Failed {
-        /// The API operation.
-        operation: &'static str,
-        /// The AWS error code.
-        code: String,
-        /// The SDK's error chain.
-        detail: String,
-    },
-}
-
-impl AwsError {
-    /// A stable code for logs and the Lambda `errorType`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            AwsError::Timeout { .. } => "AwsTimeout",
-            AwsError::Unreachable { .. } => "AwsUnreachable",
-            AwsError::Failed { .. } => "AwsCallFailed",
-        }
-    }
+    Aws(#[from] CallError),
 }
 
 impl StoreError {
@@ -202,41 +153,7 @@ pub async fn record(
                 table: table.clone(),
                 detail: service_message(&error),
             }),
-            _ => Err(classify("UpdateItem", error, limits).into()),
-        },
-    }
-}
-
-/// Sorts an SDK error into timeout, unreachable, or a failed call with its
-/// AWS error code.
-pub fn classify<E, R>(
-    operation: &'static str,
-    error: SdkError<E, R>,
-    limits: &AwsLimits,
-) -> AwsError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let detail = DisplayErrorContext(&error).to_string();
-    let timed_out = match &error {
-        SdkError::TimeoutError(_) => true,
-        SdkError::DispatchFailure(failure) => failure.is_timeout(),
-        _ => false,
-    };
-    match &error {
-        _ if timed_out => AwsError::Timeout {
-            operation,
-            call_ms: limits.call_timeout.as_millis(),
-            attempt_ms: limits.attempt_timeout.as_millis(),
-            max_attempts: limits.max_attempts,
-            detail,
-        },
-        SdkError::DispatchFailure(_) => AwsError::Unreachable { operation, detail },
-        _ => AwsError::Failed {
-            operation,
-            code: error.code().unwrap_or("UnknownError").to_owned(),
-            detail,
+            _ => Err(CallError::classify("UpdateItem", &error, limits).into()),
         },
     }
 }
@@ -256,7 +173,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_auth_core::ids::UserPoolId;
+    use crate::ids::UserPoolId;
 
     #[test]
     fn the_write_is_conditional_and_monotone() {
