@@ -3,8 +3,8 @@
 //! (`tests/src`), with real JWKS, moto and cognito-local peers on 127.0.0.1.
 //!
 //! One binary rather than one per file: each test binary links every
-//! function crate, so fifteen of them cost fifteen links and about 250 MB of
-//! disk each (docs/testing.md has the figures). A module per function, then
+//! function crate, so eighteen of them cost eighteen links and about 240 MiB
+//! of disk each (docs/testing.md has the figures). A module per function, then
 //! one per concern that crosses them. Run one module with its path as the
 //! filter, e.g. `cargo test -p e2e-tests --test e2e lifecycle::`.
 //!
