@@ -53,7 +53,7 @@ echo "==> checkov (skips and their reasons: .checkov.yaml)"
 
 if "$drift"; then
   echo "==> drift test (template.yaml against the code)"
-  cargo test -p e2e-tests --test template --locked
+  cargo test -p e2e-tests --test e2e --locked template::
 fi
 
 if "$build"; then

@@ -7,8 +7,8 @@
 # Then a user's whole lifecycle through a real Cognito emulator: cognito-local
 # (tools/cognito-local, installed by scripts/setup.sh) calls the triggers
 # through `cargo lambda watch` on sign-up, confirmation and sign-in, and the
-# authorizer checks the tokens it issues. That part is tests/tests/lifecycle.rs
-# itself, printing its story: the demo shows exactly what the test asserts.
+# authorizer checks the tokens it issues. That part is the end-to-end test
+# `lifecycle` (tests/tests/e2e/lifecycle.rs) itself, printing its story: the demo shows exactly what the test asserts.
 #
 # CARGO_TARGET_DIR, when set (relative to the repository root), is where the
 # binaries are built and looked for.
@@ -135,9 +135,9 @@ echo "Function logs (JSON, one object per line): $demo/watch.log"
 echo
 echo "==================== the lifecycle through cognito-local, a Cognito emulator ===================="
 echo "cognito-local runs the user pool and calls the functions through cargo lambda watch; moto is"
-echo "the DynamoDB. This is tests/tests/lifecycle.rs, printing each step as it checks it."
+echo "the DynamoDB. This is tests/tests/e2e/lifecycle.rs, printing each step as it checks it."
 # Its own moto, cognito-local and cargo lambda watch, all on 127.0.0.1. Only
 # cargo's progress and libtest's bookkeeping lines are left out; a failure
 # prints in full and stops the demo.
-cargo test --locked -p e2e-tests --test lifecycle -- --nocapture 2>&1 |
-  grep --line-buffered -v -E '^ *(Compiling|Finished|Running|running [0-9]+ tests?$|test result: ok|test [a-z_]+ \.\.\. ok$)'
+cargo test --locked -p e2e-tests --test e2e lifecycle:: -- --nocapture 2>&1 |
+  grep --line-buffered -v -E '^ *(Compiling|Finished|Running|running [0-9]+ tests?$|test result: ok|test [a-z_:]+ \.\.\. ok$)'

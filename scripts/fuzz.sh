@@ -8,7 +8,7 @@
 # SECONDS=0 replays the seed corpus and the working corpus once and stops.
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz
 # --locked`); CI does not run this: it replays the seeds on stable instead
-# (`fuzz_corpus_replays_through_every_entry_point` in tests/tests/abuse.rs).
+# (the `fuzz_corpus_*` tests in tests/tests/e2e/abuse/fuzz_corpus.rs).
 #
 # Seeds (committed) are read from fuzz/corpus/<target>; what libFuzzer finds
 # goes to fuzz/work/<target>/corpus, crashes to fuzz/artifacts/<target>/, and

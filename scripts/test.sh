@@ -38,7 +38,7 @@ rm -rf "$target_dir/e2e-logs"
 cargo test --workspace --locked
 
 step "log audit: no token, credential, password, code or email in any function's logs"
-cargo test -p e2e-tests --locked --test log_audit -- --ignored
+cargo test -p e2e-tests --locked --test e2e log_audit:: -- --ignored
 
 step "browser check: every custom-message email in headless Chromium; broken fixtures must fail"
 python3 scripts/browser_check.py

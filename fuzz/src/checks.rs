@@ -3,7 +3,7 @@
 //!
 //! This file is compiled twice: as `cognito_fuzz::checks` by the fuzz crate
 //! (nightly, libFuzzer), and as `e2e_tests::fuzz_checks` through a `#[path]`
-//! module in `tests/src/lib.rs`, so that `tests/tests/abuse.rs`, which
+//! module in `tests/src/lib.rs`, so that `tests/tests/e2e/abuse/`, which
 //! replays the seed corpus on stable through the real binaries, checks
 //! exactly what the targets check. A shared file rather than a dependency
 //! either way: the fuzz crate needs nightly and libFuzzer and keeps its own

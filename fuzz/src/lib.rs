@@ -3,7 +3,7 @@
 //! and a crash reproduces with `cargo fuzz run <name> <file>`.
 //!
 //! Every target drives a public entry point with the configuration in
-//! `env/*.env` (the same files `tests/tests/abuse.rs` gives the real
+//! `env/*.env` (the same files `tests/tests/e2e/abuse/` gives the real
 //! binaries when it replays the seed corpus on stable), and checks
 //! invariants on top of "no panic": a finding is a panic, an abort, a hang
 //! (libFuzzer's `-timeout`) or memory blow-up (`-rss_limit_mb`), or one of
@@ -65,7 +65,7 @@ fn root() -> &'static str {
 }
 
 /// `KEY=VALUE` lines of env files, by [`checks::env_pairs`]' rules (which
-/// `tests/tests/abuse.rs` shares).
+/// `tests/tests/e2e/abuse/` shares).
 pub fn env_pairs(files: &[&str]) -> Vec<(String, String)> {
     files
         .iter()

@@ -1,4 +1,4 @@
-//! The pieces of the lifecycle test (`tests/tests/lifecycle.rs`), which
+//! The pieces of the lifecycle test (`tests/tests/e2e/lifecycle.rs`), which
 //! `make demo` also runs: cognito-local, a Cognito user-pool emulator that
 //! issues RS256 tokens and calls the triggers through the Lambda Invoke API;
 //! `cargo lambda watch`, which serves that API with the real function

@@ -6,10 +6,12 @@
 
 pub mod cognito_local;
 pub mod declarations;
+pub mod emf;
 pub mod events;
 /// The fuzz targets' invariants and fixtures, compiled here too so that
-/// `tests/tests/abuse.rs`, which replays the fuzz corpus on stable through
-/// the real binaries, checks exactly what the targets check. A `#[path]`
+/// the end-to-end tests `abuse::fuzz_corpus`, which replay the fuzz corpus
+/// on stable through the real binaries, check exactly what the targets
+/// check. A `#[path]`
 /// module rather than a dependency on the fuzz crate, which needs nightly
 /// and libFuzzer and is kept out of this workspace; the file itself says
 /// what it may depend on.

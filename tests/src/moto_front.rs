@@ -4,7 +4,7 @@
 //! It exists because moto alone cannot fail on cue (throttling, a refusal,
 //! a slow answer) and lacks some operations (`AdminLinkProviderForUser`),
 //! and because the tests need to see the calls the binaries made. Both
-//! `tests/tests/faults.rs` and `tests/tests/pre_sign_up/` need it; each
+//! `tests/tests/e2e/faults.rs` and `tests/tests/e2e/pre_sign_up/` need it; each
 //! says what to answer with a closure, so this module holds only the
 //! plumbing.
 

@@ -70,3 +70,42 @@ async fn the_request_id_reaches_the_logs() {
         "{record}"
     );
 }
+
+/// The suite's layout: `tests/tests/` holds the one binary `e2e/` and
+/// nothing else (a file there would be a test binary of its own, linking
+/// every function crate again), and every module file or folder in `e2e/`
+/// is declared in `main.rs` (an undeclared one would never be compiled, so
+/// its tests would silently not run).
+#[test]
+fn the_end_to_end_tests_are_one_binary() {
+    let tests = e2e_tests::runtime_api::workspace_root().join("tests/tests");
+    let names = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+            .map(|entry| {
+                entry
+                    .expect("a directory entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names(&tests),
+        ["e2e"],
+        "move each test file of tests/tests/ into tests/tests/e2e/ as a module (docs/testing.md)"
+    );
+    let main = std::fs::read_to_string(tests.join("e2e/main.rs")).expect("read e2e/main.rs");
+    let undeclared: Vec<String> = names(&tests.join("e2e"))
+        .into_iter()
+        .filter(|name| name != "main.rs")
+        .filter(|name| !main.contains(&format!("\nmod {};", name.trim_end_matches(".rs"))))
+        .collect();
+    assert!(
+        undeclared.is_empty(),
+        "not declared in tests/tests/e2e/main.rs, so never compiled: {undeclared:?}"
+    );
+}

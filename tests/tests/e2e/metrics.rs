@@ -7,7 +7,7 @@
 //!
 //! No assertion here is timed: latencies are only checked to be present.
 
-mod emf;
+use e2e_tests::emf;
 
 use std::time::Duration;
 

@@ -1,6 +1,5 @@
-//! The EMF checker shared by `metrics.rs` (lines of the functions it drives)
-//! and `log_audit.rs` (every line the suite printed). A module folder, so
-//! Cargo does not build it as a test of its own.
+//! The EMF checker shared by the end-to-end tests `metrics` (lines of the
+//! functions it drives) and `log_audit` (every line the suite printed).
 
 use cognito_auth_core::metrics::{ALL, CALL, CLIENT, FUNCTION, LOCALE, OUTCOME, REASON, RESULT};
 use serde_json::Value;
@@ -150,7 +149,6 @@ pub fn check(line: &str) -> Result<Value, String> {
 }
 
 /// Lines the checker must refuse, for its own test.
-#[allow(dead_code)]
 pub fn bad_lines() -> Vec<String> {
     let good = serde_json::json!({
         "_aws": {"Timestamp": 1_764_000_000_000u64, "CloudWatchMetrics": [{

@@ -9,8 +9,8 @@ use super::*;
 ///
 /// ```sh
 /// cargo build --release -p authorizer
-/// E2E_BIN_DIR=$PWD/target/release cargo test -p e2e-tests --test authorizer \
-///     -- --ignored --nocapture measure
+/// E2E_BIN_DIR=$PWD/target/release cargo test -p e2e-tests --test e2e \
+///     -- --ignored --nocapture authorizer::measure
 /// ```
 ///
 /// (`E2E_BIN_DIR` must be absolute: tests run in `tests/`.) The harness

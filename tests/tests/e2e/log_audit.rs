@@ -16,12 +16,12 @@
 //!
 //! It runs after the suite, as its own step of `scripts/test.sh`:
 //! `target/e2e-logs` is cleared before `cargo test --workspace`, then
-//! `cargo test -p e2e-tests --test log_audit -- --ignored` audits what the
+//! `cargo test -p e2e-tests --test e2e log_audit:: -- --ignored` audits what the
 //! suite left. With no log at all it fails, so it cannot pass by reading
 //! nothing.
 //!
 //! Metric lines (EMF, with an `_aws` block) get the same audit, and must
-//! also pass the EMF checker (`emf/mod.rs`): dimension values are fixed
+//! also pass the EMF checker (`e2e_tests::emf`): dimension values are fixed
 //! codes, never a user's data.
 //!
 //! A refusal is not an error ([`refusal_errors`]): no `ERROR` line may belong
@@ -38,7 +38,7 @@
 //! item's values may be printed, which checks the cap on the AWS SDK's
 //! payload lines too.
 
-mod emf;
+use e2e_tests::emf;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -213,7 +213,7 @@ fn log_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 #[ignore = "audits what the whole suite printed: run by scripts/test.sh after `cargo test --workspace` \
-            (with target/e2e-logs cleared before it) as `cargo test -p e2e-tests --test log_audit -- --ignored`"]
+            (with target/e2e-logs cleared before it) as `cargo test -p e2e-tests --test e2e log_audit:: -- --ignored`"]
 fn no_log_line_of_the_suite_holds_a_credential_or_an_address() {
     let dir = target_dir().join("e2e-logs");
     let files = log_files(&dir);
