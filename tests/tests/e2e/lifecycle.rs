@@ -148,6 +148,35 @@ fn functions(calls: &[Relayed]) -> Vec<&str> {
     calls.iter().map(|call| call.function.as_str()).collect()
 }
 
+/// A REST API REQUEST authorizer event for `GET {path}` (resource `path`),
+/// as API Gateway sends it with the token header, `context.httpMethod` and
+/// `context.resourcePath` as identity sources (the template's REST API).
+fn rest_event(token: &str, path: &str) -> Value {
+    json!({
+        "type": "REQUEST",
+        "methodArn": format!("arn:aws:execute-api:us-east-1:123456789012:lifecycle1/prod/GET{path}"),
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {"Authorization": format!("Bearer {token}"), "User-Agent": "lifecycle"},
+        "multiValueHeaders": {"Authorization": [format!("Bearer {token}")], "User-Agent": ["lifecycle"]},
+        "queryStringParameters": {},
+        "multiValueQueryStringParameters": {},
+        "pathParameters": {},
+        "stageVariables": {},
+        "requestContext": {
+            "path": format!("/prod{path}"),
+            "accountId": "123456789012",
+            "resourceId": "abc123",
+            "stage": "prod",
+            "requestId": "lifecycle-rest",
+            "resourcePath": path,
+            "httpMethod": "GET",
+            "apiId": "lifecycle1"
+        }
+    })
+}
+
 /// An HTTP API (payload 2.0) authorizer event for `route_key` at `path`,
 /// with `$context.routeKey` among the identity sources as the template
 /// deploys it.
@@ -802,20 +831,30 @@ async fn a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_loc
     ));
     // Past the authorizer's one-second store cache and the boundary second.
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    // On the REST API, the refusal API Gateway turns into a 401.
     let refused = watch
-        .invoke(
-            "authorizer",
-            &http_api_event(&access_token, "GET /me", "/me"),
-        )
+        .invoke("authorizer", &rest_event(&access_token, "/me"))
         .await;
     story.show(format!(
-        "GET /me with the signed-out access token -> {}",
+        "GET /me (REST API) with the signed-out access token -> {} (401)",
         refused.body["errorMessage"].as_str().unwrap_or("?")
     ));
     assert_eq!(
         refused.body["errorMessage"],
         json!("Unauthorized"),
         "the signed-out token is refused (401): {refused:?}"
+    );
+    // On the HTTP API, the same refusal is `isAuthorized: false`.
+    let refused_http = watch
+        .invoke(
+            "authorizer",
+            &http_api_event(&access_token, "GET /me", "/me"),
+        )
+        .await;
+    assert_eq!(
+        refused_http.body,
+        json!({"isAuthorized": false}),
+        "the signed-out token is refused on the HTTP API too: {refused_http:?}"
     );
     let (fresh_access_token, _) = sign_in().await;
     let fresh = watch
