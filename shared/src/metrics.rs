@@ -110,6 +110,7 @@ const EVERY_FUNCTION: &[&str] = &[
     "post-confirmation",
     "custom-message",
     "pre-token-generation",
+    "user-migration",
 ];
 
 /// A sandbox's first invocation (dimension: `Function`).
@@ -120,8 +121,14 @@ pub const COLD_START: Metric = metric("ColdStart", Unit::Count, EVERY_FUNCTION);
 /// Lambda counts each of them in `Errors`, so an alarm on real failures reads
 /// `Errors - Refusals`: never a real failure (an invalid event, a failed AWS
 /// call, a timeout, a panic), each of which still counts in `Errors` alone.
+/// So are user migration's refused sign-ins (an unknown user, a wrong
+/// password, a legacy hash it cannot use).
 /// The other functions refuse nothing, and emit none.
-pub const REFUSALS: Metric = metric("Refusals", Unit::Count, &["authorizer", "pre-sign-up"]);
+pub const REFUSALS: Metric = metric(
+    "Refusals",
+    Unit::Count,
+    &["authorizer", "pre-sign-up", "user-migration"],
+);
 /// Authorizer decisions, by `Outcome` (`allow`, `deny`, `unauthorized`,
 /// `invalid_event`) and, for refusals, `Reason`.
 pub const DECISIONS: Metric = metric("Decisions", Unit::Count, AUTHORIZER);
@@ -144,7 +151,11 @@ pub const PROVISIONING: Metric = metric("Provisioning", Unit::Count, &["post-con
 pub const AWS_CALL_LATENCY: Metric = metric(
     "AwsCallLatency",
     Unit::Milliseconds,
-    &["post-confirmation", "pre-token-generation"],
+    &[
+        "post-confirmation",
+        "pre-token-generation",
+        "user-migration",
+    ],
 );
 /// Custom messages, by `Outcome` (`rendered`, `fallback`, `passed_through`),
 /// `Reason` and `Locale`.
@@ -153,6 +164,16 @@ pub const MESSAGES: Metric = metric("Messages", Unit::Count, &["custom-message"]
 pub const CLAIMS_ADDED: Metric = metric("ClaimsAdded", Unit::Count, &["pre-token-generation"]);
 /// Reads of the profile item, by `Result` (`found`, `not_found`, `failed`).
 pub const PROFILE_READS: Metric = metric("ProfileReads", Unit::Count, &["pre-token-generation"]);
+
+/// User migrations, by `Outcome` (`migrated`, `refused`) and `Reason`:
+/// for `migrated` the path (`sign_in`, `forgot_password`), for `refused`
+/// why (`unknown_user`, `wrong_password`, `missing_hash`, `corrupt_hash`,
+/// `unsupported_algorithm`, `too_costly`). A store failure is not counted
+/// here: it is an invocation error.
+pub const MIGRATIONS: Metric = metric("Migrations", Unit::Count, &["user-migration"]);
+/// Marks of migrated legacy records (`MARK_MIGRATED`), by `Result` (`ok`,
+/// `gone` for a record deleted meanwhile, `failed`). A failed mark never fails the migration.
+pub const MIGRATION_MARKS: Metric = metric("MigrationMarks", Unit::Count, &["user-migration"]);
 
 /// Revocation checks of verified tokens, by `Result`: `cached` (every
 /// subject's state was in the sandbox's cache), `read` (one store read),
@@ -187,6 +208,8 @@ pub const ALL: &[Metric] = &[
     MESSAGES,
     CLAIMS_ADDED,
     PROFILE_READS,
+    MIGRATIONS,
+    MIGRATION_MARKS,
     REVOCATION_CHECKS,
     REVOKED_TOKENS,
     REVOCATIONS_RECORDED,
