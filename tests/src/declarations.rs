@@ -22,6 +22,7 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
         pre_token_generation::config::VARIABLES,
     ),
     ("custom-message", custom_message::config::VARIABLES),
+    ("user-migration", user_migration::config::VARIABLES),
 ];
 
 /// The declarations of `binary`.

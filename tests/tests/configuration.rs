@@ -118,7 +118,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 5] = [
+    let functions: [Case; 6] = [
         (
             "authorizer",
             &[
@@ -141,6 +141,14 @@ fn each_function_reads_exactly_what_it_declares() {
         ("custom-message", &[("APP_NAME", "Acme")], |env| {
             custom_message::Config::from_env(env).map(drop)
         }),
+        (
+            "user-migration",
+            &[
+                ("LEGACY_USERS_TABLE", "legacy-users"),
+                ("MARK_MIGRATED", "true"),
+            ],
+            |env| user_migration::Config::from_env(env).map(drop),
+        ),
     ];
     assert_eq!(
         functions.len(),

@@ -585,6 +585,15 @@ impl DummySpec {
     /// that verifying against it costs what verifying a real hash of these
     /// parameters does. Done once, at init.
     pub fn make(self) -> Result<StoredHash, String> {
+        let text = self.hash(DUMMY_PASSWORD, DUMMY_SALT)?;
+        StoredHash::parse(&text).map_err(|error| format!("the dummy hash does not parse: {error}"))
+    }
+
+    /// The text of a hash of `password` with these parameters and `salt`
+    /// (at least 16 bytes; bcrypt takes the first 16), in the form this
+    /// module reads: what the tests and the benchmark make their legacy
+    /// records with.
+    pub fn hash(self, password: &[u8], salt: &[u8]) -> Result<String, String> {
         let phc = |result: password_hash::Result<PasswordHash>| {
             result
                 .map(|hash| hash.to_string())
@@ -596,42 +605,32 @@ impl DummySpec {
                     .map_err(|error| format!("invalid argon2 parameters: {error}"))?;
                 phc(
                     Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-                        .hash_password_with_salt(DUMMY_PASSWORD, DUMMY_SALT),
+                        .hash_password_with_salt(password, salt),
                 )?
             }
             DummySpec::Bcrypt { cost } => {
-                let mut salt = [0u8; 16];
-                salt.copy_from_slice(&DUMMY_SALT[..16]);
-                bcrypt::hash_with_salt(DUMMY_PASSWORD, cost, salt)
+                let salt: [u8; 16] = salt
+                    .get(..16)
+                    .and_then(|head| head.try_into().ok())
+                    .ok_or("a bcrypt salt is 16 bytes")?;
+                bcrypt::hash_with_salt(password, cost, salt)
                     .map_err(|error| format!("invalid bcrypt cost: {error}"))?
                     .format_for_version(bcrypt::Version::TwoB)
             }
             DummySpec::Scrypt { ln, r, p } => {
                 let params = scrypt::Params::new(ln, r, p)
                     .map_err(|error| format!("invalid scrypt parameters: {error}"))?;
-                phc(
-                    scrypt::Scrypt::new_with_params(params).hash_password_customized(
-                        DUMMY_PASSWORD,
-                        DUMMY_SALT,
-                        None,
-                        None,
-                        params,
-                    ),
-                )?
+                phc(scrypt::Scrypt::new_with_params(params)
+                    .hash_password_customized(password, salt, None, None, params))?
             }
             DummySpec::Pbkdf2Sha256 { iterations } => {
                 let params = pbkdf2::Params::new(iterations)
                     .map_err(|error| format!("invalid pbkdf2 parameters: {error}"))?;
-                phc(pbkdf2::Pbkdf2::SHA256.hash_password_customized(
-                    DUMMY_PASSWORD,
-                    DUMMY_SALT,
-                    None,
-                    None,
-                    params,
-                ))?
+                phc(pbkdf2::Pbkdf2::SHA256
+                    .hash_password_customized(password, salt, None, None, params))?
             }
         };
-        StoredHash::parse(&text).map_err(|error| format!("the dummy hash does not parse: {error}"))
+        Ok(text)
     }
 }
 
@@ -777,6 +776,24 @@ mod tests {
             check_cost(hash.cost_params(), 1024, 2_000),
             Err(TooCostly::TooBig { .. })
         ));
+    }
+
+    #[test]
+    fn hash_makes_what_parse_reads_and_verify_accepts() {
+        for spec in [
+            "argon2id:m=64,t=1,p=1",
+            "bcrypt:cost=4",
+            "scrypt:ln=4,r=8,p=1",
+            "pbkdf2-sha256:i=1000",
+        ] {
+            let text = DummySpec::parse(spec)
+                .unwrap()
+                .hash(PASSWORD, b"sixteen-byte-salt")
+                .unwrap();
+            let hash = StoredHash::parse(&text).unwrap();
+            assert_eq!(hash.verify(PASSWORD), Ok(true), "{spec}");
+            assert_eq!(hash.verify(b"other"), Ok(false), "{spec}");
+        }
     }
 
     #[test]
