@@ -37,19 +37,22 @@ declare! {
     pub ASSUME_EMAIL_VERIFIED: Flag = Flag { default: false }, example "`true`";
     /// Set `phone_number_verified` to `true` when the item has a phone number but no
     /// `phone_number_verified`.
-    pub ASSUME_PHONE_VERIFIED: Flag = Flag { default: false }, example "`true`";
+    pub ASSUME_PHONE_VERIFIED: Flag = Flag { default: false }, example "`true`",
+        defaulted "the template's pool signs users in by email; set it on the function for phone-only legacy users";
     /// Kind and cost of the dummy hash verified for an unknown user (or an unusable hash), so
     /// that it takes as long as a wrong password: the legacy store's usual parameters.
     pub LEGACY_HASH_DEFAULT: Text = Text { default: "argon2id:m=19456,t=2,p=1" },
         example "`bcrypt:cost=12`";
     /// Longest estimated verification of one hash at this function's memory size; hashes that
     /// cost more are refused at read time, and a `LEGACY_HASH_DEFAULT` that does at init.
-    pub MAX_HASH_MS: Millis = Millis { default: 1_000, min: 10, max: 2_000 }, example "`1500`";
+    pub MAX_HASH_MS: Millis = Millis { default: 1_000, min: 10, max: 2_000 }, example "`1500`",
+        defaulted "1 s of Cognito's 5 s, twice over on a cold start (the dummy at init, the user's hash)";
     /// After a migration, write the time into the legacy item (`UpdateItem`, needs that
     /// permission); a failed write is logged and counted, and the migration still succeeds.
     pub MARK_MIGRATED: Flag = Flag { default: false }, example "`true`";
     /// The attribute `MARK_MIGRATED` writes: the migration's time in Unix seconds (a number).
-    pub MIGRATED_ATTRIBUTE: Text = Text { default: "migrated_at" }, example "`moved_to_cognito`";
+    pub MIGRATED_ATTRIBUTE: Text = Text { default: "migrated_at" }, example "`moved_to_cognito`",
+        defaulted "`migrated_at`, as docs/migration.md's runbook queries it";
     /// The function's memory in MB, set by Lambda: its CPU share (one vCPU at 1,769 MB) and
     /// memory bound what a hash may cost.
     pub AWS_LAMBDA_FUNCTION_MEMORY_SIZE: Count = Count { default: 128, min: 128, max: 10_240 },

@@ -51,20 +51,22 @@ impl Kind {
     }
 
     /// Nanoseconds of one [`Cost::work`] unit on one core: measured by
-    /// `cargo run --release -p dev-tools --bin hash-bench` (the median of
-    /// its runs, rounded up; the figures are in docs/migration.md). The
-    /// estimate of a verification is `work × this`, scaled by the share of
-    /// a vCPU the function's memory size buys ([`cpu_share`]).
+    /// `cargo bench -p user-migration --bench hashes` (release profile, as
+    /// deployed, x86_64), the largest per-unit figure of its cases, rounded
+    /// up; the figures are in docs/migration.md. They were taken on a busy
+    /// shared machine, so they overstate the time rather than understate
+    /// it. The estimate of a verification is `work × this`, divided by the
+    /// share of a vCPU the function's memory size buys ([`cpu_share`]).
     pub fn nanos_per_unit(self) -> f64 {
         match self {
-            // Per KiB of memory per pass.
-            Kind::Argon2 => 1_050.0,
-            // Per expansion round (2^cost).
-            Kind::Bcrypt => 48_000.0,
-            // Per N × r × p.
-            Kind::Scrypt => 260.0,
-            // Per iteration of one 32-byte block.
-            Kind::Pbkdf2Sha256 => 330.0,
+            // Per KiB of memory per pass (1,205-1,538 measured).
+            Kind::Argon2 => 1_550.0,
+            // Per expansion round, 2^cost (63,261-68,865 measured).
+            Kind::Bcrypt => 69_000.0,
+            // Per N × r × p (357-463 measured).
+            Kind::Scrypt => 470.0,
+            // Per iteration of one 32-byte block (201-205 measured).
+            Kind::Pbkdf2Sha256 => 210.0,
         }
     }
 }

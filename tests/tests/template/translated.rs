@@ -350,6 +350,11 @@ fn callers_invoke_the_live_alias_that_codedeploy_rolls_back() {
         .expect("LambdaConfig");
     for (trigger, value) in config {
         let target = value.get("LambdaArn").unwrap_or(value);
+        // A trigger behind a condition: `Fn::If [condition, alias, NoValue]`.
+        let target = match value["Fn::If"].as_array().map(Vec::as_slice) {
+            Some([_, then, otherwise]) if otherwise["Ref"] == "AWS::NoValue" => then,
+            _ => target,
+        };
         if alias_ref(target) != Some(&Json::from("AWS::Lambda::Alias")) {
             problems.push(format!("LambdaConfig.{trigger} is not an alias: {target}"));
         }

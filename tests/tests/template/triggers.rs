@@ -56,7 +56,23 @@ fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
                     }
                     ref_target(arn)
                 }
-                None => ref_target(value),
+                // A trigger behind a condition (user migration):
+                // `!If [condition, !Ref alias, !Ref AWS::NoValue]`, the
+                // condition being the function's own.
+                None => ref_target(value).or_else(|| match if_branches(value)?.as_slice() {
+                    [condition, then, otherwise]
+                        if ref_target(otherwise) == Some("AWS::NoValue")
+                            && literal(condition).is_some()
+                            && template
+                                .resource(&function_id)
+                                .get("Condition")
+                                .and_then(literal)
+                                == literal(condition) =>
+                    {
+                        ref_target(then)
+                    }
+                    _ => None,
+                }),
             });
         // The alias SAM publishes (AutoPublishAlias), which CodeDeploy moves
         // and rolls back; `translated` checks what it becomes.
