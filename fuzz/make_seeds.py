@@ -273,6 +273,49 @@ def custom_message_attributes() -> None:
         write("custom_message_attributes", f"{name}.json", data)
 
 
+def user_migration_hash() -> None:
+    """Hash texts: scrypt and PBKDF2 made by hashlib (OpenSSL), their
+    corrupt and costly variants, and the shapes of the other kinds (the
+    fuzzer needs their prefixes, not a verifiable hash)."""
+    import hashlib
+
+    pw, salt = b"fuzz-password", b"fuzz-salt-012345"
+    enc = lambda raw: base64.b64encode(raw).decode().rstrip("=")
+    scrypt = "$scrypt$ln=4,r=8,p=1$%s$%s" % (enc(salt), enc(hashlib.scrypt(pw, salt=salt, n=16, r=8, p=1, dklen=32)))
+    pbkdf2 = "$pbkdf2-sha256$i=1000,l=32$%s$%s" % (enc(salt), enc(hashlib.pbkdf2_hmac("sha256", pw, salt, 1000, 32)))
+    seeds = {
+        "scrypt": scrypt,
+        "pbkdf2-sha256": pbkdf2,
+        "scrypt-huge-n": scrypt.replace("ln=4", "ln=40"),
+        "pbkdf2-no-l": pbkdf2.replace(",l=32", ""),
+        "pbkdf2-cut": pbkdf2[: pbkdf2.rfind("$")],
+        "argon2id-shape": "$argon2id$v=19$m=64,t=1,p=1$%s$%s" % (enc(salt), enc(b"0" * 32)),
+        "argon2id-huge-m": "$argon2id$v=19$m=4194304,t=1,p=1$%s$%s" % (enc(salt), enc(b"0" * 32)),
+        "bcrypt-shape": "$2b$04$" + "a" * 53,
+        "bcrypt-cost-99": "$2y$99$" + "a" * 53,
+        "django": "pbkdf2_sha256$1000$%s$%s" % (salt.decode(), base64.b64encode(b"0" * 32).decode()),
+        "md5-crypt": "$1$saltsalt$" + "a" * 22,
+        "empty": "",
+    }
+    for name, data in seeds.items():
+        write("user_migration_hash", f"{name}.txt", data)
+
+
+def user_migration_event() -> None:
+    for name, event in events("user-migration"):
+        write("user_migration_event", f"{name}.json", event)
+    attributes = {
+        "all-flags": {"email": "a@example.com", "email_verified": "TRUE", "phone_number": "+1555",
+                      "phone_number_verified": 1, "sub": "x", "password_hash": "$2b$04$x"},
+        "types": {"email": 7, "email_verified": "yes", "given_name": None, "custom:plan": [1]},
+        "huge": {"email": "a" * 3000, "given_name": "B" * 2048},
+    }
+    for name, item in attributes.items():
+        event = dict(next(iter(events("user-migration")))[1])
+        event["legacyItem"] = item
+        write("user_migration_event", f"item-{name}.json", event)
+
+
 def main() -> None:
     if not MINT.exists():
         subprocess.run(["cargo", "build", "-p", "dev-tools", "--bin", "mint-dev-token"], cwd=ROOT, check=True)
@@ -286,6 +329,8 @@ def main() -> None:
     post_confirmation_event()
     custom_message_event()
     custom_message_attributes()
+    user_migration_hash()
+    user_migration_event()
 
 
 if __name__ == "__main__":

@@ -51,10 +51,10 @@ moto="http://127.0.0.1:$moto_port"
 # pool, and prints POOL_ID=... and USERS_TABLE=...: read as data, each name
 # from a fixed list and each value checked, never run as shell code.
 python3 scripts/demo_moto.py "$moto" events "$demo/events" >"$demo/moto.env"
-POOL_ID='' USERS_TABLE=''
+POOL_ID='' USERS_TABLE='' LEGACY_USERS_TABLE=''
 while IFS='=' read -r key value; do
   case "$key" in
-    POOL_ID | USERS_TABLE) ;;
+    POOL_ID | USERS_TABLE | LEGACY_USERS_TABLE) ;;
     *) echo "demo: unexpected line from demo_moto.py: $key=$value" >&2; exit 1 ;;
   esac
   [[ "$value" =~ ^[A-Za-z0-9._-]+$ ]] || {
@@ -63,8 +63,8 @@ while IFS='=' read -r key value; do
   }
   printf -v "$key" '%s' "$value"
 done <"$demo/moto.env"
-[[ -n "$POOL_ID" && -n "$USERS_TABLE" ]] || {
-  echo "demo: demo_moto.py did not give both POOL_ID and USERS_TABLE" >&2
+[[ -n "$POOL_ID" && -n "$USERS_TABLE" && -n "$LEGACY_USERS_TABLE" ]] || {
+  echo "demo: demo_moto.py did not give POOL_ID, USERS_TABLE and LEGACY_USERS_TABLE" >&2
   exit 1
 }
 
@@ -102,6 +102,9 @@ SUSPENDED_VALUES=suspended,banned
 CLIENT_GROUPS='{"2example23456789adminconsole":["admins"]}'
 RECORD_SIGN_INS=true
 SIGN_IN_METRIC_CLIENTS=1example23456789abcdefghij
+LEGACY_USERS_TABLE=$LEGACY_USERS_TABLE
+LEGACY_HASH_DEFAULT=scrypt:ln=14,r=8,p=1
+MARK_MIGRATED=true
 ENV
 
 echo "==> serving the functions with cargo lambda watch"
@@ -110,7 +113,7 @@ cargo lambda watch -A 127.0.0.1 -P "$watch_port" --env-file "$demo/env" >"$demo/
 pids+=($!)
 wait_for_port "$watch_port" "cargo lambda watch" "$demo/watch.log"
 
-for function in authorizer pre-sign-up post-confirmation custom-message pre-authentication post-authentication; do
+for function in authorizer pre-sign-up post-confirmation custom-message pre-authentication post-authentication user-migration; do
   echo
   echo "==================== $function ===================="
   for event in "$demo/events/$function"/*.json; do
@@ -127,7 +130,7 @@ for function in authorizer pre-sign-up post-confirmation custom-message pre-auth
 done
 
 echo
-echo "==================== what post-confirmation provisioned and post-authentication recorded ===================="
+echo "==================== what post-confirmation provisioned, post-authentication recorded and user-migration marked ===================="
 python3 scripts/demo_moto.py report "$moto" "$POOL_ID"
 echo
 echo "Function logs (JSON, one object per line): $demo/watch.log"

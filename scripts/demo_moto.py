@@ -12,6 +12,8 @@ Prints `POOL_ID=...` and `USERS_TABLE=...` for the demo's environment.
 Run with `report` as the first argument to print what the functions wrote.
 """
 
+import base64
+import hashlib
 import json
 import pathlib
 import sys
@@ -27,6 +29,7 @@ TRIGGER_FOLDERS = (
     "custom-message",
     "pre-authentication",
     "post-authentication",
+    "user-migration",
 )
 # The profile of the user events/pre-authentication/suspended-user.json signs
 # in as: marked suspended, so pre-authentication refuses the sign-in.
@@ -35,6 +38,12 @@ SUSPENDED_PROFILE = {
     "username": {"S": "mallory"},
     "status": {"S": "suspended"},
 }
+# The legacy users table user-migration reads, and its one user: the one the
+# sample events sign in as, with the samples' password, hashed with scrypt
+# by hashlib (OpenSSL) as a PHC string.
+LEGACY_TABLE = "legacy-users"
+LEGACY_USER = "legacy.maria"
+LEGACY_PASSWORD = b"Legacy-Passw0rd!"
 # Native users that exist before the demo runs: the post-confirmation events
 # confirm them, and the federated sign-up event links to jane.doe.
 NATIVE_USERS = {
@@ -85,6 +94,25 @@ def set_up(endpoint, events_dir, out_dir):
     )
     dynamodb.put_item(TableName=TABLE, Item=SUSPENDED_PROFILE)
 
+    dynamodb.create_table(
+        TableName=LEGACY_TABLE,
+        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    salt = b"demo-legacy-salt"
+    digest = hashlib.scrypt(LEGACY_PASSWORD, salt=salt, n=2**14, r=8, p=1, dklen=32)
+    b64 = lambda raw: base64.b64encode(raw).decode().rstrip("=")
+    dynamodb.put_item(
+        TableName=LEGACY_TABLE,
+        Item={
+            "username": {"S": LEGACY_USER},
+            "password_hash": {"S": f"$scrypt$ln=14,r=8,p=1${b64(salt)}${b64(digest)}"},
+            "email": {"S": "maria@example.com"},
+            "email_verified": {"BOOL": True},
+        },
+    )
+
     for folder in TRIGGER_FOLDERS:
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
         for path in sorted((events_dir / folder).glob("*.json")):
@@ -94,6 +122,7 @@ def set_up(endpoint, events_dir, out_dir):
             (out_dir / folder / path.name).write_text(json.dumps(event, indent=2))
     print(f"POOL_ID={pool_id}")
     print(f"USERS_TABLE={TABLE}")
+    print(f"LEGACY_USERS_TABLE={LEGACY_TABLE}")
 
 
 def report(endpoint, pool_id):
@@ -105,6 +134,10 @@ def report(endpoint, pool_id):
     for group in GROUPS:
         members = cognito.list_users_in_group(UserPoolId=pool_id, GroupName=group)["Users"]
         print(f"Members of group {group}: {sorted(user['Username'] for user in members)}")
+    print("Legacy users (user-migration marks a migrated one with migrated_at; the hash is not shown)")
+    for item in dynamodb.scan(TableName=LEGACY_TABLE)["Items"]:
+        shown = {key: next(iter(value.values())) for key, value in item.items() if key != "password_hash"}
+        print("  " + json.dumps(shown, sort_keys=True))
 
 
 def main(argv):

@@ -57,6 +57,7 @@ const PRE_SIGN_UP_B_ENV: &str = include_str!("../env/pre-sign-up-b.env");
 const POST_CONFIRMATION_ENV: &str = include_str!("../env/post-confirmation.env");
 const POST_CONFIRMATION_PLAN_ENV: &str = include_str!("../env/post-confirmation-plan.env");
 const CUSTOM_MESSAGE_ENV: &str = include_str!("../env/custom-message.env");
+const USER_MIGRATION_ENV: &str = include_str!("../env/user-migration.env");
 const DEV_KEY_PEM: &str = include_str!("../../tests/fixtures/keys/dev-rsa-1.pem");
 
 /// The workspace root, for `${ROOT}` in the env files.
@@ -709,4 +710,107 @@ pub fn revocation_item_and_sign_out_body(data: &[u8]) {
             let _ = request.body();
         }
     }
+}
+
+// ---- User migration -------------------------------------------------------------
+
+/// `user_migration_hash`: any text as a stored legacy hash. Reading and
+/// pricing never panic, whatever the parameters (a huge `m` or `ln` is
+/// priced, never allocated); what an error says never quotes the salt or
+/// the hash; and a hash cheap enough is verified without panicking.
+pub fn user_migration_hash(data: &[u8]) {
+    use user_migration::hash::{ParseError, StoredHash, check_cost};
+
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match StoredHash::parse(text) {
+        Ok(hash) => {
+            let cost = hash.cost();
+            assert_eq!(cost.kind, hash.kind());
+            let _ = hash.params();
+            // At most ~5 ms of work on a whole vCPU: the fuzzer stays fast.
+            if check_cost(hash.cost_params(), 1_769, 5).is_ok() {
+                let _ = hash.verify(b"fuzz-password");
+            }
+        }
+        Err(error) => {
+            if let ParseError::Unsupported { algorithm } = &error {
+                assert!(
+                    algorithm.starts_with('(')
+                        || algorithm
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                    "an unsupported algorithm is named by an identifier only: {algorithm}"
+                );
+            }
+            let said = error.to_string();
+            for part in text.split('$').skip(2).filter(|part| part.len() >= 8) {
+                assert!(!said.contains(part), "the error quotes the hash: {said}");
+            }
+        }
+    }
+}
+
+per_thread!(user_migration_config: user_migration::Config =
+    user_migration::Config::from_env(&env(&[USER_MIGRATION_ENV]))
+        .expect("env/user-migration.env is valid"));
+
+/// `user_migration_event`: an event, and its `legacyItem` member (a JSON
+/// object of strings, numbers and booleans) as the legacy record. The
+/// answer's attributes are ones a trigger may set: never `sub` nor the
+/// hash, every value a string Cognito stores (at most 2,048 characters),
+/// the verified flags `true` or `false` and only beside their address.
+pub fn user_migration_event(data: &[u8]) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use cognito_auth_core::trigger::TriggerEvent;
+    use user_migration::answer;
+
+    let Some(event) = json(data) else {
+        return;
+    };
+    let item: user_migration::aws::Item = event
+        .get("legacyItem")
+        .and_then(Value::as_object)
+        .map(|object| {
+            object
+                .iter()
+                .filter_map(|(name, value)| {
+                    let value = match value {
+                        Value::String(text) => AttributeValue::S(text.clone()),
+                        Value::Number(number) => AttributeValue::N(number.to_string()),
+                        Value::Bool(flag) => AttributeValue::Bool(*flag),
+                        _ => return None,
+                    };
+                    Some((name.clone(), value))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Ok(trigger) = TriggerEvent::from_value(event) {
+        let _ = answer::Source::of(trigger.trigger_source()).final_user_status();
+    }
+    user_migration_config(|config| {
+        let (attributes, _) = answer::user_attributes(config, &item);
+        assert!(!attributes.contains_key("sub"));
+        assert!(!attributes.contains_key("password_hash"));
+        for (name, value) in &attributes {
+            let text = value.as_str().expect("every attribute is a string");
+            assert!(!text.is_empty() && text.chars().count() <= answer::MAX_ATTRIBUTE_CHARS);
+            if name.ends_with("_verified") {
+                assert!(text == "true" || text == "false", "{name}={text}");
+                let address = name.trim_end_matches("_verified");
+                assert!(attributes.contains_key(address), "{name} without {address}");
+            }
+        }
+        match answer::delivery_mediums(&attributes) {
+            Some(mediums) if mediums == json!(["EMAIL"]) => {
+                assert!(attributes.contains_key("email"))
+            }
+            Some(_) => assert!(attributes.contains_key("phone_number")),
+            None => assert!(
+                !attributes.contains_key("email") && !attributes.contains_key("phone_number")
+            ),
+        }
+    });
 }

@@ -119,6 +119,7 @@ const EVERY_FUNCTION: &[&str] = &[
     "sign-out",
     "pre-authentication",
     "post-authentication",
+    "user-migration",
 ];
 
 /// A sandbox's first invocation (dimension: `Function`).
@@ -130,12 +131,18 @@ pub const COLD_START: Metric = metric("ColdStart", Unit::Count, EVERY_FUNCTION);
 /// `Errors - Refusals`: never a real failure (an invalid event, a failed AWS
 /// call, a timeout, a panic), each of which still counts in `Errors` alone.
 /// Pre authentication's refused sign-ins count here too (a read that failed
-/// does not: it is a real failure). The other functions refuse nothing, and
-/// emit none.
+/// does not: it is a real failure), and so do user migration's (an unknown
+/// user, a wrong password, a legacy hash it cannot use). The other
+/// functions refuse nothing, and emit none.
 pub const REFUSALS: Metric = metric(
     "Refusals",
     Unit::Count,
-    &["authorizer", "pre-sign-up", "pre-authentication"],
+    &[
+        "authorizer",
+        "pre-sign-up",
+        "pre-authentication",
+        "user-migration",
+    ],
 );
 /// Authorizer decisions, by `Outcome` (`allow`, `deny`, `unauthorized`,
 /// `invalid_event`) and, for refusals, `Reason`.
@@ -164,6 +171,7 @@ pub const AWS_CALL_LATENCY: Metric = metric(
         "pre-token-generation",
         "pre-authentication",
         "post-authentication",
+        "user-migration",
     ],
 );
 /// Custom messages, by `Outcome` (`rendered`, `fallback`, `passed_through`),
@@ -187,6 +195,16 @@ pub const SIGN_INS: Metric = metric("SignIns", Unit::Count, &["post-authenticati
 /// Sign-ins recorded on the profile item, by `Result` (`recorded`,
 /// `no_item`, `failed`). A failure never fails the sign-in.
 pub const SIGN_IN_RECORDS: Metric = metric("SignInRecords", Unit::Count, &["post-authentication"]);
+
+/// User migrations, by `Outcome` (`migrated`, `refused`) and `Reason`:
+/// for `migrated` the path (`sign_in`, `forgot_password`), for `refused`
+/// why (`unknown_user`, `wrong_password`, `missing_hash`, `corrupt_hash`,
+/// `unsupported_algorithm`, `too_costly`). A store failure is not counted
+/// here: it is an invocation error.
+pub const MIGRATIONS: Metric = metric("Migrations", Unit::Count, &["user-migration"]);
+/// Marks of migrated legacy records (`MARK_MIGRATED`), by `Result` (`ok`,
+/// `gone` for a record deleted meanwhile, `failed`). A failed mark never fails the migration.
+pub const MIGRATION_MARKS: Metric = metric("MigrationMarks", Unit::Count, &["user-migration"]);
 
 /// Revocation checks of verified tokens, by `Result`: `cached` (every
 /// subject's state was in the sandbox's cache), `read` (one store read),
@@ -234,6 +252,8 @@ pub const ALL: &[Metric] = &[
     SIGN_IN_CHECKS,
     SIGN_INS,
     SIGN_IN_RECORDS,
+    MIGRATIONS,
+    MIGRATION_MARKS,
     REVOCATION_CHECKS,
     REVOKED_TOKENS,
     REVOCATION_READ_LATENCY,

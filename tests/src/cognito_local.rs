@@ -220,6 +220,17 @@ impl CognitoLocal {
     /// `lambda_endpoint`, the server and the token issuer on 127.0.0.1) and
     /// starts cognito-local in `dir`. Its output goes to `dir/cognito-local.log`.
     pub fn start(dir: &Path, lambda_endpoint: &str) -> CognitoLocal {
+        Self::start_with(dir, lambda_endpoint, TRIGGERS)
+    }
+
+    /// [`CognitoLocal::start`] with other triggers: `(cognito-local's
+    /// trigger name, the binary behind it)`, such as `("UserMigration",
+    /// "user-migration")` for the migration test.
+    pub fn start_with(
+        dir: &Path,
+        lambda_endpoint: &str,
+        triggers: &[(&str, &str)],
+    ) -> CognitoLocal {
         let bin = cognito_local_bin();
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
@@ -229,7 +240,7 @@ impl CognitoLocal {
                 "region": REGION,
                 "credentials": {"accessKeyId": "local", "secretAccessKey": "local"}
             },
-            "TriggerFunctions": TRIGGERS.iter().map(|(trigger, function)| {
+            "TriggerFunctions": triggers.iter().map(|(trigger, function)| {
                 (trigger.to_string(), Value::from(*function))
             }).collect::<serde_json::Map<_, _>>(),
             "ServerConfig": {"hostname": "127.0.0.1", "port": port},

@@ -32,6 +32,7 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
         "post-authentication",
         post_authentication::config::VARIABLES,
     ),
+    ("user-migration", user_migration::config::VARIABLES),
 ];
 
 /// The declarations of `binary`.

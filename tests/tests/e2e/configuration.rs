@@ -118,7 +118,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 9] = [
+    let functions: [Case; 10] = [
         (
             "authorizer",
             &[
@@ -164,6 +164,14 @@ fn each_function_reads_exactly_what_it_declares() {
         ("post-authentication", &[], |env| {
             post_authentication::Config::from_env(env).map(drop)
         }),
+        (
+            "user-migration",
+            &[
+                ("LEGACY_USERS_TABLE", "legacy-users"),
+                ("MARK_MIGRATED", "true"),
+            ],
+            |env| user_migration::Config::from_env(env).map(drop),
+        ),
     ];
     assert_eq!(
         functions.len(),

@@ -6,6 +6,10 @@
 //! - a JWT: `eyJ` starting three dot-separated base64url segments;
 //! - a `Bearer` credential, or the value of an `Authorization` header;
 //! - a password or a verification code the suite uses (see [`SECRETS`]);
+//! - a password hash: the prefix of any crypt or PHC string the user
+//!   migration trigger reads (`$argon2…$`, `$2b$`, `$scrypt$`,
+//!   `$pbkdf2-…`, Django's `pbkdf2_sha256$`), which a log line may name by
+//!   its algorithm but never quote;
 //!   Cognito's placeholders (`{####}`) are what the functions handle, and
 //!   may appear;
 //! - an email address, other than the operator's own support address;
@@ -51,7 +55,29 @@ use serde_json::{Value, json};
 
 /// Passwords and codes the suite hands to moto or puts in events. None of
 /// them may ever be printed by a function.
-const SECRETS: &[&str] = &["Correct-Horse-9-Battery", "Correct-Horse-9"];
+const SECRETS: &[&str] = &[
+    "Correct-Horse-9-Battery",
+    "Correct-Horse-9",
+    // tests/tests/user_migration.rs and events/user-migration/.
+    "Old-System-Secret-42",
+    "Not-The-Password-1",
+    "Legacy-Passw0rd!",
+];
+
+/// How password hashes begin (PHC and Modular Crypt strings, and Django's
+/// own form): none may reach a log line.
+const HASH_PREFIXES: &[&str] = &[
+    "$argon2id$",
+    "$argon2i$",
+    "$argon2d$",
+    "$2a$",
+    "$2b$",
+    "$2x$",
+    "$2y$",
+    "$scrypt$",
+    "$pbkdf2",
+    "pbkdf2_sha256$",
+];
 
 /// Operator configuration, not user data: shown in emails and allowed in
 /// logs (e.g. an init error that names it).
@@ -64,6 +90,7 @@ enum Finding {
     Bearer,
     AuthorizationHeader,
     Secret,
+    PasswordHash,
     Email,
     QueryString,
 }
@@ -184,6 +211,9 @@ fn audit_line(line: &str) -> Vec<Finding> {
     }
     if SECRETS.iter().any(|secret| line.contains(secret)) {
         findings.push(Finding::Secret);
+    }
+    if HASH_PREFIXES.iter().any(|prefix| line.contains(prefix)) {
+        findings.push(Finding::PasswordHash);
     }
     if holds_query_string(line) {
         findings.push(Finding::QueryString);
@@ -481,6 +511,14 @@ fn the_detectors_find_what_they_look_for_and_pass_ordinary_lines() {
             vec![Finding::Email],
         ),
         (
+            r#"{"detail":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}"#.to_owned(),
+            vec![Finding::PasswordHash],
+        ),
+        (
+            r#"{"h":"$2b$10$abcdefghijklmnopqrstuu"}"#.to_owned(),
+            vec![Finding::PasswordHash],
+        ),
+        (
             r#"{"queryStringParameters":{"token":"opaque-session-value"}}"#.to_owned(),
             vec![Finding::QueryString],
         ),
@@ -502,6 +540,7 @@ fn the_detectors_find_what_they_look_for_and_pass_ordinary_lines() {
         r#"{"email_domain":"example.com","error":"`@spam.example` is not a domain name"}"#,
         r#"{"support":"support@example.com","version":"1.2.3"}"#,
         r#"{"x":"eyJhbGciOiJSUzI1NiJ9"}"#,
+        r#"{"reason":"unsupported_algorithm","detail":"the legacy hash uses an unsupported algorithm `pbkdf2-sha512`"}"#,
         "thread 'main' panicked at src/main.rs:1:1",
     ] {
         assert_eq!(audit_line(line), [], "{line}");

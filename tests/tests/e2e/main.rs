@@ -22,6 +22,8 @@ mod pre_token_generation;
 mod revocation;
 // pre-authentication and post-authentication
 mod sign_in;
+// the user migration trigger
+mod user_migration;
 // the shared verifier (`cognito_auth_core::Verifier`), against real JWKS
 mod verifier;
 

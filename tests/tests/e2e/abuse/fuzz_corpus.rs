@@ -277,3 +277,57 @@ async fn fuzz_corpus_custom_message_attributes() {
     }
     function.assert_no_panic();
 }
+
+#[test]
+fn fuzz_corpus_user_migration_hash() {
+    // As the target: reading and pricing never panic, and an error never
+    // quotes the salt or the hash (the verification itself is the crates').
+    use user_migration::hash::{StoredHash, check_cost};
+    for (name, bytes) in seeds("user_migration_hash") {
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        match StoredHash::parse(text) {
+            Ok(hash) => {
+                let _ = check_cost(hash.cost_params(), 1_769, 5);
+            }
+            Err(error) => {
+                let said = error.to_string();
+                for part in text.split('$').skip(2).filter(|part| part.len() >= 8) {
+                    assert!(
+                        !said.contains(part),
+                        "{name}: the error quotes the hash: {said}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_corpus_user_migration_event() {
+    // Through the binary, the legacy table behind a closed port: an event of
+    // another source comes back as sent; a migration source fails cleanly
+    // (the store unreachable, or the event malformed), never a panic.
+    let function = Launch::new("user-migration")
+        .envs(env_file("user-migration"))
+        .env(
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:{}", free_port()),
+        )
+        .start()
+        .await;
+    for (name, event) in json_seeds("user_migration_event") {
+        let outcome = function.invoke(event.clone()).await.outcome;
+        assert_not_a_panic(&outcome);
+        match &outcome {
+            Outcome::Response(returned) => assert_eq!(returned, &event, "{name}"),
+            Outcome::Error(report) => assert!(
+                ["MalformedEvent", "AwsUnreachable", "AwsTimeout"]
+                    .contains(&report.error_type.as_str()),
+                "{name}: {report:?}"
+            ),
+        }
+    }
+    function.assert_no_panic();
+}

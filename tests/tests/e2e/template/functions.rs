@@ -216,6 +216,12 @@ async fn template_defaults_get_every_function_past_init() {
             .into_iter()
             .collect();
         env.push(("AWS_ENDPOINT_URL".into(), CLOSED_PORT.into()));
+        // Deployed only with UserMigration enabled, which the template's
+        // UserMigrationNeedsLegacyTable rule accepts only with a table: the
+        // one parameter such a deployment must set.
+        if binary == "user-migration" {
+            env.push(("LEGACY_USERS_TABLE".into(), "legacy-users".into()));
+        }
         let event = if binary == "authorizer" {
             env.push((
                 "JWKS_URL".into(),

@@ -71,6 +71,8 @@ const TRIGGERS: &[(&str, &str)] = &[
     ("PreSignUp", "pre-sign-up"),
     ("PostConfirmation", "post-confirmation"),
     ("CustomMessage", "custom-message"),
+    // Only with UserMigration enabled (an `!If` on UserMigrationEnabled).
+    ("UserMigration", "user-migration"),
     // A mapping, {LambdaArn, LambdaVersion}: the version chooses the event
     // shape (V1_0 on the Lite tier, V2_0 or V3_0 on Essentials and Plus).
     ("PreTokenGenerationConfig", "pre-token-generation"),

@@ -1,0 +1,300 @@
+//! Cognito user migration trigger: moves a user of a legacy system into the
+//! user pool the first time they sign in (or ask for a password reset),
+//! checking their password against the legacy store's hash, so that nobody
+//! has to reset a password to move.
+//!
+//! | `triggerSource` | what happens |
+//! |---|---|
+//! | `UserMigration_Authentication` | `GetItem` of the legacy record, the password verified against its hash; attributes, `CONFIRMED`, `SUPPRESS` |
+//! | `UserMigration_ForgotPassword` | `GetItem`; attributes, `RESET_REQUIRED`, `SUPPRESS` (no password to check) |
+//! | anything else | passed through untouched |
+//!
+//! **No enumeration.** An unknown user, a wrong password and a legacy hash
+//! this function cannot use get the same answer (errorType
+//! `MigrationRefused`, [`REFUSED_MESSAGE`]) and, at sign-in, take the same
+//! time: when there is no usable hash, the password is verified against a
+//! dummy hash of `LEGACY_HASH_DEFAULT`'s kind and cost, made once at init,
+//! and the result thrown away. Passwords and hashes never reach a log line,
+//! a metric or an error.
+//!
+//! Modules: [`config`] (environment), [`hash`] (reading, pricing and
+//! verifying hashes), [`answer`] (the response, pure), [`aws`] (client and
+//! calls), [`error`] (failures and what the user sees).
+#![deny(missing_docs)]
+
+pub mod answer;
+pub mod aws;
+pub mod config;
+pub mod error;
+pub mod hash;
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use cognito_auth_core::logging::{self, loggable_user_name};
+use cognito_auth_core::metrics::{self, Recorder};
+use cognito_auth_core::trigger::TriggerEvent;
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+
+pub use answer::Source;
+pub use aws::State;
+pub use config::Config;
+pub use error::{FnError, REFUSED_MESSAGE, Refusal, UNAVAILABLE_MESSAGE};
+
+use crate::aws::{Item, Mark};
+use crate::hash::{ParseError, StoredHash, check_cost};
+
+/// The `Function` dimension of this crate's metrics.
+pub const FUNCTION_NAME: &str = "user-migration";
+
+/// Handles one invocation. Refusals are logged (at INFO, or WARN for a
+/// legacy record this function cannot use) and counted in `Refusals`, so
+/// that alarms read `Errors - Refusals`; a store failure is a real error.
+/// Writes the metrics: `Migrations` by outcome and reason,
+/// `MigrationMarks`, and the latency of each AWS call.
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+    let mut recorder = state.metrics.recorder(
+        &event.context.request_id,
+        event.context.xray_trace_id.as_deref(),
+    );
+    let result = migrate(state, event.payload, &mut recorder).await;
+    if let Err(FnError::Refused(refusal)) = &result {
+        recorder.count(
+            metrics::MIGRATIONS,
+            &[
+                (metrics::OUTCOME, "refused"),
+                (metrics::REASON, refusal.code()),
+            ],
+            1,
+        );
+        recorder.refusal();
+        logging::error_already_logged();
+    }
+    recorder.flush();
+    result
+}
+
+async fn migrate(
+    state: &State,
+    payload: Value,
+    recorder: &mut Recorder<'_>,
+) -> Result<Value, FnError> {
+    let mut event = TriggerEvent::from_value(payload).inspect_err(|error| {
+        tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
+    })?;
+    let source = Source::of(event.trigger_source());
+    if source == Source::Unknown {
+        tracing::info!(
+            trigger_source = event.trigger_source(),
+            "not a user migration trigger source; event passed through untouched"
+        );
+        return Ok(event.into_value());
+    }
+    let user_name = match event.user_name().filter(|name| !name.is_empty()) {
+        Some(name) => name.to_owned(),
+        None => return Err(missing(&event, "userName")),
+    };
+    // Copied out of the event so that the event can be answered; dropped
+    // at the end of this call, never logged.
+    let password = match source {
+        Source::Authentication => match event.request_str("password") {
+            Some(password) => Some(password.to_owned()),
+            None => return Err(missing(&event, "request.password")),
+        },
+        _ => None,
+    };
+    let logged_name = loggable_user_name(&user_name).into_owned();
+
+    let config = &state.config;
+    let started = Instant::now();
+    let record = aws::get_record(&state.dynamodb, config, &user_name).await;
+    recorder.put(
+        metrics::AWS_CALL_LATENCY,
+        &[(metrics::CALL, "GetItem")],
+        started.elapsed().as_secs_f64() * 1000.0,
+    );
+    let record = record.inspect_err(|error| {
+        tracing::error!(
+            error_type = error.code(),
+            error = %error,
+            user_name = %logged_name,
+            trigger_source = event.trigger_source(),
+            "cannot read the legacy record; the user is not migrated"
+        );
+    })?;
+
+    let item = match check(state, record, password.as_deref()) {
+        Ok(item) => item,
+        Err(refusal) => {
+            match &refusal {
+                Refusal::UnknownUser | Refusal::WrongPassword => tracing::info!(
+                    reason = refusal.code(),
+                    detail = %refusal,
+                    user_name = %logged_name,
+                    trigger_source = event.trigger_source(),
+                    "migration refused"
+                ),
+                _ => tracing::warn!(
+                    reason = refusal.code(),
+                    detail = %refusal,
+                    user_name = %logged_name,
+                    trigger_source = event.trigger_source(),
+                    "migration refused: the legacy record cannot be used; fix it in the legacy table"
+                ),
+            }
+            return Err(refusal.into());
+        }
+    };
+
+    let (attributes, skipped) = answer::user_attributes(config, &item);
+    for skip in &skipped {
+        tracing::warn!(
+            attribute = %skip.attribute,
+            reason = skip.reason,
+            user_name = %logged_name,
+            "legacy attribute left out of the migrated user"
+        );
+    }
+    if source == Source::ForgotPassword && !answer::can_receive_reset_code(&attributes) {
+        tracing::warn!(
+            user_name = %logged_name,
+            "migrated for a password reset without a verified email or phone number: Cognito \
+             cannot send the code (set email_verified in the record, or ASSUME_EMAIL_VERIFIED)"
+        );
+    }
+    let mediums = answer::delivery_mediums(&attributes);
+    let attribute_names: Vec<&str> = attributes.keys().map(String::as_str).collect();
+    let attribute_names = attribute_names.join(",");
+    event.set_response("userAttributes", Value::Object(attributes));
+    event.set_response("finalUserStatus", Value::from(source.final_user_status()));
+    event.set_response("messageAction", Value::from("SUPPRESS"));
+    if let Some(mediums) = mediums {
+        event.set_response("desiredDeliveryMediums", mediums);
+    }
+
+    if let Some(attribute) = &config.mark_attribute {
+        mark(state, attribute, &user_name, &logged_name, recorder).await;
+    }
+    tracing::info!(
+        user_name = %logged_name,
+        trigger_source = event.trigger_source(),
+        final_user_status = source.final_user_status(),
+        attributes = %attribute_names,
+        "user migrated"
+    );
+    recorder.count(
+        metrics::MIGRATIONS,
+        &[
+            (metrics::OUTCOME, "migrated"),
+            (metrics::REASON, source.reason()),
+        ],
+        1,
+    );
+    Ok(event.into_value())
+}
+
+/// The record, if the migration may go ahead. At sign-in every path
+/// verifies one hash, the dummy when there is no usable real one, so that
+/// the time taken does not tell an unknown user from a wrong password. The
+/// hash is CPU work on this thread: Lambda runs one event at a time per
+/// sandbox, and nothing else waits on the runtime meanwhile.
+fn check(state: &State, record: Option<Item>, password: Option<&str>) -> Result<Item, Refusal> {
+    let Some(password) = password else {
+        // The forgot-password path has no password to verify: the user
+        // proves who they are with the code Cognito sends.
+        return record.ok_or(Refusal::UnknownUser);
+    };
+    let burn = || {
+        // The result is thrown away: even the dummy's own password must
+        // not sign anyone in.
+        let _ = state.dummy.verify(password.as_bytes());
+    };
+    let Some(item) = record else {
+        burn();
+        return Err(Refusal::UnknownUser);
+    };
+    let config = &state.config;
+    let hash = match item.get(&config.hash_attribute).map(|value| value.as_s()) {
+        Some(Ok(text)) => text,
+        _ => {
+            burn();
+            return Err(Refusal::MissingHash(config.hash_attribute.clone()));
+        }
+    };
+    let hash = match StoredHash::parse(hash) {
+        Ok(hash) => hash,
+        Err(error) => {
+            burn();
+            return Err(match error {
+                ParseError::Unsupported { algorithm } => Refusal::UnsupportedAlgorithm(algorithm),
+                corrupt @ ParseError::Corrupt { .. } => Refusal::CorruptHash(corrupt.to_string()),
+            });
+        }
+    };
+    if let Err(too_costly) = check_cost(hash.cost_params(), config.memory_mb, config.max_hash_ms())
+    {
+        burn();
+        return Err(Refusal::TooCostly(too_costly.to_string()));
+    }
+    match hash.verify(password.as_bytes()) {
+        Ok(true) => Ok(item),
+        Ok(false) => Err(Refusal::WrongPassword),
+        Err(error) => Err(Refusal::CorruptHash(error.to_string())),
+    }
+}
+
+/// Marks the legacy record migrated (`MARK_MIGRATED`). Never fails the
+/// migration: the user is in the pool whatever this write does, and an
+/// unmarked record only delays retiring the legacy table.
+async fn mark(
+    state: &State,
+    attribute: &str,
+    user_name: &str,
+    logged_name: &str,
+    recorder: &mut Recorder<'_>,
+) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_secs())
+        .unwrap_or_default()
+        .to_string();
+    let started = Instant::now();
+    let result =
+        aws::mark_migrated(&state.dynamodb, &state.config, attribute, user_name, &now).await;
+    recorder.put(
+        metrics::AWS_CALL_LATENCY,
+        &[(metrics::CALL, "UpdateItem")],
+        started.elapsed().as_secs_f64() * 1000.0,
+    );
+    let outcome = match result {
+        Ok(Mark::Written) => "ok",
+        Ok(Mark::Gone) => {
+            tracing::warn!(
+                user_name = %logged_name,
+                "the legacy record was deleted during the migration; nothing to mark"
+            );
+            "gone"
+        }
+        Err(error) => {
+            tracing::error!(
+                error_type = error.code(),
+                error = %error,
+                user_name = %logged_name,
+                "could not mark the legacy record migrated; the user is migrated anyway"
+            );
+            "failed"
+        }
+    };
+    recorder.count(metrics::MIGRATION_MARKS, &[(metrics::RESULT, outcome)], 1);
+}
+
+fn missing(event: &TriggerEvent, field: &'static str) -> FnError {
+    let error = FnError::MissingField(field);
+    tracing::error!(
+        error_type = error.code(),
+        error = %error,
+        trigger_source = event.trigger_source(),
+        "rejected the event"
+    );
+    error
+}
