@@ -305,29 +305,21 @@ async fn answer(
         Target::Connect { arn } => {
             let allowed = evaluation.as_ref().is_none_or(Evaluation::allows_connect);
             let effect = if allowed { Effect::Allow } else { Effect::Deny };
-            let policy = PolicyDocument::single(effect, arn.clone());
-            match MethodArn::parse(arn) {
-                Ok(parsed) => {
-                    policy_answer(state, &claims, &parsed, policy).map(|(answer, _, size)| {
-                        tracing::info!(
-                            kind = kind.as_str(),
-                            route,
-                            sub = claims.sub,
-                            principal_type = claims.principal_type().as_str(),
-                            decision = decision_name(allowed),
-                            answer_bytes = size,
-                            "policy issued"
-                        );
-                        record_answer(recorder, allowed, size);
-                        answer
-                    })
-                }
-                // Checked when the event was read.
-                Err(_) => {
-                    record_decision(recorder, "invalid_event", None);
-                    return Err(FnError::InvalidEvent);
-                }
-            }
+            // The ARN as sent: it has no path, so no `/` after `$connect`.
+            let policy = PolicyDocument::single(effect, arn.resource(Some(arn.verb()), ""));
+            policy_answer(state, &claims, arn, policy).map(|(answer, _, size)| {
+                tracing::info!(
+                    kind = kind.as_str(),
+                    route,
+                    sub = claims.sub,
+                    principal_type = claims.principal_type().as_str(),
+                    decision = decision_name(allowed),
+                    answer_bytes = size,
+                    "policy issued"
+                );
+                record_answer(recorder, allowed, size);
+                answer
+            })
         }
         Target::Route {
             verb,
