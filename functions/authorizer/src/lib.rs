@@ -13,7 +13,7 @@
 //! 4. decide with the route rules ([`route_rules`], [`decide`]), or allow the
 //!    whole stage when none are configured;
 //! 5. write an answer that is exact for every call API Gateway may reuse it
-//!    for ([`encode`]) and fits its 8 KB limit ([`response`]).
+//!    for ([`iam_policy`], proved at init by [`stage_check`]) and fits its 8 KB limit ([`response`]).
 //!
 //! | outcome | REST / HTTP API 1.0 | HTTP API 2.0 |
 //! |---|---|---|
@@ -29,11 +29,13 @@
 pub mod bearer;
 pub mod config;
 pub mod decide;
-pub mod encode;
 pub mod event;
+pub mod iam_policy;
+pub mod limits;
 pub mod response;
 pub mod revocation;
 pub mod route_rules;
+pub mod stage_check;
 pub mod template;
 
 use std::sync::Mutex;
@@ -50,7 +52,8 @@ use serde_json::Value;
 use crate::config::PolicyScope;
 use crate::decide::{Caller, Evaluation};
 use crate::event::{Credential, CredentialSources, EventError, Incoming, Kind, RouteKey, Target};
-use crate::response::{MAX_ID_VALUE, OversizedClaim, SimpleResponse};
+use crate::limits::MAX_ID_VALUE;
+use crate::response::{OversizedClaim, SimpleResponse};
 use crate::revocation::Revocations;
 use crate::route_rules::RuleSet;
 use cognito_auth_core::config::Choices as _;
@@ -405,7 +408,7 @@ fn policy(
         return (builder.build(), "stage");
     };
     match state.scope {
-        PolicyScope::Stage => (encode::stage_policy(evaluation, arn), "stage"),
+        PolicyScope::Stage => (iam_policy::stage_policy(evaluation, arn), "stage"),
         PolicyScope::Route => {
             if kind == Kind::Token {
                 warn_once(
@@ -418,7 +421,7 @@ fn policy(
                 );
             }
             let resource = resource.and_then(Template::parse_route);
-            let (policy, covers) = encode::route_policy(evaluation, arn, resource.as_ref());
+            let (policy, covers) = iam_policy::route_policy(evaluation, arn, resource.as_ref());
             (policy, covers.as_str())
         }
     }

@@ -1,6 +1,6 @@
 //! Route rules (`AUTHZ_RULES`): which verified callers may call which routes.
 //! This module reads and validates them; [`crate::decide`] applies them to a
-//! caller, and [`crate::encode`] writes the answer API Gateway caches.
+//! caller, and [`crate::iam_policy`] writes the answer API Gateway caches.
 //!
 //! # Format
 //!
