@@ -44,11 +44,44 @@
 //! wildcard at all) or denies the stage. Either way the answer never allows
 //! a call the rules refuse, whatever the cache key: a misconfigured cache
 //! can only refuse too much, never allow too much.
-use cognito_auth_core::policy::{HTTP_VERBS, MethodArn, PolicyBuilder, PolicyDocument};
+use cognito_auth_core::policy::{Effect, HTTP_VERBS, MethodArn, PolicyBuilder, PolicyDocument};
 
+use crate::config::PolicyScope;
 use crate::decide::Evaluation;
 use crate::route_rules::Rule;
 use crate::template::{AMBIGUOUS_PATH_DENIES, Template};
+
+/// The policy for a REST (or HTTP API 1.0) call of `arn`, and what it
+/// covers (for logs): with no rules, the whole stage; with rules, per
+/// `scope` ([`stage_policy`], or [`route_policy`] for the event's
+/// `resource` template).
+pub fn for_call(
+    scope: PolicyScope,
+    evaluation: Option<&Evaluation<'_>>,
+    arn: &MethodArn,
+    resource: Option<&str>,
+) -> (PolicyDocument, &'static str) {
+    let Some(evaluation) = evaluation else {
+        let mut builder = PolicyBuilder::new(arn);
+        builder.allow(None, "/*");
+        return (builder.build(), "stage");
+    };
+    match scope {
+        PolicyScope::Stage => (stage_policy(evaluation, arn), "stage"),
+        PolicyScope::Route => {
+            let resource = resource.and_then(Template::parse_route);
+            let (policy, covers) = route_policy(evaluation, arn, resource.as_ref());
+            (policy, covers.as_str())
+        }
+    }
+}
+
+/// The policy for a WebSocket `$connect`: `allowed` or not, for exactly
+/// its ARN as sent (which has no path, so no `/` after `$connect`).
+pub fn connect(arn: &MethodArn, allowed: bool) -> PolicyDocument {
+    let effect = if allowed { Effect::Allow } else { Effect::Deny };
+    PolicyDocument::single(effect, arn.resource(Some(arn.verb()), ""))
+}
 
 /// The caller's policy for the whole stage of `arn` (see the module docs).
 pub fn stage_policy(evaluation: &Evaluation<'_>, arn: &MethodArn) -> PolicyDocument {

@@ -191,6 +191,45 @@ pub fn serialized_len(value: &impl Serialize) -> usize {
     serde_json::to_vec(value).map_or(usize::MAX, |json| json.len())
 }
 
+/// Why `usageIdentifierKey` was left out of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageKeyLeftOut {
+    /// The claim `USAGE_IDENTIFIER_CLAIM` names.
+    pub claim: String,
+    /// Whether it was too long (else absent, empty, or not a string or
+    /// number).
+    pub too_long: bool,
+}
+
+impl UsageKeyLeftOut {
+    /// The log message.
+    pub fn message(&self) -> &'static str {
+        if self.too_long {
+            "the usage identifier claim is too long; usageIdentifierKey left out"
+        } else {
+            "the usage identifier claim is absent or not a string; usageIdentifierKey left out"
+        }
+    }
+}
+
+/// The `usageIdentifierKey`: the claim `name` of `claims`, a non-empty
+/// string or a number, at most [`MAX_ID_VALUE`] bytes of JSON.
+pub fn usage_identifier(claims: &Claims, name: &str) -> Result<String, UsageKeyLeftOut> {
+    let left_out = |too_long| UsageKeyLeftOut {
+        claim: name.to_owned(),
+        too_long,
+    };
+    let value = match claims.claim(name) {
+        Some(Value::String(value)) if !value.is_empty() => value,
+        Some(Value::Number(value)) => value.to_string(),
+        _ => return Err(left_out(false)),
+    };
+    if json_len(&value) > MAX_ID_VALUE {
+        return Err(left_out(true));
+    }
+    Ok(value)
+}
+
 /// A REST answer fitted to API Gateway's limits.
 #[derive(Debug)]
 pub struct FittedPolicyAnswer {
