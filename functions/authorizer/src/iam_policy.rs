@@ -5,7 +5,7 @@
 //! call with the same cache key, and the ARN holds the real request path.
 //! IAM's only wildcard that spans text, `*`, also spans `/`, so an IAM
 //! pattern cannot say "one segment". Two modes
-//! ([`PolicyScope`](crate::config::PolicyScope)) deal with that.
+//! ([`PolicyScope`]) deal with that.
 //!
 //! # `stage` (the default): one policy for the whole stage
 //!

@@ -25,7 +25,7 @@
 //!
 //! The size: [`largest_stage_policy`] bounds any caller's stage policy, and
 //! [`check_stage`] refuses rules whose bound is over
-//! [`POLICY_BUDGET`](crate::limits::POLICY_BUDGET).
+//! [`POLICY_BUDGET`].
 
 use cognito_auth_core::config::ConfigError;
 
