@@ -42,7 +42,7 @@ use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::logging;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::{Claims, Verifier, VerifierCounts, VerifyError};
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
 use crate::config::PolicyScope;
@@ -54,7 +54,7 @@ use crate::revocation::Revocations;
 use crate::route_rules::RuleSet;
 
 pub use crate::config::Config;
-pub use crate::outcome::Outcome;
+pub use crate::outcome::{FnError, Outcome};
 
 /// Everything an invocation needs, built once per sandbox.
 pub struct State {
@@ -94,40 +94,6 @@ impl State {
             metrics: Metrics::new(config.metrics_namespace, FUNCTION_NAME),
             reported: Mutex::new(VerifierCounts::default()),
         })
-    }
-}
-
-/// Why an invocation fails.
-#[derive(Debug, thiserror::Error)]
-pub enum FnError {
-    /// No usable, verified token (REST kinds): a refusal of the caller,
-    /// counted in `Refusals`. API Gateway answers 401 only for this exact
-    /// message.
-    #[error("Unauthorized")]
-    Unauthorized,
-    /// The token could not be checked (no keys to verify it with, an event
-    /// that does not parse, a claim beyond API Gateway's limits, the
-    /// revocation store failing under `REVOCATION_STORE_FAILURE=refuse`): still
-    /// `Unauthorized` to API Gateway, the answer that fails closed, but a
-    /// failure of the authorizer, logged at ERROR and not a refusal.
-    #[error("Unauthorized")]
-    FailedClosed,
-    /// Not an authorizer event API Gateway could have sent: a wiring
-    /// mistake, which API Gateway shows as a 500.
-    #[error("invalid authorizer event")]
-    InvalidEvent,
-}
-
-impl From<FnError> for Diagnostic {
-    fn from(error: FnError) -> Self {
-        let error_type = match error {
-            FnError::Unauthorized | FnError::FailedClosed => "Unauthorized",
-            FnError::InvalidEvent => "InvalidEvent",
-        };
-        Diagnostic {
-            error_type: error_type.to_owned(),
-            error_message: error.to_string(),
-        }
     }
 }
 
