@@ -371,7 +371,7 @@ fn route_instances(template: &str, values: &[String]) -> Vec<String> {
 pub fn authorizer_rules(data: &[u8]) {
     use authorizer::config::AUTHZ_RULES;
     use authorizer::decide::{Caller, Evaluation};
-    use authorizer::encode;
+    use authorizer::{iam_policy, stage_check};
     use authorizer::route_rules::{MAX_RULES, RuleSet};
     use authorizer::template::Template;
     use cognito_auth_core::policy::HTTP_VERBS;
@@ -391,7 +391,7 @@ pub fn authorizer_rules(data: &[u8]) {
         }
     };
     assert!((1..=MAX_RULES).contains(&rules.rules().len()));
-    let stage_accepted = encode::check_stage(&rules, encode::resource_prefix_len(None)).is_ok();
+    let stage_accepted = stage_check::check_stage(&rules, stage_check::resource_prefix_len(None)).is_ok();
     let paths = probe_paths(
         rules
             .rules()
@@ -430,7 +430,7 @@ pub fn authorizer_rules(data: &[u8]) {
             let Ok(trigger) = MethodArn::parse(&format!("{API_ARN}/prod/GET/pets/42")) else {
                 panic!("the trigger ARN parses");
             };
-            let stage_policy = stage_accepted.then(|| encode::stage_policy(&evaluation, &trigger));
+            let stage_policy = stage_accepted.then(|| iam_policy::stage_policy(&evaluation, &trigger));
             for verb in verbs {
                 for path in &paths {
                     let arn = format!("{API_ARN}/prod/{verb}{path}");
@@ -457,7 +457,7 @@ pub fn authorizer_rules(data: &[u8]) {
                     let Ok(call) = MethodArn::parse(&format!("{API_ARN}/prod/GET{path}")) else {
                         continue;
                     };
-                    let (policy, _) = encode::route_policy(&evaluation, &call, Some(&parsed));
+                    let (policy, _) = iam_policy::route_policy(&evaluation, &call, Some(&parsed));
                     assert_eq!(
                         policy.allows(&call.to_string()),
                         evaluation.allows("GET", &path)

@@ -22,9 +22,10 @@
 use std::hint::black_box;
 
 use authorizer::decide::{Caller, Evaluation};
-use authorizer::encode::{check_stage, resource_prefix_len, route_policy, stage_policy};
+use authorizer::iam_policy::{route_policy, stage_policy};
 use authorizer::response::{fit_policy_answer, fit_simple_answer};
 use authorizer::route_rules::RuleSet;
+use authorizer::stage_check::{check_stage, resource_prefix_len};
 use authorizer::template::Template;
 use cognito_auth_core::Claims;
 use cognito_auth_core::claims::TokenUse;

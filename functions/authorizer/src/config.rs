@@ -14,9 +14,9 @@ use cognito_auth_core::config::{
 use cognito_auth_core::metrics::Namespace;
 use cognito_auth_core::verify;
 
-use crate::encode;
 use crate::event::CredentialSources;
 use crate::route_rules::RuleSet;
+use crate::stage_check;
 
 declare! {
     /// Route rules ([authorizer.md](authorizer.md#route-rules-authz_rules)): inline JSON, or a
@@ -192,7 +192,7 @@ impl Config {
     /// `TOKEN_HEADER`, `USAGE_IDENTIFIER_CLAIM` and the `REVOCATION_*`
     /// variables. In `stage` scope, proves
     /// that every caller's stage-wide policy is exact and fits
-    /// ([`encode::check_stage`]), or fails naming `AUTHZ_RULES`.
+    /// ([`stage_check::check_stage`]), or fails naming `AUTHZ_RULES`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let header = env.get(&TOKEN_HEADER)?;
         let token_header = HeaderName::from_bytes(header.as_bytes())
@@ -215,7 +215,7 @@ impl Config {
         let scope = env.get(&AUTHZ_POLICY_SCOPE)?;
         if let (Some(rules), PolicyScope::Stage) = (&rules, scope) {
             let region = env.get(&AWS_REGION)?;
-            encode::check_stage(rules, encode::resource_prefix_len(region.as_deref()))?;
+            stage_check::check_stage(rules, stage_check::resource_prefix_len(region.as_deref()))?;
         }
         Ok(Self {
             verifier,

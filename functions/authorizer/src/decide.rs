@@ -18,6 +18,7 @@ use cognito_auth_core::claims::PrincipalType;
 use cognito_auth_core::ids::UserPoolId;
 use serde_json::Value;
 
+use crate::event::RouteKey;
 use crate::route_rules::{Names, Rule, RuleSet};
 use crate::template::{RequestPath, Template};
 
@@ -185,6 +186,65 @@ impl<'a> Evaluation<'a> {
         let every_path = Template::parse_route("/{proxy+}");
         every_path.is_some_and(|every_path| self.allows_route(None, &every_path))
             && self.allows_route(None, &Template::root())
+    }
+}
+
+/// Whether the caller may open a WebSocket connection: with no rules, any
+/// verified caller may; with rules, [`Evaluation::allows_connect`].
+pub fn connect(evaluation: Option<&Evaluation<'_>>) -> bool {
+    evaluation.is_none_or(Evaluation::allows_connect)
+}
+
+/// The HTTP API 2.0 decision, and whether it had to assume the route key
+/// is not in API Gateway's cache key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteDecision {
+    /// Whether the caller is authorized.
+    pub allowed: bool,
+    /// The identity sources do not prove `$context.routeKey` is in the
+    /// cache key, so the answer was one for every route: a configuration
+    /// to warn of.
+    pub cache_key_unproven: bool,
+}
+
+/// The HTTP API 2.0 decision (with no rules, yes). API Gateway reuses it
+/// for every request with the same identity-source values; unless the route
+/// key is among them, it is reused for every route, so it may only be yes
+/// when the caller may call everything.
+pub fn route(
+    evaluation: Option<&Evaluation<'_>>,
+    route_key: &str,
+    identity_source: &[String],
+    caller_sent_route_key: bool,
+) -> RouteDecision {
+    let Some(evaluation) = evaluation else {
+        return RouteDecision {
+            allowed: true,
+            cache_key_unproven: false,
+        };
+    };
+    // A value equal to the route key proves `$context.routeKey` is in the
+    // cache key only if the caller did not send that text themselves: with
+    // `$request.header.X-Org` as an identity source, `X-Org: GET /public`
+    // would otherwise get one route's yes cached for every route.
+    if caller_sent_route_key || !identity_source.iter().any(|value| value == route_key) {
+        return RouteDecision {
+            allowed: evaluation.allows_everything(),
+            cache_key_unproven: true,
+        };
+    }
+    // `$default` receives every call no other route takes, the root
+    // included.
+    let allowed = if route_key == "$default" {
+        evaluation.allows_everything()
+    } else {
+        RouteKey::parse(route_key)
+            .and_then(|route| Some((route.verb, Template::parse_route(route.path)?)))
+            .is_some_and(|(verb, template)| evaluation.allows_route(verb, &template))
+    };
+    RouteDecision {
+        allowed,
+        cache_key_unproven: false,
     }
 }
 

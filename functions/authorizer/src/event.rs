@@ -117,11 +117,12 @@ pub enum Target {
         /// for the `route` scope; `None` for kinds that name none.
         resource: Option<String>,
     },
-    /// WebSocket `$connect`: the method ARN, exactly as sent
-    /// (`arn:…:{apiId}/{stage}/$connect`), checked to hold no wildcard.
+    /// WebSocket `$connect`: the method ARN
+    /// (`arn:…:{apiId}/{stage}/$connect`), checked to hold no wildcard and
+    /// no path.
     Connect {
-        /// The ARN, as sent.
-        arn: String,
+        /// The method ARN: verb `$connect`, path `/`.
+        arn: MethodArn,
     },
     /// HTTP API 2.0: the real verb and the route key.
     Route {
@@ -333,7 +334,7 @@ impl Incoming {
                     (query, Credential::Missing) => query,
                     _ => Credential::Ambiguous,
                 };
-                (credential, Target::Connect { arn: raw_arn })
+                (credential, Target::Connect { arn: parsed })
             }
         };
         Ok(Incoming {

@@ -8,39 +8,24 @@
 //!
 //! # Size
 //!
-//! API Gateway answers 500 to every caller whose authorizer answer (policy
-//! and context together) is over 8 KB. The limit is read as
-//! [`ANSWER_LIMIT`] = 8,000 bytes of serialised JSON, which holds whether
-//! AWS means 8,000 or 8,192. The policy is built first (`stage` mode proves
-//! at init that it leaves [`RESERVED_FOR_CONTEXT`] bytes); the context then
-//! gets exactly what is left. Identity values are bounded ([`MAX_ID_VALUE`],
-//! [`MAX_EMAIL`]; Cognito's own limits are far lower), and a longer one
-//! refuses the token rather than be cut. Only the two lists can be cut, and
-//! only at whole items: `groups_truncated` / `scopes_truncated` say so, and
-//! the handler logs it.
+//! The policy is built first (`stage` mode proves at init that it leaves
+//! [`RESERVED_FOR_CONTEXT`](crate::limits::RESERVED_FOR_CONTEXT) bytes); the context then gets exactly what is
+//! left of [`ANSWER_LIMIT`] ([`crate::limits`] holds every figure).
+//! Identity values are bounded ([`MAX_ID_VALUE`], [`MAX_EMAIL`]; Cognito's
+//! own limits are far lower), and a longer one refuses the token rather
+//! than be cut. Only the two lists can be cut, and only at whole items:
+//! `groups_truncated` / `scopes_truncated` say so, and the handler logs it.
 
 use std::collections::BTreeMap;
 
 use cognito_auth_core::Claims;
 use cognito_auth_core::claims::TokenUse;
 use cognito_auth_core::ids::UserPoolId;
-use cognito_auth_core::policy::{MAX_RESOURCE_ARN_LEN, MethodArn, PolicyDocument};
+use cognito_auth_core::policy::{MethodArn, PolicyDocument};
 use serde::Serialize;
 use serde_json::Value;
 
-/// The most bytes of JSON an answer may take.
-pub const ANSWER_LIMIT: usize = 8000;
-
-/// What a stage-wide policy must leave for the rest of the answer: the
-/// `principalId`, the context and `usageIdentifierKey`.
-pub const RESERVED_FOR_CONTEXT: usize = 2048;
-
-/// The longest `sub`, `username`, `client_id`, pool id or usage key, in
-/// bytes of JSON string content (Cognito's are at most 128 characters).
-pub const MAX_ID_VALUE: usize = 256;
-
-/// The longest `email` (RFC 5321 allows 254).
-pub const MAX_EMAIL: usize = 320;
+use crate::limits::{ANSWER_LIMIT, MAX_EMAIL, MAX_ID_VALUE, MAX_RESOURCE_ARN_LEN, POLICY_BUDGET};
 
 /// One context value. API Gateway passes strings, numbers and booleans on to
 /// the integration (`$context.authorizer.<key>`, or
@@ -206,6 +191,45 @@ pub fn serialized_len(value: &impl Serialize) -> usize {
     serde_json::to_vec(value).map_or(usize::MAX, |json| json.len())
 }
 
+/// Why `usageIdentifierKey` was left out of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageKeyLeftOut {
+    /// The claim `USAGE_IDENTIFIER_CLAIM` names.
+    pub claim: String,
+    /// Whether it was too long (else absent, empty, or not a string or
+    /// number).
+    pub too_long: bool,
+}
+
+impl UsageKeyLeftOut {
+    /// The log message.
+    pub fn message(&self) -> &'static str {
+        if self.too_long {
+            "the usage identifier claim is too long; usageIdentifierKey left out"
+        } else {
+            "the usage identifier claim is absent or not a string; usageIdentifierKey left out"
+        }
+    }
+}
+
+/// The `usageIdentifierKey`: the claim `name` of `claims`, a non-empty
+/// string or a number, at most [`MAX_ID_VALUE`] bytes of JSON.
+pub fn usage_identifier(claims: &Claims, name: &str) -> Result<String, UsageKeyLeftOut> {
+    let left_out = |too_long| UsageKeyLeftOut {
+        claim: name.to_owned(),
+        too_long,
+    };
+    let value = match claims.claim(name) {
+        Some(Value::String(value)) if !value.is_empty() => value,
+        Some(Value::Number(value)) => value.to_string(),
+        _ => return Err(left_out(false)),
+    };
+    if json_len(&value) > MAX_ID_VALUE {
+        return Err(left_out(true));
+    }
+    Ok(value)
+}
+
 /// A REST answer fitted to API Gateway's limits.
 #[derive(Debug)]
 pub struct FittedPolicyAnswer {
@@ -229,7 +253,7 @@ pub struct UnfitPolicy {
 }
 
 /// The REST answer for `policy`, with the context fitted to exactly what the
-/// rest leaves. A policy over [`crate::encode::POLICY_BUDGET`] or with an
+/// rest leaves. A policy over [`POLICY_BUDGET`] or with an
 /// ARN over 512 characters (only possible with a stage name longer than the
 /// init check assumed), or an answer still over [`ANSWER_LIMIT`] (identity
 /// claims far longer than Cognito issues), is replaced by an explicit Deny
@@ -257,8 +281,8 @@ pub fn fit_policy_answer(
         policy_bytes: serialized_len(&policy),
         longest_resource: policy.longest_resource(),
     };
-    let policy_fits = unfit.longest_resource <= MAX_RESOURCE_ARN_LEN
-        && unfit.policy_bytes <= crate::encode::POLICY_BUDGET;
+    let policy_fits =
+        unfit.longest_resource <= MAX_RESOURCE_ARN_LEN && unfit.policy_bytes <= POLICY_BUDGET;
     let (mut answer, mut cut) = build(policy)?;
     let mut size = serialized_len(&answer);
     let mut replaced = None;

@@ -1,64 +1,15 @@
 //! Route rules (`AUTHZ_RULES`): which verified callers may call which routes.
-//! This module reads and validates them; [`crate::decide`] applies them to a
-//! caller, and [`crate::encode`] writes the answer API Gateway caches.
-//!
-//! # Format
-//!
-//! A JSON array, given inline or as the path of a file that holds it:
-//!
-//! ```json
-//! [
-//!   {"method": "GET",  "path": "/pets"},
-//!   {"method": "GET",  "path": "/pets/{id}"},
-//!   {"method": "POST", "path": "/pets", "allScopes": ["pets/write"]},
-//!   {"method": "*",    "path": "/admin/{proxy+}", "anyGroups": ["admins"]}
-//! ]
-//! ```
-//!
-//! - `path` (required): the route, written the way the API declares it
-//!   (see [`crate::template`]): literals, `{name}` (exactly one segment),
-//!   `{name+}` (one or more, last only), or `*` (one segment). `/` alone is
-//!   the root.
-//! - `method` (optional, default `*`): `GET`, `POST`, `PUT`, `PATCH`,
-//!   `DELETE`, `HEAD`, `OPTIONS`, or `*`/`ANY` for every method. Any casing.
-//! - `anyGroups` (optional): the caller must be in at least one of these
-//!   Cognito groups (`cognito:groups`, exact match).
-//! - `allScopes` (optional): the token must grant every one of these scopes
-//!   (`scope`, whole items only).
-//! - `claims` (optional): claims the token must carry, each with the values
-//!   it may have: `{"custom:plan": ["premium", "enterprise"]}`. A claim
-//!   matches when it is one of those strings, or an array holding one of
-//!   them; any other type, or no claim at all, never matches. Every listed
-//!   claim must match.
-//! - `principalTypes` (optional): `["user"]` keeps a route for people,
-//!   `["client"]` for machine clients (client-credentials tokens, which have
-//!   no username and no groups, so group rules never admit them).
-//! - `pools` (optional): the user pools whose callers this rule admits. With
-//!   several pools in `USER_POOL_ID`, a rule with `anyGroups`, `allScopes`
-//!   or `claims` must name them: a group, scope or claim is only meaningful
-//!   in its own pool, and an `admins` group in a tenant pool must not open a
-//!   staff route.
-//! - `path` `$connect` (with no `method`, or `*`) governs WebSocket APIs'
-//!   `$connect`: with rules configured, a connection is admitted only by
-//!   `$connect` rules, with the same meaning as below.
-//! - A rule with no requirement admits every verified caller (of its
-//!   `pools`, if given). An empty list is refused (it would read as
-//!   "anyone" to some and "no one" to others); leave the field out instead.
-//!   Unknown fields are refused, so a typo such as `anyGroup` cannot
-//!   silently drop a requirement.
-//!
-//! # Meaning
-//!
-//! A call is allowed when **at least one rule matches it and the caller
-//! satisfies every rule that matches it**. Order does not matter; rules
-//! only ever add requirements. A call that no rule matches is refused, and
-//! so is every ambiguous path ([`crate::template::Ambiguity`]).
+//! Their format and meaning are specified once, in docs/authorizer.md
+//! ("Route rules"). This module reads them and refuses at init, naming the
+//! rule, whatever that page does not allow; [`crate::decide`] applies them
+//! to a caller, and [`crate::iam_policy`] writes the answer API Gateway
+//! caches.
 //!
 //! # Bounds
 //!
 //! At most [`MAX_RULES`] rules and [`MAX_SOURCE_BYTES`] bytes of JSON;
-//! paths of at most [`MAX_PATH_LEN`] bytes (so that every resource the
-//! encoder writes fits API Gateway's 512-character ARN with the longest
+//! paths of at most [`MAX_PATH_LEN`] bytes (so that every resource an
+//! IAM policy holds fits API Gateway's 512-character ARN with the longest
 //! stage name); at most [`MAX_NAMES`] groups, scopes or pools per rule.
 //! Parsing is linear in the size of the text.
 

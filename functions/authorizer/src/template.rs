@@ -41,8 +41,8 @@
 //! IAM's `*` matches any text, `/` included, so the IAM pattern of a
 //! template ([`Template::iam_pattern`]) matches more than the template: a
 //! `{name}` written as `*` also matches `a/b`. [`Template::over_matches`]
-//! gives patterns that hold exactly that excess, so an encoding can deny it;
-//! the `encode` module says when that is sound.
+//! gives patterns that hold exactly that excess, so a policy can deny it;
+//! [`crate::stage_check`] says when that is sound.
 
 use std::fmt;
 

@@ -328,7 +328,10 @@ fn a_websocket_connect_takes_its_token_from_the_query_or_the_header_never_both()
     assert_eq!(
         incoming.target,
         Target::Connect {
-            arn: "arn:aws:execute-api:us-east-1:123456789012:d4e5f6g7h8/prod/$connect".to_owned()
+            arn: MethodArn::parse(
+                "arn:aws:execute-api:us-east-1:123456789012:d4e5f6g7h8/prod/$connect"
+            )
+            .unwrap()
         }
     );
     // Headers only, unless the parameter is configured.

@@ -238,8 +238,8 @@ async fn generated_rule_sets_are_answered_exactly_by_the_binary() {
         let parsed = authorizer::route_rules::RuleSet::parse(&json, &[POOL, POOL2]).unwrap();
         // The region the harness gives the binary (`AWS_REGION`), which
         // sizes its init check.
-        let prefix = authorizer::encode::resource_prefix_len(Some("us-east-1"));
-        let stage_ok = authorizer::encode::check_stage(&parsed, prefix).is_ok();
+        let prefix = authorizer::stage_check::resource_prefix_len(Some("us-east-1"));
+        let stage_ok = authorizer::stage_check::check_stage(&parsed, prefix).is_ok();
         if stage_ok {
             stage_sets += 1;
             let function = two_pools().env("AUTHZ_RULES", &json).start().await;

@@ -1,7 +1,9 @@
 use super::*;
-use crate::config::PolicyScope;
+use crate::config::{AUTHZ_POLICY_SCOPE, PolicyScope};
 use crate::decide::Caller;
 use crate::decide::tests::claims;
+use crate::limits::POLICY_BUDGET;
+use crate::stage_check::{ASSUMED_STAGE_LEN, check_stage, resource_prefix_len};
 use crate::template::tests::{Lcg, random_template, world};
 use crate::template::{RequestPath, Template};
 use cognito_auth_core::Claims;
