@@ -58,10 +58,21 @@ pub const REASON: &str = "reason";
 /// A number: when the item was written, seconds since the epoch.
 pub const RECORDED_AT: &str = "recorded_at";
 
-/// The longest an item must live: Cognito's longest access and id token
-/// validity (one day). After `not_before` plus this, no token the item could
-/// refuse is still valid, so DynamoDB's TTL may delete it.
+/// The shortest an item may live: Cognito's longest access and id token
+/// validity (one day). A token issued before `not_before` is expired a day
+/// later, but a refresh token Cognito did not revoke (a session sign-out
+/// without its refresh token, an admin password set, a failed global
+/// sign-out) keeps minting tokens with the old `auth_time` and
+/// `origin_jti` for as long as it is valid: hence
+/// [`DEFAULT_RETENTION_SECS`].
 pub const LONGEST_TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
+
+/// How long an item lives by default: Cognito's default refresh token
+/// validity (30 days, as the template's app client sets it) plus a day, so
+/// that no token an unrevoked refresh token mints passes once the item is
+/// gone. A pool whose refresh tokens live longer sets
+/// `REVOCATION_RETENTION_SECONDS` to their validity plus a day.
+pub const DEFAULT_RETENTION_SECS: u64 = 31 * 24 * 60 * 60;
 
 /// The largest partition key DynamoDB accepts, in bytes.
 pub const MAX_KEY_BYTES: usize = 2048;
@@ -201,8 +212,10 @@ impl Revocation {
     }
 }
 
-/// An item that does not follow the contract. The reader treats it as the
-/// store failing, never as "not revoked" nor as "revoked".
+/// An item that does not follow the contract. The authorizer treats it as
+/// the store failing for that subject (`REVOCATION_STORE_FAILURE` decides),
+/// while a revocation of another subject read in the same answer still
+/// refuses; a writer overwrites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ItemError {
     /// `not_before` is absent or not a number of whole seconds.
@@ -260,11 +273,12 @@ declare! {
     /// The revocation store (DynamoDB table name or ARN; partition key `pk`, TTL on
     /// `expires_at`) that the recorder and sign-out write with a conditional `UpdateItem`.
     pub REVOCATION_TABLE: Required = Required, example "`cognito-auth-revocations`";
-    /// How long an item lives past its `not_before` before DynamoDB's TTL may delete it: at least
-    /// Cognito's longest access or ID token lifetime (one day).
+    /// How long an item lives past its `not_before` before DynamoDB's TTL may delete it: the app
+    /// clients' refresh token validity plus a day (a refresh token Cognito did not revoke keeps
+    /// minting tokens the item refuses); at least a day, Cognito's longest access or ID token.
     pub REVOCATION_RETENTION_SECONDS: Seconds = Seconds {
-        default: LONGEST_TOKEN_LIFETIME_SECS, min: LONGEST_TOKEN_LIFETIME_SECS, max: 31_536_000
-    }, example "`172800`";
+        default: DEFAULT_RETENTION_SECS, min: LONGEST_TOKEN_LIFETIME_SECS, max: 31_536_000
+    }, example "`7862400` (90-day refresh tokens)";
 }
 
 /// The store's variables, read by the recorder and the sign-out function.

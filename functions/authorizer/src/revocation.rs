@@ -37,7 +37,10 @@
 //! waited for. Past the budget the token gets `REVOCATION_STORE_FAILURE`.
 //!
 //! An item that breaks the contract (`not_before` missing or not whole
-//! seconds) is the store failing, never "not revoked".
+//! seconds) is the store failing for its subject, so `REVOCATION_STORE_FAILURE`
+//! decides; a revocation of another subject of the token, read in the same
+//! answer (or before a timeout), still refuses it whatever that setting
+//! says.
 
 pub mod cache;
 
@@ -197,7 +200,11 @@ impl Revocations {
                 .filter(|(_, answer)| answer.is_none())
                 .map(|(key, _)| key.as_str())
                 .collect();
-            let read = tokio::time::timeout(self.budget, self.read(&missing))
+            // What the read found before it failed, if it fails: a
+            // revocation already read still refuses, whatever
+            // REVOCATION_STORE_FAILURE says.
+            let mut found: HashMap<String, Revocation> = HashMap::new();
+            let read = tokio::time::timeout(self.budget, self.read(&missing, &mut found))
                 .await
                 .unwrap_or(Err(ReadError::Timeout));
             let latency = started.elapsed().as_secs_f64() * 1000.0;
@@ -209,6 +216,23 @@ impl Revocations {
                         &[(metrics::RESULT, FAILED)],
                         latency,
                     );
+                    let partial: Vec<Option<Answer>> = keys
+                        .iter()
+                        .zip(&answers)
+                        .map(|(key, cached)| (*cached).or_else(|| found.get(key).map(|r| Some(*r))))
+                        .collect();
+                    if let Some(refused) = refusal(&subjects, &partial, claims) {
+                        recorder.count(metrics::REVOCATION_CHECKS, &[(metrics::RESULT, FAILED)], 1);
+                        tracing::error!(
+                            kind,
+                            route,
+                            error = %error,
+                            sub = claims.sub,
+                            "the revocation store failed after answering for part of the token; \
+                             the part it answered refuses it"
+                        );
+                        return revoked(claims, kind, route, refused, FAILED, recorder);
+                    }
                     return self.failed(claims, kind, route, &error, recorder);
                 }
             };
@@ -234,21 +258,7 @@ impl Revocations {
         recorder.count(metrics::REVOCATION_CHECKS, &[(metrics::RESULT, result)], 1);
         match cached_refusal.or_else(|| refusal(&subjects, &answers, claims)) {
             None => Outcome::Pass,
-            Some((revoked, revocation)) => {
-                let reason = revoked.refusal_reason();
-                tracing::info!(
-                    kind,
-                    route,
-                    reason,
-                    sub = claims.sub,
-                    revocation = revoked.as_str(),
-                    not_before = revocation.not_before,
-                    checked = result,
-                    "unauthorized: revoked"
-                );
-                recorder.count(metrics::REVOKED_TOKENS, &[(metrics::REASON, reason)], 1);
-                Outcome::Revoked(reason)
-            }
+            Some(refused) => revoked(claims, kind, route, refused, result, recorder),
         }
     }
 
@@ -287,7 +297,14 @@ impl Revocations {
     /// One `BatchGetItem` of `keys` (at most three, far below its 100),
     /// and one more of what it left unprocessed. Every key gets an answer:
     /// `None` when it has no item.
-    async fn read(&self, keys: &[&str]) -> Result<HashMap<String, Answer>, ReadError> {
+    /// `found` keeps every revocation read, so that a read that fails
+    /// half-way still refuses what it saw; a malformed item is reported
+    /// after the rest of its page is read.
+    async fn read(
+        &self,
+        keys: &[&str],
+        found: &mut HashMap<String, Revocation>,
+    ) -> Result<HashMap<String, Answer>, ReadError> {
         let mut answers: HashMap<String, Answer> =
             keys.iter().map(|key| ((*key).to_owned(), None)).collect();
         let mut pending: Vec<HashMap<String, AttributeValue>> = keys
@@ -322,11 +339,20 @@ impl Revocations {
                 .map_err(|error| ReadError::from_sdk(&error))?;
             // One table was asked for; whatever key the answer files it
             // under (the name or the ARN as sent), its items are ours.
+            let mut malformed = None;
             for item in output.responses.unwrap_or_default().into_values().flatten() {
-                let (key, revocation) = parse_item(&item)?;
-                if let Some(answer) = answers.get_mut(&key) {
-                    *answer = Some(revocation);
+                match parse_item(&item) {
+                    Ok((key, revocation)) => {
+                        found.insert(key.clone(), revocation);
+                        if let Some(answer) = answers.get_mut(&key) {
+                            *answer = Some(revocation);
+                        }
+                    }
+                    Err(error) => malformed = Some(error),
                 }
+            }
+            if let Some(error) = malformed {
+                return Err(error);
             }
             pending = output
                 .unprocessed_keys
@@ -353,6 +379,30 @@ fn parse_item(item: &HashMap<String, AttributeValue>) -> Result<(String, Revocat
         _ => return Err(ReadError::Malformed),
     };
     Ok((key, revocation))
+}
+
+/// The refusal of a revoked token: logged without the token, counted by kind.
+fn revoked(
+    claims: &Claims,
+    kind: &'static str,
+    route: &str,
+    (revoked, revocation): (Kind, Revocation),
+    checked: &'static str,
+    recorder: &mut Recorder<'_>,
+) -> Outcome {
+    let reason = revoked.refusal_reason();
+    tracing::info!(
+        kind,
+        route,
+        reason,
+        sub = claims.sub,
+        revocation = revoked.as_str(),
+        not_before = revocation.not_before,
+        checked,
+        "unauthorized: revoked"
+    );
+    recorder.count(metrics::REVOKED_TOKENS, &[(metrics::REASON, reason)], 1);
+    Outcome::Revoked(reason)
 }
 
 /// The first subject whose known revocation refuses `claims`.

@@ -73,7 +73,7 @@ mod tests {
         assert_eq!(config.store.table, "revocations");
         assert_eq!(
             config.store.retention_secs,
-            cognito_auth_core::revocation::LONGEST_TOKEN_LIFETIME_SECS
+            cognito_auth_core::revocation::DEFAULT_RETENTION_SECS
         );
     }
 

@@ -83,7 +83,9 @@ pub fn update_parts(revocation: &Revocation, recorded_at: u64, retention_secs: u
     UpdateParts {
         key: revocation.subject.key(),
         update: "SET #nb = :t, #ea = :e, #r = :r, #ra = :now",
-        condition: "attribute_not_exists(#pk) OR #nb < :t",
+        // A `not_before` that is not a number (an operator's typo) fails
+        // `#nb < :t` for ever; it is overwritten rather than kept.
+        condition: "attribute_not_exists(#pk) OR NOT attribute_type(#nb, :number) OR #nb < :t",
         names: vec![
             ("#pk", PARTITION_KEY),
             ("#nb", NOT_BEFORE),
@@ -102,6 +104,7 @@ pub fn update_parts(revocation: &Revocation, recorded_at: u64, retention_secs: u
                 AttributeValue::S(revocation.reason.as_str().to_owned()),
             ),
             (":now", number(recorded_at)),
+            (":number", AttributeValue::S("N".to_owned())),
         ],
     }
 }
@@ -187,7 +190,10 @@ mod tests {
         };
         let parts = update_parts(&revocation, 1_005, 86_400);
         assert_eq!(parts.key, "user#eu-west-1_Pool1#sub-1");
-        assert_eq!(parts.condition, "attribute_not_exists(#pk) OR #nb < :t");
+        assert_eq!(
+            parts.condition,
+            "attribute_not_exists(#pk) OR NOT attribute_type(#nb, :number) OR #nb < :t"
+        );
         let value = |name: &str| {
             parts
                 .values

@@ -426,6 +426,41 @@ async fn a_malformed_item_is_a_store_failure_not_a_pass() {
     assert!(passes(&answer));
 }
 
+/// A read that fails half-way (here: the client's item is malformed) still
+/// refuses a token whose user item, read in the same answer, revokes it,
+/// even under `allow`: only what the store did not answer is left to
+/// REVOCATION_STORE_FAILURE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_read_before_the_store_fails_still_refuses() {
+    let store = Store::start().await;
+    let user = access(&[]);
+    store.revoke(&user_key(&sub_of(&user)), now()).await;
+    store
+        .put(
+            &format!("client#{POOL}#{CLIENT}"),
+            AttributeValue::S("not a number".into()),
+            &[],
+        )
+        .await;
+    let function = store.launch().start().await;
+    for shape in [Shape::Http2, Shape::Token] {
+        let (answer, metrics) = ask_with_metrics(&function, shape, &bearer(&user)).await;
+        assert!(!passes(&answer), "{shape:?}: the user item refuses it");
+        assert_eq!(
+            metric(&metrics, "RevokedTokens", &[("Reason", "revoked_user")]),
+            Some(1.0),
+            "{shape:?}"
+        );
+        assert_eq!(
+            metric(&metrics, "RevocationChecks", &[("Result", "failed")]),
+            Some(1.0),
+            "{shape:?}"
+        );
+    }
+    let line = refusal_line(&function, &sub_of(&user), "revoked_user").await;
+    assert_eq!(line["revocation"], "user", "{line}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_distinct_users_stays_within_the_cache_bound() {
     const USERS: usize = 300;

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cognitoidentityprovider::types::MessageActionType;
 use cognito_auth_core::clock::rfc3339_utc;
-use cognito_auth_core::revocation::LONGEST_TOKEN_LIFETIME_SECS;
+use cognito_auth_core::revocation::DEFAULT_RETENTION_SECS;
 use e2e_tests::events;
 use e2e_tests::moto::{Moto, create_revocation_table, create_user_pool};
 use e2e_tests::runtime_api::{Function, Launch};
@@ -115,7 +115,7 @@ async fn each_admin_action_writes_the_users_item_once_and_never_lowers_it() {
         assert_eq!(number(&stored, "not_before"), at, "{sample_name}");
         assert_eq!(
             number(&stored, "expires_at"),
-            at + LONGEST_TOKEN_LIFETIME_SECS,
+            at + DEFAULT_RETENTION_SECS,
             "{sample_name}"
         );
         assert_eq!(text(&stored, "reason"), reason, "{sample_name}");
@@ -146,6 +146,42 @@ async fn each_admin_action_writes_the_users_item_once_and_never_lowers_it() {
     }
     assert_eq!(count(&setup.dynamodb, TABLE).await, 5);
     assert_no_username_logged(&function, "user-");
+    function.assert_no_panic();
+}
+
+/// An item whose `not_before` is not a number (an operator's typo) would
+/// fail `not_before < :t` for ever and read as "already recorded": the write
+/// replaces it instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_item_is_overwritten_not_reported_as_recorded() {
+    let setup = setup().await;
+    let function = setup.launch(TABLE).await;
+    let username = "user-malformed";
+    let sub = setup.user(username).await;
+    setup
+        .dynamodb
+        .put_item()
+        .table_name(TABLE)
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(setup.key(&sub)),
+        )
+        .item(
+            "not_before",
+            aws_sdk_dynamodb::types::AttributeValue::S("yesterday".into()),
+        )
+        .send()
+        .await
+        .expect("write a malformed item to moto");
+    let at = now() - 30;
+    let answer = function
+        .respond(sample("admin-disable-user", &setup.pool, username, at))
+        .await;
+    assert_eq!(answer["result"], "recorded", "{answer}");
+    let stored = item(&setup.dynamodb, TABLE, &setup.key(&sub))
+        .await
+        .expect("the item is still there");
+    assert_eq!(number(&stored, "not_before"), at);
     function.assert_no_panic();
 }
 
