@@ -223,7 +223,11 @@ impl Revocations {
                         .collect();
                     if let Some(refused) = refusal(&subjects, &partial, claims) {
                         recorder.count(metrics::REVOCATION_CHECKS, &[(metrics::RESULT, FAILED)], 1);
-                        tracing::error!(
+                        // WARN, not ERROR: the invocation is a refusal (a 401
+                        // counted in Refusals), and the store's failure is
+                        // already counted (RevocationChecks, failed) and
+                        // alarmed on.
+                        tracing::warn!(
                             kind,
                             route,
                             error = %error,
