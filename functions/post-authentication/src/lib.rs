@@ -57,9 +57,7 @@ async fn record(
     payload: Value,
     recorder: &mut Recorder<'_>,
 ) -> Result<Value, FnError> {
-    let event = TriggerEvent::from_value(payload).inspect_err(|error| {
-        tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
-    })?;
+    let event = TriggerEvent::read(payload)?;
     if event.trigger_source() != SOURCE {
         tracing::info!(
             trigger_source = event.trigger_source(),

@@ -64,9 +64,7 @@ async fn confirm(
     payload: Value,
     recorder: &mut Recorder<'_>,
 ) -> Result<Value, FnError> {
-    let event = TriggerEvent::from_value(payload).inspect_err(|error| {
-        tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
-    })?;
+    let event = TriggerEvent::read(payload)?;
     match Source::of(event.trigger_source()) {
         Source::ConfirmSignUp => provision(state, &event, recorder).await?,
         Source::ConfirmForgotPassword => tracing::info!(

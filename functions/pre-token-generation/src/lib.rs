@@ -161,9 +161,7 @@ async fn shape(
     // `TriggerEvent` keeps the event whole but reads only the common
     // envelope; the version is specific to this trigger.
     let version_field = payload.get("version").cloned();
-    let mut event = TriggerEvent::from_value(payload).inspect_err(|error| {
-        tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
-    })?;
+    let mut event = TriggerEvent::read(payload)?;
     let Some(source) = Source::of(event.trigger_source()) else {
         tracing::info!(
             trigger_source = event.trigger_source(),

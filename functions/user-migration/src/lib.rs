@@ -79,9 +79,7 @@ async fn migrate(
     payload: Value,
     recorder: &mut Recorder<'_>,
 ) -> Result<Value, FnError> {
-    let mut event = TriggerEvent::from_value(payload).inspect_err(|error| {
-        tracing::error!(error_type = "MalformedEvent", error = %error, "rejected the event");
-    })?;
+    let mut event = TriggerEvent::read(payload)?;
     let source = Source::of(event.trigger_source());
     if source == Source::Unknown {
         tracing::info!(
