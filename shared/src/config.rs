@@ -462,6 +462,26 @@ impl<K: Kind> Declared for Var<K> {
 /// [`crate::init::EVERY_FUNCTION`]).
 pub type Declarations = &'static [&'static [&'static dyn Declared]];
 
+/// A function's whole configuration: what it declares, and how it is read
+/// from those variables. [`crate::function::run`] reads it once at init
+/// (a bad value fails the cold start, naming the variable), and tests read
+/// it from a few pairs, through the same code.
+pub trait FromEnv: Sized {
+    /// Every variable the configuration reads, the shared ones included:
+    /// what the process environment is captured for, what the template
+    /// drift test holds `template.yaml` to, and what the configuration
+    /// tables are rendered from.
+    const VARIABLES: Declarations;
+
+    /// The configuration, or the first variable at fault.
+    fn from_env(env: &Env) -> Result<Self, ConfigError>;
+
+    /// The configuration of the process environment.
+    fn from_process() -> Result<Self, ConfigError> {
+        Self::from_env(&Env::from_process(Self::VARIABLES)?)
+    }
+}
+
 /// Every declaration of `declarations`, in order.
 pub fn all(declarations: Declarations) -> impl Iterator<Item = &'static dyn Declared> {
     declarations.iter().flat_map(|group| group.iter().copied())

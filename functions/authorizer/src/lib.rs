@@ -36,9 +36,10 @@ pub mod route_rules;
 pub mod stage_check;
 pub mod template;
 
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::sync::Mutex;
 
-use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::logging;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::{Claims, Verifier, VerifierCounts, VerifyError};
@@ -94,6 +95,19 @@ impl State {
             metrics: Metrics::new(config.metrics_namespace, FUNCTION_NAME),
             reported: Mutex::new(VerifierCounts::default()),
         })
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config).await
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 

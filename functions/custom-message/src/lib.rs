@@ -46,6 +46,7 @@ pub mod source;
 pub mod templates;
 
 use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::trigger::{MalformedEvent, TriggerEvent};
 use lambda_runtime::{Diagnostic, LambdaEvent};
@@ -116,6 +117,19 @@ impl From<FnError> for Diagnostic {
             error_type: error_type.to_owned(),
             error_message: error_message.to_owned(),
         }
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 
@@ -248,12 +262,11 @@ fn record_message(recorder: &mut Recorder<'_>, composed: &Composed) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_auth_core::config::Env;
     use serde_json::json;
 
     fn state() -> State {
-        let env = Env::from_pairs([("APP_NAME", "Acme"), ("DEFAULT_LOCALE", "en")]);
-        State::new(Config::from_env(&env).unwrap()).unwrap()
+        let config = test_kit::config(&[("APP_NAME", "Acme"), ("DEFAULT_LOCALE", "en")]);
+        State::new(config.unwrap()).unwrap()
     }
 
     fn event(source: &str) -> Value {

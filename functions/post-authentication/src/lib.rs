@@ -21,6 +21,8 @@ pub mod aws;
 pub mod config;
 pub mod error;
 
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::time::SystemTime;
 
 use cognito_auth_core::clock::rfc3339_utc;
@@ -39,6 +41,19 @@ pub const FUNCTION_NAME: &str = "post-authentication";
 
 /// The only source this trigger acts on.
 pub const SOURCE: &str = "PostAuthentication_Authentication";
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
+    }
+}
 
 /// Handles one invocation. Writes the metrics: `SignIns` by client,
 /// `SignInRecords` by result, the write's latency.
@@ -150,19 +165,10 @@ async fn record(
 
 #[cfg(test)]
 mod tests {
-    use cognito_auth_core::config::Env;
-    use lambda_runtime::Context;
+
     use serde_json::json;
 
     use super::*;
-
-    async fn state(pairs: &[(&str, &str)]) -> State {
-        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
-    }
-
-    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
-    }
 
     fn sign_in() -> Value {
         json!({
@@ -180,22 +186,26 @@ mod tests {
 
     #[tokio::test]
     async fn with_recording_off_the_event_comes_back_whole_and_nothing_is_called() {
-        let state = state(&[("USERS_TABLE", "users")]).await;
+        let state = test_kit::state::<State>(&[("USERS_TABLE", "users")]).await;
         assert!(state.dynamodb.is_none());
-        assert_eq!(call(&state, sign_in()).await.unwrap(), sign_in());
+        assert_eq!(test_kit::call(&state, sign_in()).await.unwrap(), sign_in());
         let mut other = sign_in();
         other["triggerSource"] = json!("PreAuthentication_Authentication");
-        assert_eq!(call(&state, other.clone()).await.unwrap(), other);
+        assert_eq!(test_kit::call(&state, other.clone()).await.unwrap(), other);
     }
 
     #[tokio::test]
     async fn a_write_that_cannot_be_made_still_returns_the_event() {
         // No sub: nothing to key the write on, and the sign-in goes on.
-        let state = state(&[("USERS_TABLE", "users"), ("RECORD_SIGN_INS", "true")]).await;
+        let state =
+            test_kit::state::<State>(&[("USERS_TABLE", "users"), ("RECORD_SIGN_INS", "true")])
+                .await;
         let mut event = sign_in();
         event["request"]["userAttributes"] = json!({});
-        assert_eq!(call(&state, event.clone()).await.unwrap(), event);
-        let error = call(&state, json!({"no": "source"})).await.unwrap_err();
+        assert_eq!(test_kit::call(&state, event.clone()).await.unwrap(), event);
+        let error = test_kit::call(&state, json!({"no": "source"}))
+            .await
+            .unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
     }
 }

@@ -47,6 +47,8 @@ pub mod aws;
 pub mod config;
 pub mod error;
 
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::logging::{self, loggable_user_name};
 use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
@@ -107,6 +109,19 @@ pub fn decide(
     match (failed, on_read_failure) {
         (true, OnReadFailure::Refuse) => Verdict::Unavailable,
         _ => Verdict::Allow,
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 
@@ -345,8 +360,7 @@ fn latency(recorder: &mut Recorder<'_>, call: &'static str, elapsed: std::time::
 
 #[cfg(test)]
 mod tests {
-    use cognito_auth_core::config::Env;
-    use lambda_runtime::Context;
+
     use serde_json::json;
 
     use super::*;
@@ -401,10 +415,6 @@ mod tests {
         }
     }
 
-    async fn state(pairs: &[(&str, &str)]) -> State {
-        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
-    }
-
     fn sign_in() -> Value {
         json!({
             "version": "1",
@@ -419,23 +429,19 @@ mod tests {
         })
     }
 
-    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
-    }
-
     #[tokio::test]
     async fn without_checks_every_event_comes_back_whole() {
-        let state = state(&[]).await;
+        let state = test_kit::state::<State>(&[]).await;
         assert!(state.dynamodb.is_none() && state.cognito.is_none());
-        assert_eq!(call(&state, sign_in()).await.unwrap(), sign_in());
+        assert_eq!(test_kit::call(&state, sign_in()).await.unwrap(), sign_in());
         let mut other = sign_in();
         other["triggerSource"] = json!("PostAuthentication_Authentication");
-        assert_eq!(call(&state, other.clone()).await.unwrap(), other);
+        assert_eq!(test_kit::call(&state, other.clone()).await.unwrap(), other);
     }
 
     #[tokio::test]
     async fn a_missing_field_a_check_needs_is_a_clear_error() {
-        let state = state(&[
+        let state = test_kit::state::<State>(&[
             ("USERS_TABLE", "users"),
             ("SUSPENDED_ATTRIBUTE", "status"),
             ("SUSPENDED_VALUES", "suspended"),
@@ -443,9 +449,9 @@ mod tests {
         .await;
         let mut event = sign_in();
         event["request"]["userAttributes"] = json!({});
-        let error = call(&state, event).await.unwrap_err();
+        let error = test_kit::call(&state, event).await.unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
-        let error = call(&state, json!([])).await.unwrap_err();
+        let error = test_kit::call(&state, json!([])).await.unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
     }
 }

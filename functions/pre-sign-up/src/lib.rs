@@ -47,6 +47,8 @@ pub mod error;
 pub mod federation;
 pub mod linker;
 
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::collections::BTreeMap;
 
 use cognito_auth_core::logging::{self, loggable_user_name};
@@ -103,6 +105,19 @@ impl State {
             linker,
             metrics,
         }
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = PreSignUpError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, PreSignUpError> {
+        handle(self, event).await
     }
 }
 
@@ -394,15 +409,6 @@ fn email_domain(attributes: &BTreeMap<String, String>) -> Option<String> {
 mod tests {
     use super::*;
     use cognito_auth_core::config::Env;
-    use lambda_runtime::Context;
-
-    async fn state(pairs: &[(&str, &str)]) -> State {
-        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
-    }
-
-    async fn call(state: &State, payload: Value) -> Result<Value, PreSignUpError> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
-    }
 
     fn sign_up(attributes: Value) -> Value {
         json!({
@@ -419,10 +425,12 @@ mod tests {
 
     #[tokio::test]
     async fn sets_the_flags_and_keeps_every_field() {
-        let state = state(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")]).await;
+        let state =
+            test_kit::state::<State>(&[("AUTO_CONFIRM", "all"), ("AUTO_VERIFY_PHONE", "true")])
+                .await;
         let mut input = sign_up(json!({"email": "a@example.com", "phone_number": "+15555550100"}));
         input["unknownTopLevel"] = json!({"kept": true});
-        let output = call(&state, input.clone()).await.unwrap();
+        let output = test_kit::call(&state, input.clone()).await.unwrap();
         let mut expected = input;
         expected["response"] =
             json!({"autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": true});
@@ -431,14 +439,14 @@ mod tests {
 
     #[tokio::test]
     async fn tolerates_an_empty_response_no_caller_context_and_null_maps() {
-        let state = state(&[]).await;
+        let state = test_kit::state::<State>(&[]).await;
         let input = json!({
             "triggerSource": "PreSignUp_SignUp",
             "userName": "u",
             "request": {"userAttributes": null},
             "response": {}
         });
-        let output = call(&state, input).await.unwrap();
+        let output = test_kit::call(&state, input).await.unwrap();
         assert_eq!(
             output["response"],
             json!({"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false})
@@ -448,35 +456,35 @@ mod tests {
 
     #[tokio::test]
     async fn admin_create_user_leaves_the_response_alone() {
-        let state = state(&[("AUTO_CONFIRM", "all")]).await;
+        let state = test_kit::state::<State>(&[("AUTO_CONFIRM", "all")]).await;
         let mut input = sign_up(json!({"email": "a@example.com"}));
         input["triggerSource"] = json!("PreSignUp_AdminCreateUser");
         input["response"] = json!({});
-        assert_eq!(call(&state, input.clone()).await.unwrap(), input);
+        assert_eq!(test_kit::call(&state, input.clone()).await.unwrap(), input);
     }
 
     #[tokio::test]
     async fn admin_created_users_follow_the_domain_rules() {
         // Not passed through as an unknown source would be.
-        let state = state(&[("BLOCKED_EMAIL_DOMAINS", "example.com")]).await;
+        let state = test_kit::state::<State>(&[("BLOCKED_EMAIL_DOMAINS", "example.com")]).await;
         let mut input = sign_up(json!({"email": "a@example.com"}));
         input["triggerSource"] = json!("PreSignUp_AdminCreateUser");
-        let error = call(&state, input).await.unwrap_err();
+        let error = test_kit::call(&state, input).await.unwrap_err();
         assert_eq!(error.error_type(), "EmailDomainBlocked");
     }
 
     #[tokio::test]
     async fn unknown_sources_pass_through_untouched() {
-        let state = state(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]).await;
+        let state = test_kit::state::<State>(&[("ALLOWED_EMAIL_DOMAINS", "example.com")]).await;
         let mut input = sign_up(json!({"email": "a@elsewhere.org"}));
         input["triggerSource"] = json!("PostConfirmation_ConfirmSignUp");
         input["request"]["userAttributes"] = json!("not a map");
-        assert_eq!(call(&state, input.clone()).await.unwrap(), input);
+        assert_eq!(test_kit::call(&state, input.clone()).await.unwrap(), input);
     }
 
     #[tokio::test]
     async fn malformed_events_are_errors_with_a_clear_reason() {
-        let state = state(&[]).await;
+        let state = test_kit::state::<State>(&[]).await;
         for (payload, reason) in [
             (json!("text"), "the event is not a JSON object"),
             (json!({"request": {}}), "triggerSource is missing"),
@@ -497,7 +505,7 @@ mod tests {
                 "request.clientMetadata is not an object",
             ),
         ] {
-            match call(&state, payload).await {
+            match test_kit::call(&state, payload).await {
                 Err(PreSignUpError::MalformedEvent(actual)) => assert_eq!(actual, reason),
                 other => panic!("{reason}: {other:?}"),
             }
@@ -511,7 +519,7 @@ mod tests {
             .and_then(|listener| listener.local_addr())
             .unwrap()
             .port();
-        let mut state = state(&[("LINK_FEDERATED_USERS", "false")]).await;
+        let mut state = test_kit::state::<State>(&[("LINK_FEDERATED_USERS", "false")]).await;
         state.config.link_federated_users = true;
         let variable = config::LINK_PROVIDER_DOMAINS;
         state.config.provider_domains = federation::ProviderDomains::from_env(
@@ -543,7 +551,7 @@ mod tests {
             json!({"email": email, "email_verified": "yes"}),
             json!({"email": email, "email_verified": false}),
         ] {
-            let output = call(&state, federated(unverified.clone())).await;
+            let output = test_kit::call(&state, federated(unverified.clone())).await;
             assert_eq!(
                 output.unwrap()["response"],
                 json!({"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}),
@@ -555,7 +563,7 @@ mod tests {
             json!({"email": email, "email_verified": " TRUE "}),
             json!({"email": email, "email_verified": true}),
         ] {
-            match call(&state, federated(verified.clone())).await {
+            match test_kit::call(&state, federated(verified.clone())).await {
                 Err(PreSignUpError::Link(linker::LinkError::ListUsers(_))) => {}
                 other => panic!("{verified}: expected a lookup, got {other:?}"),
             }
@@ -576,10 +584,10 @@ mod tests {
             ("Facebook_2", "victim@sub.example.com"),
             ("Google_3", "victim@example.com"),
         ] {
-            let output = call(&state, verified(user_name, email)).await;
+            let output = test_kit::call(&state, verified(user_name, email)).await;
             assert!(output.is_ok(), "{user_name} {email}: no lookup expected");
         }
-        match call(&state, verified("Facebook_4", "victim@EXAMPLE.com")).await {
+        match test_kit::call(&state, verified("Facebook_4", "victim@EXAMPLE.com")).await {
             Err(PreSignUpError::Link(linker::LinkError::ListUsers(_))) => {}
             other => panic!("expected a lookup, got {other:?}"),
         }
@@ -614,9 +622,9 @@ mod tests {
         let too_long = address(257);
         assert_eq!(federation::email_filter(&too_long).chars().count(), 257);
         assert!(Email::parse(&too_long).is_ok());
-        let output = call(&state, verified(&too_long)).await;
+        let output = test_kit::call(&state, verified(&too_long)).await;
         assert!(output.is_ok(), "no lookup expected: {output:?}");
-        match call(&state, verified(&address(256))).await {
+        match test_kit::call(&state, verified(&address(256))).await {
             Err(PreSignUpError::Link(linker::LinkError::ListUsers(_))) => {}
             other => panic!("expected a lookup, got {other:?}"),
         }
@@ -630,7 +638,7 @@ mod tests {
             "victim@ｅxample.com",
             "vic\u{AD}tim@example.com",
         ] {
-            let output = call(
+            let output = test_kit::call(
                 &state,
                 federated(json!({"email": email, "email_verified": "true"})),
             )
@@ -649,8 +657,8 @@ mod tests {
 
     #[tokio::test]
     async fn refusals_never_echo_the_address() {
-        let state = state(&[("BLOCKED_EMAIL_DOMAINS", "example.com")]).await;
-        let error = call(
+        let state = test_kit::state::<State>(&[("BLOCKED_EMAIL_DOMAINS", "example.com")]).await;
+        let error = test_kit::call(
             &state,
             sign_up(json!({"email": "secret.person@example.com"})),
         )

@@ -24,6 +24,7 @@ use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::Admi
 use cognito_auth_core::aws::CallError;
 use cognito_auth_core::claims::PrincipalType;
 use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::ids::UserPoolId;
 use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::revocation::store::{self, Revocation, StoreError};
@@ -70,6 +71,19 @@ impl State {
 enum CognitoError {
     #[error(transparent)]
     Aws(#[from] CallError),
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = std::convert::Infallible;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config).await
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, std::convert::Infallible> {
+        handle(self, event).await
+    }
 }
 
 /// Handles one request; always answers (never an invocation error), so API

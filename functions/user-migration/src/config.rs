@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cognito_auth_core::aws::{self, TableName};
 use cognito_auth_core::config::{
-    ConfigError, Count, Declarations, Env, Flag, List, Millis, Required, Text, declare,
+    ConfigError, Count, Declarations, Env, Flag, FromEnv, List, Millis, Required, Text, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -150,10 +150,12 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable (the dummy hash itself is made
     /// by [`Config::dummy_hash`], which costs one hash).
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let table = TableName::parse(LEGACY_USERS_TABLE, &env.get(&LEGACY_USERS_TABLE)?)?;
         let key_attribute = item_attribute_name(&LEGACY_KEY_ATTRIBUTE, env)?;
         let hash_attribute = item_attribute_name(&LEGACY_HASH_ATTRIBUTE, env)?;
@@ -204,7 +206,9 @@ impl Config {
             metrics_namespace: Namespace::from_env(env)?,
         })
     }
+}
 
+impl Config {
     /// `MAX_HASH_MS` in whole milliseconds.
     pub fn max_hash_ms(&self) -> u64 {
         self.max_hash.as_millis() as u64

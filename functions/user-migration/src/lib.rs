@@ -28,6 +28,8 @@ pub mod config;
 pub mod error;
 pub mod hash;
 
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use cognito_auth_core::logging::{self, loggable_user_name};
@@ -46,6 +48,19 @@ use crate::hash::{ParseError, StoredHash, check_cost};
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "user-migration";
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config).await
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
+    }
+}
 
 /// Handles one invocation. Refusals are logged (at INFO, or WARN for a
 /// legacy record this function cannot use) and counted in `Refusals`, so
