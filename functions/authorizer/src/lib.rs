@@ -26,6 +26,7 @@
 pub mod bearer;
 pub mod config;
 pub mod decide;
+pub mod error;
 pub mod event;
 pub mod iam_policy;
 pub mod limits;
@@ -55,7 +56,8 @@ use crate::revocation::Revocations;
 use crate::route_rules::RuleSet;
 
 pub use crate::config::Config;
-pub use crate::outcome::{FnError, Outcome};
+pub use crate::error::FnError;
+pub use crate::outcome::Outcome;
 
 /// Everything an invocation needs, built once per sandbox.
 pub struct State {

@@ -21,6 +21,7 @@ pub mod aws;
 pub mod config;
 pub mod error;
 
+use cognito_auth_core::aws::sdk_config;
 use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::function::Function;
 use std::time::SystemTime;
@@ -32,7 +33,7 @@ use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-pub use aws::{Recorded, State};
+pub use aws::Recorded;
 pub use config::Config;
 pub use error::{FnError, RecordError};
 
@@ -41,6 +42,43 @@ pub const FUNCTION_NAME: &str = "post-authentication";
 
 /// The only source this trigger acts on.
 pub const SOURCE: &str = "PostAuthentication_Authentication";
+
+/// The configuration and the client, built once per sandbox. The client
+/// exists only when recording is on, so a function that records nothing
+/// cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) with the
+    /// limits of `config`, when recording is on. Nothing here touches the
+    /// network.
+    pub async fn new(config: Config) -> State {
+        let dynamodb = match &config.record_in {
+            Some(_) => Some(aws_sdk_dynamodb::Client::new(
+                &sdk_config(&config.aws).await,
+            )),
+            None => None,
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        State {
+            config,
+            dynamodb,
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
 
 impl Function for State {
     type Config = Config;

@@ -18,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod provision;
 
+use cognito_auth_core::aws::sdk_config;
 use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::function::Function;
 use std::time::SystemTime;
@@ -28,13 +29,67 @@ use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-pub use aws::{ProfileWrite, State};
+pub use aws::ProfileWrite;
 pub use config::Config;
 pub use error::{FnError, USER_MESSAGE};
 pub use provision::{Plan, Source};
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "post-confirmation";
+
+/// The configuration and the clients, built once per sandbox and shared by
+/// every invocation. A client exists only when its side effect is
+/// configured, so an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) once, with
+    /// the timeouts and retries of `config`, and builds the clients it needs.
+    /// Nothing here touches the network: credentials and endpoints resolve
+    /// on the first call.
+    pub async fn new(config: Config) -> Self {
+        if !config.profile_attributes.is_empty() && config.users_table.is_none() {
+            tracing::warn!(
+                "PROFILE_ATTRIBUTES is set but USERS_TABLE is not: no profile is written"
+            );
+        }
+        let (cognito, dynamodb) = if config.provisions_anything() {
+            let sdk = sdk_config(&config.aws).await;
+            (
+                config
+                    .default_group
+                    .as_ref()
+                    .map(|_| aws_sdk_cognitoidentityprovider::Client::new(&sdk)),
+                config
+                    .users_table
+                    .as_ref()
+                    .map(|_| aws_sdk_dynamodb::Client::new(&sdk)),
+            )
+        } else {
+            (None, None)
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        Self {
+            config,
+            cognito,
+            dynamodb,
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
 
 impl Function for State {
     type Config = Config;

@@ -47,6 +47,7 @@ pub mod aws;
 pub mod config;
 pub mod error;
 
+use cognito_auth_core::aws::sdk_config;
 use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::function::Function;
 use cognito_auth_core::logging::{self, loggable_user_name};
@@ -55,7 +56,7 @@ use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-pub use aws::{Standing, State};
+pub use aws::Standing;
 pub use config::{Config, OnReadFailure};
 pub use error::{FnError, ReadError, Refusal};
 
@@ -109,6 +110,57 @@ pub fn decide(
     match (failed, on_read_failure) {
         (true, OnReadFailure::Refuse) => Verdict::Unavailable,
         _ => Verdict::Allow,
+    }
+}
+
+/// The configuration and the clients, built once per sandbox and shared by
+/// every invocation. A client exists only when its check is configured, so
+/// an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) once, with
+    /// the limits of `config`, and builds the clients the checks need.
+    /// Nothing here touches the network.
+    pub async fn new(config: Config) -> State {
+        if !config.checks_anything() {
+            tracing::warn!(
+                "neither SUSPENDED_ATTRIBUTE nor CLIENT_GROUPS is set: every sign-in passes unchecked"
+            );
+        }
+        let (dynamodb, cognito) = if config.checks_anything() {
+            let sdk = sdk_config(&config.aws).await;
+            (
+                config
+                    .suspension
+                    .as_ref()
+                    .map(|_| aws_sdk_dynamodb::Client::new(&sdk)),
+                (!config.client_groups.is_empty())
+                    .then(|| aws_sdk_cognitoidentityprovider::Client::new(&sdk)),
+            )
+        } else {
+            (None, None)
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        State {
+            config,
+            dynamodb,
+            cognito,
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 }
 

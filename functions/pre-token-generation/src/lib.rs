@@ -105,6 +105,7 @@ pub mod response;
 pub mod scopes;
 pub mod values;
 
+use cognito_auth_core::aws::sdk_config;
 use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::function::Function;
 use cognito_auth_core::logging::loggable_user_name;
@@ -112,8 +113,9 @@ use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use aws::{ReadError, State};
+pub use aws::ReadError;
 pub use config::{Config, OnReadError};
 pub use error::FnError;
 pub use event::{Source, TokenRequest, Version};
@@ -141,6 +143,51 @@ impl ProfileStatus {
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "pre-token-generation";
+
+/// The configuration and the client, built once per sandbox and shared by
+/// every invocation. The client exists only when profile claims are
+/// configured, so an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    /// Whether the "V1 cannot change access tokens" warning was logged.
+    pub(crate) warned_v1: AtomicBool,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) with the
+    /// limits of `config`, when a table is to be read. Nothing here touches
+    /// the network: credentials and endpoints resolve on the first call.
+    pub async fn new(config: Config) -> State {
+        let dynamodb = match &config.profile {
+            Some(_) => Some(aws_sdk_dynamodb::Client::new(
+                &sdk_config(&config.aws).await,
+            )),
+            None => None,
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        State {
+            config,
+            dynamodb,
+            warned_v1: AtomicBool::new(false),
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// True the first time only: for warnings worth one line per sandbox.
+    pub(crate) fn first_v1_warning(&self) -> bool {
+        !self.warned_v1.swap(true, Ordering::Relaxed)
+    }
+}
 
 impl Function for State {
     type Config = Config;

@@ -17,8 +17,11 @@
 #![deny(missing_docs)]
 
 pub mod config;
+mod error;
 pub mod request;
 pub mod response;
+
+use crate::error::CognitoError;
 
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError;
 use cognito_auth_core::aws::CallError;
@@ -64,13 +67,6 @@ impl State {
             config,
         })
     }
-}
-
-/// Why the Cognito side failed (after the store was written).
-#[derive(Debug, thiserror::Error)]
-enum CognitoError {
-    #[error(transparent)]
-    Aws(#[from] CallError),
 }
 
 impl Function for State {
