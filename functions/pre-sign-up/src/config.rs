@@ -2,6 +2,7 @@
 //! Every value is checked here, so a typo fails the cold start with a message
 //! naming the variable instead of refusing (or letting through) sign-ups.
 
+use cognito_auth_core::aws::{self, AwsLimits};
 use cognito_auth_core::config::{
     Choice, ConfigError, Declarations, Env, Flag, FromEnv, List, choices, declare,
 };
@@ -74,6 +75,7 @@ pub const VARIABLES: Declarations = &[
         &LINK_PROVIDER_NAMES,
         &LINK_PROVIDER_DOMAINS,
     ],
+    aws::VARIABLES,
     cognito_auth_core::init::EVERY_FUNCTION,
 ];
 
@@ -128,6 +130,9 @@ pub struct Config {
     /// `LINK_PROVIDER_DOMAINS`: the domains each provider may be linked
     /// for. Never empty when linking is on.
     pub provider_domains: ProviderDomains,
+    /// Timeouts and retries of the linker's calls (the shared
+    /// `AWS_CALL_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`, `AWS_MAX_ATTEMPTS`).
+    pub aws: AwsLimits,
     /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
     pub metrics_namespace: Namespace,
 }
@@ -222,6 +227,7 @@ impl FromEnv for Config {
             link_federated_users,
             providers,
             provider_domains,
+            aws: AwsLimits::from_env(env)?,
             metrics_namespace: Namespace::from_env(env)?,
         })
     }

@@ -94,7 +94,7 @@ impl State {
         // `Config::from_env` refuses linking with AUTO_CONFIRM, so no native
         // email a linker trusts was verified by this function.
         let linker = if config.link_federated_users {
-            Some(Linker::from_env().await)
+            Some(Linker::new(&config.aws).await)
         } else {
             None
         };
