@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod aws;
+pub mod bearer;
 pub mod claims;
 pub mod clock;
 pub mod config;

@@ -8,7 +8,7 @@
 //! value, that [`handle`] runs in order:
 //!
 //! 1. read the event: its kind, the credential and the call ([`event`]);
-//! 2. verify the token ([`bearer`], the shared [`Verifier`]);
+//! 2. verify the token (the shared [`bearer`] and [`Verifier`]);
 //! 3. when `REVOCATION_TABLE` is set, check that its user, session or
 //!    client was not revoked ([`revocation`]);
 //! 4. decide with the route rules ([`route_rules`], [`decide`]), as an IAM
@@ -23,7 +23,6 @@
 //! answer's size; never the token nor the credential header.
 #![deny(missing_docs)]
 
-pub mod bearer;
 pub mod config;
 pub mod decide;
 pub mod error;
@@ -37,6 +36,7 @@ pub mod route_rules;
 pub mod stage_check;
 pub mod template;
 
+use cognito_auth_core::bearer;
 use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::function::Function;
 use std::sync::Mutex;
@@ -174,7 +174,7 @@ async fn verify(state: &State, credential: &Credential) -> Result<Claims, &'stat
         Credential::Value(value) => value,
         other => return Err(other.reason().unwrap_or("missing_token")),
     };
-    let token = bearer::token(value).map_err(|error| error.reason())?;
+    let token = bearer::token(value, bearer::Scheme::Optional).map_err(|error| error.reason())?;
     state
         .verifier
         .verify(token)
