@@ -120,6 +120,7 @@ const EVERY_FUNCTION: &[&str] = &[
     "pre-authentication",
     "post-authentication",
     "user-migration",
+    "deploy-keys",
 ];
 
 /// A sandbox's first invocation (dimension: `Function`).
