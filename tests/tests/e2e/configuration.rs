@@ -118,7 +118,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 10] = [
+    let functions: [Case; 11] = [
         (
             "authorizer",
             &[
@@ -172,6 +172,9 @@ fn each_function_reads_exactly_what_it_declares() {
             ],
             |env| user_migration::Config::from_env(env).map(drop),
         ),
+        ("deploy-keys", &[], |env| {
+            deploy_keys::Config::from_env(env).map(drop)
+        }),
     ];
     assert_eq!(
         functions.len(),
