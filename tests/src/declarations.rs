@@ -33,6 +33,7 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
         post_authentication::config::VARIABLES,
     ),
     ("user-migration", user_migration::config::VARIABLES),
+    ("deploy-keys", deploy_keys::config::VARIABLES),
 ];
 
 /// The declarations of `binary`.

@@ -275,6 +275,9 @@ fn record_verifier(state: &State, recorder: &mut Recorder<'_>) {
     if done.stale_key_uses > 0 {
         recorder.count(metrics::STALE_KEY_USES, &[], done.stale_key_uses);
     }
+    if done.deploy_keys_stale > 0 {
+        recorder.count(metrics::DEPLOY_KEYS_STALE, &[], done.deploy_keys_stale);
+    }
     if done.verified_cache_hits > 0 {
         recorder.count(metrics::VERIFIED_CACHE_HITS, &[], done.verified_cache_hits);
     }

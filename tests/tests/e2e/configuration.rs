@@ -121,7 +121,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 10] = [
+    let functions: [Case; 11] = [
         (
             "authorizer",
             &[
@@ -179,6 +179,7 @@ fn each_function_reads_exactly_what_it_declares() {
             ],
             read::<user_migration::Config>,
         ),
+        ("deploy-keys", &[], read::<deploy_keys::Config>),
     ];
     assert_eq!(
         functions.len(),

@@ -25,6 +25,12 @@ pub const ECHO_ROW: &str = "lambda-echo (the floor), token event";
 pub const FILE_ROW: &str = "authorizer, fresh tokens";
 pub const SAME_ROW: &str = "authorizer, same token";
 pub const URL_ROW: &str = "authorizer, JWKS_URL (fetched at init)";
+/// The keys handed in at deploy (`JWKS`), as the template deploys it; its
+/// `JWKS_URL` is the slow server, so a fetch would show.
+pub const HANDED_IN_ROW: &str = "authorizer, JWKS handed in (as deployed)";
+/// `JWKS_URL` at a server that answers after [`crate::JWKS_DELAY`]: a
+/// region's TLS and round trip, which loopback does not have.
+pub const SLOW_URL_ROW: &str = "authorizer, JWKS_URL answering after 20 ms";
 /// The revocation check on (moto's DynamoDB on 127.0.0.1 as the store):
 /// a fresh user per token, so a read per invocation, and the cold start
 /// with its SDK configuration and first read.
@@ -207,6 +213,36 @@ pub fn authorizer_env() -> Vars {
     ]
 }
 
+/// The keys as the `DeployKeys` custom resource hands them in: the
+/// development JWKS, minified.
+pub fn handed_in_jwks() -> String {
+    let path = dev_jwks_file();
+    let bytes = std::fs::read(&path).unwrap_or_else(|err| panic!("read {path}: {err}"));
+    cognito_auth_core::jwks::minify(&bytes).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+/// The authorizer as deployed: keys handed in (`JWKS`), and `JWKS_URL` at
+/// `jwks_url` for a kid they lack.
+pub fn handed_in_env(jwks_url: &str) -> Vars {
+    authorizer_env()
+        .into_iter()
+        .filter(|(k, _)| k != "JWKS_FILE")
+        .chain([
+            ("JWKS".to_owned(), handed_in_jwks()),
+            ("JWKS_URL".to_owned(), jwks_url.to_owned()),
+        ])
+        .collect()
+}
+
+/// The authorizer fetching its keys from `jwks_url` at init.
+pub fn url_env(jwks_url: &str) -> Vars {
+    authorizer_env()
+        .into_iter()
+        .filter(|(k, _)| k != "JWKS_FILE")
+        .chain([("JWKS_URL".to_owned(), jwks_url.to_owned())])
+        .collect()
+}
+
 /// An endpoint where nothing listens, for functions that build SDK clients:
 /// a call made by mistake fails at once instead of leaving the machine.
 fn closed_endpoint() -> Vars {
@@ -300,8 +336,15 @@ fn revocation_rows(subject: &Subject, fresh: &[Value], endpoint: &str) -> [Case;
 }
 
 /// Every row, in the order of the tables. `store`: the revocation store's
-/// endpoint, for the rows with the check on.
-pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) -> Vec<Case> {
+/// endpoint, for the rows with the check on; `slow_jwks_url`: the JWKS
+/// server answering after [`crate::JWKS_DELAY`].
+pub fn cases(
+    staged: &Staged,
+    tokens: &[String],
+    jwks_url: &str,
+    slow_jwks_url: &str,
+    store: &str,
+) -> Vec<Case> {
     let fresh: Vec<Value> = tokens.iter().map(|token| token_event(token)).collect();
     let first = &fresh[0];
     let echo = Subject::new(ECHO, first.clone(), is_object);
@@ -322,11 +365,7 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) ->
         &[("DEFAULT_GROUP", "users"), ("USERS_TABLE", "users")],
     );
     let (rules, rules_bytes) = write_rules(&staged.root);
-    let url_only: Vars = authorizer_env()
-        .into_iter()
-        .filter(|(k, _)| k != "JWKS_FILE")
-        .chain([("JWKS_URL".to_owned(), jwks_url.to_owned())])
-        .collect();
+    let url_only = url_env(jwks_url);
 
     let mut cases = vec![
         echo.case(ECHO_ROW, Vec::new())
@@ -404,6 +443,12 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) ->
         authorizer
             .case(URL_ROW, url_only)
             .note("reqwest client built (bundled webpki roots) + 1 fetch, plain http to 127.0.0.1"),
+        authorizer
+            .case(HANDED_IN_ROW, handed_in_env(slow_jwks_url))
+            .note("JWKS parsed from the variable: no file, no fetch"),
+        authorizer
+            .case(SLOW_URL_ROW, url_env(slow_jwks_url))
+            .note("reqwest client built + 1 fetch answered after 20 ms"),
     ];
     if let Some(trust) = one_root_trust_store(&staged.root) {
         init.push(

@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::burst::BurstResult;
 use crate::cases::{
-    Case, Cold, ECHO_ROW, FILE_ROW, REFERENCE, REVOCATION_CACHED_ROW, REVOCATION_READ_ROW,
-    SAME_ROW, Table, URL_ROW,
+    Case, Cold, ECHO_ROW, FILE_ROW, HANDED_IN_ROW, REFERENCE, REVOCATION_CACHED_ROW,
+    REVOCATION_READ_ROW, SAME_ROW, SLOW_URL_ROW, Table, URL_ROW,
 };
 use crate::cold_start::ColdResult;
 use crate::in_process::{Piece, REPEATS};
@@ -35,6 +36,7 @@ pub struct Results<'a> {
     pub pieces: &'a [Piece],
     /// `None` when only some rows were run.
     pub network: Option<&'a NetworkCheck>,
+    pub bursts: &'a [BurstResult],
     /// The verify bench's `(id, median ns, age)`.
     pub criterion: &'a [(String, f64, Duration)],
 }
@@ -63,6 +65,9 @@ pub fn render(results: &Results) -> String {
     );
     render_init(&mut out, results.cases, results.cold);
     render_pieces(&mut out, results.pieces);
+    if !results.bursts.is_empty() {
+        render_bursts(&mut out, results.bursts);
+    }
     if let Some(network) = results.network {
         render_network(&mut out, network);
     }
@@ -203,7 +208,17 @@ fn render_floor(
     for (label, shown, goal) in [
         (ECHO_ROW, ECHO, ""),
         (FILE_ROW, "authorizer, JWKS_FILE", "<= 1.2x"),
+        (
+            HANDED_IN_ROW,
+            "authorizer, JWKS handed in (as deployed)",
+            "<= 1.2x",
+        ),
         (URL_ROW, "authorizer, JWKS_URL (http, 127.0.0.1)", "<= 1.5x"),
+        (
+            SLOW_URL_ROW,
+            "authorizer, JWKS_URL answering after 20 ms",
+            "",
+        ),
     ] {
         let Some(i) = row(label) else { continue };
         let mut times = cold[i].times.clone();
@@ -427,6 +442,31 @@ fn render_pieces(out: &mut String, pieces: &[Piece]) {
             piece.what,
             us(piece.time),
             piece.note
+        );
+    }
+}
+
+fn render_bursts(out: &mut String, bursts: &[BurstResult]) {
+    let _ = writeln!(
+        out,
+        "\nCold-start burst: authorizers started at once against one JWKS server (20 ms), \
+         each sent one token; ms from the burst's start to each first answer"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<28} {:>9} {:>8} {:>7} {:>7} {:>8}",
+        "keys", "processes", "requests", "first", "median", "slowest"
+    );
+    for burst in bursts {
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>9} {:>8} {:>7} {:>7} {:>8}",
+            burst.label,
+            burst.processes,
+            burst.fetches,
+            ms(burst.answers.first().copied().unwrap_or_default()),
+            ms(median(&burst.answers)),
+            ms(burst.answers.last().copied().unwrap_or_default()),
         );
     }
 }
