@@ -751,7 +751,6 @@ async fn an_endpoint_slower_than_the_budget_or_down_is_an_error() {
         .env("LEGACY_ENDPOINT_TIMEOUT_MS", "300")
         .start()
         .await;
-    let started = std::time::Instant::now();
     let error = function
         .invoke(events::sample(FUNCTION, "authentication"))
         .await
@@ -760,8 +759,8 @@ async fn an_endpoint_slower_than_the_budget_or_down_is_an_error() {
         (error.error_type.as_str(), error.error_message.as_str()),
         ("EndpointTimeout", UNAVAILABLE)
     );
-    // Not a timing claim: only that the budget, not the endpoint, ended it.
-    assert!(started.elapsed() < std::time::Duration::from_millis(1_500));
+    // The budget ended it: had the endpoint's late 200 been waited for,
+    // the user would have been migrated.
     function
         .wait_for_log(|line| {
             line.contains("cannot ask the legacy endpoint") && line.contains("300 ms")
