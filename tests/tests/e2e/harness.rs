@@ -148,7 +148,10 @@ fn every_function_crate_has_one_layout() {
     let on_disk = std::fs::read_dir(root.join("functions"))
         .expect("read functions/")
         .count();
-    assert_eq!(crates, on_disk, "declarations::FUNCTIONS lists every function crate");
+    assert_eq!(
+        crates, on_disk,
+        "declarations::FUNCTIONS lists every function crate"
+    );
     let mut long = Vec::new();
     for dir in ["functions", "shared/src", "tools"] {
         for path in rust_files(&root.join(dir)) {

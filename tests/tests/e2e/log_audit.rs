@@ -62,6 +62,10 @@ const SECRETS: &[&str] = &[
     "Old-System-Secret-42",
     "Not-The-Password-1",
     "Legacy-Passw0rd!",
+    // The legacy endpoint's tests: a wrong password and the shared secrets.
+    "Not-Her-Password-1",
+    "legacy-endpoint-shared-secret-0123456789",
+    "a-different-secret-of-32-bytes-or-more",
 ];
 
 /// How password hashes begin (PHC and Modular Crypt strings, and Django's

@@ -39,6 +39,36 @@ pub const REVOCATION_READ_ROW: &str = "authorizer, revocation on, a read per tok
 pub const REVOCATION_CACHED_ROW: &str = "authorizer, revocation on, same token";
 /// The revocation table the bench creates in moto.
 pub const REVOCATION_TABLE: &str = "bench-revocations";
+/// The profile table (partition key `sub`) pre- and post-authentication
+/// read and write, in moto.
+pub const PROFILE_TABLE: &str = "bench-profiles";
+/// The legacy users table (partition key `username`) user-migration reads,
+/// in moto, holding [`LEGACY_USERS`].
+pub const LEGACY_TABLE: &str = "bench-legacy-users";
+/// The password of every legacy user here.
+pub const LEGACY_PASSWORD: &str = "Bench-Legacy-Passw0rd";
+/// The legacy users, by name, and the kind and cost of their hash (as
+/// `LEGACY_HASH_DEFAULT` reads it): the template's default, and a cheap
+/// one that leaves the rest of the cold start to see.
+pub const LEGACY_USERS: [(&str, &str); 2] = [
+    ("bench.argon2id", "argon2id:m=19456,t=2,p=1"),
+    ("bench.pbkdf2", "pbkdf2-sha256:i=1000"),
+];
+/// The shared secret of the bench's legacy endpoint.
+pub const LEGACY_ENDPOINT_SECRET: &str = "bench-legacy-endpoint-secret-0123456789";
+/// The sign-in rows, in the floor section's order.
+pub const SIGN_IN_ROWS: [&str; 5] = [
+    PRE_AUTHENTICATION_ROW,
+    POST_AUTHENTICATION_ROW,
+    MIGRATION_ARGON_ROW,
+    MIGRATION_PBKDF2_ROW,
+    MIGRATION_ENDPOINT_ROW,
+];
+pub const PRE_AUTHENTICATION_ROW: &str = "pre-authentication, as deployed";
+pub const POST_AUTHENTICATION_ROW: &str = "post-authentication, RECORD_SIGN_INS=true";
+pub const MIGRATION_ARGON_ROW: &str = "user-migration, table, argon2id (default)";
+pub const MIGRATION_PBKDF2_ROW: &str = "user-migration, table, pbkdf2 i=1000";
+pub const MIGRATION_ENDPOINT_ROW: &str = "user-migration, legacy endpoint";
 
 /// Which table a case belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,6 +227,18 @@ fn has_email(answer: &Value) -> bool {
     answer["response"]["emailMessage"].is_string()
 }
 
+fn migrated(answer: &Value) -> bool {
+    answer["response"]["finalUserStatus"] == "CONFIRMED"
+}
+
+/// The sample sign-in of `user_name` with [`LEGACY_PASSWORD`].
+fn legacy_sign_in(user_name: &str) -> Value {
+    let mut event = event("user-migration/authentication.json");
+    event["userName"] = Value::String(user_name.to_owned());
+    event["request"]["password"] = Value::String(LEGACY_PASSWORD.to_owned());
+    event
+}
+
 /// The committed development JWKS, which signs every token here.
 pub fn dev_jwks_file() -> String {
     workspace_root()
@@ -335,15 +377,92 @@ fn revocation_rows(subject: &Subject, fresh: &[Value], endpoint: &str) -> [Case;
     ]
 }
 
+/// The sign-in triggers' rows: cold starts only (the floor section and the
+/// init breakdown), each as deployed, its one call answered by moto on
+/// 127.0.0.1 (`store`) or the legacy endpoint (`legacy_url`).
+fn sign_in_rows(store: &str, legacy_url: &str) -> Vec<Case> {
+    let pre_authentication = Subject::new(
+        "pre-authentication",
+        event("pre-authentication/authentication.json"),
+        is_object,
+    );
+    let post_authentication = Subject::new(
+        "post-authentication",
+        event("post-authentication/authentication.json"),
+        is_object,
+    );
+    let profile = [("AWS_ENDPOINT_URL", store), ("USERS_TABLE", PROFILE_TABLE)];
+    let mut rows = vec![
+        pre_authentication
+            .case(
+                PRE_AUTHENTICATION_ROW,
+                with(
+                    pairs(&profile),
+                    &[
+                        ("SUSPENDED_ATTRIBUTE", "status"),
+                        ("SUSPENDED_VALUES", "suspended"),
+                    ],
+                ),
+            )
+            .note("SDK config loaded, DynamoDB client built, one GetItem to moto"),
+        post_authentication
+            .case(
+                POST_AUTHENTICATION_ROW,
+                with(pairs(&profile), &[("RECORD_SIGN_INS", "true")]),
+            )
+            .note("SDK config loaded, DynamoDB client built, one UpdateItem to moto"),
+    ];
+    for (label, (user, spec)) in [MIGRATION_ARGON_ROW, MIGRATION_PBKDF2_ROW]
+        .into_iter()
+        .zip(LEGACY_USERS)
+    {
+        rows.push(
+            Subject::new("user-migration", legacy_sign_in(user), migrated)
+                .case(
+                    label,
+                    pairs(&[
+                        ("AWS_ENDPOINT_URL", store),
+                        ("LEGACY_USERS_TABLE", LEGACY_TABLE),
+                        ("LEGACY_HASH_DEFAULT", spec),
+                        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
+                    ]),
+                )
+                .note(format!(
+                    "dummy {spec} hashed at init, SDK config, client, one GetItem to moto, \
+                     the user's hash verified"
+                )),
+        );
+    }
+    rows.push(
+        Subject::new(
+            "user-migration",
+            legacy_sign_in(LEGACY_USERS[0].0),
+            migrated,
+        )
+        .case(
+            MIGRATION_ENDPOINT_ROW,
+            pairs(&[
+                ("LEGACY_ENDPOINT_URL", legacy_url),
+                ("LEGACY_ENDPOINT_SECRET", LEGACY_ENDPOINT_SECRET),
+            ]),
+        )
+        .note("reqwest client built (bundled roots), one signed POST, plain http to 127.0.0.1"),
+    );
+    rows.into_iter().map(Case::init_only).collect()
+}
+
 /// Every row, in the order of the tables. `store`: the revocation store's
-/// endpoint, for the rows with the check on; `slow_jwks_url`: the JWKS
-/// server answering after [`crate::JWKS_DELAY`].
+/// endpoint, for the rows with the check on, and moto's for the sign-in
+/// triggers; `slow_jwks_url`: the JWKS server answering after
+/// [`crate::JWKS_DELAY`]; `legacy_url`: the legacy endpoint user-migration
+/// calls.
 pub fn cases(
     staged: &Staged,
     tokens: &[String],
     jwks_url: &str,
     slow_jwks_url: &str,
     store: &str,
+    legacy_url: &str,
 ) -> Vec<Case> {
     let fresh: Vec<Value> = tokens.iter().map(|token| token_event(token)).collect();
     let first = &fresh[0];
@@ -468,6 +587,7 @@ pub fn cases(
             .note("exec to /init/error and exit: no template loaded"),
     );
     cases.extend(init.into_iter().map(Case::init_only));
+    cases.extend(sign_in_rows(store, legacy_url));
     cases
 }
 
@@ -482,6 +602,9 @@ mod tests {
             "post-confirmation/confirm-forgot-password.json",
             "pre-sign-up/sign-up.json",
             "custom-message/sign-up.json",
+            "pre-authentication/authentication.json",
+            "post-authentication/authentication.json",
+            "user-migration/authentication.json",
         ] {
             assert!(event(path).is_object(), "{path}");
         }

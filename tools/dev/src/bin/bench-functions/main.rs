@@ -81,7 +81,8 @@ use std::time::Instant;
 
 use dev_tools::cli;
 use e2e_tests::jwks_server::{JwksServer, Mode};
-use e2e_tests::moto::{Moto, create_revocation_table};
+use e2e_tests::legacy_endpoint::LegacyEndpoint;
+use e2e_tests::moto::{Moto, create_profile_table, create_revocation_table};
 use e2e_tests::tokens::{DevKey, TokenBuilder, jwks};
 
 use crate::in_process::Piece;
@@ -200,13 +201,20 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
     // The revocation store: moto's DynamoDB on 127.0.0.1, the table created
     // as the template creates it.
     let moto = Moto::start();
-    create_revocation_table(&moto.dynamodb().await, cases::REVOCATION_TABLE).await;
+    let dynamodb = moto.dynamodb().await;
+    create_revocation_table(&dynamodb, cases::REVOCATION_TABLE).await;
+    // The sign-in triggers' tables, and the legacy endpoint, holding the
+    // same users.
+    create_profile_table(&dynamodb, cases::PROFILE_TABLE).await;
+    let legacy = LegacyEndpoint::start(cases::LEGACY_ENDPOINT_SECRET).await;
+    legacy_users(&dynamodb, &legacy).await;
     let cases: Vec<_> = cases::cases(
         staged,
         &tokens,
         &server.url_template(),
         &slow.url_template(),
         &moto.endpoint(),
+        &legacy.url(),
     )
     .into_iter()
     .filter(|case| {
@@ -269,6 +277,57 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
         bursts: &burst_results,
         criterion: &criterion,
     })
+}
+
+/// The legacy users table in moto (partition key `username`), with each of
+/// [`cases::LEGACY_USERS`] hashed by the crate user-migration verifies with,
+/// and the same users at the legacy endpoint.
+async fn legacy_users(dynamodb: &aws_sdk_dynamodb::Client, endpoint: &LegacyEndpoint) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType,
+    };
+    use user_migration::hash::DummySpec;
+    let result = dynamodb
+        .create_table()
+        .table_name(cases::LEGACY_TABLE)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("username")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("username")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    result.unwrap_or_else(|err| panic!("create the legacy table in moto: {err}"));
+    for (user, spec) in cases::LEGACY_USERS {
+        let hash = DummySpec::parse(spec)
+            .and_then(|spec| spec.hash(cases::LEGACY_PASSWORD.as_bytes(), b"bench-salt-16-by"))
+            .unwrap_or_else(|err| panic!("{spec}: {err}"));
+        dynamodb
+            .put_item()
+            .table_name(cases::LEGACY_TABLE)
+            .item("username", AttributeValue::S(user.to_owned()))
+            .item("password_hash", AttributeValue::S(hash))
+            .item("email", AttributeValue::S(format!("{user}@example.com")))
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("put the legacy user {user}: {err}"));
+        endpoint.add_user(
+            user,
+            cases::LEGACY_PASSWORD,
+            serde_json::json!({"email": format!("{user}@example.com")}),
+        );
+    }
 }
 
 #[cfg(test)]
