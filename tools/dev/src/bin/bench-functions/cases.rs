@@ -24,6 +24,17 @@ pub const REFERENCE: &str = "post-confirmation, nothing to provision";
 pub const ECHO_ROW: &str = "lambda-echo (the floor), token event";
 pub const FILE_ROW: &str = "authorizer, fresh tokens";
 pub const SAME_ROW: &str = "authorizer, same token";
+/// `ROTATION` distinct valid tokens, again and again: what an API sees from
+/// a few hundred signed-in callers, and how an outside harness measured the
+/// authorizer (issue 28). Within the verified-token cache (1,000 by
+/// default), so a verification is a hash and a lookup after the first lap.
+pub const ROTATION_ROW: &str = "authorizer, 400 tokens in rotation";
+/// Distinct tokens cycled through by [`ROTATION_ROW`].
+pub const ROTATION: usize = 400;
+/// The suffix of the warm-only rows whose Runtime API closes the
+/// connection after each answer, so that every request opens a new one, as
+/// against an HTTP/1.0 server (Lambda's keeps it open).
+pub const FRESH_CONNECTIONS: &str = ", a connection per request";
 pub const URL_ROW: &str = "authorizer, JWKS_URL (fetched at init)";
 /// The keys handed in at deploy (`JWKS`), as the template deploys it; its
 /// `JWKS_URL` is the slow server, so a fetch would show.
@@ -104,6 +115,9 @@ pub struct Case {
     pub warm: Vec<Value>,
     /// What the case does at init, for the breakdown.
     pub note: String,
+    /// A new connection for every Runtime API request
+    /// ([`FRESH_CONNECTIONS`]).
+    pub fresh_connections: bool,
 }
 
 /// A binary, the event it is started on, and what a right answer to that
@@ -136,6 +150,7 @@ impl Subject {
             check: self.check,
             warm: vec![self.event.clone()],
             note: String::new(),
+            fresh_connections: false,
         }
     }
 }
@@ -151,6 +166,22 @@ impl Case {
     fn warm_only(mut self) -> Case {
         self.cold = Cold::Skip;
         self
+    }
+
+    /// The same warm run, with a new connection per Runtime API request.
+    fn with_fresh_connections(&self) -> Case {
+        Case {
+            label: format!("{}{FRESH_CONNECTIONS}", self.label),
+            binary: self.binary,
+            env: self.env.clone(),
+            table: self.table,
+            cold: Cold::Skip,
+            first: self.first.clone(),
+            check: self.check,
+            warm: self.warm.clone(),
+            note: String::new(),
+            fresh_connections: true,
+        }
     }
 
     /// What init does, for the breakdown.
@@ -179,7 +210,9 @@ impl Case {
     }
 
     pub fn launch(&self) -> Launch {
-        Launch::new(self.binary).envs(self.env.iter().cloned())
+        Launch::new(self.binary)
+            .envs(self.env.iter().cloned())
+            .fresh_connections(self.fresh_connections)
     }
 
     /// Panics, with the function's output, unless `outcome` is a right answer.
@@ -357,6 +390,18 @@ fn authorizer_rows(subject: &Subject, labels: [&str; 2], fresh: &[Value], note: 
     ]
 }
 
+/// The rows of the floor comparison, measured again with a connection per
+/// request: the echo, and the authorizer with the same token, `ROTATION`
+/// tokens in rotation and a fresh token each time. Whichever way a harness
+/// speaks HTTP, the excess over the echo is measured that way too.
+fn fresh_connection_rows(cases: &[Case]) -> Vec<Case> {
+    cases
+        .iter()
+        .filter(|case| [ECHO_ROW, SAME_ROW, ROTATION_ROW, FILE_ROW].contains(&case.label.as_str()))
+        .map(Case::with_fresh_connections)
+        .collect()
+}
+
 /// The revocation check's rows, against the store at `endpoint`.
 fn revocation_rows(subject: &Subject, fresh: &[Value], endpoint: &str) -> [Case; 2] {
     let env = with(
@@ -496,6 +541,14 @@ pub fn cases(
         &fresh,
         "JWKS_FILE read, keys parsed",
     ));
+    cases.push(
+        authorizer
+            .case(ROTATION_ROW, authorizer_env())
+            .warm(fresh.iter().take(ROTATION).cloned().collect())
+            .warm_only(),
+    );
+    let fresh_connections = fresh_connection_rows(&cases);
+    cases.extend(fresh_connections);
     cases.extend(revocation_rows(&authorizer, &fresh, store));
     if staged.node.is_ok() {
         cases.extend(authorizer_rows(

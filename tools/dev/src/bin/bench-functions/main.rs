@@ -94,7 +94,7 @@ Usage: E2E_BIN_DIR=<dir of release binaries> bench-functions [options]
 
 Options:
   --starts N         cold starts per case            (default 20)
-  --invocations N    sequential warm invocations     (default 2000)
+  --invocations N    sequential warm invocations     (default 3000)
   --burst N          authorizers started at once     (default 50)
   --no-node          skip the Node.js comparison
   --only TEXT        only the rows whose label contains TEXT (repeatable);
@@ -124,7 +124,7 @@ struct Options {
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
     let mut options = Options {
         starts: 20,
-        invocations: 2000,
+        invocations: 3000,
         burst: 50,
         node: true,
         only: Vec::new(),
@@ -192,7 +192,9 @@ fn main() -> ExitCode {
 async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> String {
     let load_before = procfs::load_average();
     let started = Instant::now();
-    let tokens: Vec<String> = (0..options.invocations)
+    // A distinct token for every warm invocation, the warm-up's included,
+    // and at least the rotation's.
+    let tokens: Vec<String> = (0..(options.invocations + warm::WARM_UP).max(cases::ROTATION))
         .map(|_| TokenBuilder::access(POOL_ID, CLIENT_ID).build())
         .collect();
     let server = JwksServer::start(&jwks(&[DevKey::One])).await;
