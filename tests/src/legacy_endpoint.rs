@@ -51,6 +51,9 @@ struct Shared {
     counters: Counters,
     /// The actions of the verified requests, in order.
     actions: Mutex<Vec<String>>,
+    /// The last verified request as it arrived: its signature headers
+    /// (lower-case names) and its body.
+    last_verified: Mutex<Option<(HashMap<String, String>, String)>>,
 }
 
 /// The endpoint, served until dropped.
@@ -68,6 +71,7 @@ impl LegacyEndpoint {
             delay: Mutex::new(Duration::ZERO),
             counters: Counters::default(),
             actions: Mutex::new(Vec::new()),
+            last_verified: Mutex::new(None),
         });
         let router = axum::Router::new()
             .route("/migrate", axum::routing::post(answer))
@@ -119,6 +123,17 @@ impl LegacyEndpoint {
     /// How many requests carried a good signature.
     pub fn verified(&self) -> usize {
         self.shared.counters.verified.load(Ordering::SeqCst)
+    }
+
+    /// The last request whose signature was good, as it arrived: the
+    /// `x-migration-*` headers and the body (so that a test can run another
+    /// implementation of the check on what the function really sent).
+    pub fn last_verified_request(&self) -> Option<(HashMap<String, String>, String)> {
+        self.shared
+            .last_verified
+            .lock()
+            .expect("last request")
+            .clone()
     }
 
     /// The `action` of each verified request, in order.
@@ -196,6 +211,15 @@ async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         return (StatusCode::FORBIDDEN, "bad signature").into_response();
     }
     shared.counters.verified.fetch_add(1, Ordering::SeqCst);
+    let signed_headers = headers
+        .iter()
+        .filter(|(name, _)| name.as_str().starts_with("x-migration-"))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect();
+    *shared.last_verified.lock().expect("last request") =
+        Some((signed_headers, String::from_utf8_lossy(&body).into_owned()));
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };

@@ -219,8 +219,8 @@ impl Endpoint {
         })
     }
 
-    /// The endpoint's URL (for logs: it carries no credentials, config
-    /// refuses them).
+    /// The endpoint's URL (config refuses a user name and password in it;
+    /// a query string may still hold a key, so error text leaves it out).
     pub fn url(&self) -> &reqwest::Url {
         &self.url
     }
@@ -269,12 +269,14 @@ impl Endpoint {
     }
 }
 
-/// reqwest's error with its causes (the URL it names is ours and holds no
-/// credentials), or our timeout when it is one.
+/// reqwest's error with its causes, or our timeout when it is one. The URL
+/// is taken out: reqwest's text ends with it, and a team may put a key in
+/// its query (as some gateways want), which must not reach a log line.
 fn classify(error: reqwest::Error, timeout_ms: u64) -> EndpointError {
     if error.is_timeout() {
         return EndpointError::Timeout { timeout_ms };
     }
+    let error = error.without_url();
     let mut detail = error.to_string();
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {

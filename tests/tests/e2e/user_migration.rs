@@ -747,7 +747,14 @@ async fn the_reference_endpoint_refuses_a_stale_timestamp_and_a_bad_signature() 
 async fn an_endpoint_slower_than_the_budget_or_down_is_an_error() {
     let mut endpoint = endpoint_with_maria().await;
     endpoint.set_delay(std::time::Duration::from_millis(1_500));
+    // A key in the URL's query, as some gateways want: reqwest's error text
+    // ends with the URL, and the function must leave it out of its logs.
+    const QUERY_KEY: &str = "query-key-sentinel-5f3a";
     let function = endpoint_launch(&endpoint)
+        .env(
+            "LEGACY_ENDPOINT_URL",
+            format!("{}?code={QUERY_KEY}", endpoint.url()),
+        )
         .env("LEGACY_ENDPOINT_TIMEOUT_MS", "300")
         .start()
         .await;
@@ -776,8 +783,78 @@ async fn an_endpoint_slower_than_the_budget_or_down_is_an_error() {
         (error.error_type.as_str(), error.error_message.as_str()),
         ("EndpointUnreachable", UNAVAILABLE)
     );
-    assert_never_logged(&function, &[SAMPLE_PASSWORD, ENDPOINT_SECRET]);
+    function
+        .wait_for_log(|line| {
+            line.contains("cannot ask the legacy endpoint") && line.contains("Connection refused")
+        })
+        .await;
+    assert_never_logged(&function, &[SAMPLE_PASSWORD, ENDPOINT_SECRET, QUERY_KEY]);
     function.assert_no_panic();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_python_check_verifies_what_the_function_sends() {
+    // docs/migration.md gives a team its endpoint's signature check in
+    // Python. It is run here, as printed, on a request the function binary
+    // really sent (caught by the reference endpoint), and on the inputs
+    // that would crash a naive check: it must say yes to the real request,
+    // and no, without raising, to a tampered body, a stale timestamp, a
+    // non-ASCII digit and a non-ASCII signature.
+    let docs = std::fs::read_to_string(workspace_root().join("docs/migration.md"))
+        .expect("read docs/migration.md");
+    let snippet = docs
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/migration.md has a python block");
+    let endpoint = endpoint_with_maria().await;
+    let function = endpoint_launch(&endpoint).start().await;
+    let migrated = function
+        .invoke(events::sample(FUNCTION, "authentication"))
+        .await
+        .response();
+    assert_eq!(migrated["response"]["finalUserStatus"], "CONFIRMED");
+    let (headers, body) = endpoint
+        .last_verified_request()
+        .expect("the function's request reached the endpoint");
+    let script = format!(
+        r#"{snippet}
+import json, sys, time
+case = json.load(sys.stdin)
+headers, body = case["headers"], case["body"].encode()
+secret = case["secret"].encode()
+tampered = body.replace(b"legacy.maria", b"legacy.mario")
+stale = dict(headers, **{{"x-migration-timestamp": str(int(time.time()) - 400)}})
+superscript = dict(headers, **{{"x-migration-timestamp": "²"}})
+accented = dict(headers, **{{"x-migration-signature": "v1=é"}})
+print(json.dumps([verified(secret, headers, body), verified(secret, headers, tampered),
+                  verified(secret, stale, body), verified(secret, superscript, body),
+                  verified(secret, accented, body)]))
+"#
+    );
+    let case = json!({"headers": headers, "body": body, "secret": ENDPOINT_SECRET});
+    let mut python = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is needed to run the documented check (scripts/setup.sh)");
+    use std::io::Write as _;
+    python
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(case.to_string().as_bytes())
+        .expect("write the case");
+    let output = python.wait_with_output().expect("python3 ran");
+    assert!(
+        output.status.success(),
+        "the documented check raised: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let verdicts: Value = serde_json::from_slice(&output.stdout).expect("verdicts");
+    assert_eq!(verdicts, json!([true, false, false, false, false]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
