@@ -7,13 +7,17 @@
 //! - keys come from `JWKS` (handed in at deploy), `JWKS_FILE` or a fetch at
 //!   init; while they are younger than the maximum age, the hot path touches
 //!   no network and takes no lock beyond a brief read lock;
-//! - keys handed in at deploy (`JWKS`) do not age: they are what the pool
-//!   published when the stack was deployed, and refreshing them by age would
-//!   put a fetch back into every warm sandbox, which is what handing them in
-//!   avoids. An unknown `kid` still fetches (below); the first successful
-//!   fetch replaces them (so a key the pool has since retired stops
-//!   verifying), and when it brings a `kid` they lack, they were stale: a
-//!   counter and a warning say so, for an operator to redeploy;
+//! - keys handed in at deploy (`JWKS`) let a sandbox start and answer with
+//!   no network. They age like fetched keys, so that a key the pool
+//!   withdraws stops verifying within the maximum age (plus a cooldown)
+//!   rather than at the next deploy: past it, one caller refreshes while the
+//!   others keep serving. They never die: when the refresh fails (an
+//!   authorizer with no route to Cognito), they keep serving, counted as
+//!   stale uses, since they are still what the deploy read from the pool.
+//!   An unknown `kid` fetches (below); the first successful fetch replaces
+//!   them, and when it brings a `kid` they lack, or lacks one they hold,
+//!   they were stale: a counter and a warning say so, for an operator to
+//!   redeploy;
 //! - an unknown `kid` triggers a refresh. At most one fetch is in flight per
 //!   pool (a `tokio::sync::Mutex`; the others wait for it and then look
 //!   again), and after every attempt, failed or not, a cooldown passes before
@@ -154,9 +158,9 @@ impl PoolKeys {
         self.store(keys, false);
     }
 
-    /// Installs keys handed in at deploy (`JWKS`). They never age; no fetch
-    /// attempt is recorded, so an unknown `kid` may fetch at once, and the
-    /// first successful fetch replaces them (see the module doc).
+    /// Installs keys handed in at deploy (`JWKS`). They age but never die;
+    /// no fetch attempt is recorded, so an unknown `kid` may fetch at once,
+    /// and the first successful fetch replaces them (see the module doc).
     pub(crate) fn hand_in(&self, keys: KeySet) {
         self.store(keys, true);
     }
@@ -178,10 +182,10 @@ impl PoolKeys {
         if let Some(loaded) = self.snapshot() {
             let age = now.saturating_duration_since(loaded.at);
             if let Some(key) = loaded.keys.get(kid) {
-                if loaded.handed_in || age < self.policy.max_age {
+                if age < self.policy.max_age {
                     return Ok(Arc::clone(key));
                 }
-                if age < self.stale_limit() {
+                if loaded.handed_in || age < self.stale_limit() {
                     // Due for refresh, but usable. One caller refreshes; the
                     // others do not queue behind a slow endpoint, they use
                     // the old key (the refresher's fetch is bounded anyway).
@@ -239,7 +243,7 @@ impl PoolKeys {
             .get(kid)
             .map(Arc::clone)
             .ok_or(VerifyError::UnknownKid)?;
-        if !loaded.handed_in && age >= self.policy.max_age {
+        if age >= self.policy.max_age {
             self.stale_uses.fetch_add(1, Ordering::Relaxed);
         }
         Ok(key)
@@ -293,11 +297,12 @@ impl PoolKeys {
     }
 
     /// When the keys held were handed in at deploy and `fetched` holds a
-    /// `kid` they lack, the pool has published a key since the deploy: those
-    /// keys are stale. Counted (the `DeployKeysStale` metric) and logged at
-    /// WARN, once per sandbox, since the fetched keys replace them. A fetch
-    /// that brings only kids already held (a token with a made-up `kid`)
-    /// says nothing: the keys handed in are still the pool's.
+    /// `kid` they lack (the pool published a key since the deploy) or lacks
+    /// one they hold (the pool withdrew it), those keys are stale. Counted
+    /// (the `DeployKeysStale` metric) and logged at WARN, once per sandbox,
+    /// since the fetched keys replace them. A fetch that brings the same
+    /// kids (a token with a made-up `kid`, or a refresh by age) says
+    /// nothing: the keys handed in are still the pool's.
     fn note_stale_hand_in(&self, fetched: &KeySet) {
         let Some(held) = self.snapshot().filter(|loaded| loaded.handed_in) else {
             return;
@@ -306,22 +311,29 @@ impl PoolKeys {
             .kids()
             .filter(|kid| held.keys.get(kid).is_none())
             .count();
-        if new_kids == 0 {
+        let withdrawn_kids = held
+            .keys
+            .kids()
+            .filter(|kid| fetched.get(kid).is_none())
+            .count();
+        if new_kids == 0 && withdrawn_kids == 0 {
             return;
         }
         self.deploy_keys_stale.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(
             pool_id = %self.pool_id,
             new_kids,
+            withdrawn_kids,
             handed_in = held.keys.len(),
             fetched = fetched.len(),
-            "the keys handed in at deploy (JWKS) lack a key the user pool now publishes: they \
-             are stale; redeploy the stack to hand in the current keys (this sandbox fetched them)"
+            "the keys handed in at deploy (JWKS) differ from the keys the user pool now publishes: \
+             they are stale; redeploy the stack to hand in the current keys (this sandbox \
+             fetched them)"
         );
     }
 
     fn log_failure(&self, err: &JwksError) {
-        // Keys handed in at deploy never age: for the log they are as
+        // Keys handed in at deploy never die: for the log they are as
         // usable as fresh ones.
         let held = self
             .snapshot()
@@ -458,13 +470,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn keys_handed_in_never_age_and_never_fetch_for_a_kid_they_hold() {
+    async fn keys_handed_in_serve_with_no_fetch_while_younger_than_the_max_age() {
         let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
         let (url, requests) = serving(DEV_1.to_owned());
-        // Max age and grace far below the wait: seeded keys would be dead.
-        let pool = PoolKeys::new("p", url, policy(10, 10, 10));
+        let pool = PoolKeys::new("p", url, policy(60_000, 60_000, 0));
         pool.hand_in(KeySet::parse(DEV_1.as_bytes()).unwrap());
-        tokio::time::sleep(Duration::from_millis(60)).await;
         for _ in 0..3 {
             assert_eq!(
                 pool.key("dev-key-1", &fetcher).await.unwrap().kid(),
@@ -473,6 +483,49 @@ mod tests {
         }
         assert_eq!(requests.load(Ordering::Relaxed), 0);
         assert_eq!(pool.counts(), PoolCounts::default());
+    }
+
+    /// A key the pool withdraws stops verifying within the maximum age,
+    /// not at the next deploy.
+    #[tokio::test]
+    async fn keys_handed_in_age_so_a_withdrawn_key_stops_verifying() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let (url, requests) = serving(DEV_2.to_owned());
+        let pool = PoolKeys::new("p", url, policy(10, 10, 10));
+        pool.hand_in(KeySet::parse(DEV_1.as_bytes()).unwrap());
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(
+            pool.key("dev-key-1", &fetcher).await.unwrap_err(),
+            VerifyError::UnknownKid
+        );
+        assert_eq!(requests.load(Ordering::Relaxed), 1);
+        assert_eq!(pool.counts().deploy_keys_stale, 1);
+        assert_eq!(
+            pool.key("dev-key-2", &fetcher).await.unwrap().kid(),
+            "dev-key-2"
+        );
+    }
+
+    /// With no route to the pool, keys handed in keep serving past any age:
+    /// they are still what the deploy read, and the refreshes that fail
+    /// are counted.
+    #[tokio::test]
+    async fn keys_handed_in_outlive_failed_refreshes() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let pool = PoolKeys::new("p", unreachable_url(), policy(10, 10, 10));
+        pool.hand_in(KeySet::parse(DEV_1.as_bytes()).unwrap());
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        for _ in 0..3 {
+            assert_eq!(
+                pool.key("dev-key-1", &fetcher).await.unwrap().kid(),
+                "dev-key-1"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let counts = pool.counts();
+        assert_eq!((counts.fetches_ok, counts.stale_uses), (0, 3), "{counts:?}");
+        assert!(counts.fetches_failed >= 1, "{counts:?}");
+        assert_eq!(counts.deploy_keys_stale, 0);
     }
 
     #[tokio::test]

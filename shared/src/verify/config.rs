@@ -42,11 +42,12 @@ declare! {
         defaulted "offline tests only";
     /// The pool's JWKS itself, handed in at deploy (the template's `DeployKeys` custom resource
     /// reads it once the pool exists), so a cold start needs no network. Minified, and only the
-    /// members the verifier reads. These keys do not age: a token whose kid they hold never
-    /// fetches. A kid they lack still fetches from `JWKS_URL` (single flight, cooldown); the
-    /// fetched keys then replace them, and if the fetch brings a kid they lacked, a warning and
-    /// the `DeployKeysStale` metric say to redeploy. One pool only, and not with `JWKS_FILE`; keys
-    /// with no usable key fail init. It shares Lambda's 4 KB with `AUTHZ_RULES`
+    /// members the verifier reads. A token whose kid they hold needs no fetch until
+    /// `JWKS_MAX_AGE_SECONDS`; past it one request refreshes them (so a withdrawn key stops
+    /// verifying), and if that fails they keep serving. A kid they lack still fetches from
+    /// `JWKS_URL` (single flight, cooldown); the fetched keys then replace them, and if they
+    /// differ, a warning and the `DeployKeysStale` metric say to redeploy. One pool only, and
+    /// not with `JWKS_FILE`; keys with no usable key fail init. It shares Lambda's 4 KB with `AUTHZ_RULES`
     /// (docs/authorizer.md).
     pub JWKS: Optional = Optional, unset "fetched from `JWKS_URL` at init",
         example "`{\"keys\":[{\"kid\":\"...\",\"kty\":\"RSA\",\"n\":\"...\",\"e\":\"AQAB\"}]}`";

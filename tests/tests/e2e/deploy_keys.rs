@@ -254,7 +254,7 @@ async fn a_kid_the_handed_in_keys_lack_fetches_once_and_says_they_are_stale() {
     );
     assert_eq!(server.requests(), 1);
     let warning = function
-        .wait_for_log_containing("keys handed in at deploy (JWKS) lack a key")
+        .wait_for_log_containing("keys handed in at deploy (JWKS) differ from the keys")
         .await;
     let warning: Value = serde_json::from_str(&warning).expect("a JSON log line");
     assert_eq!(warning["level"], "WARN", "{warning}");
@@ -296,7 +296,7 @@ async fn a_made_up_kid_does_not_call_the_handed_in_keys_stale() {
     let said_stale = function
         .logs()
         .into_iter()
-        .filter(|line| line.contains("lack a key") || line.contains("DeployKeysStale"))
+        .filter(|line| line.contains("differ from the keys") || line.contains("DeployKeysStale"))
         .collect::<Vec<_>>();
     assert!(said_stale.is_empty(), "{said_stale:?}");
     function.stop().await;
