@@ -207,6 +207,12 @@ impl std::io::Write for ByteCounter {
         Ok(bytes.len())
     }
 
+    // What serde_json calls: without it, the default loops over `write`.
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0 += bytes.len();
+        Ok(())
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
