@@ -17,14 +17,15 @@ declare! {
     pub KEY_ARN: Required = Required, example "`arn:aws:kms:eu-west-1:123456789012:key/…`";
     /// Refuse a code whose encryption context lacks `userpool-id` = the event's pool. Off only
     /// for cognito-local, which encrypts without a context.
-    pub REQUIRE_POOL_CONTEXT: Flag = Flag { default: true }, example "`false` (cognito-local)";
+    pub REQUIRE_POOL_CONTEXT: Flag = Flag { default: true }, example "`false` (cognito-local)",
+        defaulted "Cognito always sends the context; off only for cognito-local";
     /// DynamoDB table (partition key `id`, S; TTL on `expires_at`) that makes a retried event
     /// send once.
     pub IDEMPOTENCY_TABLE: Required = Required, example "`custom-sender-idempotency`";
     /// How long a sent message's record is kept; longer than Lambda's async retries (6 h at
     /// most).
     pub IDEMPOTENCY_TTL_SECONDS: Seconds = Seconds { default: 86_400, min: 21_600, max: 2_592_000 },
-        example "`172800`";
+        example "`172800`", defaulted "a day outlasts Lambda's retries";
     /// SES v2 sender address (a verified identity), required for email.
     pub EMAIL_FROM: Optional = Optional, unset "email events fail", example "`Acme <no-reply@example.com>`";
     /// SES configuration set for every email.
@@ -35,7 +36,8 @@ declare! {
     /// digits, at least one letter).
     pub SMS_SENDER_ID: Optional = Optional, unset "none", example "`Acme`";
     /// SNS `AWS.SNS.SMS.SMSType`: `Transactional` (codes) or `Promotional`.
-    pub SMS_TYPE: Text = Text { default: "Transactional" }, example "`Transactional`";
+    pub SMS_TYPE: Text = Text { default: "Transactional" }, example "`Promotional`",
+        defaulted "codes are transactional";
 }
 
 /// Everything custom-sender reads: its own variables, custom-message's, the
