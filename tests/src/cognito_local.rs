@@ -231,6 +231,18 @@ impl CognitoLocal {
         lambda_endpoint: &str,
         triggers: &[(&str, &str)],
     ) -> CognitoLocal {
+        Self::start_with_config(dir, lambda_endpoint, triggers, json!({}))
+    }
+
+    /// [`CognitoLocal::start_with`] with more members of its config file,
+    /// such as `KMSConfig` (the key, alias and KMS client settings it
+    /// encrypts `CustomEmailSender` codes with), merged at the top level.
+    pub fn start_with_config(
+        dir: &Path,
+        lambda_endpoint: &str,
+        triggers: &[(&str, &str)],
+        extra: Value,
+    ) -> CognitoLocal {
         let bin = cognito_local_bin();
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
@@ -246,6 +258,10 @@ impl CognitoLocal {
             "ServerConfig": {"hostname": "127.0.0.1", "port": port},
             "TokenConfig": {"IssuerDomain": origin},
         });
+        let mut config = config;
+        if let (Value::Object(config), Value::Object(extra)) = (&mut config, extra) {
+            config.extend(extra);
+        }
         std::fs::create_dir_all(dir.join(".cognito")).expect("create .cognito");
         std::fs::write(
             dir.join(".cognito/config.json"),

@@ -118,7 +118,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 10] = [
+    let functions: [Case; 11] = [
         (
             "authorizer",
             &[
@@ -171,6 +171,18 @@ fn each_function_reads_exactly_what_it_declares() {
                 ("MARK_MIGRATED", "true"),
             ],
             |env| user_migration::Config::from_env(env).map(drop),
+        ),
+        (
+            "custom-sender",
+            &[
+                (
+                    "KEY_ARN",
+                    "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ),
+                ("IDEMPOTENCY_TABLE", "custom-sender-idempotency"),
+                ("APP_NAME", "Acme"),
+            ],
+            |env| custom_sender::Config::from_env(env).map(drop),
         ),
     ];
     assert_eq!(

@@ -15,6 +15,8 @@
 // ---- One module per function ---------------------------------------------------
 mod authorizer;
 mod custom_message;
+// the custom email and SMS sender triggers
+mod custom_sender;
 mod post_confirmation;
 mod pre_sign_up;
 mod pre_token_generation;

@@ -80,6 +80,11 @@ const TRIGGERS: &[(&str, &str)] = &[
     // AWS::NoValue]` (see triggers.rs).
     ("PreAuthentication", "pre-authentication"),
     ("PostAuthentication", "post-authentication"),
+    // Only with CustomSenders enabled: `!If [CustomSendersEnabled,
+    // {LambdaArn, LambdaVersion: V1_0}, !Ref AWS::NoValue]`, one function
+    // for both; Cognito invokes them asynchronously.
+    ("CustomEmailSender", "custom-sender"),
+    ("CustomSMSSender", "custom-sender"),
 ];
 
 // ---------------------------------------------------------------------------
