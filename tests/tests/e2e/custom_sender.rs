@@ -177,39 +177,29 @@ async fn every_message_source_is_sent_with_its_code_in_the_users_language() {
     // (event, code, what shows the locale, email or SMS): the user's
     // `locale` attribute, else `clientMetadata.locale`, else the default.
     let cases = [
-        ("sign-up-email.json", "481516", "<html lang=\"pt\">", true),
+        ("sign-up-email", "481516", "<html lang=\"pt\">", true),
+        ("resend-code-email", "234223", "<html lang=\"en\">", true),
         (
-            "resend-code-email.json",
-            "234223",
-            "<html lang=\"en\">",
-            true,
-        ),
-        (
-            "forgot-password-email.json",
+            "forgot-password-email",
             "999001",
             "<html lang=\"es\">",
             true,
         ),
         (
-            "update-user-attribute-email.json",
+            "update-user-attribute-email",
             "100200",
             "<html lang=\"en\">",
             true,
         ),
         (
-            "verify-user-attribute-email.json",
+            "verify-user-attribute-email",
             "300400",
             "<html lang=\"en\">",
             true,
         ),
-        (
-            "authentication-email.json",
-            "500600",
-            "<html lang=\"es\">",
-            true,
-        ),
-        ("sign-up-sms.json", "700800", "código", false),
-        ("authentication-sms.json", "900100", "Never share it", false),
+        ("authentication-email", "500600", "<html lang=\"es\">", true),
+        ("sign-up-sms", "700800", "código", false),
+        ("authentication-sms", "900100", "Never share it", false),
     ];
     for (index, (name, plaintext, greeting, is_email)) in cases.iter().enumerate() {
         let code = world.code(plaintext).await;
@@ -280,7 +270,7 @@ async fn an_invitation_escapes_the_temporary_password_and_the_username() {
     let password = "Tmp<p>&1\"x";
     let code = world.code(password).await;
     function
-        .invoke(event("admin-create-user-email.json", &code))
+        .invoke(event("admin-create-user-email", &code))
         .await
         .response();
     let emails = world.emails().await;
@@ -291,7 +281,7 @@ async fn an_invitation_escapes_the_temporary_password_and_the_username() {
     assert!(!body.contains("<Jerry>"), "the name is escaped or withheld");
     let code = world.code(password).await;
     function
-        .invoke(event("admin-create-user-sms.json", &code))
+        .invoke(event("admin-create-user-sms", &code))
         .await
         .response();
     let sms = serde_json::to_string(&world.sms().await[0]).expect("json");
@@ -305,7 +295,7 @@ async fn the_same_event_twice_sends_once_and_a_new_code_sends_again() {
     let world = World::new().await;
     let function = world.start().await;
     let code = world.code("123456").await;
-    let input = event("sign-up-email.json", &code);
+    let input = event("sign-up-email", &code);
     function.invoke(input.clone()).await.response();
     function.invoke(input.clone()).await.response();
     assert_eq!(world.emails().await.len(), 1, "a retried event sends once");
@@ -314,7 +304,7 @@ async fn the_same_event_twice_sends_once_and_a_new_code_sends_again() {
     let again = world.code("123456").await;
     assert_ne!(again, code);
     function
-        .invoke(event("sign-up-email.json", &again))
+        .invoke(event("sign-up-email", &again))
         .await
         .response();
     assert_eq!(world.emails().await.len(), 2);
@@ -349,10 +339,7 @@ async fn a_code_that_does_not_decrypt_is_refused_and_nothing_is_sent() {
         ("tampered", tampered),
         ("not base64", "%%%".to_owned()),
     ] {
-        let error = function
-            .invoke(event("sign-up-email.json", &code))
-            .await
-            .error();
+        let error = function.invoke(event("sign-up-email", &code)).await.error();
         assert_eq!(error.error_type, "DecryptFailed", "{what}");
     }
     assert!(
@@ -382,7 +369,7 @@ async fn ses_refusing_is_an_error_that_lambda_retries_and_the_retry_sends() {
         .start()
         .await;
     let code = world.code("654321").await;
-    let input = event("forgot-password-email.json", &code);
+    let input = event("forgot-password-email", &code);
     let error = function.invoke(input.clone()).await.error();
     assert_eq!(error.error_type, "SendFailed");
     assert!(!error.error_message.contains("unverified@example.org"));
@@ -402,17 +389,14 @@ async fn other_sources_pass_through_and_takeover_notices_are_not_sent() {
     let world = World::new().await;
     let function = world.start().await;
     function
-        .assert_returns_unchanged(events::sample(FUNCTION, "unknown-source.json"))
+        .assert_returns_unchanged(events::sample(FUNCTION, "unknown-source"))
         .await;
     let error = function
-        .invoke(events::sample(
-            FUNCTION,
-            "account-takeover-notification.json",
-        ))
+        .invoke(events::sample(FUNCTION, "account-takeover-notification"))
         .await
         .error();
     assert_eq!(error.error_type, "Unsupported");
-    let mut wrong_type = event("sign-up-email.json", &world.code("1").await);
+    let mut wrong_type = event("sign-up-email", &world.code("1").await);
     wrong_type["request"]["type"] = "customEmailSenderRequestV2".into();
     assert_eq!(
         function.invoke(wrong_type).await.error().error_type,
