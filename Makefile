@@ -9,13 +9,22 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test setup browser-setup preview bench sam-build config-docs advisories mutants
+.PHONY: demo test test-arm64 setup browser-setup arm64-setup preview bench sam-build config-docs advisories mutants
 
 demo: setup
 	scripts/demo.sh
 
 test: setup browser-setup
 	scripts/test.sh
+
+# The end-to-end suite against the arm64 bootstraps as `sam build` makes
+# them, under qemu-user (scripts/test-arm64.sh says what it leaves out and
+# why; docs/testing.md gives its time). Not part of `make test`: a cold
+# release build of ten fat-LTO arm64 binaries plus the whole suite under
+# emulation would take `make test` (about 17 min) well past 30 min; run it
+# as a CI job of its own, beside `make test`.
+test-arm64: setup arm64-setup
+	scripts/test-arm64.sh
 
 # Python tools (cargo-lambda, ziglang, moto, cfn-lint, sam) into .venv.
 setup:
@@ -24,6 +33,10 @@ setup:
 # Headless Chromium (Debian's package) for the browser check in `make test`.
 browser-setup:
 	scripts/setup.sh browser
+
+# qemu-user, the arm64 glibc and Rust's aarch64 target, for `make test-arm64`.
+arm64-setup:
+	scripts/setup.sh arm64
 
 # Every source in every locale (and TEMPLATES_DIR's, when set), rendered by
 # the custom-message binary, in one page. Needs only cargo and python3.

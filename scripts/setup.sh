@@ -11,31 +11,53 @@
 # compatible fonts rather than a wider fallback. About 30 s and 350 MB once;
 # a few milliseconds when already installed. Elsewhere than Debian, point
 # CHROMIUM at a Chromium or Chrome binary instead.
+#
+# `setup.sh arm64` installs what `make test-arm64` needs to build and run the
+# arm64 bootstraps on an x86_64 machine: Rust's aarch64-unknown-linux-gnu
+# target (cargo lambda links it with zig, from .venv), and Debian's
+# `qemu-user` (qemu-aarch64) and `libc6-arm64-cross` (the arm64 glibc and
+# loader, under /usr/aarch64-linux-gnu, that the dynamically linked
+# bootstraps load). About 30 s once; nothing when already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Installs the Debian packages named, when missing.
+install_debian_packages() {
+  local purpose=$1
+  shift
+  local missing=() package status
+  for package in "$@"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$package")
+  done
+  ((${#missing[@]})) || return 0
+  command -v apt-get >/dev/null || {
+    echo "setup: ${missing[*]} missing and no apt-get here; install them for $purpose" >&2
+    exit 1
+  }
+  local sudo=()
+  [[ $EUID -eq 0 ]] || sudo=(sudo)
+  echo "setup: installing ${missing[*]} (Debian packages) for $purpose"
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+if [[ "${1:-}" == arm64 ]]; then
+  install_debian_packages "the arm64 tests (make test-arm64)" qemu-user libc6-arm64-cross
+  if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    echo "setup: adding Rust's aarch64-unknown-linux-gnu target"
+    rustup target add aarch64-unknown-linux-gnu
+  fi
+  exit 0
+fi
 
 if [[ "${1:-}" == browser ]]; then
   if [[ -n "${CHROMIUM:-}" ]]; then
     [[ -x "$CHROMIUM" ]] || { echo "setup: CHROMIUM=$CHROMIUM is not an executable" >&2; exit 1; }
     exit 0
   fi
-  missing=()
-  for package in chromium fonts-liberation; do
-    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-    [[ "$status" == "install ok installed" ]] || missing+=("$package")
-  done
-  if ((${#missing[@]})); then
-    command -v apt-get >/dev/null || {
-      echo "setup: ${missing[*]} missing and no apt-get here; install Chromium and set CHROMIUM=/path/to/it" >&2
-      exit 1
-    }
-    sudo=()
-    [[ $EUID -eq 0 ]] || sudo=(sudo)
-    echo "setup: installing ${missing[*]} (Debian packages) for the browser check"
-    "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  install_debian_packages "the browser check (or set CHROMIUM=/path/to/chromium)" chromium fonts-liberation
   exit 0
 fi
 

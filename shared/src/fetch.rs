@@ -73,22 +73,7 @@ impl Fetcher {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let builder = reqwest::Client::builder()
-            .connect_timeout(self.timeout)
-            .timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("cognito-auth-core/", env!("CARGO_PKG_VERSION")));
-        let builder = match tls_config() {
-            Ok(tls) => builder.tls_backend_preconfigured(tls),
-            // Cannot happen with aws-lc-rs's provider (a test checks it). If
-            // it did, reqwest's own set-up still verifies, on the system's
-            // roots, only slower to build.
-            Err(error) => {
-                tracing::warn!(error = %error, "bundled TLS roots unusable; using the system's");
-                builder
-            }
-        };
-        let client = builder.build().map_err(JwksError::Client)?;
+        let client = http_client(self.timeout).map_err(JwksError::Client)?;
         Ok(self.client.get_or_init(|| client))
     }
 
@@ -138,6 +123,29 @@ impl Fetcher {
             JwksError::Transport(err)
         }
     }
+}
+
+/// An HTTP client as the fetcher uses: `timeout` for the connect and for
+/// the whole request, no redirects, the bundled roots (module doc). Public
+/// for the deploy-time custom resource, which answers CloudFormation's
+/// presigned S3 URL with it.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("cognito-auth-core/", env!("CARGO_PKG_VERSION")));
+    let builder = match tls_config() {
+        Ok(tls) => builder.tls_backend_preconfigured(tls),
+        // Cannot happen with aws-lc-rs's provider (a test checks it). If
+        // it did, reqwest's own set-up still verifies, on the system's
+        // roots, only slower to build.
+        Err(error) => {
+            tracing::warn!(error = %error, "bundled TLS roots unusable; using the system's");
+            builder
+        }
+    };
+    builder.build()
 }
 
 /// The TLS configuration handed to reqwest: rustls with aws-lc-rs (the

@@ -12,4 +12,21 @@ mod key_set;
 pub use cache::JwksStatus;
 pub(crate) use cache::{PoolCounts, PoolKeys, RefreshPolicy};
 // RS256 is what `VerifyingKey::alg` returns, so it stays nameable.
-pub use key_set::{KeySet, RS256, VerifyingKey};
+pub use key_set::{KeySet, RS256, VerifyingKey, minify};
+
+use std::time::Duration;
+
+use crate::error::JwksError;
+use crate::fetch::Fetcher;
+pub use crate::fetch::http_client;
+
+/// One fetch of a JWKS document with the verifier's limits (one total
+/// timeout, a size cap, status 200 only, no redirects; `fetch.rs`), for the
+/// deploy-time custom resource that hands the keys to the authorizer.
+pub async fn fetch_once(
+    url: &reqwest::Url,
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<Vec<u8>, JwksError> {
+    Fetcher::new(timeout, max_bytes).fetch(url).await
+}

@@ -16,10 +16,12 @@
 #![deny(missing_docs)]
 
 pub mod aws;
+pub mod bearer;
 pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod function;
 pub mod ids;
 // The verifier's HTTP and file transport: nothing outside the crate fetches.
 pub(crate) mod fetch;

@@ -121,6 +121,7 @@ const EVERY_FUNCTION: &[&str] = &[
     "post-authentication",
     "user-migration",
     "custom-sender",
+    "deploy-keys",
 ];
 
 /// A sandbox's first invocation (dimension: `Function`).
@@ -154,6 +155,9 @@ pub const ANSWER_BYTES: Metric = metric("AnswerBytes", Unit::Bytes, AUTHORIZER);
 pub const JWKS_FETCHES: Metric = metric("JwksFetches", Unit::Count, AUTHORIZER);
 /// Verifications that used keys past their max age (the endpoint failing).
 pub const STALE_KEY_USES: Metric = metric("StaleKeyUses", Unit::Count, AUTHORIZER);
+/// Fetches that brought a `kid` the keys handed in at deploy (`JWKS`)
+/// lacked: those keys are stale, redeploy.
+pub const DEPLOY_KEYS_STALE: Metric = metric("DeployKeysStale", Unit::Count, AUTHORIZER);
 /// Verifications answered by the verified-token cache.
 pub const VERIFIED_CACHE_HITS: Metric = metric("VerifiedCacheHits", Unit::Count, AUTHORIZER);
 /// Sign-ups, by `Outcome` (`accepted`, `refused`) and, refused, `Reason`.
@@ -249,6 +253,7 @@ pub const ALL: &[Metric] = &[
     ANSWER_BYTES,
     JWKS_FETCHES,
     STALE_KEY_USES,
+    DEPLOY_KEYS_STALE,
     VERIFIED_CACHE_HITS,
     SIGN_UPS,
     FEDERATED_LINKS,

@@ -19,7 +19,7 @@ mod cache;
 mod config;
 
 pub use config::{
-    APP_CLIENT_IDS, COGNITO_EMULATOR_URL, ClientPolicy, JWKS_COOLDOWN_SECONDS,
+    APP_CLIENT_IDS, COGNITO_EMULATOR_URL, ClientPolicy, JWKS, JWKS_COOLDOWN_SECONDS,
     JWKS_FETCH_TIMEOUT_MS, JWKS_FILE, JWKS_MAX_AGE_SECONDS, JWKS_MAX_BYTES,
     JWKS_STALE_GRACE_SECONDS, JWKS_URL, JWT_LEEWAY_SECONDS, JwksSettings, POOL_ID_PLACEHOLDER,
     TOKEN_USE, TokenUsePolicy, USER_POOL_ID, UserPool, VARIABLES, VERIFIED_TOKEN_CACHE_SIZE,
@@ -64,6 +64,9 @@ pub struct VerifierCounts {
     pub jwks_fetches_failed: u64,
     /// Keys used past their max age while the endpoint failed.
     pub stale_key_uses: u64,
+    /// Fetches that brought a `kid` the keys handed in at deploy (`JWKS`)
+    /// lacked: those keys are stale, and the stack wants a redeploy.
+    pub deploy_keys_stale: u64,
     /// Tokens answered by the verified-token cache.
     pub verified_cache_hits: u64,
 }
@@ -77,6 +80,9 @@ impl VerifierCounts {
                 .jwks_fetches_failed
                 .saturating_sub(earlier.jwks_fetches_failed),
             stale_key_uses: self.stale_key_uses.saturating_sub(earlier.stale_key_uses),
+            deploy_keys_stale: self
+                .deploy_keys_stale
+                .saturating_sub(earlier.deploy_keys_stale),
             verified_cache_hits: self
                 .verified_cache_hits
                 .saturating_sub(earlier.verified_cache_hits),
@@ -96,8 +102,9 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// Hydrates the key caches: loads `JWKS_FILE` for each pool, or fetches
-    /// each pool's JWKS. A failed init fetch is logged (warn) and retried on
+    /// Hydrates the key caches: takes the keys handed in at deploy (`JWKS`),
+    /// loads `JWKS_FILE` for each pool, or fetches each pool's JWKS. Invalid
+    /// `JWKS` fails init like an invalid file. A failed init fetch is logged (warn) and retried on
     /// demand once the cooldown has passed; it does not fail init, because a
     /// function that cannot start cannot recover when the endpoint does. An
     /// unreadable or invalid `JWKS_FILE` is a [`ConfigError`]: that is a
@@ -116,6 +123,18 @@ impl Verifier {
         let mut pools = HashMap::with_capacity(config.pools().len());
         for pool in config.pools() {
             let keys = PoolKeys::new(pool.id(), pool.jwks_url().clone(), policy);
+            if let Some(jwks) = pool.handed_in() {
+                let set = KeySet::parse(jwks.as_bytes())
+                    .map_err(|err| ConfigError::new(JWKS, err.to_string()))?;
+                tracing::info!(
+                    pool_id = pool.id(),
+                    keys = set.len(),
+                    "took the user pool's keys handed in at deploy (JWKS)"
+                );
+                keys.hand_in(set);
+                pools.insert(pool.issuer().to_owned(), keys);
+                continue;
+            }
             match pool.jwks_file() {
                 Some(path) => {
                     let set = read_file(path, config.jwks.max_bytes)
@@ -162,11 +181,13 @@ impl Verifier {
                     fetches_ok: sum.fetches_ok + pool.fetches_ok,
                     fetches_failed: sum.fetches_failed + pool.fetches_failed,
                     stale_uses: sum.stale_uses + pool.stale_uses,
+                    deploy_keys_stale: sum.deploy_keys_stale + pool.deploy_keys_stale,
                 });
         VerifierCounts {
             jwks_fetches_ok: pools.fetches_ok,
             jwks_fetches_failed: pools.fetches_failed,
             stale_key_uses: pools.stale_uses,
+            deploy_keys_stale: pools.deploy_keys_stale,
             verified_cache_hits: self.cache_hits.load(Ordering::Relaxed),
         }
     }

@@ -671,7 +671,22 @@ impl CargoLambdaWatch {
     /// --env-file <env_file>` in the workspace root and waits until it
     /// listens. The functions start on their first invocation (`cargo run`),
     /// so build them first.
+    ///
+    /// It runs the functions itself, host builds from source (`cargo run`),
+    /// so it cannot run `E2E_BIN_DIR`'s binaries under `E2E_RUNNER`, and its
+    /// `--only-lambda-apis` mode serves the Runtime API under a path
+    /// (`http://ADDR/.rt`), which `lambda_runtime` rejects as
+    /// `AWS_LAMBDA_RUNTIME_API`. A test through it would pass while testing
+    /// other binaries than the ones asked for; so it fails instead, and
+    /// `make test-arm64` leaves these tests out by name, saying why.
     pub fn start(port: u16, env_file: &Path, log: &Path) -> CargoLambdaWatch {
+        for setting in ["E2E_BIN_DIR", "E2E_RUNNER"] {
+            assert!(
+                std::env::var_os(setting).is_none_or(|value| value.is_empty()),
+                "{setting} is set, but cargo lambda watch runs the workspace's own host \
+                 builds (cargo run), not those binaries; run this test without it"
+            );
+        }
         let bin = cargo_lambda_bin();
         let out = std::fs::File::create(log).expect("create the watch log");
         let err = out.try_clone().expect("clone the log handle");

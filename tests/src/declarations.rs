@@ -34,6 +34,7 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
     ),
     ("user-migration", user_migration::config::VARIABLES),
     ("custom-sender", custom_sender::config::VARIABLES),
+    ("deploy-keys", deploy_keys::config::VARIABLES),
 ];
 
 /// The declarations of `binary`.

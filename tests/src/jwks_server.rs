@@ -27,6 +27,12 @@ use tokio::task::JoinHandle;
 pub enum Mode {
     /// 200 with the JWKS set for the requested pool (or the default one).
     Serve,
+    /// 200 with the JWKS, sent `delay` after the request was read: a
+    /// regional endpoint's TLS and round trip, for the benchmarks.
+    Delayed {
+        /// The wait before the answer.
+        delay: Duration,
+    },
     /// The listener is dropped: connections are refused.
     Refuse,
     /// The request is read and then nothing is ever sent.
@@ -186,6 +192,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     // Write errors only mean the client gave up (timeout, size cap): fine.
     let _ = match mode {
         Mode::Serve => respond(&mut stream, 200, "application/json", &jwks()).await,
+        Mode::Delayed { delay } => {
+            tokio::time::sleep(delay).await;
+            respond(&mut stream, 200, "application/json", &jwks()).await
+        }
         // Only reachable by a connection accepted just before the switch.
         Mode::Refuse => Ok(()),
         Mode::Stall => {

@@ -18,6 +18,7 @@ pub mod events;
 #[path = "../../fuzz/src/checks.rs"]
 pub mod fuzz_checks;
 pub mod jwks_server;
+pub mod legacy_endpoint;
 pub mod loopback;
 pub mod moto;
 pub mod moto_front;

@@ -102,6 +102,11 @@ pub struct Launch {
     pub env_os: Vec<(String, std::ffi::OsString)>,
     /// The deadline each invocation is given.
     pub function_timeout: Duration,
+    /// Whether the Runtime API closes the connection after each answer
+    /// (`Connection: close`), so that the binary opens a fresh one for every
+    /// request, as against an HTTP/1.0 server. Lambda's own Runtime API keeps
+    /// the connection open; benchmarks measure both.
+    pub fresh_connections: bool,
 }
 
 impl Launch {
@@ -112,6 +117,7 @@ impl Launch {
             env: Vec::new(),
             env_os: Vec::new(),
             function_timeout: DEFAULT_FUNCTION_TIMEOUT,
+            fresh_connections: false,
         }
     }
 
@@ -140,6 +146,12 @@ impl Launch {
     /// Sets the invocation deadline.
     pub fn function_timeout(mut self, timeout: Duration) -> Self {
         self.function_timeout = timeout;
+        self
+    }
+
+    /// Closes the connection after every answer: a fresh one per request.
+    pub fn fresh_connections(mut self, fresh: bool) -> Self {
+        self.fresh_connections = fresh;
         self
     }
 
@@ -212,11 +224,33 @@ impl Function {
             )
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(shared.clone());
+        let router = if launch.fresh_connections {
+            // hyper ends the connection after a response that says so.
+            router.layer(axum::middleware::map_response(
+                |mut response: Response| async move {
+                    response.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        HeaderValue::from_static("close"),
+                    );
+                    response
+                },
+            ))
+        } else {
+            router
+        };
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
 
-        let mut command = Command::new(&binary);
+        let runner = runner();
+        let mut command = match runner.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&binary);
+                command
+            }
+            None => Command::new(&binary),
+        };
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -234,7 +268,7 @@ impl Function {
             .kill_on_drop(true);
         let mut child = command
             .spawn()
-            .unwrap_or_else(|err| panic!("spawn {}: {err}", binary.display()));
+            .unwrap_or_else(|err| panic!("spawn {runner:?} {}: {err}", binary.display()));
 
         let logs = Arc::new(Mutex::new(Vec::new()));
         let log_file = Arc::new(Mutex::new(open_log_file(&launch.name)));
@@ -597,17 +631,44 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
+/// The command that runs each function binary, from `E2E_RUNNER`: empty (or
+/// unset) runs the binary itself; otherwise its words, split at whitespace,
+/// with the binary's path as the last argument. `make test-arm64` sets it to
+/// `qemu-aarch64 -L /usr/aarch64-linux-gnu`, so that the same tests run the
+/// arm64 bootstraps as deployed on this x86_64 machine. Every place that
+/// spawns a function binary goes through [`Function`], and so through this.
+pub fn runner() -> Vec<String> {
+    std::env::var("E2E_RUNNER")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The path of the function binary `name`.
 ///
 /// By default the binary is built (debug) with Cargo once per test process,
 /// so a test never runs a stale binary. `E2E_BIN_DIR` points at prebuilt
-/// binaries instead (benchmarks use release builds that way).
+/// binaries instead: `$E2E_BIN_DIR/<name>` (a Cargo profile folder, such as
+/// `target/release`, which the benchmarks use), or
+/// `$E2E_BIN_DIR/<name>/bootstrap` (`cargo lambda build`'s `target/lambda`,
+/// the bootstraps `sam build` deploys, which `make test-arm64` uses).
 pub fn binary_path(name: &str) -> PathBuf {
     if let Some(dir) = std::env::var_os("E2E_BIN_DIR") {
         let path = PathBuf::from(dir).join(name);
+        if path.is_dir() {
+            let bootstrap = path.join("bootstrap");
+            assert!(
+                bootstrap.is_file(),
+                "E2E_BIN_DIR has a folder {} without a bootstrap",
+                path.display()
+            );
+            return bootstrap;
+        }
         assert!(
             path.is_file(),
-            "E2E_BIN_DIR has no binary {}",
+            "E2E_BIN_DIR has no binary {} (nor {}/bootstrap)",
+            path.display(),
             path.display()
         );
         return path;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use cognito_auth_core::VerifierConfig;
 use cognito_auth_core::aws::TableName;
 use cognito_auth_core::config::{
-    Choice, ConfigError, Count, Declarations, Declared, Env, Millis, Optional, Seconds, Text,
-    choices, declare,
+    Choice, ConfigError, Count, Declarations, Declared, Env, FromEnv, Millis, Optional, Seconds,
+    Text, choices, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 use cognito_auth_core::verify;
@@ -187,13 +187,15 @@ pub struct Config {
     pub revocation: Option<RevocationConfig>,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads the verifier's variables, `AUTHZ_RULES`, `AUTHZ_POLICY_SCOPE`,
     /// `TOKEN_HEADER`, `USAGE_IDENTIFIER_CLAIM` and the `REVOCATION_*`
     /// variables. In `stage` scope, proves
     /// that every caller's stage-wide policy is exact and fits
     /// ([`stage_check::check_stage`]), or fails naming `AUTHZ_RULES`.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let header = env.get(&TOKEN_HEADER)?;
         let token_header = HeaderName::from_bytes(header.as_bytes())
             .map_err(|_| ConfigError::new(TOKEN_HEADER, "is not a valid HTTP header name"))?;

@@ -8,7 +8,7 @@
 //! value, that [`handle`] runs in order:
 //!
 //! 1. read the event: its kind, the credential and the call ([`event`]);
-//! 2. verify the token ([`bearer`], the shared [`Verifier`]);
+//! 2. verify the token (the shared [`bearer`] and [`Verifier`]);
 //! 3. when `REVOCATION_TABLE` is set, check that its user, session or
 //!    client was not revoked ([`revocation`]);
 //! 4. decide with the route rules ([`route_rules`], [`decide`]), as an IAM
@@ -23,9 +23,9 @@
 //! answer's size; never the token nor the credential header.
 #![deny(missing_docs)]
 
-pub mod bearer;
 pub mod config;
 pub mod decide;
+pub mod error;
 pub mod event;
 pub mod iam_policy;
 pub mod limits;
@@ -36,9 +36,11 @@ pub mod route_rules;
 pub mod stage_check;
 pub mod template;
 
+use cognito_auth_core::bearer;
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::sync::Mutex;
 
-use cognito_auth_core::config::ConfigError;
 use cognito_auth_core::logging;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
 use cognito_auth_core::{Claims, Verifier, VerifierCounts, VerifyError};
@@ -54,7 +56,8 @@ use crate::revocation::Revocations;
 use crate::route_rules::RuleSet;
 
 pub use crate::config::Config;
-pub use crate::outcome::{FnError, Outcome};
+pub use crate::error::FnError;
+pub use crate::outcome::Outcome;
 
 /// Everything an invocation needs, built once per sandbox.
 pub struct State {
@@ -94,6 +97,19 @@ impl State {
             metrics: Metrics::new(config.metrics_namespace, FUNCTION_NAME),
             reported: Mutex::new(VerifierCounts::default()),
         })
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config).await
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 
@@ -158,7 +174,7 @@ async fn verify(state: &State, credential: &Credential) -> Result<Claims, &'stat
         Credential::Value(value) => value,
         other => return Err(other.reason().unwrap_or("missing_token")),
     };
-    let token = bearer::token(value).map_err(|error| error.reason())?;
+    let token = bearer::token(value, bearer::Scheme::Optional).map_err(|error| error.reason())?;
     state
         .verifier
         .verify(token)
@@ -258,6 +274,9 @@ fn record_verifier(state: &State, recorder: &mut Recorder<'_>) {
     }
     if done.stale_key_uses > 0 {
         recorder.count(metrics::STALE_KEY_USES, &[], done.stale_key_uses);
+    }
+    if done.deploy_keys_stale > 0 {
+        recorder.count(metrics::DEPLOY_KEYS_STALE, &[], done.deploy_keys_stale);
     }
     if done.verified_cache_hits > 0 {
         recorder.count(metrics::VERIFIED_CACHE_HITS, &[], done.verified_cache_hits);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use cognito_auth_core::config::{
-    ConfigError, Declarations, Env, Optional, Required, Text, declare,
+    ConfigError, Declarations, Env, FromEnv, Optional, Required, Text, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -77,10 +77,12 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and checks every variable. Templates are loaded later, by
     /// [`crate::State::new`].
-    pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let app_name = env.get(&APP_NAME)?;
         check_app_name(&app_name)?;
         let app_url = env.get(&APP_URL)?;
@@ -186,13 +188,9 @@ fn check_support_email(email: &str) -> Result<(), ConfigError> {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
-    }
-
     #[test]
     fn minimal_configuration() {
-        let config = config(&[("APP_NAME", "Acme")]).unwrap();
+        let config = test_kit::config::<Config>(&[("APP_NAME", "Acme")]).unwrap();
         assert_eq!(config.brand.app_name, "Acme");
         assert_eq!(config.brand.app_url, None);
         assert_eq!(config.brand.support_email, None);
@@ -202,7 +200,7 @@ mod tests {
 
     #[test]
     fn full_configuration() {
-        let config = config(&[
+        let config = test_kit::config::<Config>(&[
             ("APP_NAME", "Tom & Jerry's"),
             ("APP_URL", "https://app.example.com/sign-in?from=email&x=1"),
             ("SUPPORT_EMAIL", "help+app@example.com"),
@@ -254,7 +252,7 @@ mod tests {
                 "DEFAULT_LOCALE",
             ),
         ] {
-            let error = config(&pairs).unwrap_err();
+            let error = test_kit::config::<Config>(&pairs).unwrap_err();
             assert_eq!(error.variable, variable, "{pairs:?}: {error}");
         }
     }

@@ -39,16 +39,20 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod error;
 pub mod limits;
 pub mod locale;
 pub mod message;
 pub mod source;
 pub mod templates;
 
+pub use error::FnError;
+
 use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
-use cognito_auth_core::trigger::{MalformedEvent, TriggerEvent};
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use cognito_auth_core::trigger::TriggerEvent;
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
 pub use config::{Brand, Config};
@@ -94,28 +98,16 @@ impl State {
     }
 }
 
-/// Why an invocation failed. Only an event that no Cognito trigger sends can
-/// fail: a message that cannot be built falls back instead of failing, so a
-/// user is never blocked from signing up because of a template.
-#[derive(Debug, thiserror::Error)]
-pub enum FnError {
-    /// The event is not a trigger event.
-    #[error(transparent)]
-    Malformed(#[from] MalformedEvent),
-}
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
 
-impl From<FnError> for Diagnostic {
-    fn from(error: FnError) -> Diagnostic {
-        // Cognito shows this to the user as
-        // "CustomMessage failed with error <message>.": keep it short and
-        // free of anything from the event.
-        let (error_type, error_message) = match error {
-            FnError::Malformed(_) => ("MalformedEvent", "the request could not be processed"),
-        };
-        Diagnostic {
-            error_type: error_type.to_owned(),
-            error_message: error_message.to_owned(),
-        }
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 
@@ -248,12 +240,11 @@ fn record_message(recorder: &mut Recorder<'_>, composed: &Composed) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_auth_core::config::Env;
     use serde_json::json;
 
     fn state() -> State {
-        let env = Env::from_pairs([("APP_NAME", "Acme"), ("DEFAULT_LOCALE", "en")]);
-        State::new(Config::from_env(&env).unwrap()).unwrap()
+        let config = test_kit::config(&[("APP_NAME", "Acme"), ("DEFAULT_LOCALE", "en")]);
+        State::new(config.unwrap()).unwrap()
     }
 
     fn event(source: &str) -> Value {
@@ -310,7 +301,7 @@ mod tests {
     #[test]
     fn malformed_events_are_errors_with_a_safe_message() {
         let error = respond(&state(), json!({"triggerSource": 7})).unwrap_err();
-        let diagnostic = Diagnostic::from(error);
+        let diagnostic = lambda_runtime::Diagnostic::from(error);
         assert_eq!(diagnostic.error_type, "MalformedEvent");
         assert_eq!(
             diagnostic.error_message,

@@ -7,7 +7,7 @@
 
 use cognito_auth_core::aws::{self, AwsLimits, TableName};
 use cognito_auth_core::config::{
-    ConfigError, Declarations, Env, Flag, Optional, Required, Seconds, Text, declare,
+    ConfigError, Declarations, Env, Flag, FromEnv, Optional, Required, Seconds, Text, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -106,9 +106,11 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and checks every variable.
-    pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
+    fn from_env(env: &Env) -> Result<Config, ConfigError> {
         let key_arn = env.get(&KEY_ARN)?;
         check_key_arn(&key_arn)?;
         let sms_type = env.get(&SMS_TYPE)?;
@@ -213,7 +215,7 @@ mod tests {
         .filter(|(name, _)| !extra.iter().any(|(other, _)| other == name))
         .collect();
         pairs.extend_from_slice(extra);
-        Config::from_env(&Env::from_pairs(pairs))
+        test_kit::config::<Config>(&pairs)
     }
 
     #[test]

@@ -27,22 +27,24 @@
 pub mod aws;
 pub mod config;
 pub mod decrypt;
+pub mod error;
 pub mod render;
 pub mod source;
 
 use std::time::Instant;
 
-use cognito_auth_core::aws::{CallError, sdk_config};
+use cognito_auth_core::aws::sdk_config;
 use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::metrics::{self, Metrics, Recorder};
-use cognito_auth_core::trigger::{MalformedEvent, TriggerEvent};
+use cognito_auth_core::trigger::TriggerEvent;
 use custom_message::Catalog;
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
 pub use config::Config;
-use decrypt::{DecryptError, Decryptor};
-use render::NoValidMessage;
+use decrypt::Decryptor;
+pub use error::FnError;
 use source::{Channel, Kind, SenderSource};
 
 /// The `Function` dimension of this crate's metrics.
@@ -93,73 +95,16 @@ impl State {
     }
 }
 
-/// Why an invocation failed. Each is retried by Lambda, then lands in the
-/// on-failure destination.
-#[derive(Debug, thiserror::Error)]
-pub enum FnError {
-    /// The event is not a trigger event.
-    #[error(transparent)]
-    Malformed(#[from] MalformedEvent),
-    /// A field the trigger needs is missing or has the wrong type.
-    #[error("the event has no usable {0}")]
-    MissingField(&'static str),
-    /// A `request.type` this function does not know (a future version).
-    #[error("request.type is not the version 1 request of this trigger")]
-    UnknownRequestType,
-    /// `CustomEmailSender_AccountTakeOverNotification`: not sent yet.
-    #[error("account takeover notices are not sent by this function")]
-    Unsupported,
-    /// An email event, but `EMAIL_FROM` is unset.
-    #[error("EMAIL_FROM is not set")]
-    NoSender,
-    /// The code could not be opened.
-    #[error(transparent)]
-    Decrypt(#[from] DecryptError),
-    /// No template gives a valid message.
-    #[error(transparent)]
-    Render(#[from] NoValidMessage),
-    /// The idempotency record could not be read or written.
-    #[error("idempotency record: {0}")]
-    Idempotency(CallError),
-    /// SES or SNS refused or failed.
-    #[error("send: {0}")]
-    Send(CallError),
-}
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
 
-impl FnError {
-    /// The Lambda `errorType`, and the `Reason` dimension.
-    pub fn error_type(&self) -> &'static str {
-        match self {
-            FnError::Malformed(_) => "MalformedEvent",
-            FnError::MissingField(_) => "MissingField",
-            FnError::UnknownRequestType => "UnknownRequestType",
-            FnError::Unsupported => "Unsupported",
-            FnError::NoSender => "ConfigError",
-            FnError::Decrypt(_) => "DecryptFailed",
-            FnError::Render(_) => "NoValidMessage",
-            FnError::Idempotency(_) => "IdempotencyFailed",
-            FnError::Send(_) => "SendFailed",
-        }
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config).await
     }
-}
 
-impl From<FnError> for Diagnostic {
-    fn from(error: FnError) -> Diagnostic {
-        // Nobody sees this but the on-failure destination: still short, and
-        // free of anything from the event or a provider's error text.
-        let message = match &error {
-            FnError::Send(call) | FnError::Idempotency(call) => {
-                format!("{} ({})", call.code(), call.aws_code().unwrap_or("-"))
-            }
-            FnError::Decrypt(decrypt) => {
-                format!("the code could not be decrypted ({})", decrypt.reason())
-            }
-            other => other.to_string(),
-        };
-        Diagnostic {
-            error_type: error.error_type().to_owned(),
-            error_message: message,
-        }
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 

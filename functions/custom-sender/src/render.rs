@@ -180,12 +180,11 @@ pub fn escape_html(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_auth_core::config::Env;
     use serde_json::json;
 
     fn catalog() -> Catalog {
-        let env = Env::from_pairs([("APP_NAME", "Acme & Co")]);
-        let config = custom_message::Config::from_env(&env).unwrap();
+        let config =
+            test_kit::config::<custom_message::Config>(&[("APP_NAME", "Acme & Co")]).unwrap();
         Catalog::load(&config.brand, &config.default_locale, None).unwrap()
     }
 

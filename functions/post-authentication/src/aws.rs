@@ -1,4 +1,4 @@
-//! The AWS side: the DynamoDB client, built once at init, and the one
+//! The AWS side: the one
 //! `UpdateItem` that records a sign-in.
 //!
 //! # The write
@@ -27,9 +27,8 @@
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cognito_auth_core::aws::{AwsLimits, CallError, TableName, sdk_config};
+use cognito_auth_core::aws::{AwsLimits, CallError, TableName};
 
-use crate::config::Config;
 use crate::error::RecordError;
 
 /// The profile table's partition key, as post-confirmation writes it.
@@ -40,43 +39,6 @@ pub const LAST_SIGN_IN_AT: &str = "last_sign_in_at";
 pub const SIGN_IN_COUNT: &str = "sign_in_count";
 /// The app client of the last sign-in.
 pub const LAST_SIGN_IN_CLIENT: &str = "last_sign_in_client";
-
-/// The configuration and the client, built once per sandbox. The client
-/// exists only when recording is on, so a function that records nothing
-/// cannot make a call.
-pub struct State {
-    pub(crate) config: Config,
-    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
-    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
-}
-
-impl State {
-    /// Loads the SDK configuration (region, credentials, endpoint) with the
-    /// limits of `config`, when recording is on. Nothing here touches the
-    /// network.
-    pub async fn new(config: Config) -> State {
-        let dynamodb = match &config.record_in {
-            Some(_) => Some(aws_sdk_dynamodb::Client::new(
-                &sdk_config(&config.aws).await,
-            )),
-            None => None,
-        };
-        let metrics = cognito_auth_core::metrics::Metrics::new(
-            config.metrics_namespace.clone(),
-            crate::FUNCTION_NAME,
-        );
-        State {
-            config,
-            dynamodb,
-            metrics,
-        }
-    }
-
-    /// The validated configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-}
 
 /// How a recording ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,9 @@
 //! at init, so a typo fails the cold start instead of every sign-in.
 
 use cognito_auth_core::aws::{self, AwsLimits, TableName};
-use cognito_auth_core::config::{ConfigError, Declarations, Env, Flag, List, Optional, declare};
+use cognito_auth_core::config::{
+    ConfigError, Declarations, Env, Flag, FromEnv, List, Optional, declare,
+};
 use cognito_auth_core::ids::ClientId;
 use cognito_auth_core::metrics::Namespace;
 
@@ -96,9 +98,11 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let table = env
             .get(&USERS_TABLE)?
             .map(|table| TableName::parse(USERS_TABLE, &table))
@@ -128,27 +132,35 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
-    }
-
     #[test]
     fn recording_is_off_by_default_even_with_a_table() {
-        assert_eq!(config(&[]).unwrap().record_in, None);
-        assert_eq!(config(&[("USERS_TABLE", "users")]).unwrap().record_in, None);
-        let on = config(&[("USERS_TABLE", "users"), ("RECORD_SIGN_INS", "true")]).unwrap();
+        assert_eq!(test_kit::config::<Config>(&[]).unwrap().record_in, None);
+        assert_eq!(
+            test_kit::config::<Config>(&[("USERS_TABLE", "users")])
+                .unwrap()
+                .record_in,
+            None
+        );
+        let on =
+            test_kit::config::<Config>(&[("USERS_TABLE", "users"), ("RECORD_SIGN_INS", "true")])
+                .unwrap();
         assert_eq!(on.record_in.unwrap(), "users");
         for (pairs, variable) in [
             (&[("RECORD_SIGN_INS", "true")][..], "USERS_TABLE"),
             (&[("RECORD_SIGN_INS", "yes")][..], "RECORD_SIGN_INS"),
         ] {
-            assert_eq!(config(pairs).unwrap_err().variable, variable);
+            assert_eq!(
+                test_kit::config::<Config>(pairs).unwrap_err().variable,
+                variable
+            );
         }
     }
 
     #[test]
     fn only_listed_clients_get_a_dimension_value() {
-        let config = config(&[("SIGN_IN_METRIC_CLIENTS", "webclient1, adminclient_2")]).unwrap();
+        let config =
+            test_kit::config::<Config>(&[("SIGN_IN_METRIC_CLIENTS", "webclient1, adminclient_2")])
+                .unwrap();
         let clients = &config.metric_clients;
         assert_eq!(clients.label(Some("webclient1")), "webclient1");
         assert_eq!(clients.label(Some("adminclient_2")), "adminclient_2");
@@ -162,7 +174,8 @@ mod tests {
             ("c1,c1", "twice"),
             (eleven.join(",").as_str(), "at most 10"),
         ] {
-            let error = self::config(&[("SIGN_IN_METRIC_CLIENTS", value)]).unwrap_err();
+            let error =
+                test_kit::config::<Config>(&[("SIGN_IN_METRIC_CLIENTS", value)]).unwrap_err();
             assert_eq!(error.variable, "SIGN_IN_METRIC_CLIENTS");
             assert!(error.reason.contains(expected), "{value}: {error}");
         }

@@ -21,6 +21,9 @@ pub mod aws;
 pub mod config;
 pub mod error;
 
+use cognito_auth_core::aws::sdk_config;
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::time::SystemTime;
 
 use cognito_auth_core::clock::rfc3339_utc;
@@ -30,7 +33,7 @@ use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-pub use aws::{Recorded, State};
+pub use aws::Recorded;
 pub use config::Config;
 pub use error::{FnError, RecordError};
 
@@ -39,6 +42,56 @@ pub const FUNCTION_NAME: &str = "post-authentication";
 
 /// The only source this trigger acts on.
 pub const SOURCE: &str = "PostAuthentication_Authentication";
+
+/// The configuration and the client, built once per sandbox. The client
+/// exists only when recording is on, so a function that records nothing
+/// cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) with the
+    /// limits of `config`, when recording is on. Nothing here touches the
+    /// network.
+    pub async fn new(config: Config) -> State {
+        let dynamodb = match &config.record_in {
+            Some(_) => Some(aws_sdk_dynamodb::Client::new(
+                &sdk_config(&config.aws).await,
+            )),
+            None => None,
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        State {
+            config,
+            dynamodb,
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
+    }
+}
 
 /// Handles one invocation. Writes the metrics: `SignIns` by client,
 /// `SignInRecords` by result, the write's latency.
@@ -150,19 +203,10 @@ async fn record(
 
 #[cfg(test)]
 mod tests {
-    use cognito_auth_core::config::Env;
-    use lambda_runtime::Context;
+
     use serde_json::json;
 
     use super::*;
-
-    async fn state(pairs: &[(&str, &str)]) -> State {
-        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
-    }
-
-    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
-    }
 
     fn sign_in() -> Value {
         json!({
@@ -180,22 +224,26 @@ mod tests {
 
     #[tokio::test]
     async fn with_recording_off_the_event_comes_back_whole_and_nothing_is_called() {
-        let state = state(&[("USERS_TABLE", "users")]).await;
+        let state = test_kit::state::<State>(&[("USERS_TABLE", "users")]).await;
         assert!(state.dynamodb.is_none());
-        assert_eq!(call(&state, sign_in()).await.unwrap(), sign_in());
+        assert_eq!(test_kit::call(&state, sign_in()).await.unwrap(), sign_in());
         let mut other = sign_in();
         other["triggerSource"] = json!("PreAuthentication_Authentication");
-        assert_eq!(call(&state, other.clone()).await.unwrap(), other);
+        assert_eq!(test_kit::call(&state, other.clone()).await.unwrap(), other);
     }
 
     #[tokio::test]
     async fn a_write_that_cannot_be_made_still_returns_the_event() {
         // No sub: nothing to key the write on, and the sign-in goes on.
-        let state = state(&[("USERS_TABLE", "users"), ("RECORD_SIGN_INS", "true")]).await;
+        let state =
+            test_kit::state::<State>(&[("USERS_TABLE", "users"), ("RECORD_SIGN_INS", "true")])
+                .await;
         let mut event = sign_in();
         event["request"]["userAttributes"] = json!({});
-        assert_eq!(call(&state, event.clone()).await.unwrap(), event);
-        let error = call(&state, json!({"no": "source"})).await.unwrap_err();
+        assert_eq!(test_kit::call(&state, event.clone()).await.unwrap(), event);
+        let error = test_kit::call(&state, json!({"no": "source"}))
+            .await
+            .unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
     }
 }

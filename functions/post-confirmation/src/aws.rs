@@ -1,4 +1,5 @@
-//! The AWS side: SDK clients built once at init, and the two idempotent calls.
+//! The AWS side: the two idempotent calls (the clients are built once, in
+//! `State::new`).
 //!
 //! # Budget
 //!
@@ -21,66 +22,12 @@ use aws_sdk_cognitoidentityprovider::operation::admin_add_user_to_group::AdminAd
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
-use cognito_auth_core::aws::{CallError, sdk_config};
+use cognito_auth_core::aws::CallError;
 use cognito_auth_core::logging::loggable_user_name;
 
-use crate::config::{AwsLimits, Config};
+use crate::config::AwsLimits;
 use crate::error::FnError;
 use crate::provision::{Membership, PARTITION_KEY, Profile};
-
-/// The configuration and the clients, built once per sandbox and shared by
-/// every invocation. A client exists only when its side effect is
-/// configured, so an unconfigured function cannot make a call.
-pub struct State {
-    pub(crate) config: Config,
-    pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
-    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
-    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
-}
-
-impl State {
-    /// Loads the SDK configuration (region, credentials, endpoint) once, with
-    /// the timeouts and retries of `config`, and builds the clients it needs.
-    /// Nothing here touches the network: credentials and endpoints resolve
-    /// on the first call.
-    pub async fn new(config: Config) -> Self {
-        if !config.profile_attributes.is_empty() && config.users_table.is_none() {
-            tracing::warn!(
-                "PROFILE_ATTRIBUTES is set but USERS_TABLE is not: no profile is written"
-            );
-        }
-        let (cognito, dynamodb) = if config.provisions_anything() {
-            let sdk = sdk_config(&config.aws).await;
-            (
-                config
-                    .default_group
-                    .as_ref()
-                    .map(|_| aws_sdk_cognitoidentityprovider::Client::new(&sdk)),
-                config
-                    .users_table
-                    .as_ref()
-                    .map(|_| aws_sdk_dynamodb::Client::new(&sdk)),
-            )
-        } else {
-            (None, None)
-        };
-        let metrics = cognito_auth_core::metrics::Metrics::new(
-            config.metrics_namespace.clone(),
-            crate::FUNCTION_NAME,
-        );
-        Self {
-            config,
-            cognito,
-            dynamodb,
-            metrics,
-        }
-    }
-
-    /// The validated configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-}
 
 /// How a profile write ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

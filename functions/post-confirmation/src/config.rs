@@ -2,7 +2,7 @@
 //! at init, so a typo fails the cold start instead of a user's sign-up.
 
 use cognito_auth_core::aws::{self, TableName};
-use cognito_auth_core::config::{ConfigError, Declarations, Env, List, Optional, declare};
+use cognito_auth_core::config::{ConfigError, Declarations, Env, FromEnv, List, Optional, declare};
 use cognito_auth_core::ids::GroupName;
 use cognito_auth_core::metrics::Namespace;
 
@@ -76,9 +76,11 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let default_group = env
             .get(&DEFAULT_GROUP)?
             .map(|group| {
@@ -98,7 +100,9 @@ impl Config {
             metrics_namespace: Namespace::from_env(env)?,
         })
     }
+}
 
+impl Config {
     /// Whether a confirmed sign-up has anything to do.
     pub fn provisions_anything(&self) -> bool {
         self.default_group.is_some() || self.users_table.is_some()
@@ -151,17 +155,9 @@ mod tests {
 
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
-    }
-
-    fn variable_at_fault(pairs: &[(&str, &str)]) -> String {
-        config(pairs).unwrap_err().variable
-    }
-
     #[test]
     fn nothing_set_provisions_nothing() {
-        let config = config(&[]).unwrap();
+        let config = test_kit::config::<Config>(&[]).unwrap();
         assert_eq!(config.default_group, None);
         assert_eq!(config.users_table, None);
         assert!(config.profile_attributes.is_empty());
@@ -171,13 +167,14 @@ mod tests {
 
     #[test]
     fn blank_values_count_as_unset() {
-        let config = config(&[("DEFAULT_GROUP", " "), ("USERS_TABLE", "")]).unwrap();
+        let config =
+            test_kit::config::<Config>(&[("DEFAULT_GROUP", " "), ("USERS_TABLE", "")]).unwrap();
         assert!(!config.provisions_anything());
     }
 
     #[test]
     fn reads_a_full_configuration() {
-        let config = config(&[
+        let config = test_kit::config::<Config>(&[
             ("DEFAULT_GROUP", "members"),
             ("USERS_TABLE", "app-users"),
             (
@@ -214,16 +211,16 @@ mod tests {
     #[test]
     fn group_names_follow_cognito_rules() {
         assert_eq!(
-            variable_at_fault(&[("DEFAULT_GROUP", "two words")]),
+            test_kit::variable_at_fault::<Config>(&[("DEFAULT_GROUP", "two words")]),
             "DEFAULT_GROUP"
         );
         let long = "g".repeat(129);
         assert_eq!(
-            variable_at_fault(&[("DEFAULT_GROUP", &long)]),
+            test_kit::variable_at_fault::<Config>(&[("DEFAULT_GROUP", &long)]),
             "DEFAULT_GROUP"
         );
-        assert!(config(&[("DEFAULT_GROUP", &"g".repeat(128))]).is_ok());
-        assert!(config(&[("DEFAULT_GROUP", "Paid-Users_2026.eu")]).is_ok());
+        assert!(test_kit::config::<Config>(&[("DEFAULT_GROUP", &"g".repeat(128))]).is_ok());
+        assert!(test_kit::config::<Config>(&[("DEFAULT_GROUP", "Paid-Users_2026.eu")]).is_ok());
     }
 
     #[test]
@@ -233,7 +230,10 @@ mod tests {
             "app.users-prod_1",
             "arn:aws:dynamodb:eu-west-1:123456789012:table/users",
         ] {
-            assert!(config(&[("USERS_TABLE", good)]).is_ok(), "{good}");
+            assert!(
+                test_kit::config::<Config>(&[("USERS_TABLE", good)]).is_ok(),
+                "{good}"
+            );
         }
         for bad in [
             "ab",
@@ -243,7 +243,7 @@ mod tests {
             "arn:aws:dynamodb:eu-west-1:123456789012:index/users",
         ] {
             assert_eq!(
-                variable_at_fault(&[("USERS_TABLE", bad)]),
+                test_kit::variable_at_fault::<Config>(&[("USERS_TABLE", bad)]),
                 "USERS_TABLE",
                 "{bad}"
             );
@@ -262,28 +262,34 @@ mod tests {
             "locale,locale",
             "cognito:user_status",
         ] {
-            let err = config(&[("PROFILE_ATTRIBUTES", bad)]).unwrap_err();
+            let err = test_kit::config::<Config>(&[("PROFILE_ATTRIBUTES", bad)]).unwrap_err();
             assert_eq!(err.variable, "PROFILE_ATTRIBUTES", "{bad}");
         }
         assert_eq!(
-            config(&[("PROFILE_ATTRIBUTES", "locale,locale")])
+            test_kit::config::<Config>(&[("PROFILE_ATTRIBUTES", "locale,locale")])
                 .unwrap_err()
                 .reason,
             "lists `locale` twice"
         );
-        assert!(config(&[("PROFILE_ATTRIBUTES", "identities,custom:tier,zoneinfo")]).is_ok());
+        assert!(
+            test_kit::config::<Config>(&[(
+                "PROFILE_ATTRIBUTES",
+                "identities,custom:tier,zoneinfo"
+            )])
+            .is_ok()
+        );
     }
 
     #[test]
     fn timeouts_stay_within_the_cognito_budget() {
         assert_eq!(
-            config(&[("AWS_CALL_TIMEOUT_MS", "5000")])
+            test_kit::config::<Config>(&[("AWS_CALL_TIMEOUT_MS", "5000")])
                 .unwrap_err()
                 .to_string(),
             "AWS_CALL_TIMEOUT_MS: must be between 100 and 4000"
         );
         assert_eq!(
-            config(&[
+            test_kit::config::<Config>(&[
                 ("AWS_CALL_TIMEOUT_MS", "500"),
                 ("AWS_ATTEMPT_TIMEOUT_MS", "800")
             ])
@@ -291,18 +297,18 @@ mod tests {
             .to_string(),
             "AWS_ATTEMPT_TIMEOUT_MS: must not exceed AWS_CALL_TIMEOUT_MS (500 ms)"
         );
-        let short = config(&[("AWS_CALL_TIMEOUT_MS", "300")]).unwrap();
+        let short = test_kit::config::<Config>(&[("AWS_CALL_TIMEOUT_MS", "300")]).unwrap();
         assert_eq!(short.aws.attempt_timeout, Duration::from_millis(300));
         assert_eq!(
-            variable_at_fault(&[("AWS_MAX_ATTEMPTS", "0")]),
+            test_kit::variable_at_fault::<Config>(&[("AWS_MAX_ATTEMPTS", "0")]),
             "AWS_MAX_ATTEMPTS"
         );
         assert_eq!(
-            variable_at_fault(&[("AWS_MAX_ATTEMPTS", "6")]),
+            test_kit::variable_at_fault::<Config>(&[("AWS_MAX_ATTEMPTS", "6")]),
             "AWS_MAX_ATTEMPTS"
         );
         assert_eq!(
-            variable_at_fault(&[("AWS_CALL_TIMEOUT_MS", "2s")]),
+            test_kit::variable_at_fault::<Config>(&[("AWS_CALL_TIMEOUT_MS", "2s")]),
             "AWS_CALL_TIMEOUT_MS"
         );
     }

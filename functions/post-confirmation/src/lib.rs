@@ -18,6 +18,9 @@ pub mod config;
 pub mod error;
 pub mod provision;
 
+use cognito_auth_core::aws::sdk_config;
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::time::SystemTime;
 
 use cognito_auth_core::logging::loggable_user_name;
@@ -26,13 +29,80 @@ use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-pub use aws::{ProfileWrite, State};
+pub use aws::ProfileWrite;
 pub use config::Config;
 pub use error::{FnError, USER_MESSAGE};
 pub use provision::{Plan, Source};
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "post-confirmation";
+
+/// The configuration and the clients, built once per sandbox and shared by
+/// every invocation. A client exists only when its side effect is
+/// configured, so an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) once, with
+    /// the timeouts and retries of `config`, and builds the clients it needs.
+    /// Nothing here touches the network: credentials and endpoints resolve
+    /// on the first call.
+    pub async fn new(config: Config) -> Self {
+        if !config.profile_attributes.is_empty() && config.users_table.is_none() {
+            tracing::warn!(
+                "PROFILE_ATTRIBUTES is set but USERS_TABLE is not: no profile is written"
+            );
+        }
+        let (cognito, dynamodb) = if config.provisions_anything() {
+            let sdk = sdk_config(&config.aws).await;
+            (
+                config
+                    .default_group
+                    .as_ref()
+                    .map(|_| aws_sdk_cognitoidentityprovider::Client::new(&sdk)),
+                config
+                    .users_table
+                    .as_ref()
+                    .map(|_| aws_sdk_dynamodb::Client::new(&sdk)),
+            )
+        } else {
+            (None, None)
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        Self {
+            config,
+            cognito,
+            dynamodb,
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
+    }
+}
 
 /// Handles one invocation. Details of any failure are logged here; the
 /// returned error carries only a code and [`USER_MESSAGE`]. Writes the
@@ -200,19 +270,10 @@ fn timed<T>(
 
 #[cfg(test)]
 mod tests {
-    use cognito_auth_core::config::Env;
-    use lambda_runtime::Context;
+
     use serde_json::json;
 
     use super::*;
-
-    async fn state(pairs: &[(&str, &str)]) -> State {
-        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
-    }
-
-    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
-    }
 
     fn sign_up() -> Value {
         json!({
@@ -230,41 +291,45 @@ mod tests {
 
     #[tokio::test]
     async fn without_configuration_the_event_comes_back_whole() {
-        let state = state(&[]).await;
+        let state = test_kit::state::<State>(&[]).await;
         assert!(state.cognito.is_none() && state.dynamodb.is_none());
-        assert_eq!(call(&state, sign_up()).await.unwrap(), sign_up());
+        assert_eq!(test_kit::call(&state, sign_up()).await.unwrap(), sign_up());
     }
 
     #[tokio::test]
     async fn forgot_password_and_unknown_sources_make_no_call() {
         // Any call would fail here (no pool, no table, no moto), so a
         // returned event shows that none was made.
-        let state = state(&[("DEFAULT_GROUP", "members"), ("USERS_TABLE", "users")]).await;
+        let state =
+            test_kit::state::<State>(&[("DEFAULT_GROUP", "members"), ("USERS_TABLE", "users")])
+                .await;
         for source in [
             "PostConfirmation_ConfirmForgotPassword",
             "CustomMessage_SignUp",
         ] {
             let mut event = sign_up();
             event["triggerSource"] = json!(source);
-            assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+            assert_eq!(test_kit::call(&state, event.clone()).await.unwrap(), event);
         }
     }
 
     #[tokio::test]
     async fn a_malformed_event_is_a_clear_error() {
-        let state = state(&[]).await;
-        let error = call(&state, json!({"no": "source"})).await.unwrap_err();
+        let state = test_kit::state::<State>(&[]).await;
+        let error = test_kit::call(&state, json!({"no": "source"}))
+            .await
+            .unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
-        let error = call(&state, json!("text")).await.unwrap_err();
+        let error = test_kit::call(&state, json!("text")).await.unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
     }
 
     #[tokio::test]
     async fn a_missing_pool_id_fails_before_any_call() {
-        let state = state(&[("DEFAULT_GROUP", "members")]).await;
+        let state = test_kit::state::<State>(&[("DEFAULT_GROUP", "members")]).await;
         let mut event = sign_up();
         event["userPoolId"] = Value::Null;
-        let error = call(&state, event).await.unwrap_err();
+        let error = test_kit::call(&state, event).await.unwrap_err();
         assert!(matches!(error, FnError::MissingField("userPoolId")));
     }
 }

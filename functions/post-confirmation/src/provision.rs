@@ -189,13 +189,12 @@ fn parse_flag(value: &str) -> Option<bool> {
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
-    use cognito_auth_core::config::Env;
     use serde_json::{Value, json};
 
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Config {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+        test_kit::config::<Config>(pairs).unwrap()
     }
 
     fn full_config() -> Config {

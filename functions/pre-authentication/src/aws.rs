@@ -1,4 +1,4 @@
-//! The AWS side: the clients, built once at init, and the two reads.
+//! The AWS side: the two reads (the clients are built once, in `State::new`).
 //!
 //! # Budget
 //!
@@ -27,10 +27,10 @@ use aws_sdk_cognitoidentityprovider::operation::admin_list_groups_for_user::Admi
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cognito_auth_core::aws::{AwsLimits, CallError, sdk_config};
+use cognito_auth_core::aws::{AwsLimits, CallError};
 use cognito_auth_core::ids::GroupName;
 
-use crate::config::{Config, PARTITION_KEY, Suspension};
+use crate::config::{PARTITION_KEY, Suspension};
 use crate::error::ReadError;
 
 /// `AdminListGroupsForUser` returns at most 60 groups a page.
@@ -39,57 +39,6 @@ const GROUPS_PER_PAGE: i32 = 60;
 /// always hold them all; the bound keeps a misbehaving endpoint from
 /// looping.
 const MAX_GROUP_PAGES: usize = 2;
-
-/// The configuration and the clients, built once per sandbox and shared by
-/// every invocation. A client exists only when its check is configured, so
-/// an unconfigured function cannot make a call.
-pub struct State {
-    pub(crate) config: Config,
-    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
-    pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
-    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
-}
-
-impl State {
-    /// Loads the SDK configuration (region, credentials, endpoint) once, with
-    /// the limits of `config`, and builds the clients the checks need.
-    /// Nothing here touches the network.
-    pub async fn new(config: Config) -> State {
-        if !config.checks_anything() {
-            tracing::warn!(
-                "neither SUSPENDED_ATTRIBUTE nor CLIENT_GROUPS is set: every sign-in passes unchecked"
-            );
-        }
-        let (dynamodb, cognito) = if config.checks_anything() {
-            let sdk = sdk_config(&config.aws).await;
-            (
-                config
-                    .suspension
-                    .as_ref()
-                    .map(|_| aws_sdk_dynamodb::Client::new(&sdk)),
-                (!config.client_groups.is_empty())
-                    .then(|| aws_sdk_cognitoidentityprovider::Client::new(&sdk)),
-            )
-        } else {
-            (None, None)
-        };
-        let metrics = cognito_auth_core::metrics::Metrics::new(
-            config.metrics_namespace.clone(),
-            crate::FUNCTION_NAME,
-        );
-        State {
-            config,
-            dynamodb,
-            cognito,
-            metrics,
-        }
-    }
-
-    /// The validated configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-}
 
 /// What the profile item says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

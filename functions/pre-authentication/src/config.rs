@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use cognito_auth_core::aws::{self, AwsLimits, TableName};
 use cognito_auth_core::config::{
-    Choice, ConfigError, Declarations, Env, List, Optional, choices, declare,
+    Choice, ConfigError, Declarations, Env, FromEnv, List, Optional, choices, declare,
 };
 use cognito_auth_core::ids::{ClientId, GroupName};
 use cognito_auth_core::json::parse_value;
@@ -151,9 +151,11 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let table = env
             .get(&USERS_TABLE)?
             .map(|table| TableName::parse(USERS_TABLE, &table))
@@ -206,7 +208,9 @@ impl Config {
             metrics_namespace: Namespace::from_env(env)?,
         })
     }
+}
 
+impl Config {
     /// Whether any check is configured: without one, every sign-in passes
     /// and nothing is called.
     pub fn checks_anything(&self) -> bool {
@@ -237,28 +241,23 @@ fn check_attribute(attribute: &str) -> Result<(), ConfigError> {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
-    }
-
-    fn variable_at_fault(pairs: &[(&str, &str)]) -> String {
-        config(pairs).unwrap_err().variable
-    }
-
     #[test]
     fn nothing_set_checks_nothing_and_refuses_on_failure() {
-        let config = config(&[]).unwrap();
+        let config = test_kit::config::<Config>(&[]).unwrap();
         assert!(!config.checks_anything());
         assert_eq!(config.on_read_failure, OnReadFailure::Refuse);
         // The template sets the table and the values whatever the attribute.
-        let config =
-            self::config(&[("USERS_TABLE", "users"), ("SUSPENDED_VALUES", "suspended")]).unwrap();
+        let config = test_kit::config::<Config>(&[
+            ("USERS_TABLE", "users"),
+            ("SUSPENDED_VALUES", "suspended"),
+        ])
+        .unwrap();
         assert!(!config.checks_anything());
     }
 
     #[test]
     fn reads_a_full_configuration() {
-        let config = config(&[
+        let config = test_kit::config::<Config>(&[
             ("USERS_TABLE", "users"),
             ("SUSPENDED_ATTRIBUTE", "status"),
             ("SUSPENDED_VALUES", "suspended, banned"),
@@ -288,15 +287,21 @@ mod tests {
     #[test]
     fn a_suspension_needs_a_table_and_values() {
         assert_eq!(
-            variable_at_fault(&[("SUSPENDED_ATTRIBUTE", "status"), ("SUSPENDED_VALUES", "x")]),
+            test_kit::variable_at_fault::<Config>(&[
+                ("SUSPENDED_ATTRIBUTE", "status"),
+                ("SUSPENDED_VALUES", "x")
+            ]),
             "USERS_TABLE"
         );
         assert_eq!(
-            variable_at_fault(&[("SUSPENDED_ATTRIBUTE", "status"), ("USERS_TABLE", "users")]),
+            test_kit::variable_at_fault::<Config>(&[
+                ("SUSPENDED_ATTRIBUTE", "status"),
+                ("USERS_TABLE", "users")
+            ]),
             "SUSPENDED_VALUES"
         );
         for (attribute, values) in [("sub", "x"), ("status", "a,a")] {
-            let error = config(&[
+            let error = test_kit::config::<Config>(&[
                 ("USERS_TABLE", "users"),
                 ("SUSPENDED_ATTRIBUTE", attribute),
                 ("SUSPENDED_VALUES", values),
@@ -319,7 +324,7 @@ mod tests {
             (r#"{"c1": ["a"], "c1": ["b"]}"#, "duplicate"),
             ("{", "EOF"),
         ] {
-            let error = config(&[("CLIENT_GROUPS", text)]).unwrap_err();
+            let error = test_kit::config::<Config>(&[("CLIENT_GROUPS", text)]).unwrap_err();
             assert_eq!(error.variable, "CLIENT_GROUPS");
             assert!(error.reason.contains(expected), "{text}: {error}");
         }
@@ -328,11 +333,11 @@ mod tests {
     #[test]
     fn the_failure_outcome_is_one_of_two_words() {
         assert_eq!(
-            variable_at_fault(&[("PROFILE_READ_FAILURE", "Allow")]),
+            test_kit::variable_at_fault::<Config>(&[("PROFILE_READ_FAILURE", "Allow")]),
             "PROFILE_READ_FAILURE"
         );
         assert_eq!(
-            variable_at_fault(&[("PROFILE_READ_FAILURE", "omit")]),
+            test_kit::variable_at_fault::<Config>(&[("PROFILE_READ_FAILURE", "omit")]),
             "PROFILE_READ_FAILURE"
         );
     }

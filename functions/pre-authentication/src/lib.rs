@@ -47,13 +47,16 @@ pub mod aws;
 pub mod config;
 pub mod error;
 
+use cognito_auth_core::aws::sdk_config;
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::logging::{self, loggable_user_name};
 use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-pub use aws::{Standing, State};
+pub use aws::Standing;
 pub use config::{Config, OnReadFailure};
 pub use error::{FnError, ReadError, Refusal};
 
@@ -107,6 +110,70 @@ pub fn decide(
     match (failed, on_read_failure) {
         (true, OnReadFailure::Refuse) => Verdict::Unavailable,
         _ => Verdict::Allow,
+    }
+}
+
+/// The configuration and the clients, built once per sandbox and shared by
+/// every invocation. A client exists only when its check is configured, so
+/// an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    pub(crate) cognito: Option<aws_sdk_cognitoidentityprovider::Client>,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) once, with
+    /// the limits of `config`, and builds the clients the checks need.
+    /// Nothing here touches the network.
+    pub async fn new(config: Config) -> State {
+        if !config.checks_anything() {
+            tracing::warn!(
+                "neither SUSPENDED_ATTRIBUTE nor CLIENT_GROUPS is set: every sign-in passes unchecked"
+            );
+        }
+        let (dynamodb, cognito) = if config.checks_anything() {
+            let sdk = sdk_config(&config.aws).await;
+            (
+                config
+                    .suspension
+                    .as_ref()
+                    .map(|_| aws_sdk_dynamodb::Client::new(&sdk)),
+                (!config.client_groups.is_empty())
+                    .then(|| aws_sdk_cognitoidentityprovider::Client::new(&sdk)),
+            )
+        } else {
+            (None, None)
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        State {
+            config,
+            dynamodb,
+            cognito,
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 
@@ -345,8 +412,7 @@ fn latency(recorder: &mut Recorder<'_>, call: &'static str, elapsed: std::time::
 
 #[cfg(test)]
 mod tests {
-    use cognito_auth_core::config::Env;
-    use lambda_runtime::Context;
+
     use serde_json::json;
 
     use super::*;
@@ -401,10 +467,6 @@ mod tests {
         }
     }
 
-    async fn state(pairs: &[(&str, &str)]) -> State {
-        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
-    }
-
     fn sign_in() -> Value {
         json!({
             "version": "1",
@@ -419,23 +481,19 @@ mod tests {
         })
     }
 
-    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
-    }
-
     #[tokio::test]
     async fn without_checks_every_event_comes_back_whole() {
-        let state = state(&[]).await;
+        let state = test_kit::state::<State>(&[]).await;
         assert!(state.dynamodb.is_none() && state.cognito.is_none());
-        assert_eq!(call(&state, sign_in()).await.unwrap(), sign_in());
+        assert_eq!(test_kit::call(&state, sign_in()).await.unwrap(), sign_in());
         let mut other = sign_in();
         other["triggerSource"] = json!("PostAuthentication_Authentication");
-        assert_eq!(call(&state, other.clone()).await.unwrap(), other);
+        assert_eq!(test_kit::call(&state, other.clone()).await.unwrap(), other);
     }
 
     #[tokio::test]
     async fn a_missing_field_a_check_needs_is_a_clear_error() {
-        let state = state(&[
+        let state = test_kit::state::<State>(&[
             ("USERS_TABLE", "users"),
             ("SUSPENDED_ATTRIBUTE", "status"),
             ("SUSPENDED_VALUES", "suspended"),
@@ -443,9 +501,9 @@ mod tests {
         .await;
         let mut event = sign_in();
         event["request"]["userAttributes"] = json!({});
-        let error = call(&state, event).await.unwrap_err();
+        let error = test_kit::call(&state, event).await.unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
-        let error = call(&state, json!([])).await.unwrap_err();
+        let error = test_kit::call(&state, json!([])).await.unwrap_err();
         assert_eq!(error.code(), "MalformedEvent");
     }
 }

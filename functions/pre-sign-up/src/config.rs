@@ -2,8 +2,9 @@
 //! Every value is checked here, so a typo fails the cold start with a message
 //! naming the variable instead of refusing (or letting through) sign-ups.
 
+use cognito_auth_core::aws::{self, AwsLimits};
 use cognito_auth_core::config::{
-    Choice, ConfigError, Declarations, Env, Flag, List, choices, declare,
+    Choice, ConfigError, Declarations, Env, Flag, FromEnv, List, choices, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -74,6 +75,7 @@ pub const VARIABLES: Declarations = &[
         &LINK_PROVIDER_NAMES,
         &LINK_PROVIDER_DOMAINS,
     ],
+    aws::VARIABLES,
     cognito_auth_core::init::EVERY_FUNCTION,
 ];
 
@@ -128,13 +130,18 @@ pub struct Config {
     /// `LINK_PROVIDER_DOMAINS`: the domains each provider may be linked
     /// for. Never empty when linking is on.
     pub provider_domains: ProviderDomains,
+    /// Timeouts and retries of the linker's calls (the shared
+    /// `AWS_CALL_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`, `AWS_MAX_ATTEMPTS`).
+    pub aws: AwsLimits,
     /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics.
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and checks every variable.
-    pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let auto_confirm_domains = DomainList::from_env(env, AUTO_CONFIRM_EMAIL_DOMAINS)?;
         let auto_confirm = match env.get(&AUTO_CONFIRM)? {
             AutoConfirmMode::None => AutoConfirm::None,
@@ -220,6 +227,7 @@ impl Config {
             link_federated_users,
             providers,
             provider_domains,
+            aws: AwsLimits::from_env(env)?,
             metrics_namespace: Namespace::from_env(env)?,
         })
     }
@@ -244,13 +252,9 @@ fn required_attributes(env: &Env) -> Result<Vec<String>, ConfigError> {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
-    }
-
     #[test]
     fn defaults_allow_everything_and_confirm_nobody() {
-        let config = config(&[]).unwrap();
+        let config = test_kit::config::<Config>(&[]).unwrap();
         assert!(config.allowed_domains.is_empty());
         assert!(config.blocked_domains.is_empty());
         assert!(!config.block_disposable);
@@ -286,7 +290,7 @@ mod tests {
             (AUTO_CONFIRM_EMAIL_DOMAINS.name, "example.com"),
             (AUTO_VERIFY_PHONE.name, "true"),
         ]);
-        let confirms = config(&confirming).unwrap();
+        let confirms = test_kit::config::<Config>(&confirming).unwrap();
         check_common(&confirms);
         assert!(
             matches!(&confirms.auto_confirm, AutoConfirm::Domains(d) if d.matches("example.com"))
@@ -304,7 +308,7 @@ mod tests {
                 "google=gmail.com, CorpSAML=corp.example, CORPSAML=*.Corp.Example",
             ),
         ]);
-        let links = config(&linking).unwrap();
+        let links = test_kit::config::<Config>(&linking).unwrap();
         check_common(&links);
         assert_eq!(links.auto_confirm, AutoConfirm::None);
         assert!(links.link_federated_users);
@@ -331,7 +335,7 @@ mod tests {
         ] {
             let mut pairs = auto_confirm.clone();
             pairs.push((LINK_FEDERATED_USERS.name, "true"));
-            let error = config(&pairs).unwrap_err();
+            let error = test_kit::config::<Config>(&pairs).unwrap_err();
             assert_eq!(error.variable, LINK_FEDERATED_USERS.name, "{pairs:?}");
             let message = error.to_string();
             assert!(
@@ -340,16 +344,24 @@ mod tests {
             );
             assert!(message.contains("pre-hijacking"), "{message}");
             // Either one alone is fine.
-            assert!(config(&auto_confirm).is_ok(), "{auto_confirm:?}");
+            assert!(
+                test_kit::config::<Config>(&auto_confirm).is_ok(),
+                "{auto_confirm:?}"
+            );
             let mut off = auto_confirm.clone();
             off.push((LINK_FEDERATED_USERS.name, "false"));
-            assert!(config(&off).is_ok(), "{off:?}");
+            assert!(test_kit::config::<Config>(&off).is_ok(), "{off:?}");
         }
         for none in [vec![], vec![(AUTO_CONFIRM.name, "none")]] {
             let mut pairs = none;
             pairs.push((LINK_FEDERATED_USERS.name, "true"));
             pairs.push((LINK_PROVIDER_DOMAINS.name, "Google=gmail.com"));
-            assert!(config(&pairs).unwrap().link_federated_users, "{pairs:?}");
+            assert!(
+                test_kit::config::<Config>(&pairs)
+                    .unwrap()
+                    .link_federated_users,
+                "{pairs:?}"
+            );
         }
     }
 
@@ -360,7 +372,7 @@ mod tests {
         for unbound in [vec![], vec![(LINK_PROVIDER_DOMAINS.name, " , ")]] {
             let mut pairs = unbound;
             pairs.push((LINK_FEDERATED_USERS.name, "true"));
-            let error = config(&pairs).unwrap_err();
+            let error = test_kit::config::<Config>(&pairs).unwrap_err();
             assert_eq!(error.variable, LINK_PROVIDER_DOMAINS.name, "{pairs:?}");
             assert!(
                 error
@@ -383,7 +395,7 @@ mod tests {
             ("Google=localhost", "is not a domain name"),
             ("Google=@gmail.com", "is not a domain name"),
         ] {
-            let error = config(&[
+            let error = test_kit::config::<Config>(&[
                 (LINK_FEDERATED_USERS.name, "true"),
                 (LINK_PROVIDER_DOMAINS.name, value),
             ])
@@ -392,7 +404,7 @@ mod tests {
             assert!(error.to_string().contains(problem), "{value}: {error}");
         }
         // A configured provider can be bound once it is named.
-        let bound = config(&[
+        let bound = test_kit::config::<Config>(&[
             (LINK_FEDERATED_USERS.name, "true"),
             (LINK_PROVIDER_NAMES.name, "Okta"),
             (LINK_PROVIDER_DOMAINS.name, "okta=corp.example"),
@@ -475,7 +487,7 @@ mod tests {
                 LINK_PROVIDER_DOMAINS.name,
             ),
         ] {
-            let error = config(&pairs).unwrap_err();
+            let error = test_kit::config::<Config>(&pairs).unwrap_err();
             assert_eq!(error.variable, variable, "{pairs:?}: {error}");
             assert!(error.to_string().starts_with(variable));
         }

@@ -1,20 +1,20 @@
 //! The calls to Cognito that link a federated sign-in to a native user:
 //! `ListUsers` (by email), then `AdminLinkProviderForUser`.
 //!
-//! The client is built once, at init, with limits that fit Cognito's 5 second
-//! budget for the whole trigger: each attempt may take 1.2 s, each call 2 s
-//! with at most one retry after a short back-off, and the whole linking step
-//! 4 s. `AWS_ENDPOINT_URL` (read by `aws-config`) points it at another
-//! endpoint, which is how the tests reach a local server.
+//! The client is built once, at init, with the call budget every function
+//! that calls AWS shares (`AWS_CALL_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`,
+//! `AWS_MAX_ATTEMPTS`; see `cognito_auth_core::aws`), and the whole linking
+//! step (up to three lookups and the link) has [`LINK_BUDGET`], inside
+//! Cognito's 5 s for the trigger. `AWS_ENDPOINT_URL` (read by `aws-config`)
+//! points it at another endpoint, which is how the tests reach a local
+//! server.
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{ProviderUserIdentifierType, UserType};
+use cognito_auth_core::aws::{AwsLimits, CallError, sdk_config};
 
 use crate::email::Email;
 use crate::federation::{
@@ -22,12 +22,6 @@ use crate::federation::{
     choose_link_target, email_filter,
 };
 
-/// The longest one HTTP attempt may take.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1200);
-/// The longest one call may take, retries included.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
-/// Attempts per call: the first and one retry.
-pub const MAX_ATTEMPTS: u32 = 2;
 /// The longest the whole linking step may take. Cognito gives the trigger
 /// 5 s in all; the rest is left for start-up and the response.
 pub const LINK_BUDGET: Duration = Duration::from_secs(4);
@@ -39,21 +33,19 @@ const PAGE_SIZE: i32 = 60;
 /// for an address that no user of the pool can have been found by anyway.
 const MAX_FILTER_CHARS: usize = 256;
 
-/// What an AWS error may say in a log line: the service's error code (its
-/// message may quote the request, and so the email) or, for a call that got
-/// no answer, what went wrong on the way (timeouts and connection errors,
-/// which hold no request data).
+/// What an AWS error may say in a log line, classified as every function
+/// classifies them: for a call that got no answer, the timeout with its
+/// budget or the unreachable endpoint (neither holds request data); for a
+/// refused one, the service's error code alone, because its message may
+/// quote the request, and so the email.
 fn loggable<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    operation: &'static str,
     error: &SdkError<E, R>,
+    limits: &AwsLimits,
 ) -> String {
-    match error {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            DisplayErrorContext(error).to_string()
-        }
-        SdkError::ServiceError(_) => error.code().unwrap_or("unnamed service error").to_owned(),
-        SdkError::ResponseError(_) => "unreadable response".to_owned(),
-        SdkError::ConstructionFailure(_) => "request could not be built".to_owned(),
-        _ => "other SDK error".to_owned(),
+    match CallError::classify(operation, error, limits) {
+        CallError::Failed { code, .. } => code,
+        unanswered => unanswered.to_string(),
     }
 }
 
@@ -89,30 +81,16 @@ impl LinkError {
 #[derive(Debug, Clone)]
 pub struct Linker {
     client: Client,
+    limits: AwsLimits,
 }
 
 impl Linker {
     /// Builds the client from the environment (region, credentials,
-    /// `AWS_ENDPOINT_URL`) with the limits above.
-    pub async fn from_env() -> Linker {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_millis(500))
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(CALL_TIMEOUT)
-                    .build(),
-            )
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(MAX_ATTEMPTS)
-                    .with_initial_backoff(Duration::from_millis(100))
-                    .with_max_backoff(Duration::from_millis(200)),
-            )
-            .load()
-            .await;
+    /// `AWS_ENDPOINT_URL`) with the shared call budget `limits`.
+    pub async fn new(limits: &AwsLimits) -> Linker {
         Linker {
-            client: Client::new(&config),
+            client: Client::new(&sdk_config(limits).await),
+            limits: *limits,
         }
     }
 
@@ -120,6 +98,8 @@ impl Linker {
     /// `endpoint`), for unit tests that must tell whether a call was made.
     #[cfg(test)]
     pub(crate) fn unreachable(endpoint: &str) -> Linker {
+        use aws_config::BehaviorVersion;
+        use aws_config::retry::RetryConfig;
         use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
         let config = aws_sdk_cognitoidentityprovider::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -130,6 +110,7 @@ impl Linker {
             .build();
         Linker {
             client: Client::from_conf(config),
+            limits: AwsLimits::default(),
         }
     }
 
@@ -211,7 +192,9 @@ impl Linker {
                 )
                 .send()
                 .await
-                .map_err(|error| LinkError::Link(loggable(&error)))?;
+                .map_err(|error| {
+                    LinkError::Link(loggable("AdminLinkProviderForUser", &error, &self.limits))
+                })?;
         }
         Ok(target)
     }
@@ -234,7 +217,7 @@ impl Linker {
             .limit(PAGE_SIZE)
             .send()
             .await
-            .map_err(|error| LinkError::ListUsers(loggable(&error)))?;
+            .map_err(|error| LinkError::ListUsers(loggable("ListUsers", &error, &self.limits)))?;
         let more = output
             .pagination_token()
             .is_some_and(|token| !token.is_empty());

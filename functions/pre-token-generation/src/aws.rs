@@ -1,4 +1,4 @@
-//! The AWS side: the DynamoDB client, built once at init, and the one
+//! The AWS side: the one
 //! `GetItem` that reads a user's profile.
 //!
 //! # Budget
@@ -20,64 +20,17 @@
 //! `AWS_ENDPOINT_URL_DYNAMODB`) points the function at a local server such
 //! as moto.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use cognito_auth_core::aws::TableName;
-use cognito_auth_core::aws::{AwsLimits, CallError, sdk_config};
+use cognito_auth_core::aws::{AwsLimits, CallError};
 
-use crate::config::{Config, ProfileClaims};
+use crate::config::ProfileClaims;
 use crate::values::Item;
 
 /// The profile table's partition key (S), as post-confirmation writes it.
 pub const PARTITION_KEY: &str = "sub";
-
-/// The configuration and the client, built once per sandbox and shared by
-/// every invocation. The client exists only when profile claims are
-/// configured, so an unconfigured function cannot make a call.
-pub struct State {
-    pub(crate) config: Config,
-    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
-    /// Whether the "V1 cannot change access tokens" warning was logged.
-    pub(crate) warned_v1: AtomicBool,
-    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
-}
-
-impl State {
-    /// Loads the SDK configuration (region, credentials, endpoint) with the
-    /// limits of `config`, when a table is to be read. Nothing here touches
-    /// the network: credentials and endpoints resolve on the first call.
-    pub async fn new(config: Config) -> State {
-        let dynamodb = match &config.profile {
-            Some(_) => Some(aws_sdk_dynamodb::Client::new(
-                &sdk_config(&config.aws).await,
-            )),
-            None => None,
-        };
-        let metrics = cognito_auth_core::metrics::Metrics::new(
-            config.metrics_namespace.clone(),
-            crate::FUNCTION_NAME,
-        );
-        State {
-            config,
-            dynamodb,
-            warned_v1: AtomicBool::new(false),
-            metrics,
-        }
-    }
-
-    /// The validated configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// True the first time only: for warnings worth one line per sandbox.
-    pub(crate) fn first_v1_warning(&self) -> bool {
-        !self.warned_v1.swap(true, Ordering::Relaxed)
-    }
-}
 
 /// Why the profile could not be read. The text is for logs: it names the
 /// table and the operation, never an attribute value.

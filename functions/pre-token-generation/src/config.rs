@@ -5,7 +5,7 @@
 
 use cognito_auth_core::aws::{self, AwsLimits, TableName};
 use cognito_auth_core::config::{
-    Choice, ConfigError, Declarations, Env, List, Optional, Var, choices, declare,
+    Choice, ConfigError, Declarations, Env, FromEnv, List, Optional, Var, choices, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -112,9 +112,11 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable.
-    pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let group_scopes = match env.get(&GROUP_SCOPES)? {
             None => GroupScopes::default(),
             Some(text) => GroupScopes::parse(&text)
@@ -239,13 +241,9 @@ fn profile_claims(env: &Env) -> Result<Option<ProfileClaims>, ConfigError> {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
-    }
-
     #[test]
     fn nothing_set_changes_nothing() {
-        let config = config(&[]).unwrap();
+        let config = test_kit::config::<Config>(&[]).unwrap();
         assert!(config.group_scopes.is_empty());
         assert_eq!(config.profile, None);
         assert!(config.id_suppress.is_empty() && config.access_suppress.is_empty());
@@ -255,7 +253,7 @@ mod tests {
 
     #[test]
     fn reads_a_full_configuration() {
-        let config = config(&[
+        let config = test_kit::config::<Config>(&[
             (
                 GROUP_SCOPES.name,
                 r#"{"admins":{"scopes":["api/admin"],"clients":["c1"]}}"#,
@@ -286,12 +284,14 @@ mod tests {
     #[test]
     fn a_table_without_claims_reads_nothing() {
         assert_eq!(
-            config(&[(USERS_TABLE.name, "users")]).unwrap().profile,
+            test_kit::config::<Config>(&[(USERS_TABLE.name, "users")])
+                .unwrap()
+                .profile,
             None
         );
         // The template passes every variable, blank when unused.
         assert!(
-            config(&[
+            test_kit::config::<Config>(&[
                 (PROFILE_CLAIMS.name, " "),
                 (PROFILE_CLAIMS_ON_ERROR.name, "")
             ])
@@ -313,7 +313,7 @@ mod tests {
             if variable == PROFILE_CLAIMS.name {
                 pairs.push((USERS_TABLE.name, "users"));
             }
-            let error = config(&pairs).unwrap_err();
+            let error = test_kit::config::<Config>(&pairs).unwrap_err();
             assert_eq!(error.variable, variable, "{value}");
             assert!(
                 error.to_string().starts_with(&format!("{variable}: ")),
@@ -384,7 +384,7 @@ mod tests {
             ),
             (vec![("AWS_CALL_TIMEOUT_MS", "6000")], "AWS_CALL_TIMEOUT_MS"),
         ] {
-            let error = config(&pairs).unwrap_err();
+            let error = test_kit::config::<Config>(&pairs).unwrap_err();
             assert_eq!(error.variable, variable, "{pairs:?}: {error}");
         }
     }

@@ -105,13 +105,17 @@ pub mod response;
 pub mod scopes;
 pub mod values;
 
+use cognito_auth_core::aws::sdk_config;
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::logging::loggable_user_name;
 use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::trigger::TriggerEvent;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use aws::{ReadError, State};
+pub use aws::ReadError;
 pub use config::{Config, OnReadError};
 pub use error::FnError;
 pub use event::{Source, TokenRequest, Version};
@@ -139,6 +143,64 @@ impl ProfileStatus {
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "pre-token-generation";
+
+/// The configuration and the client, built once per sandbox and shared by
+/// every invocation. The client exists only when profile claims are
+/// configured, so an unconfigured function cannot make a call.
+pub struct State {
+    pub(crate) config: Config,
+    pub(crate) dynamodb: Option<aws_sdk_dynamodb::Client>,
+    /// Whether the "V1 cannot change access tokens" warning was logged.
+    pub(crate) warned_v1: AtomicBool,
+    pub(crate) metrics: cognito_auth_core::metrics::Metrics,
+}
+
+impl State {
+    /// Loads the SDK configuration (region, credentials, endpoint) with the
+    /// limits of `config`, when a table is to be read. Nothing here touches
+    /// the network: credentials and endpoints resolve on the first call.
+    pub async fn new(config: Config) -> State {
+        let dynamodb = match &config.profile {
+            Some(_) => Some(aws_sdk_dynamodb::Client::new(
+                &sdk_config(&config.aws).await,
+            )),
+            None => None,
+        };
+        let metrics = cognito_auth_core::metrics::Metrics::new(
+            config.metrics_namespace.clone(),
+            crate::FUNCTION_NAME,
+        );
+        State {
+            config,
+            dynamodb,
+            warned_v1: AtomicBool::new(false),
+            metrics,
+        }
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// True the first time only: for warnings worth one line per sandbox.
+    pub(crate) fn first_v1_warning(&self) -> bool {
+        !self.warned_v1.swap(true, Ordering::Relaxed)
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
+    }
+}
 
 /// Handles one invocation. Details of any failure are logged here; the
 /// returned error carries only a code and a fixed message. Writes the
@@ -330,21 +392,12 @@ fn warn_v1_limits(state: &State) {
 
 #[cfg(test)]
 mod tests {
-    use cognito_auth_core::config::Env;
-    use lambda_runtime::Context;
+
     use serde_json::json;
 
     use super::*;
 
     const ADMIN_SCOPES: &str = r#"{"admins":{"scopes":["api/admin"],"clients":["client1"]}}"#;
-
-    async fn state(pairs: &[(&str, &str)]) -> State {
-        State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
-    }
-
-    async fn call(state: &State, payload: Value) -> Result<Value, FnError> {
-        handle(state, LambdaEvent::new(payload, Context::default())).await
-    }
 
     fn v2(groups: &[&str]) -> Value {
         json!({
@@ -367,18 +420,18 @@ mod tests {
 
     #[tokio::test]
     async fn without_configuration_the_event_comes_back_whole() {
-        let state = state(&[]).await;
+        let state = test_kit::state::<State>(&[]).await;
         assert!(state.dynamodb.is_none());
         assert_eq!(
-            call(&state, v2(&["admins"])).await.unwrap(),
+            test_kit::call(&state, v2(&["admins"])).await.unwrap(),
             v2(&["admins"])
         );
     }
 
     #[tokio::test]
     async fn adds_group_scopes_and_keeps_every_other_field() {
-        let state = state(&[("GROUP_SCOPES", ADMIN_SCOPES)]).await;
-        let output = call(&state, v2(&["admins"])).await.unwrap();
+        let state = test_kit::state::<State>(&[("GROUP_SCOPES", ADMIN_SCOPES)]).await;
+        let output = test_kit::call(&state, v2(&["admins"])).await.unwrap();
         let mut expected = v2(&["admins"]);
         expected["response"] = json!({"claimsAndScopeOverrideDetails": {
             "accessTokenGeneration": {"scopesToAdd": ["api/admin"]}
@@ -388,31 +441,31 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_sources_and_versions_pass_through_untouched() {
-        let state = state(&[("GROUP_SCOPES", ADMIN_SCOPES)]).await;
+        let state = test_kit::state::<State>(&[("GROUP_SCOPES", ADMIN_SCOPES)]).await;
         let mut event = v2(&["admins"]);
         event["triggerSource"] = json!("TokenGeneration_Something");
-        assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+        assert_eq!(test_kit::call(&state, event.clone()).await.unwrap(), event);
         for version in [json!("4"), json!(null), json!("V2_0")] {
             let mut event = v2(&["admins"]);
             event["version"] = version;
-            assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+            assert_eq!(test_kit::call(&state, event.clone()).await.unwrap(), event);
         }
         // Client credentials exist in V3 only.
         let mut event = v2(&["admins"]);
         event["triggerSource"] = json!("TokenGeneration_ClientCredentials");
-        assert_eq!(call(&state, event.clone()).await.unwrap(), event);
+        assert_eq!(test_kit::call(&state, event.clone()).await.unwrap(), event);
     }
 
     #[tokio::test]
     async fn malformed_events_are_clear_errors() {
-        let state = state(&[]).await;
+        let state = test_kit::state::<State>(&[]).await;
         for payload in [
             json!("text"),
             json!({"version": "2"}),
             json!({"version": "2", "triggerSource": "TokenGeneration_Authentication",
                    "request": {"scopes": "openid"}}),
         ] {
-            let error = call(&state, payload).await.unwrap_err();
+            let error = test_kit::call(&state, payload).await.unwrap_err();
             assert_eq!(error.code(), "MalformedEvent");
         }
     }
@@ -447,8 +500,8 @@ mod tests {
             ("USERS_TABLE", "users"),
             ("PROFILE_CLAIMS", "plan"),
         ];
-        let omit = with_endpoint(state(&env).await);
-        let output = call(&omit, v2(&["admins"])).await.unwrap();
+        let omit = with_endpoint(test_kit::state::<State>(&env).await);
+        let output = test_kit::call(&omit, v2(&["admins"])).await.unwrap();
         // Scopes still added; no claim.
         assert_eq!(
             output["response"],
@@ -459,8 +512,8 @@ mod tests {
 
         let mut refusing = env.to_vec();
         refusing.push(("PROFILE_CLAIMS_ON_ERROR", "refuse"));
-        let refuse = with_endpoint(state(&refusing).await);
-        let error = call(&refuse, v2(&["admins"])).await.unwrap_err();
+        let refuse = with_endpoint(test_kit::state::<State>(&refusing).await);
+        let error = test_kit::call(&refuse, v2(&["admins"])).await.unwrap_err();
         assert_eq!(error.code(), "AwsUnreachable");
         assert_eq!(error.user_message(), error::RETRY_MESSAGE);
     }

@@ -191,14 +191,14 @@ fn profile_values<'a>(
 mod tests {
     use super::*;
     use aws_sdk_dynamodb::types::AttributeValue;
-    use cognito_auth_core::config::Env;
+
     use cognito_auth_core::trigger::TriggerEvent;
     use serde_json::json;
 
     use crate::budget::MAX_PAYLOAD_BYTES;
 
     fn config(pairs: &[(&str, &str)]) -> Config {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+        test_kit::config::<Config>(pairs).unwrap()
     }
 
     fn full_config() -> Config {

@@ -21,9 +21,7 @@ use aws_lambda_events::event::cognito::{
     ClaimsAndScopeOverrideDetailsV2, CognitoEventUserPoolsPreTokenGen,
     CognitoEventUserPoolsPreTokenGenResponseV2, CognitoEventUserPoolsPreTokenGenV2,
 };
-use cognito_auth_core::config::Env;
-use lambda_runtime::{Context, LambdaEvent};
-use pre_token_generation::{Config, State, handle};
+use pre_token_generation::State;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -32,36 +30,16 @@ fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/pre-token-generation")
 }
 
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|err| panic!("read {}: {err}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn read(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
-}
-
 fn ours() -> Vec<PathBuf> {
-    json_files(&samples_dir())
+    test_kit::json_files(&samples_dir())
 }
 
 fn the_crates() -> Vec<PathBuf> {
-    json_files(&samples_dir().join("aws-lambda-events"))
-}
-
-async fn state(pairs: &[(&str, &str)]) -> State {
-    State::new(Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()).await
+    test_kit::json_files(&samples_dir().join("aws-lambda-events"))
 }
 
 async fn call(state: &State, event: Value) -> Value {
-    handle(state, LambdaEvent::new(event, Context::default()))
+    test_kit::call(state, event)
         .await
         .unwrap_or_else(|error| panic!("{error}"))
 }
@@ -76,7 +54,7 @@ fn our_samples_cover_every_version_and_source() {
     let seen: BTreeSet<(String, String)> = ours()
         .iter()
         .map(|path| {
-            let event = read(path);
+            let event = test_kit::read_json(path);
             (
                 event["version"].as_str().unwrap_or_default().to_owned(),
                 event["triggerSource"]
@@ -108,9 +86,9 @@ fn our_samples_cover_every_version_and_source() {
 
 #[tokio::test]
 async fn without_configuration_every_sample_comes_back_whole() {
-    let state = state(&[]).await;
+    let state = test_kit::state::<State>(&[]).await;
     for path in ours().iter().chain(&the_crates()) {
-        let event = read(path);
+        let event = test_kit::read_json(path);
         assert_eq!(
             call(&state, event.clone()).await,
             event,
@@ -122,7 +100,7 @@ async fn without_configuration_every_sample_comes_back_whole() {
 
 #[tokio::test]
 async fn with_configuration_only_the_response_changes_and_groups_stay() {
-    let state = state(&[
+    let state = test_kit::state::<State>(&[
         (
             "GROUP_SCOPES",
             r#"{"admins":{"scopes":["api/admin"],"clients":["1example23456789abcdefghij"]},
@@ -137,7 +115,7 @@ async fn with_configuration_only_the_response_changes_and_groups_stay() {
     ])
     .await;
     for path in ours().iter().chain(&the_crates()) {
-        let event = read(path);
+        let event = test_kit::read_json(path);
         let output = call(&state, event.clone()).await;
         let name = path.display();
         assert_eq!(
@@ -222,7 +200,7 @@ fn the_crate_types_decode_the_samples_they_model() {
     // The crate's fixtures: V1 shapes in V1 types, V2 shapes (which the
     // crate's samples label version "1") in V2 types.
     for path in the_crates() {
-        let event = read(&path);
+        let event = test_kit::read_json(&path);
         let result = if path.to_string_lossy().contains("-v2") {
             round_trips::<CognitoEventUserPoolsPreTokenGenV2>(&event)
         } else {
@@ -240,7 +218,7 @@ fn the_crate_types_decode_the_samples_they_model() {
         "v2-hosted-auth.json",
     ];
     for path in ours() {
-        let event = read(&path);
+        let event = test_kit::read_json(&path);
         let result = match event["version"].as_str() {
             Some("1") => round_trips::<CognitoEventUserPoolsPreTokenGen>(&event),
             _ => round_trips::<CognitoEventUserPoolsPreTokenGenV2>(&event),

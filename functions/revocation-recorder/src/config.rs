@@ -4,7 +4,7 @@
 //! function too.
 
 use cognito_auth_core::aws::{self, AwsLimits};
-use cognito_auth_core::config::{self, ConfigError, Declarations, Env};
+use cognito_auth_core::config::{self, ConfigError, Declarations, Env, FromEnv};
 use cognito_auth_core::ids::UserPoolId;
 use cognito_auth_core::metrics::Namespace;
 use cognito_auth_core::revocation::{STORE_VARIABLES, StoreConfig};
@@ -33,9 +33,11 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let pools = config::split_list(&env.get(&USER_POOL_ID)?)
             .iter()
             .map(|id| {
@@ -58,13 +60,9 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
-    }
-
     #[test]
     fn reads_pools_table_and_retention() {
-        let config = config(&[
+        let config = test_kit::config::<Config>(&[
             ("USER_POOL_ID", "eu-west-1_Pool1, eu-west-1_Pool2"),
             ("REVOCATION_TABLE", "revocations"),
         ])
@@ -99,7 +97,11 @@ mod tests {
                 "REVOCATION_RETENTION_SECONDS",
             ),
         ] {
-            assert_eq!(config(&pairs).unwrap_err().variable, variable, "{pairs:?}");
+            assert_eq!(
+                test_kit::config::<Config>(&pairs).unwrap_err().variable,
+                variable,
+                "{pairs:?}"
+            );
         }
     }
 }

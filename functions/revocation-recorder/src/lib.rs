@@ -15,6 +15,8 @@ pub mod config;
 pub mod error;
 
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError;
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::revocation::Subject;
 use lambda_runtime::LambdaEvent;
@@ -49,6 +51,19 @@ impl State {
             metrics: metrics::Metrics::new(config.metrics_namespace.clone(), FUNCTION_NAME),
             config,
         }
+    }
+}
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        Ok(State::new(config).await)
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
     }
 }
 

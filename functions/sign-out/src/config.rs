@@ -3,7 +3,7 @@
 //! `cognito_auth_core::revocation::StoreConfig`), and the AWS call budget.
 
 use cognito_auth_core::aws::{self, AwsLimits};
-use cognito_auth_core::config::{ConfigError, Declarations, Env};
+use cognito_auth_core::config::{ConfigError, Declarations, Env, FromEnv};
 use cognito_auth_core::metrics::Namespace;
 use cognito_auth_core::revocation::{STORE_VARIABLES, StoreConfig};
 use cognito_auth_core::verify::{self, VerifierConfig};
@@ -29,9 +29,11 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             verifier: VerifierConfig::from_env(env)?,
             store: StoreConfig::from_env(env)?,

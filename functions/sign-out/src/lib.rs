@@ -17,13 +17,17 @@
 #![deny(missing_docs)]
 
 pub mod config;
+mod error;
 pub mod request;
 pub mod response;
+
+use crate::error::CognitoError;
 
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError;
 use cognito_auth_core::aws::CallError;
 use cognito_auth_core::claims::PrincipalType;
 use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use cognito_auth_core::ids::UserPoolId;
 use cognito_auth_core::metrics::{self, Recorder};
 use cognito_auth_core::revocation::store::{self, Revocation, StoreError};
@@ -65,11 +69,17 @@ impl State {
     }
 }
 
-/// Why the Cognito side failed (after the store was written).
-#[derive(Debug, thiserror::Error)]
-enum CognitoError {
-    #[error(transparent)]
-    Aws(#[from] CallError),
+impl Function for State {
+    type Config = Config;
+    type Error = std::convert::Infallible;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config).await
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, std::convert::Infallible> {
+        handle(self, event).await
+    }
 }
 
 /// Handles one request; always answers (never an invocation error), so API

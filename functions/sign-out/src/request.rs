@@ -12,7 +12,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use cognito_auth_core::bearer::{self, Scheme};
 use serde_json::{Map, Value};
+
+pub use cognito_auth_core::bearer::CredentialError;
 
 /// The largest body accepted, in bytes (after base64 decoding). A Cognito
 /// refresh token is an encrypted JWT of about 1.8 KB; 8 KiB leaves room and
@@ -108,25 +111,6 @@ impl BodyError {
     }
 }
 
-/// Why no token could be taken from the request (401).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialError {
-    /// No `Authorization` header.
-    Missing,
-    /// Sent more than once, or not `Bearer <token>`.
-    Malformed,
-}
-
-impl CredentialError {
-    /// A stable snake_case code for logs.
-    pub fn reason(self) -> &'static str {
-        match self {
-            CredentialError::Missing => "missing_token",
-            CredentialError::Malformed => "malformed_authorization",
-        }
-    }
-}
-
 /// The event is not an API Gateway proxy event (a wiring mistake: 400,
 /// logged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -198,7 +182,7 @@ impl Request {
     pub fn token(&self) -> Result<&str, CredentialError> {
         match self.authorization.as_slice() {
             [] => Err(CredentialError::Missing),
-            [one] => bearer(one),
+            [one] => bearer::token(one, Scheme::Required),
             _ => Err(CredentialError::Malformed),
         }
     }
@@ -226,24 +210,6 @@ fn find<'a>(headers: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case(name))
         .map(|(_, value)| value)
-}
-
-/// The token of `Bearer <token>`: the scheme in any casing, one or more
-/// spaces, then a token without white space.
-pub fn bearer(value: &str) -> Result<&str, CredentialError> {
-    let value = value.trim_matches([' ', '\t']);
-    if value.is_empty() {
-        return Err(CredentialError::Missing);
-    }
-    let (scheme, rest) = value.split_at(value.find(' ').ok_or(CredentialError::Malformed)?);
-    let token = rest.trim_start_matches(' ');
-    if !scheme.eq_ignore_ascii_case("bearer")
-        || token.is_empty()
-        || token.contains(char::is_whitespace)
-    {
-        return Err(CredentialError::Malformed);
-    }
-    Ok(token)
 }
 
 /// Parses a body (see the module's notes). Empty means the defaults.
@@ -371,7 +337,11 @@ mod tests {
             Err(CredentialError::Missing)
         );
         for bad in ["Basic abc", "Bearer", "Bearer a b", "a.b.c", "Bearer\ta"] {
-            assert_eq!(bearer(bad), Err(CredentialError::Malformed), "{bad}");
+            assert_eq!(
+                bearer::token(bad, Scheme::Required),
+                Err(CredentialError::Malformed),
+                "{bad}"
+            );
         }
         assert!(Request::from_event(&json!("x")).is_err());
         assert!(Request::from_event(&json!({"body": 5})).is_err());

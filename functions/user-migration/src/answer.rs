@@ -166,7 +166,7 @@ fn boolean_text(value: &AttributeValue) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use cognito_auth_core::config::Env;
+
     use serde_json::json;
 
     use super::*;
@@ -174,7 +174,7 @@ mod tests {
     fn config(pairs: &[(&str, &str)]) -> Config {
         let mut all = vec![("LEGACY_USERS_TABLE", "legacy-users")];
         all.extend_from_slice(pairs);
-        Config::from_env(&Env::from_pairs(all)).unwrap()
+        test_kit::config::<Config>(&all).unwrap()
     }
 
     fn item(pairs: &[(&str, AttributeValue)]) -> Item {

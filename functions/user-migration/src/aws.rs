@@ -1,6 +1,8 @@
-//! The AWS side: the DynamoDB client and the dummy hash, built once per
-//! sandbox, and the two calls (`GetItem` of the legacy record, the optional
-//! `UpdateItem` that marks it migrated).
+//! The AWS side: the legacy source built once per sandbox (the DynamoDB
+//! client and the dummy hash, or the endpoint with its secret, read from
+//! Secrets Manager at init when given by ARN), and the two table calls
+//! (`GetItem` of the legacy record, the optional `UpdateItem` that marks it
+//! migrated).
 //!
 //! Every call runs within the shared budget (`AWS_CALL_TIMEOUT_MS`,
 //! `AWS_ATTEMPT_TIMEOUT_MS`, `AWS_MAX_ATTEMPTS`; see
@@ -13,38 +15,72 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cognito_auth_core::aws::{CallError, sdk_config};
+use cognito_auth_core::aws::{CallError, TableName, sdk_config};
 use cognito_auth_core::config::ConfigError;
 
-use crate::config::Config;
+use crate::config::{
+    Config, LEGACY_ENDPOINT_SECRET_ARN, LEGACY_ENDPOINT_URL, Legacy, Secret, SecretSource,
+};
+use crate::endpoint::Endpoint;
 use crate::error::FnError;
 use crate::hash::StoredHash;
 
-/// The configuration, the client and the dummy hash, shared by every
+/// The configuration, the legacy source and the metrics, shared by every
 /// invocation of a sandbox.
 pub struct State {
     pub(crate) config: Config,
-    pub(crate) dynamodb: aws_sdk_dynamodb::Client,
-    pub(crate) dummy: StoredHash,
+    pub(crate) backend: Backend,
     pub(crate) metrics: cognito_auth_core::metrics::Metrics,
 }
 
+/// The legacy source, ready to use.
+pub(crate) enum Backend {
+    /// The table: its client and the dummy hash.
+    Table {
+        table: TableName,
+        dynamodb: aws_sdk_dynamodb::Client,
+        dummy: StoredHash,
+    },
+    /// The endpoint, which verifies passwords itself: no dummy hash.
+    Endpoint(Box<Endpoint>),
+}
+
 impl State {
-    /// Makes the dummy hash (one hash of `LEGACY_HASH_DEFAULT`'s cost,
-    /// checked against `MAX_HASH_MS` first) and the client. Nothing here
-    /// touches the network.
+    /// With the table: makes the dummy hash (one hash of
+    /// `LEGACY_HASH_DEFAULT`'s cost, checked against `MAX_HASH_MS` first)
+    /// and the client, touching no network. With the endpoint: reads the
+    /// secret from Secrets Manager when given by ARN (one
+    /// `GetSecretValue`, within the shared AWS call budget; a failure fails
+    /// init naming `LEGACY_ENDPOINT_SECRET_ARN`) and builds the HTTP client.
     pub async fn new(config: Config) -> Result<Self, ConfigError> {
-        let dummy = config.dummy_hash()?;
-        let sdk = sdk_config(&config.aws).await;
         let metrics = cognito_auth_core::metrics::Metrics::new(
             config.metrics_namespace.clone(),
             crate::FUNCTION_NAME,
         );
+        let backend = match &config.legacy {
+            Legacy::Table(table) => {
+                let dummy = config.dummy_hash()?;
+                let sdk = sdk_config(&config.aws).await;
+                Backend::Table {
+                    table: table.clone(),
+                    dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+                    dummy,
+                }
+            }
+            Legacy::Endpoint(endpoint) => {
+                let secret = match &endpoint.secret {
+                    SecretSource::Value(secret) => secret.clone(),
+                    SecretSource::Arn(arn) => read_secret(&config, arn).await?,
+                };
+                let built = Endpoint::new(endpoint.url.clone(), &secret, endpoint.timeout)
+                    .map_err(|error| ConfigError::new(LEGACY_ENDPOINT_URL, error.to_string()))?;
+                Backend::Endpoint(Box::new(built))
+            }
+        };
         Ok(Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
-            dummy,
-            metrics,
             config,
+            backend,
+            metrics,
         })
     }
 
@@ -52,6 +88,37 @@ impl State {
     pub fn config(&self) -> &Config {
         &self.config
     }
+}
+
+/// The endpoint's shared secret: `GetSecretValue` of `arn`, its
+/// `SecretString` (or, for a binary secret, its bytes) used whole as the
+/// HMAC key. Errors name the variable and the service's message, never a
+/// value.
+async fn read_secret(config: &Config, arn: &str) -> Result<Secret, ConfigError> {
+    let sdk = sdk_config(&config.aws).await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let output = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|error| {
+            let call = CallError::classify("GetSecretValue", &error, &config.aws);
+            ConfigError::new(
+                LEGACY_ENDPOINT_SECRET_ARN,
+                format!("cannot read the secret: {call}"),
+            )
+        })?;
+    let bytes = if let Some(text) = output.secret_string() {
+        text.as_bytes().to_vec()
+    } else if let Some(blob) = output.secret_binary() {
+        blob.as_ref().to_vec()
+    } else {
+        Vec::new()
+    };
+    Secret::new(bytes).map_err(|reason| {
+        ConfigError::new(LEGACY_ENDPOINT_SECRET_ARN, format!("the secret {reason}"))
+    })
 }
 
 /// An item as DynamoDB returns it.
@@ -62,6 +129,7 @@ pub type Item = HashMap<String, AttributeValue>;
 /// written by the export, long before anyone signs in.
 pub(crate) async fn get_record(
     client: &aws_sdk_dynamodb::Client,
+    table: &TableName,
     config: &Config,
     user_name: &str,
 ) -> Result<Option<Item>, FnError> {
@@ -72,7 +140,7 @@ pub(crate) async fn get_record(
             names.push(&copied.item);
         }
     }
-    let mut request = client.get_item().table_name(config.table.as_str()).key(
+    let mut request = client.get_item().table_name(table.as_str()).key(
         config.key_attribute.as_str(),
         AttributeValue::S(user_name.to_owned()),
     );
@@ -90,7 +158,7 @@ pub(crate) async fn get_record(
         Ok(output) => Ok(output.item),
         Err(error) => Err(match error.as_service_error() {
             Some(GetItemError::ResourceNotFoundException(_)) => FnError::TableNotFound {
-                table: config.table.clone(),
+                table: table.clone(),
                 detail: service_message(&error),
             },
             _ => FnError::Aws(CallError::classify(OPERATION, &error, &config.aws)),
@@ -112,6 +180,7 @@ pub(crate) enum Mark {
 /// if the record still exists (never creating one).
 pub(crate) async fn mark_migrated(
     client: &aws_sdk_dynamodb::Client,
+    table: &TableName,
     config: &Config,
     attribute: &str,
     user_name: &str,
@@ -120,7 +189,7 @@ pub(crate) async fn mark_migrated(
     const OPERATION: &str = "UpdateItem";
     let result = client
         .update_item()
-        .table_name(config.table.as_str())
+        .table_name(table.as_str())
         .key(
             config.key_attribute.as_str(),
             AttributeValue::S(user_name.to_owned()),
@@ -137,7 +206,7 @@ pub(crate) async fn mark_migrated(
         Err(error) => match error.as_service_error() {
             Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(Mark::Gone),
             Some(UpdateItemError::ResourceNotFoundException(_)) => Err(FnError::TableNotFound {
-                table: config.table.clone(),
+                table: table.clone(),
                 detail: service_message(&error),
             }),
             _ => Err(FnError::Aws(CallError::classify(

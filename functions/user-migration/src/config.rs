@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cognito_auth_core::aws::{self, TableName};
 use cognito_auth_core::config::{
-    ConfigError, Count, Declarations, Env, Flag, List, Millis, Required, Text, declare,
+    ConfigError, Count, Declarations, Env, Flag, FromEnv, List, Millis, Optional, Text, declare,
 };
 use cognito_auth_core::metrics::Namespace;
 
@@ -21,7 +21,28 @@ pub use cognito_auth_core::aws::AwsLimits;
 declare! {
     /// DynamoDB table (name or ARN) of legacy users: one item per user, keyed by the name they
     /// sign in with, holding a password hash in PHC string format (see docs/migration.md).
-    pub LEGACY_USERS_TABLE: Required = Required, example "`legacy-users`";
+    /// Exactly one of this and `LEGACY_ENDPOINT_URL`.
+    pub LEGACY_USERS_TABLE: Optional = Optional, unset "`LEGACY_ENDPOINT_URL` is the source",
+        example "`legacy-users`";
+    /// The legacy system's HTTPS endpoint, which verifies the password itself (the signed POST
+    /// contract of docs/migration.md). `https` only; plain `http` only to a loopback host.
+    /// Exactly one of this and `LEGACY_USERS_TABLE`.
+    pub LEGACY_ENDPOINT_URL: Optional = Optional, unset "`LEGACY_USERS_TABLE` is the source",
+        example "`https://legacy.example.com/cognito-migration`";
+    /// ARN of the Secrets Manager secret (its `SecretString`) that signs the endpoint's requests,
+    /// read once at init. With `LEGACY_ENDPOINT_URL`, this or `LEGACY_ENDPOINT_SECRET`.
+    pub LEGACY_ENDPOINT_SECRET_ARN: Optional = Optional, unset "`LEGACY_ENDPOINT_SECRET`",
+        example "`arn:aws:secretsmanager:eu-west-1:123456789012:secret:legacy-migration-AbCdEf`";
+    /// The shared secret itself (at least 32 bytes), for local runs and tests: in a deployment it
+    /// would sit in the function's configuration for anyone with `lambda:GetFunctionConfiguration`
+    /// to read, so prefer `LEGACY_ENDPOINT_SECRET_ARN`. Never logged.
+    pub LEGACY_ENDPOINT_SECRET: Optional = Optional, unset "`LEGACY_ENDPOINT_SECRET_ARN`",
+        example "a random string of 32 bytes or more",
+        defaulted "the template reads the secret from Secrets Manager (`LegacyEndpointSecretArn`)";
+    /// The whole call to the endpoint, connecting included; past it the user gets the
+    /// "unavailable" error. Within Cognito's 5 s with the cold start and the function's timeout.
+    pub LEGACY_ENDPOINT_TIMEOUT_MS: Millis = Millis { default: 2_000, min: 100, max: 3_000 },
+        example "`1500`";
     /// The table's partition key (a string): the event's `userName`, as the user typed it.
     pub LEGACY_KEY_ATTRIBUTE: Text = Text { default: "username" }, example "`login`";
     /// The item attribute holding the password hash (argon2, scrypt or `pbkdf2-sha256` PHC
@@ -64,6 +85,10 @@ declare! {
 pub const VARIABLES: Declarations = &[
     &[
         &LEGACY_USERS_TABLE,
+        &LEGACY_ENDPOINT_URL,
+        &LEGACY_ENDPOINT_SECRET_ARN,
+        &LEGACY_ENDPOINT_SECRET,
+        &LEGACY_ENDPOINT_TIMEOUT_MS,
         &LEGACY_KEY_ATTRIBUTE,
         &LEGACY_HASH_ATTRIBUTE,
         &LEGACY_ATTRIBUTES,
@@ -121,11 +146,74 @@ pub struct Copied {
     pub item: String,
 }
 
+/// The least length of the endpoint's shared secret: HMAC-SHA256's output
+/// length, below which RFC 2104 (section 3) calls a key weak.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Where the legacy users are: exactly one of the two.
+#[derive(Debug, Clone)]
+pub enum Legacy {
+    /// `LEGACY_USERS_TABLE`: this function reads the record and verifies
+    /// the hash.
+    Table(TableName),
+    /// `LEGACY_ENDPOINT_URL`: the legacy system verifies the password.
+    Endpoint(EndpointConfig),
+}
+
+/// The legacy endpoint's settings.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// `LEGACY_ENDPOINT_URL`.
+    pub url: reqwest::Url,
+    /// Where the shared secret comes from.
+    pub secret: SecretSource,
+    /// `LEGACY_ENDPOINT_TIMEOUT_MS`.
+    pub timeout: Duration,
+}
+
+/// Where the endpoint's shared secret comes from.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    /// `LEGACY_ENDPOINT_SECRET`.
+    Value(Secret),
+    /// `LEGACY_ENDPOINT_SECRET_ARN`, read at init.
+    Arn(String),
+}
+
+/// A shared secret: its `Debug` never shows it, so no log line or error
+/// that formats the configuration can carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// `bytes`, if long enough to be a key (`MIN_SECRET_BYTES`).
+    pub fn new(bytes: Vec<u8>) -> Result<Self, String> {
+        if bytes.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "is {} bytes long; an HMAC-SHA256 key needs at least {MIN_SECRET_BYTES}",
+                bytes.len()
+            ));
+        }
+        Ok(Self(bytes))
+    }
+
+    /// The key bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
 /// Everything the function needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `LEGACY_USERS_TABLE`.
-    pub table: TableName,
+    /// `LEGACY_USERS_TABLE` or `LEGACY_ENDPOINT_URL`.
+    pub legacy: Legacy,
     /// `LEGACY_KEY_ATTRIBUTE`.
     pub key_attribute: String,
     /// `LEGACY_HASH_ATTRIBUTE`.
@@ -150,11 +238,13 @@ pub struct Config {
     pub metrics_namespace: Namespace,
 }
 
-impl Config {
+impl FromEnv for Config {
+    const VARIABLES: Declarations = VARIABLES;
+
     /// Reads and validates every variable (the dummy hash itself is made
     /// by [`Config::dummy_hash`], which costs one hash).
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let table = TableName::parse(LEGACY_USERS_TABLE, &env.get(&LEGACY_USERS_TABLE)?)?;
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let legacy = legacy(env)?;
         let key_attribute = item_attribute_name(&LEGACY_KEY_ATTRIBUTE, env)?;
         let hash_attribute = item_attribute_name(&LEGACY_HASH_ATTRIBUTE, env)?;
         if key_attribute == hash_attribute {
@@ -185,12 +275,19 @@ impl Config {
                     "must differ from the key and hash attributes",
                 ));
             }
+            if matches!(legacy, Legacy::Endpoint(_)) {
+                return Err(ConfigError::new(
+                    MARK_MIGRATED,
+                    "needs LEGACY_USERS_TABLE: with LEGACY_ENDPOINT_URL the endpoint records \
+                     the migration itself when it answers 200 (docs/migration.md)",
+                ));
+            }
             Some(name)
         } else {
             None
         };
         Ok(Self {
-            table,
+            legacy,
             key_attribute,
             hash_attribute,
             attributes,
@@ -204,7 +301,9 @@ impl Config {
             metrics_namespace: Namespace::from_env(env)?,
         })
     }
+}
 
+impl Config {
     /// `MAX_HASH_MS` in whole milliseconds.
     pub fn max_hash_ms(&self) -> u64 {
         self.max_hash.as_millis() as u64
@@ -226,6 +325,136 @@ impl Config {
         self.dummy
             .make()
             .map_err(|reason| ConfigError::new(LEGACY_HASH_DEFAULT, reason))
+    }
+}
+
+/// The source: exactly one of `LEGACY_USERS_TABLE` and
+/// `LEGACY_ENDPOINT_URL`; with the endpoint, exactly one of its secret's
+/// two variables. Both are read either way, so that a variable of the
+/// other source left set is an error rather than silently ignored.
+fn legacy(env: &Env) -> Result<Legacy, ConfigError> {
+    let table = env.get(&LEGACY_USERS_TABLE)?;
+    let url = env.get(&LEGACY_ENDPOINT_URL)?;
+    let secret = env.get(&LEGACY_ENDPOINT_SECRET)?;
+    let secret_arn = env.get(&LEGACY_ENDPOINT_SECRET_ARN)?;
+    let timeout = env.get(&LEGACY_ENDPOINT_TIMEOUT_MS)?;
+    match (table, url) {
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            LEGACY_ENDPOINT_URL,
+            "set exactly one of LEGACY_USERS_TABLE and LEGACY_ENDPOINT_URL, not both",
+        )),
+        (None, None) => Err(ConfigError::new(
+            LEGACY_USERS_TABLE,
+            "is required: set exactly one of LEGACY_USERS_TABLE (a DynamoDB table) and \
+             LEGACY_ENDPOINT_URL (an HTTPS endpoint)",
+        )),
+        (Some(table), None) => {
+            for (name, set) in [
+                (LEGACY_ENDPOINT_SECRET.name, secret.is_some()),
+                (LEGACY_ENDPOINT_SECRET_ARN.name, secret_arn.is_some()),
+            ] {
+                if set {
+                    return Err(ConfigError::new(
+                        name,
+                        "is for LEGACY_ENDPOINT_URL, which is not set (the source is LEGACY_USERS_TABLE)",
+                    ));
+                }
+            }
+            Ok(Legacy::Table(TableName::parse(LEGACY_USERS_TABLE, &table)?))
+        }
+        (None, Some(url)) => {
+            let url = endpoint_url(&url)?;
+            let secret = match (secret, secret_arn) {
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::new(
+                        LEGACY_ENDPOINT_SECRET,
+                        "set exactly one of LEGACY_ENDPOINT_SECRET and LEGACY_ENDPOINT_SECRET_ARN",
+                    ));
+                }
+                (None, None) => {
+                    return Err(ConfigError::new(
+                        LEGACY_ENDPOINT_SECRET_ARN,
+                        "is required with LEGACY_ENDPOINT_URL (or LEGACY_ENDPOINT_SECRET)",
+                    ));
+                }
+                (Some(value), None) => SecretSource::Value(
+                    Secret::new(value.into_bytes())
+                        .map_err(|reason| ConfigError::new(LEGACY_ENDPOINT_SECRET, reason))?,
+                ),
+                (None, Some(arn)) => SecretSource::Arn(secret_arn_of(&arn)?),
+            };
+            Ok(Legacy::Endpoint(EndpointConfig {
+                url,
+                secret,
+                timeout,
+            }))
+        }
+    }
+}
+
+/// The endpoint: `https`, or `http` to a loopback host (tests, local
+/// runs), as `JWKS_URL` is read: plain HTTP anywhere else would send
+/// passwords in the clear. No credentials in the URL (they would be logged
+/// with it), no fragment.
+fn endpoint_url(value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value).map_err(|error| {
+        ConfigError::new(LEGACY_ENDPOINT_URL, format!("is not a valid URL: {error}"))
+    })?;
+    let loopback = url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(ConfigError::new(
+                LEGACY_ENDPOINT_URL,
+                "must use https (plain http only to a loopback host)",
+            ));
+        }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::new(
+            LEGACY_ENDPOINT_URL,
+            "must not carry credentials: requests are signed with the shared secret",
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(ConfigError::new(
+            LEGACY_ENDPOINT_URL,
+            "must not have a #fragment",
+        ));
+    }
+    Ok(url)
+}
+
+/// A Secrets Manager secret ARN
+/// (`arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`), so
+/// that a name or a typo fails init here rather than as an access error.
+fn secret_arn_of(value: &str) -> Result<String, ConfigError> {
+    let parts: Vec<&str> = value.splitn(7, ':').collect();
+    let valid = parts.len() == 7
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && parts[2] == "secretsmanager"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5] == "secret"
+        && !parts[6].is_empty();
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError::new(
+            LEGACY_ENDPOINT_SECRET_ARN,
+            "must be a Secrets Manager secret ARN \
+             (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)",
+        ))
     }
 }
 
@@ -320,7 +549,10 @@ mod tests {
     #[test]
     fn defaults() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.table, "legacy-users");
+        assert!(
+            matches!(&config.legacy, Legacy::Table(table) if *table == "legacy-users"),
+            "{config:?}"
+        );
         assert_eq!(config.key_attribute, "username");
         assert_eq!(config.hash_attribute, "password_hash");
         let names: Vec<&str> = config
@@ -346,6 +578,96 @@ mod tests {
     fn the_table_is_required() {
         let error = Config::from_env(&Env::from_pairs([("X", "y")])).unwrap_err();
         assert_eq!(error.variable, "LEGACY_USERS_TABLE");
+        assert!(error.reason.contains("LEGACY_ENDPOINT_URL"), "{error}");
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:legacy-AbCdEf";
+
+    fn endpoint(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn the_endpoint_is_the_other_source() {
+        let config = endpoint(&[
+            ("LEGACY_ENDPOINT_URL", "https://legacy.example.com/migrate"),
+            ("LEGACY_ENDPOINT_SECRET_ARN", ARN),
+        ])
+        .unwrap();
+        let Legacy::Endpoint(settings) = &config.legacy else {
+            panic!("{config:?}")
+        };
+        assert_eq!(settings.url.as_str(), "https://legacy.example.com/migrate");
+        assert!(matches!(&settings.secret, SecretSource::Arn(arn) if arn == ARN));
+        assert_eq!(settings.timeout, Duration::from_millis(2_000));
+        // The secret never shows in the configuration's Debug.
+        let config = endpoint(&[
+            ("LEGACY_ENDPOINT_URL", "http://127.0.0.1:9/migrate"),
+            ("LEGACY_ENDPOINT_SECRET", SECRET),
+            ("LEGACY_ENDPOINT_TIMEOUT_MS", "500"),
+        ])
+        .unwrap();
+        assert!(!format!("{config:?}").contains(SECRET));
+        for loopback in ["http://localhost:8080/", "http://[::1]:8080/"] {
+            endpoint(&[
+                ("LEGACY_ENDPOINT_URL", loopback),
+                ("LEGACY_ENDPOINT_SECRET", SECRET),
+            ])
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn exactly_one_source_and_one_secret() {
+        let fault = |pairs: &[(&str, &str)]| endpoint(pairs).unwrap_err().variable;
+        let url = ("LEGACY_ENDPOINT_URL", "https://legacy.example.com/");
+        let secret = ("LEGACY_ENDPOINT_SECRET", SECRET);
+        let arn = ("LEGACY_ENDPOINT_SECRET_ARN", ARN);
+        let table = ("LEGACY_USERS_TABLE", "legacy-users");
+        assert_eq!(fault(&[table, url, secret]), "LEGACY_ENDPOINT_URL");
+        assert_eq!(fault(&[table, secret]), "LEGACY_ENDPOINT_SECRET");
+        assert_eq!(fault(&[table, arn]), "LEGACY_ENDPOINT_SECRET_ARN");
+        assert_eq!(fault(&[url]), "LEGACY_ENDPOINT_SECRET_ARN");
+        assert_eq!(fault(&[url, secret, arn]), "LEGACY_ENDPOINT_SECRET");
+        assert_eq!(
+            fault(&[url, ("LEGACY_ENDPOINT_SECRET", "too-short")]),
+            "LEGACY_ENDPOINT_SECRET"
+        );
+        for bad_arn in [
+            "legacy-secret",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/x",
+            "arn:aws:secretsmanager:eu-west-1:12345:secret:x",
+        ] {
+            assert_eq!(
+                fault(&[url, ("LEGACY_ENDPOINT_SECRET_ARN", bad_arn)]),
+                "LEGACY_ENDPOINT_SECRET_ARN",
+                "{bad_arn}"
+            );
+        }
+        for bad_url in [
+            "http://legacy.example.com/",
+            "http://10.0.0.1/",
+            "ftp://127.0.0.1/",
+            "https://user:pw@legacy.example.com/",
+            "https://legacy.example.com/#x",
+            "not a url",
+        ] {
+            assert_eq!(
+                fault(&[("LEGACY_ENDPOINT_URL", bad_url), secret]),
+                "LEGACY_ENDPOINT_URL",
+                "{bad_url}"
+            );
+        }
+        assert_eq!(
+            fault(&[url, secret, ("LEGACY_ENDPOINT_TIMEOUT_MS", "5000")]),
+            "LEGACY_ENDPOINT_TIMEOUT_MS"
+        );
+        // Marking needs the table.
+        assert_eq!(
+            fault(&[url, secret, ("MARK_MIGRATED", "true")]),
+            "MARK_MIGRATED"
+        );
     }
 
     #[test]

@@ -13,6 +13,8 @@ use cognito_auth_core::aws::{CallError, TableName};
 use cognito_auth_core::trigger::MalformedEvent;
 use lambda_runtime::Diagnostic;
 
+use crate::endpoint::EndpointError;
+
 /// What the user reads for every refusal: the words Cognito uses for a
 /// wrong password, so a legacy user's refusal reads like a pool user's.
 pub const REFUSED_MESSAGE: &str = "Incorrect username or password";
@@ -81,6 +83,10 @@ pub enum FnError {
     /// A timeout, an unreachable endpoint, or any other failed call.
     #[error(transparent)]
     Aws(#[from] CallError),
+    /// The legacy endpoint could not be asked, or answered outside the
+    /// contract.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
 }
 
 impl FnError {
@@ -93,6 +99,7 @@ impl FnError {
             FnError::Refused(_) => "MigrationRefused",
             FnError::TableNotFound { .. } => "TableNotFound",
             FnError::Aws(error) => error.code(),
+            FnError::Endpoint(error) => error.code(),
         }
     }
 
@@ -102,7 +109,9 @@ impl FnError {
             FnError::Refused(_) | FnError::Malformed(_) | FnError::MissingField(_) => {
                 REFUSED_MESSAGE
             }
-            FnError::TableNotFound { .. } | FnError::Aws(_) => UNAVAILABLE_MESSAGE,
+            FnError::TableNotFound { .. } | FnError::Aws(_) | FnError::Endpoint(_) => {
+                UNAVAILABLE_MESSAGE
+            }
         }
     }
 }

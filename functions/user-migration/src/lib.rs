@@ -17,17 +17,27 @@
 //! and the result thrown away. Passwords and hashes never reach a log line,
 //! a metric or an error.
 //!
+//! The legacy store is a DynamoDB table of hashes (`LEGACY_USERS_TABLE`),
+//! or the legacy system's own HTTPS endpoint (`LEGACY_ENDPOINT_URL`), which
+//! verifies the password itself and answers with the user's attributes:
+//! the same refusals, the same answer; the endpoint must itself take the
+//! same time for an unknown user and a wrong password.
+//!
 //! Modules: [`config`] (environment), [`hash`] (reading, pricing and
-//! verifying hashes), [`answer`] (the response, pure), [`aws`] (client and
-//! calls), [`error`] (failures and what the user sees).
+//! verifying hashes), [`endpoint`] (the endpoint's signed contract),
+//! [`answer`] (the response, pure), [`aws`] (clients and calls), [`error`]
+//! (failures and what the user sees).
 #![deny(missing_docs)]
 
 pub mod answer;
 pub mod aws;
 pub mod config;
+pub mod endpoint;
 pub mod error;
 pub mod hash;
 
+use cognito_auth_core::config::ConfigError;
+use cognito_auth_core::function::Function;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use cognito_auth_core::logging::{self, loggable_user_name};
@@ -41,11 +51,25 @@ pub use aws::State;
 pub use config::Config;
 pub use error::{FnError, REFUSED_MESSAGE, Refusal, UNAVAILABLE_MESSAGE};
 
-use crate::aws::{Item, Mark};
+use crate::aws::{Backend, Item, Mark};
+use crate::endpoint::{Action, Answer};
 use crate::hash::{ParseError, StoredHash, check_cost};
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "user-migration";
+
+impl Function for State {
+    type Config = Config;
+    type Error = FnError;
+
+    async fn start(config: Config) -> Result<Self, ConfigError> {
+        State::new(config).await
+    }
+
+    async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
+        handle(self, event).await
+    }
+}
 
 /// Handles one invocation. Refusals are logged (at INFO, or WARN for a
 /// legacy record this function cannot use) and counted in `Refusals`, so
@@ -57,7 +81,13 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
         &event.context.request_id,
         event.context.xray_trace_id.as_deref(),
     );
-    let result = migrate(state, event.payload, &mut recorder).await;
+    let result = migrate(
+        state,
+        event.payload,
+        &event.context.request_id,
+        &mut recorder,
+    )
+    .await;
     if let Err(FnError::Refused(refusal)) = &result {
         recorder.count(
             metrics::MIGRATIONS,
@@ -77,6 +107,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, F
 async fn migrate(
     state: &State,
     payload: Value,
+    request_id: &str,
     recorder: &mut Recorder<'_>,
 ) -> Result<Value, FnError> {
     let mut event = TriggerEvent::read(payload)?;
@@ -104,24 +135,68 @@ async fn migrate(
     let logged_name = loggable_user_name(&user_name).into_owned();
 
     let config = &state.config;
-    let started = Instant::now();
-    let record = aws::get_record(&state.dynamodb, config, &user_name).await;
-    recorder.put(
-        metrics::AWS_CALL_LATENCY,
-        &[(metrics::CALL, "GetItem")],
-        started.elapsed().as_secs_f64() * 1000.0,
-    );
-    let record = record.inspect_err(|error| {
-        tracing::error!(
-            error_type = error.code(),
-            error = %error,
-            user_name = %logged_name,
-            trigger_source = event.trigger_source(),
-            "cannot read the legacy record; the user is not migrated"
-        );
-    })?;
+    let looked_up = match &state.backend {
+        Backend::Table {
+            table,
+            dynamodb,
+            dummy,
+        } => {
+            let started = Instant::now();
+            let record = aws::get_record(dynamodb, table, config, &user_name).await;
+            recorder.put(
+                metrics::AWS_CALL_LATENCY,
+                &[(metrics::CALL, "GetItem")],
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+            let record = record.inspect_err(|error| {
+                tracing::error!(
+                    error_type = error.code(),
+                    error = %error,
+                    user_name = %logged_name,
+                    trigger_source = event.trigger_source(),
+                    "cannot read the legacy record; the user is not migrated"
+                );
+            })?;
+            check(config, dummy, record, password.as_deref())
+        }
+        Backend::Endpoint(endpoint) => {
+            let action = match source {
+                Source::Authentication => Action::Authenticate,
+                _ => Action::Lookup,
+            };
+            let body = endpoint::body(
+                action,
+                &user_name,
+                password.as_deref(),
+                event.user_pool_id().unwrap_or_default(),
+                request_id,
+            );
+            let started = Instant::now();
+            let answer = endpoint.call(body, unix_now()).await;
+            recorder.put(
+                metrics::AWS_CALL_LATENCY,
+                &[(metrics::CALL, "LegacyEndpoint")],
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+            match answer {
+                Ok(Answer::Migrate(item)) => Ok(item),
+                Ok(Answer::UnknownUser) => Err(Refusal::UnknownUser),
+                Ok(Answer::WrongPassword) => Err(Refusal::WrongPassword),
+                Err(error) => {
+                    tracing::error!(
+                        error_type = error.code(),
+                        error = %error,
+                        user_name = %logged_name,
+                        trigger_source = event.trigger_source(),
+                        "cannot ask the legacy endpoint; the user is not migrated"
+                    );
+                    return Err(error.into());
+                }
+            }
+        }
+    };
 
-    let item = match check(state, record, password.as_deref()) {
+    let item = match looked_up {
         Ok(item) => item,
         Err(refusal) => {
             match &refusal {
@@ -170,8 +245,20 @@ async fn migrate(
         event.set_response("desiredDeliveryMediums", mediums);
     }
 
-    if let Some(attribute) = &config.mark_attribute {
-        mark(state, attribute, &user_name, &logged_name, recorder).await;
+    // Config refuses MARK_MIGRATED with the endpoint.
+    if let (
+        Some(attribute),
+        Backend::Table {
+            table, dynamodb, ..
+        },
+    ) = (&config.mark_attribute, &state.backend)
+    {
+        let target = MarkTarget {
+            dynamodb,
+            table,
+            config,
+        };
+        mark(&target, attribute, &user_name, &logged_name, recorder).await;
     }
     tracing::info!(
         user_name = %logged_name,
@@ -196,7 +283,12 @@ async fn migrate(
 /// the time taken does not tell an unknown user from a wrong password. The
 /// hash is CPU work on this thread: Lambda runs one event at a time per
 /// sandbox, and nothing else waits on the runtime meanwhile.
-fn check(state: &State, record: Option<Item>, password: Option<&str>) -> Result<Item, Refusal> {
+fn check(
+    config: &Config,
+    dummy: &StoredHash,
+    record: Option<Item>,
+    password: Option<&str>,
+) -> Result<Item, Refusal> {
     let Some(password) = password else {
         // The forgot-password path has no password to verify: the user
         // proves who they are with the code Cognito sends.
@@ -205,13 +297,12 @@ fn check(state: &State, record: Option<Item>, password: Option<&str>) -> Result<
     let burn = || {
         // The result is thrown away: even the dummy's own password must
         // not sign anyone in.
-        let _ = state.dummy.verify(password.as_bytes());
+        let _ = dummy.verify(password.as_bytes());
     };
     let Some(item) = record else {
         burn();
         return Err(Refusal::UnknownUser);
     };
-    let config = &state.config;
     let hash = match item.get(&config.hash_attribute).map(|value| value.as_s()) {
         Some(Ok(text)) => text,
         _ => {
@@ -244,21 +335,31 @@ fn check(state: &State, record: Option<Item>, password: Option<&str>) -> Result<
 /// Marks the legacy record migrated (`MARK_MIGRATED`). Never fails the
 /// migration: the user is in the pool whatever this write does, and an
 /// unmarked record only delays retiring the legacy table.
+/// The table a mark is written to.
+struct MarkTarget<'a> {
+    dynamodb: &'a aws_sdk_dynamodb::Client,
+    table: &'a cognito_auth_core::aws::TableName,
+    config: &'a Config,
+}
+
 async fn mark(
-    state: &State,
+    target: &MarkTarget<'_>,
     attribute: &str,
     user_name: &str,
     logged_name: &str,
     recorder: &mut Recorder<'_>,
 ) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|since| since.as_secs())
-        .unwrap_or_default()
-        .to_string();
+    let now = unix_now().to_string();
     let started = Instant::now();
-    let result =
-        aws::mark_migrated(&state.dynamodb, &state.config, attribute, user_name, &now).await;
+    let result = aws::mark_migrated(
+        target.dynamodb,
+        target.table,
+        target.config,
+        attribute,
+        user_name,
+        &now,
+    )
+    .await;
     recorder.put(
         metrics::AWS_CALL_LATENCY,
         &[(metrics::CALL, "UpdateItem")],
@@ -284,6 +385,15 @@ async fn mark(
         }
     };
     recorder.count(metrics::MIGRATION_MARKS, &[(metrics::RESULT, outcome)], 1);
+}
+
+/// Now, in Unix seconds (0 if the clock is before 1970, which the
+/// endpoint then refuses as outside its replay window).
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_secs())
+        .unwrap_or_default()
 }
 
 fn missing(event: &TriggerEvent, field: &'static str) -> FnError {

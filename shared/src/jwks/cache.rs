@@ -4,9 +4,16 @@
 //!
 //! Per user pool. The rules, which close the gaps in aws-jwt-verify (no
 //! expiry, no rate limit on failures, no size limit):
-//! - keys come from `JWKS_FILE` or a fetch at init; while they are younger
-//!   than the maximum age, the hot path touches no network and takes no lock
-//!   beyond a brief read lock;
+//! - keys come from `JWKS` (handed in at deploy), `JWKS_FILE` or a fetch at
+//!   init; while they are younger than the maximum age, the hot path touches
+//!   no network and takes no lock beyond a brief read lock;
+//! - keys handed in at deploy (`JWKS`) do not age: they are what the pool
+//!   published when the stack was deployed, and refreshing them by age would
+//!   put a fetch back into every warm sandbox, which is what handing them in
+//!   avoids. An unknown `kid` still fetches (below); the first successful
+//!   fetch replaces them (so a key the pool has since retired stops
+//!   verifying), and when it brings a `kid` they lack, they were stale: a
+//!   counter and a warning say so, for an operator to redeploy;
 //! - an unknown `kid` triggers a refresh. At most one fetch is in flight per
 //!   pool (a `tokio::sync::Mutex`; the others wait for it and then look
 //!   again), and after every attempt, failed or not, a cooldown passes before
@@ -57,6 +64,8 @@ pub struct JwksStatus {
 struct Loaded {
     keys: KeySet,
     at: Instant,
+    /// Handed in at deploy (`JWKS`): never too old, see the module doc.
+    handed_in: bool,
 }
 
 /// The state only the refresher touches, behind the async mutex.
@@ -82,6 +91,7 @@ pub(crate) struct PoolKeys {
     fetches_ok: AtomicU64,
     fetches_failed: AtomicU64,
     stale_uses: AtomicU64,
+    deploy_keys_stale: AtomicU64,
 }
 
 /// What one pool's cache has done since it was built, for metrics.
@@ -93,6 +103,8 @@ pub struct PoolCounts {
     pub fetches_failed: u64,
     /// Keys handed out past their max age (the endpoint failing).
     pub stale_uses: u64,
+    /// Fetches that brought a `kid` the keys handed in at deploy lacked.
+    pub deploy_keys_stale: u64,
 }
 
 impl PoolKeys {
@@ -108,6 +120,7 @@ impl PoolKeys {
             fetches_ok: AtomicU64::new(0),
             fetches_failed: AtomicU64::new(0),
             stale_uses: AtomicU64::new(0),
+            deploy_keys_stale: AtomicU64::new(0),
         }
     }
 
@@ -117,6 +130,7 @@ impl PoolKeys {
             fetches_ok: self.fetches_ok.load(Ordering::Relaxed),
             fetches_failed: self.fetches_failed.load(Ordering::Relaxed),
             stale_uses: self.stale_uses.load(Ordering::Relaxed),
+            deploy_keys_stale: self.deploy_keys_stale.load(Ordering::Relaxed),
         }
     }
 
@@ -137,7 +151,14 @@ impl PoolKeys {
     /// Installs keys read at init (`JWKS_FILE`). They age like fetched keys;
     /// no fetch attempt is recorded, so an unknown `kid` may fetch at once.
     pub(crate) fn seed(&self, keys: KeySet) {
-        self.store(keys);
+        self.store(keys, false);
+    }
+
+    /// Installs keys handed in at deploy (`JWKS`). They never age; no fetch
+    /// attempt is recorded, so an unknown `kid` may fetch at once, and the
+    /// first successful fetch replaces them (see the module doc).
+    pub(crate) fn hand_in(&self, keys: KeySet) {
+        self.store(keys, true);
     }
 
     /// The init fetch. A failure is logged and counts as an attempt (so the
@@ -157,7 +178,7 @@ impl PoolKeys {
         if let Some(loaded) = self.snapshot() {
             let age = now.saturating_duration_since(loaded.at);
             if let Some(key) = loaded.keys.get(kid) {
-                if age < self.policy.max_age {
+                if loaded.handed_in || age < self.policy.max_age {
                     return Ok(Arc::clone(key));
                 }
                 if age < self.stale_limit() {
@@ -192,10 +213,11 @@ impl PoolKeys {
             .clone()
     }
 
-    fn store(&self, keys: KeySet) {
+    fn store(&self, keys: KeySet, handed_in: bool) {
         let loaded = Arc::new(Loaded {
             keys,
             at: Instant::now(),
+            handed_in,
         });
         *self
             .current
@@ -209,7 +231,7 @@ impl PoolKeys {
             return Err(VerifyError::JwksUnavailable);
         };
         let age = loaded.at.elapsed();
-        if age >= self.stale_limit() {
+        if !loaded.handed_in && age >= self.stale_limit() {
             return Err(VerifyError::JwksUnavailable);
         }
         let key = loaded
@@ -217,7 +239,7 @@ impl PoolKeys {
             .get(kid)
             .map(Arc::clone)
             .ok_or(VerifyError::UnknownKid)?;
-        if age >= self.policy.max_age {
+        if !loaded.handed_in && age >= self.policy.max_age {
             self.stale_uses.fetch_add(1, Ordering::Relaxed);
         }
         Ok(key)
@@ -263,17 +285,58 @@ impl PoolKeys {
                     keys = keys.len(),
                     "fetched the user pool's JWKS"
                 );
-                self.store(keys);
+                self.note_stale_hand_in(&keys);
+                self.store(keys, false);
             }
             Err(err) => self.log_failure(&err),
         }
     }
 
+    /// When the keys held were handed in at deploy and `fetched` holds a
+    /// `kid` they lack, the pool has published a key since the deploy: those
+    /// keys are stale. Counted (the `DeployKeysStale` metric) and logged at
+    /// WARN, once per sandbox, since the fetched keys replace them. A fetch
+    /// that brings only kids already held (a token with a made-up `kid`)
+    /// says nothing: the keys handed in are still the pool's.
+    fn note_stale_hand_in(&self, fetched: &KeySet) {
+        let Some(held) = self.snapshot().filter(|loaded| loaded.handed_in) else {
+            return;
+        };
+        let new_kids = fetched
+            .kids()
+            .filter(|kid| held.keys.get(kid).is_none())
+            .count();
+        if new_kids == 0 {
+            return;
+        }
+        self.deploy_keys_stale.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            pool_id = %self.pool_id,
+            new_kids,
+            handed_in = held.keys.len(),
+            fetched = fetched.len(),
+            "the keys handed in at deploy (JWKS) lack a key the user pool now publishes: they \
+             are stale; redeploy the stack to hand in the current keys (this sandbox fetched them)"
+        );
+    }
+
     fn log_failure(&self, err: &JwksError) {
-        let held = self.snapshot().map(|loaded| loaded.at.elapsed());
+        // Keys handed in at deploy never age: for the log they are as
+        // usable as fresh ones.
+        let held = self
+            .snapshot()
+            .map(|loaded| (!loaded.handed_in).then(|| loaded.at.elapsed()));
         let cooldown_ms = u64::try_from(self.policy.cooldown.as_millis()).unwrap_or(u64::MAX);
         match held {
-            Some(age) if age < self.stale_limit() => tracing::warn!(
+            Some(None) => tracing::warn!(
+                pool_id = %self.pool_id,
+                url = %self.url,
+                reason = err.reason(),
+                error = %err,
+                cooldown_ms,
+                "JWKS fetch failed; the keys handed in at deploy stay in use"
+            ),
+            Some(Some(age)) if age < self.stale_limit() => tracing::warn!(
                 pool_id = %self.pool_id,
                 url = %self.url,
                 reason = err.reason(),
@@ -332,7 +395,8 @@ mod tests {
             PoolCounts {
                 fetches_ok: 0,
                 fetches_failed: 1,
-                stale_uses: 0
+                stale_uses: 0,
+                deploy_keys_stale: 0,
             }
         );
     }
@@ -354,6 +418,106 @@ mod tests {
         );
     }
 
+    const DEV_2: &str = include_str!("../../../tests/fixtures/keys/dev-rsa-2.jwks.json");
+
+    /// DEV_1's and DEV_2's keys in one set: the pool after a rotation.
+    fn both() -> String {
+        let keys = |set: &str| {
+            serde_json::from_str::<serde_json::Value>(set).unwrap()["keys"]
+                .as_array()
+                .unwrap()
+                .clone()
+        };
+        let mut all = keys(DEV_1);
+        all.extend(keys(DEV_2));
+        serde_json::json!({ "keys": all }).to_string()
+    }
+
+    /// A loopback HTTP server answering every request with `body`, and how
+    /// many requests it has read.
+    fn serving(body: String) -> (reqwest::Url, Arc<AtomicU64>) {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicU64::new(0));
+        let seen = Arc::clone(&count);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let mut stream = stream.unwrap();
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).unwrap();
+                seen.fetch_add(1, Ordering::Relaxed);
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        (reqwest::Url::parse(&url).unwrap(), count)
+    }
+
+    #[tokio::test]
+    async fn keys_handed_in_never_age_and_never_fetch_for_a_kid_they_hold() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let (url, requests) = serving(DEV_1.to_owned());
+        // Max age and grace far below the wait: seeded keys would be dead.
+        let pool = PoolKeys::new("p", url, policy(10, 10, 10));
+        pool.hand_in(KeySet::parse(DEV_1.as_bytes()).unwrap());
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        for _ in 0..3 {
+            assert_eq!(
+                pool.key("dev-key-1", &fetcher).await.unwrap().kid(),
+                "dev-key-1"
+            );
+        }
+        assert_eq!(requests.load(Ordering::Relaxed), 0);
+        assert_eq!(pool.counts(), PoolCounts::default());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kid_fetches_and_a_new_published_kid_says_the_hand_in_is_stale() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let (url, requests) = serving(both());
+        let pool = PoolKeys::new("p", url, policy(60_000, 60_000, 0));
+        pool.hand_in(KeySet::parse(DEV_1.as_bytes()).unwrap());
+        assert_eq!(
+            pool.key("dev-key-2", &fetcher).await.unwrap().kid(),
+            "dev-key-2"
+        );
+        assert_eq!(requests.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            pool.counts(),
+            PoolCounts {
+                fetches_ok: 1,
+                fetches_failed: 0,
+                stale_uses: 0,
+                deploy_keys_stale: 1,
+            }
+        );
+        // The fetched keys replaced the hand-in: once stale, said once.
+        assert!(pool.key("dev-key-1", &fetcher).await.is_ok());
+        assert_eq!(pool.counts().deploy_keys_stale, 1);
+    }
+
+    #[tokio::test]
+    async fn a_made_up_kid_fetches_but_does_not_call_the_hand_in_stale() {
+        let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
+        let (url, requests) = serving(DEV_1.to_owned());
+        let pool = PoolKeys::new("p", url, policy(60_000, 60_000, 0));
+        pool.hand_in(KeySet::parse(DEV_1.as_bytes()).unwrap());
+        for _ in 0..3 {
+            assert_eq!(
+                pool.key("made-up", &fetcher).await.unwrap_err(),
+                VerifyError::UnknownKid
+            );
+        }
+        // One fetch, then the cooldown.
+        assert_eq!(requests.load(Ordering::Relaxed), 1);
+        assert_eq!(pool.counts().deploy_keys_stale, 0);
+        assert_eq!(pool.counts().fetches_ok, 1);
+    }
+
     #[tokio::test]
     async fn stale_keys_serve_within_the_grace_then_stop() {
         let fetcher = Fetcher::new(Duration::from_millis(500), 10_000);
@@ -368,7 +532,8 @@ mod tests {
             PoolCounts {
                 fetches_ok: 0,
                 fetches_failed: 1,
-                stale_uses: 1
+                stale_uses: 1,
+                deploy_keys_stale: 0,
             }
         );
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -153,6 +153,41 @@ impl KeySet {
     }
 }
 
+/// The members of a JWK that [`KeySet::parse`] reads; [`minify`] keeps
+/// only these.
+const READ_MEMBERS: &[&str] = &["kid", "kty", "use", "alg", "key_ops", "n", "e"];
+
+/// `bytes` as the smallest JWKS that [`KeySet::parse`] reads to the same
+/// keys: only the usable keys, only the members it reads, no whitespace.
+/// For keys handed in through an environment variable, where every byte
+/// counts against Lambda's 4 KB (and each `"` twice). Fails as `parse`
+/// does (no usable key, not a JWKS).
+pub fn minify(bytes: &[u8]) -> Result<String, JwksError> {
+    let set = KeySet::parse(bytes)?;
+    let document = parse_object(bytes).map_err(|_| JwksError::InvalidJson)?;
+    let keys = document
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or(JwksError::NotJwks("`keys` is not an array"))?;
+    let kept: Vec<Value> = keys
+        .iter()
+        .filter(|jwk| parse_key(jwk).is_ok())
+        .filter_map(Value::as_object)
+        .filter(|jwk| member(jwk, "kid").is_some_and(|kid| set.get(kid).is_some()))
+        .map(|jwk| {
+            Value::Object(
+                READ_MEMBERS
+                    .iter()
+                    .filter_map(|&name| Some((name.to_owned(), jwk.get(name)?.clone())))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("keys".to_owned(), Value::Array(kept));
+    Ok(Value::Object(out).to_string())
+}
+
 /// Why one JWK was skipped: a static reason for the log.
 #[derive(Debug)]
 struct Skip(&'static str);
@@ -425,5 +460,31 @@ mod tests {
         assert_eq!(log_safe("short"), "short");
         let long = "é".repeat(100);
         assert_eq!(log_safe(&long).chars().count(), 64);
+    }
+
+    #[test]
+    fn minify_keeps_the_usable_keys_and_the_members_read() {
+        let mut doc: Value = serde_json::from_str(DEV_1).unwrap();
+        doc["keys"][0]["x5c"] = Value::from(vec!["MIIB..."]);
+        doc["keys"].as_array_mut().unwrap().extend(
+            serde_json::from_str::<Value>(WEAK).unwrap()["keys"]
+                .as_array()
+                .unwrap()
+                .clone(),
+        );
+        let pretty = serde_json::to_string_pretty(&doc).unwrap();
+        let small = minify(pretty.as_bytes()).unwrap();
+        assert!(small.len() < pretty.len());
+        assert!(!small.contains(' ') && !small.contains("x5c"), "{small}");
+        let set = KeySet::parse(small.as_bytes()).unwrap();
+        assert_eq!(set.kids().collect::<Vec<_>>(), ["dev-key-1"]);
+        assert_eq!(
+            serde_json::from_str::<Value>(&small).unwrap()["keys"][0]["n"],
+            doc["keys"][0]["n"]
+        );
+        assert!(matches!(
+            minify(WEAK.as_bytes()),
+            Err(JwksError::NoUsableKeys)
+        ));
     }
 }

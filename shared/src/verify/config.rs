@@ -40,6 +40,16 @@ declare! {
     /// can still fetch.
     pub JWKS_FILE: Optional = Optional, example "`/var/task/jwks.json`",
         defaulted "offline tests only";
+    /// The pool's JWKS itself, handed in at deploy (the template's `DeployKeys` custom resource
+    /// reads it once the pool exists), so a cold start needs no network. Minified, and only the
+    /// members the verifier reads. These keys do not age: a token whose kid they hold never
+    /// fetches. A kid they lack still fetches from `JWKS_URL` (single flight, cooldown); the
+    /// fetched keys then replace them, and if the fetch brings a kid they lacked, a warning and
+    /// the `DeployKeysStale` metric say to redeploy. One pool only, and not with `JWKS_FILE`; keys
+    /// with no usable key fail init. It shares Lambda's 4 KB with `AUTHZ_RULES`
+    /// (docs/authorizer.md).
+    pub JWKS: Optional = Optional, unset "fetched from `JWKS_URL` at init",
+        example "`{\"keys\":[{\"kid\":\"...\",\"kty\":\"RSA\",\"n\":\"...\",\"e\":\"AQAB\"}]}`";
     /// Clock skew tolerated on `exp`, `nbf` and `iat`.
     pub JWT_LEEWAY_SECONDS: Seconds = Seconds { default: 5, min: 0, max: 60 }, example "`2`",
         defaulted TUNABLE;
@@ -86,6 +96,7 @@ pub const VARIABLES: &[&dyn Declared] = &[
     &TOKEN_USE,
     &JWKS_URL,
     &JWKS_FILE,
+    &JWKS,
     &JWT_LEEWAY_SECONDS,
     &JWKS_MAX_AGE_SECONDS,
     &JWKS_COOLDOWN_SECONDS,
@@ -112,6 +123,7 @@ pub struct UserPool {
     issuer: String,
     jwks_url: reqwest::Url,
     jwks_file: Option<PathBuf>,
+    handed_in: Option<String>,
 }
 
 impl UserPool {
@@ -140,6 +152,11 @@ impl UserPool {
     /// The file the pool's keys are loaded from at init, if any.
     pub fn jwks_file(&self) -> Option<&std::path::Path> {
         self.jwks_file.as_deref()
+    }
+
+    /// The JWKS handed in at deploy (`JWKS`), if any.
+    pub fn handed_in(&self) -> Option<&str> {
+        self.handed_in.as_deref()
     }
 }
 
@@ -249,6 +266,27 @@ impl VerifierConfig {
         let several = pool_ids.len() > 1;
         let url_template = env.get(&JWKS_URL)?;
         let file_template = env.get(&JWKS_FILE)?;
+        let handed_in = env.get(&JWKS)?;
+        if handed_in.is_some() {
+            // One key set cannot belong to several pools (pool A's keys
+            // must not vouch for pool B), and two sources of keys for one
+            // pool would leave which one wins to the reader.
+            if several {
+                return Err(ConfigError::new(
+                    JWKS,
+                    format!(
+                        "holds one pool's keys, but {USER_POOL_ID} lists several pools: use \
+                         {JWKS_FILE} with {POOL_ID_PLACEHOLDER}, or leave it unset"
+                    ),
+                ));
+            }
+            if file_template.is_some() {
+                return Err(ConfigError::new(
+                    JWKS,
+                    format!("cannot be set with {JWKS_FILE}: set one of them"),
+                ));
+            }
+        }
         for (variable, template) in [(JWKS_URL, &url_template), (JWKS_FILE, &file_template)] {
             if several
                 && template
@@ -285,6 +323,7 @@ impl VerifierConfig {
                     issuer,
                     jwks_url,
                     jwks_file,
+                    handed_in: handed_in.clone(),
                 })
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;

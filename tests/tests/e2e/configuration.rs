@@ -109,10 +109,13 @@ fn rendering_replaces_only_the_marked_tables() {
 /// level is the exception: `logging` reads it before any `Env` exists.
 #[test]
 fn each_function_reads_exactly_what_it_declares() {
-    use cognito_auth_core::config::{ConfigError, Env};
+    use cognito_auth_core::config::{ConfigError, Env, FromEnv};
     use cognito_auth_core::logging::{AWS_LAMBDA_LOG_LEVEL, RUST_LOG};
 
     type Reader = fn(&Env) -> Result<(), ConfigError>;
+    fn read<C: FromEnv>(env: &Env) -> Result<(), ConfigError> {
+        C::from_env(env).map(drop)
+    }
     type Case = (
         &'static str,
         &'static [(&'static str, &'static str)],
@@ -127,27 +130,27 @@ fn each_function_reads_exactly_what_it_declares() {
                 ("AUTHZ_RULES", r#"[{"method":"GET","path":"/pets"}]"#),
                 ("AUTHZ_POLICY_SCOPE", "stage"),
             ],
-            |env| authorizer::Config::from_env(env).map(drop),
+            read::<authorizer::Config>,
         ),
-        ("pre-sign-up", &[], |env| {
-            pre_sign_up::Config::from_env(env).map(drop)
-        }),
-        ("post-confirmation", &[], |env| {
-            post_confirmation::Config::from_env(env).map(drop)
-        }),
-        ("pre-token-generation", &[], |env| {
-            pre_token_generation::Config::from_env(env).map(drop)
-        }),
-        ("custom-message", &[("APP_NAME", "Acme")], |env| {
-            custom_message::Config::from_env(env).map(drop)
-        }),
+        ("pre-sign-up", &[], read::<pre_sign_up::Config>),
+        ("post-confirmation", &[], read::<post_confirmation::Config>),
+        (
+            "pre-token-generation",
+            &[],
+            read::<pre_token_generation::Config>,
+        ),
+        (
+            "custom-message",
+            &[("APP_NAME", "Acme")],
+            read::<custom_message::Config>,
+        ),
         (
             "revocation-recorder",
             &[
                 ("USER_POOL_ID", "eu-west-1_AbC123"),
                 ("REVOCATION_TABLE", "revocations"),
             ],
-            |env| revocation_recorder::Config::from_env(env).map(drop),
+            read::<revocation_recorder::Config>,
         ),
         (
             "sign-out",
@@ -156,21 +159,25 @@ fn each_function_reads_exactly_what_it_declares() {
                 ("APP_CLIENT_IDS", "client1"),
                 ("REVOCATION_TABLE", "revocations"),
             ],
-            |env| sign_out::Config::from_env(env).map(drop),
+            read::<sign_out::Config>,
         ),
-        ("pre-authentication", &[], |env| {
-            pre_authentication::Config::from_env(env).map(drop)
-        }),
-        ("post-authentication", &[], |env| {
-            post_authentication::Config::from_env(env).map(drop)
-        }),
+        (
+            "pre-authentication",
+            &[],
+            read::<pre_authentication::Config>,
+        ),
+        (
+            "post-authentication",
+            &[],
+            read::<post_authentication::Config>,
+        ),
         (
             "user-migration",
             &[
                 ("LEGACY_USERS_TABLE", "legacy-users"),
                 ("MARK_MIGRATED", "true"),
             ],
-            |env| user_migration::Config::from_env(env).map(drop),
+            read::<user_migration::Config>,
         ),
         (
             "custom-sender",
@@ -182,8 +189,9 @@ fn each_function_reads_exactly_what_it_declares() {
                 ("IDEMPOTENCY_TABLE", "custom-sender-idempotency"),
                 ("APP_NAME", "Acme"),
             ],
-            |env| custom_sender::Config::from_env(env).map(drop),
+            read::<custom_sender::Config>,
         ),
+        ("deploy-keys", &[], read::<deploy_keys::Config>),
     ];
     assert_eq!(
         functions.len(),

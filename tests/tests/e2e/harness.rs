@@ -109,3 +109,79 @@ fn the_end_to_end_tests_are_one_binary() {
         "not declared in tests/tests/e2e/main.rs, so never compiled: {undeclared:?}"
     );
 }
+
+/// Every function crate has one layout (docs/testing.md, "Where things
+/// live"), so that a reader who knows one knows them all: `main.rs` is the
+/// one call to `function::run`, `lib.rs` implements `Function` for `State`,
+/// `config.rs` implements `FromEnv`, the error enums and their mapping to
+/// what the caller sees are in `error.rs`; and no test module written inline
+/// passes 250 lines (past that, it is `<module>/tests.rs`).
+#[test]
+fn every_function_crate_has_one_layout() {
+    let root = e2e_tests::runtime_api::workspace_root();
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    };
+    let mut crates = 0;
+    for (binary, _) in e2e_tests::declarations::FUNCTIONS {
+        let src = root.join("functions").join(binary).join("src");
+        crates += 1;
+        let main = read(&src.join("main.rs"));
+        let library = binary.replace('-', "_");
+        assert!(
+            main.contains(&format!("function::run::<{library}::State>()")),
+            "{binary}: main.rs should only call function::run::<{library}::State>()"
+        );
+        assert!(
+            read(&src.join("lib.rs")).contains("impl Function for State {"),
+            "{binary}: lib.rs should implement Function for State"
+        );
+        assert!(
+            read(&src.join("config.rs")).contains("impl FromEnv for Config {"),
+            "{binary}: config.rs should implement FromEnv for Config"
+        );
+        assert!(
+            read(&src.join("error.rs")).contains("thiserror::Error"),
+            "{binary}: its error enums belong in error.rs"
+        );
+    }
+    let on_disk = std::fs::read_dir(root.join("functions"))
+        .expect("read functions/")
+        .count();
+    assert_eq!(
+        crates, on_disk,
+        "declarations::FUNCTIONS lists every function crate"
+    );
+    let mut long = Vec::new();
+    for dir in ["functions", "shared/src", "tools"] {
+        for path in rust_files(&root.join(dir)) {
+            let text = read(&path);
+            if let Some(start) = text.find("\n#[cfg(test)]\nmod tests {\n") {
+                let lines = text[start..].lines().count();
+                if lines > 250 {
+                    long.push(format!("{} ({lines} lines)", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "inline test modules past 250 lines; move each to <module>/tests.rs: {long:?}"
+    );
+}
+
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
+    for entry in entries {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            if !path.ends_with("target") && !path.ends_with("node_modules") {
+                files.extend(rust_files(&path));
+            }
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}

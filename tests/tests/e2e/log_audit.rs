@@ -64,6 +64,10 @@ const SECRETS: &[&str] = &[
     "Legacy-Passw0rd!",
     // tests/tests/e2e/custom_sender.rs: the codes it encrypts.
     "Tmp<p>&1",
+    // The legacy endpoint's tests: a wrong password and the shared secrets.
+    "Not-Her-Password-1",
+    "legacy-endpoint-shared-secret-0123456789",
+    "a-different-secret-of-32-bytes-or-more",
 ];
 
 /// How password hashes begin (PHC and Modular Crypt strings, and Django's

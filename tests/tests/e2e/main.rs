@@ -17,6 +17,8 @@ mod authorizer;
 mod custom_message;
 // the custom email and SMS sender triggers
 mod custom_sender;
+// the custom resource that hands the pool's keys to the authorizer at deploy
+mod deploy_keys;
 mod post_confirmation;
 mod pre_sign_up;
 mod pre_token_generation;

@@ -23,6 +23,7 @@ use e2e_tests::cognito_local::{
     CargoLambdaWatch, CognitoLocal, LambdaRelay, work_dir, write_env_file,
 };
 use e2e_tests::events;
+use e2e_tests::legacy_endpoint::{self, LegacyEndpoint};
 use e2e_tests::moto::{Moto, free_port};
 use e2e_tests::moto_front::{MotoFront, Reply};
 use e2e_tests::runtime_api::{Function, Launch, workspace_root};
@@ -557,6 +558,260 @@ async fn the_samples_are_answered_and_other_sources_pass_through() {
         .error();
     assert_eq!(error.error_type, "MalformedEvent");
     assert_never_logged(&function, &[SAMPLE_PASSWORD]);
+}
+
+// ---- The legacy HTTPS endpoint -------------------------------------------------------
+//
+// The function against `LegacyEndpoint`, the reference implementation of
+// docs/migration.md's contract on 127.0.0.1, which checks the signature and
+// the replay window itself.
+
+/// The shared secret of the endpoint tests (32 bytes or more).
+const ENDPOINT_SECRET: &str = "legacy-endpoint-shared-secret-0123456789";
+
+fn endpoint_launch(endpoint: &LegacyEndpoint) -> Launch {
+    Launch::new(FUNCTION)
+        .env("LEGACY_ENDPOINT_URL", endpoint.url())
+        .env("LEGACY_ENDPOINT_SECRET", ENDPOINT_SECRET)
+}
+
+async fn endpoint_with_maria() -> LegacyEndpoint {
+    let endpoint = LegacyEndpoint::start(ENDPOINT_SECRET).await;
+    endpoint.add_user(
+        "legacy.maria",
+        SAMPLE_PASSWORD,
+        json!({"email": "maria@example.com", "email_verified": true, "first_name": "Maria"}),
+    );
+    endpoint
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_migrates_a_user_with_a_secret_from_secrets_manager() {
+    let moto = Moto::start();
+    let secrets = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
+    let arn = secrets
+        .create_secret()
+        .name("legacy-migration")
+        .secret_string(ENDPOINT_SECRET)
+        .send()
+        .await
+        .expect("create the secret in moto")
+        .arn
+        .expect("the secret's ARN");
+    let endpoint = endpoint_with_maria().await;
+    let function = Launch::new(FUNCTION)
+        .envs(moto.env())
+        .env("LEGACY_ENDPOINT_URL", endpoint.url())
+        .env("LEGACY_ENDPOINT_SECRET_ARN", &arn)
+        .env(
+            "LEGACY_ATTRIBUTES",
+            "email,email_verified,given_name=first_name",
+        )
+        .start()
+        .await;
+    for (name, status) in [
+        ("authentication", "CONFIRMED"),
+        ("forgot-password", "RESET_REQUIRED"),
+    ] {
+        let event = events::sample(FUNCTION, name);
+        let answer = function.respond(event.clone()).await;
+        assert_eq!(
+            answer,
+            migrated(
+                event,
+                json!({"email": "maria@example.com", "email_verified": "true", "given_name": "Maria"}),
+                status
+            ),
+            "{name}"
+        );
+    }
+    assert_eq!(endpoint.actions(), ["authenticate", "lookup"]);
+    assert_eq!(endpoint.refused_signatures(), 0);
+    assert_never_logged(&function, &[SAMPLE_PASSWORD, ENDPOINT_SECRET]);
+    function.assert_no_panic();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_refuses_a_wrong_password_and_an_unknown_user_alike() {
+    let endpoint = endpoint_with_maria().await;
+    let function = endpoint_launch(&endpoint).start().await;
+    for (user, password, reason) in [
+        ("legacy.maria", "Not-Her-Password-1", "wrong_password"),
+        ("nobody", SAMPLE_PASSWORD, "unknown_user"),
+    ] {
+        let mut event = events::sample(FUNCTION, "authentication");
+        event["userName"] = user.into();
+        event["request"]["password"] = password.into();
+        let invoked = function.invoke(event).await;
+        let request_id = invoked.request_id.clone();
+        let error = invoked.error();
+        assert_eq!(
+            (error.error_type.as_str(), error.error_message.as_str()),
+            ("MigrationRefused", REFUSED),
+            "{user}"
+        );
+        let line = function
+            .wait_for_log(|line| line.contains(&request_id) && line.contains("migration refused"))
+            .await;
+        let record: Value = serde_json::from_str(&line).expect("a JSON log line");
+        assert_eq!(record["reason"], reason, "{user}: {record}");
+        assert_eq!(record["level"], "INFO", "{record}");
+    }
+    // An unknown user on the reset path too.
+    let error = function.invoke(forgot_password("nobody")).await.error();
+    assert_eq!(
+        (error.error_type.as_str(), error.error_message.as_str()),
+        ("MigrationRefused", REFUSED)
+    );
+    assert_eq!(endpoint.verified(), 3);
+    assert_never_logged(
+        &function,
+        &[SAMPLE_PASSWORD, "Not-Her-Password-1", ENDPOINT_SECRET],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_the_endpoint_refuses_is_an_error_not_a_refusal() {
+    let endpoint = endpoint_with_maria().await;
+    // The function signs with another secret than the endpoint's.
+    let function = Launch::new(FUNCTION)
+        .env("LEGACY_ENDPOINT_URL", endpoint.url())
+        .env(
+            "LEGACY_ENDPOINT_SECRET",
+            "a-different-secret-of-32-bytes-or-more",
+        )
+        .start()
+        .await;
+    let error = function
+        .invoke(events::sample(FUNCTION, "authentication"))
+        .await
+        .error();
+    assert_eq!(
+        (error.error_type.as_str(), error.error_message.as_str()),
+        ("EndpointSignatureRefused", UNAVAILABLE)
+    );
+    assert_eq!(endpoint.refused_signatures(), 1);
+    assert_eq!(endpoint.verified(), 0);
+    let line = function
+        .wait_for_log_containing("cannot ask the legacy endpoint")
+        .await;
+    assert!(
+        line.contains("\"level\":\"ERROR\"") && line.contains("shared secret"),
+        "{line}"
+    );
+    assert_never_logged(&function, &[SAMPLE_PASSWORD, ENDPOINT_SECRET]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_endpoint_refuses_a_stale_timestamp_and_a_bad_signature() {
+    // The peer itself, called as the contract says: a good signature over a
+    // timestamp outside the replay window is refused, as is a tampered body.
+    let endpoint = endpoint_with_maria().await;
+    let client = reqwest::Client::new();
+    let body = br#"{"action":"lookup","username":"legacy.maria","userPoolId":"p","requestId":"r"}"#;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let post = |timestamp: u64, signed_body: &[u8], sent_body: &[u8]| {
+        let timestamp = timestamp.to_string();
+        client
+            .post(endpoint.url())
+            .header("X-Migration-Timestamp", &timestamp)
+            .header(
+                "X-Migration-Signature",
+                legacy_endpoint::signature(ENDPOINT_SECRET, &timestamp, signed_body),
+            )
+            .body(sent_body.to_vec())
+            .send()
+    };
+    let status = |response: reqwest::Result<reqwest::Response>| {
+        response.expect("the endpoint answers").status().as_u16()
+    };
+    assert_eq!(status(post(now, body, body).await), 200);
+    assert_eq!(
+        status(post(now - legacy_endpoint::WINDOW_SECS - 5, body, body).await),
+        403
+    );
+    assert_eq!(
+        status(post(now + legacy_endpoint::WINDOW_SECS + 5, body, body).await),
+        403
+    );
+    let tampered =
+        br#"{"action":"lookup","username":"someone.else","userPoolId":"p","requestId":"r"}"#;
+    assert_eq!(status(post(now, body, tampered).await), 403);
+    assert_eq!(endpoint.refused_signatures(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_slower_than_the_budget_or_down_is_an_error() {
+    let mut endpoint = endpoint_with_maria().await;
+    endpoint.set_delay(std::time::Duration::from_millis(1_500));
+    let function = endpoint_launch(&endpoint)
+        .env("LEGACY_ENDPOINT_TIMEOUT_MS", "300")
+        .start()
+        .await;
+    let error = function
+        .invoke(events::sample(FUNCTION, "authentication"))
+        .await
+        .error();
+    assert_eq!(
+        (error.error_type.as_str(), error.error_message.as_str()),
+        ("EndpointTimeout", UNAVAILABLE)
+    );
+    // The budget ended it: had the endpoint's late 200 been waited for,
+    // the user would have been migrated.
+    function
+        .wait_for_log(|line| {
+            line.contains("cannot ask the legacy endpoint") && line.contains("300 ms")
+        })
+        .await;
+
+    endpoint.stop();
+    let error = function
+        .invoke(events::sample(FUNCTION, "forgot-password"))
+        .await
+        .error();
+    assert_eq!(
+        (error.error_type.as_str(), error.error_message.as_str()),
+        ("EndpointUnreachable", UNAVAILABLE)
+    );
+    assert_never_logged(&function, &[SAMPLE_PASSWORD, ENDPOINT_SECRET]);
+    function.assert_no_panic();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_secret_that_cannot_be_read_fails_init_naming_the_variable() {
+    let moto = Moto::start();
+    let endpoint = endpoint_with_maria().await;
+    let mut function = Launch::new(FUNCTION)
+        .envs(moto.env())
+        .env("LEGACY_ENDPOINT_URL", endpoint.url())
+        .env(
+            "LEGACY_ENDPOINT_SECRET_ARN",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:absent-AbCdEf",
+        )
+        .start()
+        .await;
+    let report = function.init_error().await;
+    assert_eq!(report.error_type, "ConfigError");
+    assert!(
+        report
+            .error_message
+            .starts_with("LEGACY_ENDPOINT_SECRET_ARN: cannot read the secret"),
+        "{report:?}"
+    );
+    // Both sources at once is refused too, naming the endpoint variable.
+    let mut both = endpoint_launch(&endpoint)
+        .env("LEGACY_USERS_TABLE", TABLE)
+        .start()
+        .await;
+    let report = both.init_error().await;
+    assert!(
+        report.error_message.starts_with("LEGACY_ENDPOINT_URL: ")
+            && report.error_message.contains("LEGACY_USERS_TABLE"),
+        "{report:?}"
+    );
 }
 
 // ---- Through cognito-local -------------------------------------------------------------

@@ -18,51 +18,32 @@ fn arn(verb: &str, path: &str) -> MethodArn {
     MethodArn::parse(&format!("{PREFIX}/{verb}{path}")).unwrap()
 }
 
-/// IAM's resource matching, written independently of
-/// `cognito_auth_core::policy::wildcard_match`: `*` any run of characters
-/// (`/` included, or none), `?` exactly one, the rest literally.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|skip| glob(rest, &text[skip..])),
-        Some((b'?', rest)) => !text.is_empty() && glob(rest, &text[1..]),
-        Some((c, rest)) => text.first() == Some(c) && glob(rest, &text[1..]),
-    }
-}
-
-/// The same, with `?` read as a literal character: AWS documents `*` in
-/// authorizer policies and is silent on `?`, so no answer may allow more
-/// when `?` is read this way.
-fn glob_literal_question_mark(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => {
-            (0..=text.len()).any(|skip| glob_literal_question_mark(rest, &text[skip..]))
-        }
-        Some((c, rest)) => text.first() == Some(c) && glob_literal_question_mark(rest, &text[1..]),
-    }
-}
-
 /// Whether IAM lets `arn` through the policy: no Deny matches, an Allow does.
 fn iam_allows(policy: &PolicyDocument, arn: &str) -> bool {
-    iam_allows_with(policy, arn, glob)
+    iam_allows_with(policy, arn, test_kit::iam::matches)
 }
 
 /// [`iam_allows`], reading `?` literally.
 fn iam_allows_reading_question_mark_literally(policy: &PolicyDocument, arn: &str) -> bool {
-    iam_allows_with(policy, arn, glob_literal_question_mark)
+    iam_allows_with(
+        policy,
+        arn,
+        test_kit::iam::matches_reading_question_mark_literally,
+    )
 }
 
-fn iam_allows_with(policy: &PolicyDocument, arn: &str, glob: fn(&[u8], &[u8]) -> bool) -> bool {
-    let matches = |effect: Effect| {
-        policy
-            .statements
+fn iam_allows_with(policy: &PolicyDocument, arn: &str, matches: fn(&[u8], &[u8]) -> bool) -> bool {
+    let statements = policy.statements.iter().flat_map(|statement| {
+        let effect = match statement.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
+        statement
+            .resources
             .iter()
-            .filter(|s| s.effect == effect)
-            .flat_map(|s| &s.resources)
-            .any(|pattern| glob(pattern.as_bytes(), arn.as_bytes()))
-    };
-    !matches(Effect::Deny) && matches(Effect::Allow)
+            .map(move |resource| (effect, resource.as_str()))
+    });
+    test_kit::iam::allows(statements, arn, matches)
 }
 
 /// A random rule set as JSON: up to `count` rules over `a`, `b`, `{id}`,

@@ -10,13 +10,8 @@ fn error(json: &str) -> String {
     RuleSet::parse(json, &[POOL]).unwrap_err().to_string()
 }
 
-const PETS: &str = r#"[
-    {"method": "GET", "path": "/pets"},
-    {"method": "GET", "path": "/pets/{id}"},
-    {"method": "POST", "path": "/pets", "allScopes": ["pets/write"]},
-    {"method": "*", "path": "/admin/{proxy+}", "anyGroups": ["admins"]},
-    {"path": "/pets/{id}/secrets", "anyGroups": ["admins"]}
-]"#;
+/// docs/authorizer.md's example, with a rule below `/pets/{id}`.
+const PETS: &str = test_kit::rules::NESTED_PETS;
 
 #[test]
 fn parses_the_documented_format() {

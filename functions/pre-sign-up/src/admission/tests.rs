@@ -2,10 +2,9 @@
 //! the policy reads on its own.
 
 use super::*;
-use cognito_auth_core::config::Env;
 
 fn config(pairs: &[(&str, &str)]) -> Config {
-    Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+    test_kit::config::<Config>(pairs).unwrap()
 }
 
 fn attributes(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -416,3 +416,24 @@ fn tunables_are_bounded() {
     assert_eq!(config.verified_cache_size, 0);
     assert_eq!(config.jwks.fetch_timeout, Duration::from_millis(250));
 }
+
+#[test]
+fn jwks_is_one_pools_keys_and_not_beside_jwks_file() {
+    let config = VerifierConfig::from_env(&with(&[(JWKS.name, r#"{"keys":[]}"#)])).unwrap();
+    assert_eq!(config.pools()[0].handed_in(), Some(r#"{"keys":[]}"#));
+    assert_eq!(
+        VerifierConfig::from_env(&with(&[])).unwrap().pools()[0].handed_in(),
+        None
+    );
+    assert_eq!(
+        error(&[(JWKS.name, "{}"), (JWKS_FILE.name, "/keys.json")]).variable,
+        JWKS.name
+    );
+    let several = error(&[
+        (USER_POOL_ID.name, "eu-west-1_A,us-east-1_B"),
+        (JWKS_URL.name, "http://127.0.0.1:1/{userPoolId}/jwks.json"),
+        (JWKS.name, "{}"),
+    ]);
+    assert_eq!(several.variable, JWKS.name);
+    assert!(several.to_string().contains("several pools"), "{several}");
+}

@@ -75,3 +75,31 @@ async fn a_failed_init_fetch_does_not_fail_init() {
         VerifyError::JwksUnavailable
     );
 }
+
+#[tokio::test]
+async fn keys_handed_in_verify_without_a_fetch_and_bad_ones_fail_init() {
+    // JWKS_URL is dead: a fetch would refuse the token.
+    let verifier = verifier_with(&[(JWKS.name, DEV_1_JWKS)]).await;
+    let token = token(&header("dev-key-1"), &access(POOL_A), Sign::Rsa(DEV_1_PEM));
+    assert!(verifier.verify(&token).await.is_ok());
+    assert!(!verifier.fetcher.client_built());
+    assert_eq!(verifier.counts(), VerifierCounts::default());
+    // A kid they lack fetches (and the dead endpoint fails it).
+    let other = token_from_raw(
+        &header("dev-key-2").to_string(),
+        &access(POOL_A).to_string(),
+        Sign::Rsa(DEV_2_PEM),
+    );
+    assert_eq!(refused(&verifier, &other).await, VerifyError::UnknownKid);
+    assert_eq!(verifier.counts().jwks_fetches_failed, 1);
+
+    for bad in ["<html>", WEAK_JWKS] {
+        let config = VerifierConfig::from_env(&Env::from_pairs([
+            (USER_POOL_ID.name, POOL_A),
+            (APP_CLIENT_IDS.name, CLIENT),
+            (JWKS.name, bad),
+        ]))
+        .unwrap();
+        assert_eq!(Verifier::new(config).await.unwrap_err().variable, JWKS.name);
+    }
+}

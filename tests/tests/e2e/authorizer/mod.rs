@@ -58,25 +58,10 @@ const CLIENT: &str = "devclient1";
 const API: &str = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5";
 const STAGE: &str = "prod";
 
-/// Rules used by most tests; the example of docs/authorizer.md. One stage-wide policy can
-/// express them exactly, so they run in the default `stage` scope.
-const PET_RULES: &str = r#"[
-    {"method": "GET", "path": "/pets"},
-    {"method": "GET", "path": "/pets/{id}"},
-    {"method": "POST", "path": "/pets", "allScopes": ["pets/write"]},
-    {"method": "*", "path": "/admin/{proxy+}", "anyGroups": ["admins"]}
-]"#;
-
-/// The same with a rule below `/pets/{id}`: no IAM policy can allow every
-/// `/pets/{id}` without reaching `/pets/{id}/secrets`, so init refuses them
-/// in the `stage` scope and they run in the `route` scope.
-const NESTED_PET_RULES: &str = r#"[
-    {"method": "GET", "path": "/pets"},
-    {"method": "GET", "path": "/pets/{id}"},
-    {"method": "POST", "path": "/pets", "allScopes": ["pets/write"]},
-    {"method": "*", "path": "/admin/{proxy+}", "anyGroups": ["admins"]},
-    {"path": "/pets/{id}/secrets", "anyGroups": ["admins"]}
-]"#;
+/// Rules used by most tests; the example of docs/authorizer.md.
+const PET_RULES: &str = test_kit::rules::PETS;
+/// The same with a rule below `/pets/{id}`, which needs the `route` scope.
+const NESTED_PET_RULES: &str = test_kit::rules::NESTED_PETS;
 
 // ---- Set-up -----------------------------------------------------------------
 
@@ -340,15 +325,6 @@ async fn ask_route(function: &Function, shape: Shape, credential: &str, route: R
 
 // ---- An IAM-like evaluator, independent of the one under test ---------------
 
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|skip| glob(rest, &text[skip..])),
-        Some((b'?', rest)) => !text.is_empty() && glob(rest, &text[1..]),
-        Some((c, rest)) => text.first() == Some(c) && glob(rest, &text[1..]),
-    }
-}
-
 fn as_list(value: &Value) -> Vec<&str> {
     match value {
         Value::String(one) => vec![one.as_str()],
@@ -368,7 +344,7 @@ fn iam_allows(policy: &Value, arn: &str) -> bool {
                 && as_list(&statement["Action"]).contains(&"execute-api:Invoke")
                 && as_list(&statement["Resource"])
                     .iter()
-                    .any(|resource| glob(resource.as_bytes(), arn.as_bytes()))
+                    .any(|resource| test_kit::iam::matches(resource.as_bytes(), arn.as_bytes()))
         })
     };
     !matching("Deny") && matching("Allow")

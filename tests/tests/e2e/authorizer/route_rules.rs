@@ -171,20 +171,17 @@ async fn paths_a_backend_could_read_as_another_route_are_refused_in_both_scopes(
 /// covers, gets no Allow at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_answer_allows_more_if_api_gateway_reads_a_question_mark_literally() {
-    fn literal_glob(pattern: &[u8], text: &[u8]) -> bool {
-        match pattern.split_first() {
-            None => text.is_empty(),
-            Some((b'*', rest)) => (0..=text.len()).any(|skip| literal_glob(rest, &text[skip..])),
-            Some((c, rest)) => text.first() == Some(c) && literal_glob(rest, &text[1..]),
-        }
-    }
     let reading_literally = |answer: &Answer, path: &str| {
         let resources = resources(&answer.policy()["policyDocument"]);
         let arn = method_arn("GET", path);
         let matches = |effect: &str| {
-            resources
-                .iter()
-                .any(|(e, r)| e == effect && literal_glob(r.as_bytes(), arn.as_bytes()))
+            resources.iter().any(|(e, r)| {
+                e == effect
+                    && test_kit::iam::matches_reading_question_mark_literally(
+                        r.as_bytes(),
+                        arn.as_bytes(),
+                    )
+            })
         };
         !matches("Deny") && matches("Allow")
     };

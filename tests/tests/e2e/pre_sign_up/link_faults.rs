@@ -30,7 +30,8 @@ async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
         })
         .await;
 
-    // A server error is retried once (two attempts in all), then refused.
+    // A server error is retried within the shared call budget
+    // (AWS_MAX_ATTEMPTS attempts in all, 3 by default), then refused.
     let failing = linking_front(&moto, LinkAnswer::Fail).await;
     let function = start_linking(&failing, &[]).await;
     let error = function
@@ -38,7 +39,21 @@ async fn a_failed_link_refuses_the_sign_up_with_a_retryable_message() {
         .await
         .error();
     assert_eq!(error.error_type, "LinkFailed");
-    assert_eq!(failing.calls(LINK_TARGET).len(), 2);
+    assert_eq!(
+        failing.calls(LINK_TARGET).len() as u64,
+        cognito_auth_core::aws::DEFAULT_MAX_ATTEMPTS
+    );
+    let function = start_linking(&failing, &[("AWS_MAX_ATTEMPTS", "2")]).await;
+    let error = function
+        .invoke(pool.federated_sign_up("Google_2b", "jane@example.com"))
+        .await
+        .error();
+    assert_eq!(error.error_type, "LinkFailed");
+    assert_eq!(
+        failing.calls(LINK_TARGET).len() as u64,
+        cognito_auth_core::aws::DEFAULT_MAX_ATTEMPTS + 2,
+        "AWS_MAX_ATTEMPTS=2 is honoured"
+    );
 
     // moto itself, which lacks the call, gives the same refusal.
     let function = Launch::new(FUNCTION)

@@ -266,28 +266,142 @@ const LAMBDA_ENVIRONMENT_BYTES: usize = 4096;
 /// value one that JSON escapes, each function's variables still fit in
 /// Lambda's 4 KB: a deploy never fails on a value its parameter accepted.
 /// A parameter reaching a function without a bound (MaxLength, AllowedValues)
-/// is a problem too.
+/// is a problem too. The authorizer's `AUTHZ_RULES` and `JWKS` (the keys
+/// handed in at deploy) are bounded together by the `DeployKeys` resource's
+/// `EnvironmentBudget`, which the deploy-keys function keeps to.
 #[test]
 fn every_functions_environment_fits_in_lambdas_4_kb() {
-    let template = Template::load();
+    assert_no_problems("environment sizes", environment_problems(&Template::load()));
+}
+
+fn environment_problems(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
     for binary in function_crates() {
         let id = template.function_for_binary(&binary);
+        let shared = match shared_with_keys(template, &id) {
+            Ok(shared) => shared,
+            Err(why) => {
+                problems.push(format!("{id}: {why}"));
+                continue;
+            }
+        };
         let mut bytes = "{}".len();
         for (name, value) in template.environment(&id) {
-            match longest_json(&template, value) {
+            if let Some((_, names)) = &shared
+                && names.contains(&name)
+            {
+                // Its value is counted in the shared budget below.
+                bytes += name.len() + r#""":"","#.len();
+                continue;
+            }
+            match longest_json(template, value) {
                 // "NAME":"value",
                 Ok(value_bytes) => bytes += name.len() + value_bytes + r#""":"","#.len(),
                 Err(why) => problems.push(format!("{id}.{name}: {why}")),
             }
         }
+        if let Some((budget, _)) = shared {
+            bytes += budget;
+        }
         if bytes > LAMBDA_ENVIRONMENT_BYTES {
             problems.push(format!(
-                "{id}: its variables can take {bytes} bytes; Lambda allows {LAMBDA_ENVIRONMENT_BYTES}: lower a MaxLength"
+                "{id}: its variables can take {bytes} bytes; Lambda allows {LAMBDA_ENVIRONMENT_BYTES}: lower a MaxLength or DeployKeys' EnvironmentBudget"
             ));
         }
     }
-    assert_no_problems("environment sizes", problems);
+    problems
+}
+
+/// For a function given the keys handed in at deploy (`!GetAtt <R>.Jwks` of
+/// a `Custom::DeployKeys`): the budget the keys share with the rules (the
+/// resource's `EnvironmentBudget`) and the two variables that share it.
+/// The budget must hold the longest rules alone, so that any rule set the
+/// parameter accepts still deploys (the keys are then left out).
+fn shared_with_keys(
+    template: &Template,
+    function: &str,
+) -> Result<Option<(usize, BTreeSet<String>)>, String> {
+    let environment = template.environment(function);
+    let Some((keys_name, resource)) = environment.iter().find_map(|(name, value)| {
+        let (resource, attribute) = get_att(value)?;
+        let kind = template.resource(&resource).get("Type").and_then(literal);
+        (kind == Some("Custom::DeployKeys") && attribute == "Jwks")
+            .then(|| (name.clone(), resource))
+    }) else {
+        return Ok(None);
+    };
+    let properties = template
+        .resource(&resource)
+        .get("Properties")
+        .ok_or_else(|| format!("{resource} has no Properties"))?;
+    let budget: usize = properties
+        .get("EnvironmentBudget")
+        .and_then(literal)
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| format!("{resource}.EnvironmentBudget is not a literal number"))?;
+    let rules = properties
+        .get("AuthzRules")
+        .ok_or_else(|| format!("{resource} has no AuthzRules"))?;
+    let mut names = BTreeSet::from([keys_name]);
+    // A function without the rules (sign-out) gets the keys alone, within
+    // the same budget.
+    if let Some(rules_name) = environment
+        .iter()
+        .find(|(_, value)| **value == rules)
+        .map(|(name, _)| name.clone())
+    {
+        let longest_rules = longest_json(template, rules)?;
+        if longest_rules > budget {
+            return Err(format!(
+                "{resource}.EnvironmentBudget {budget} is less than {rules_name} can take ({longest_rules})"
+            ));
+        }
+        names.insert(rules_name);
+    }
+    Ok(Some((budget, names)))
+}
+
+/// The keys handed in at deploy reach the authorizer, and they share a
+/// budget that leaves the longest rules room: raising the budget past what
+/// the other variables leave fails the size check, and so does a budget
+/// smaller than the longest rules.
+#[test]
+fn the_keys_and_the_rules_share_what_the_other_variables_leave() {
+    let template = Template::load();
+    let authorizer = template.function_for_binary("authorizer");
+    let (budget, names) = shared_with_keys(&template, &authorizer)
+        .expect("readable")
+        .expect("the authorizer gets the keys handed in at deploy");
+    assert_eq!(
+        names,
+        BTreeSet::from(["AUTHZ_RULES".to_owned(), "JWKS".to_owned()])
+    );
+    let set_budget = |bytes: usize| {
+        let mut template = Template::load();
+        let (id, _) = template.single_resource("Custom::DeployKeys");
+        let properties = template
+            .doc
+            .get_mut("Resources")
+            .and_then(|r| r.get_mut(id.as_str()))
+            .and_then(|r| r.get_mut("Properties"))
+            .and_then(Value::as_mapping_mut)
+            .expect("Properties");
+        properties.insert("EnvironmentBudget".into(), bytes.to_string().into());
+        environment_problems(&template)
+    };
+    assert!(set_budget(budget).is_empty());
+    assert!(
+        set_budget(budget + 200)
+            .iter()
+            .any(|problem| problem.contains("Lambda allows")),
+        "a budget past the 4 KB is not caught"
+    );
+    assert!(
+        set_budget(1000)
+            .iter()
+            .any(|problem| problem.contains("less than AUTHZ_RULES can take")),
+        "a budget the longest rules do not fit is not caught"
+    );
 }
 
 /// The check refuses an unbounded parameter and a set of variables past

@@ -379,6 +379,15 @@ impl Template {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("Mappings.{map}.{key}.{attribute} is not a string"));
         }
+        if let Some((resource, attribute)) = get_att(value)
+            && self.resource(&resource).get("Type").and_then(literal) == Some("Custom::DeployKeys")
+            && attribute == "Jwks"
+        {
+            // What deploy-keys hands in: the pool's keys, minified.
+            let path = workspace_root().join("tests/fixtures/keys/dev-rsa-1.jwks.json");
+            let jwks = std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+            return cognito_auth_core::jwks::minify(&jwks).map_err(|err| err.to_string());
+        }
         let target = ref_target(value)
             .ok_or_else(|| format!("cannot resolve {value:?}; extend default_value"))?;
         if let Some(parameter) = self.doc.get("Parameters").and_then(|p| p.get(target)) {

@@ -24,7 +24,24 @@ pub const REFERENCE: &str = "post-confirmation, nothing to provision";
 pub const ECHO_ROW: &str = "lambda-echo (the floor), token event";
 pub const FILE_ROW: &str = "authorizer, fresh tokens";
 pub const SAME_ROW: &str = "authorizer, same token";
+/// `ROTATION` distinct valid tokens, again and again: what an API sees from
+/// a few hundred signed-in callers, and how an outside harness measured the
+/// authorizer (issue 28). Within the verified-token cache (1,000 by
+/// default), so a verification is a hash and a lookup after the first lap.
+pub const ROTATION_ROW: &str = "authorizer, 400 tokens in rotation";
+/// Distinct tokens cycled through by [`ROTATION_ROW`].
+pub const ROTATION: usize = 400;
+/// The suffix of the warm-only rows whose Runtime API closes the
+/// connection after each answer, so that every request opens a new one, as
+/// against an HTTP/1.0 server (Lambda's keeps it open).
+pub const FRESH_CONNECTIONS: &str = ", a connection per request";
 pub const URL_ROW: &str = "authorizer, JWKS_URL (fetched at init)";
+/// The keys handed in at deploy (`JWKS`), as the template deploys it; its
+/// `JWKS_URL` is the slow server, so a fetch would show.
+pub const HANDED_IN_ROW: &str = "authorizer, JWKS handed in (as deployed)";
+/// `JWKS_URL` at a server that answers after [`crate::JWKS_DELAY`]: a
+/// region's TLS and round trip, which loopback does not have.
+pub const SLOW_URL_ROW: &str = "authorizer, JWKS_URL answering after 20 ms";
 /// The revocation check on (moto's DynamoDB on 127.0.0.1 as the store):
 /// a fresh user per token, so a read per invocation, and the cold start
 /// with its SDK configuration and first read.
@@ -33,6 +50,36 @@ pub const REVOCATION_READ_ROW: &str = "authorizer, revocation on, a read per tok
 pub const REVOCATION_CACHED_ROW: &str = "authorizer, revocation on, same token";
 /// The revocation table the bench creates in moto.
 pub const REVOCATION_TABLE: &str = "bench-revocations";
+/// The profile table (partition key `sub`) pre- and post-authentication
+/// read and write, in moto.
+pub const PROFILE_TABLE: &str = "bench-profiles";
+/// The legacy users table (partition key `username`) user-migration reads,
+/// in moto, holding [`LEGACY_USERS`].
+pub const LEGACY_TABLE: &str = "bench-legacy-users";
+/// The password of every legacy user here.
+pub const LEGACY_PASSWORD: &str = "Bench-Legacy-Passw0rd";
+/// The legacy users, by name, and the kind and cost of their hash (as
+/// `LEGACY_HASH_DEFAULT` reads it): the template's default, and a cheap
+/// one that leaves the rest of the cold start to see.
+pub const LEGACY_USERS: [(&str, &str); 2] = [
+    ("bench.argon2id", "argon2id:m=19456,t=2,p=1"),
+    ("bench.pbkdf2", "pbkdf2-sha256:i=1000"),
+];
+/// The shared secret of the bench's legacy endpoint.
+pub const LEGACY_ENDPOINT_SECRET: &str = "bench-legacy-endpoint-secret-0123456789";
+/// The sign-in rows, in the floor section's order.
+pub const SIGN_IN_ROWS: [&str; 5] = [
+    PRE_AUTHENTICATION_ROW,
+    POST_AUTHENTICATION_ROW,
+    MIGRATION_ARGON_ROW,
+    MIGRATION_PBKDF2_ROW,
+    MIGRATION_ENDPOINT_ROW,
+];
+pub const PRE_AUTHENTICATION_ROW: &str = "pre-authentication, as deployed";
+pub const POST_AUTHENTICATION_ROW: &str = "post-authentication, RECORD_SIGN_INS=true";
+pub const MIGRATION_ARGON_ROW: &str = "user-migration, table, argon2id (default)";
+pub const MIGRATION_PBKDF2_ROW: &str = "user-migration, table, pbkdf2 i=1000";
+pub const MIGRATION_ENDPOINT_ROW: &str = "user-migration, legacy endpoint";
 
 /// Which table a case belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +115,9 @@ pub struct Case {
     pub warm: Vec<Value>,
     /// What the case does at init, for the breakdown.
     pub note: String,
+    /// A new connection for every Runtime API request
+    /// ([`FRESH_CONNECTIONS`]).
+    pub fresh_connections: bool,
 }
 
 /// A binary, the event it is started on, and what a right answer to that
@@ -100,6 +150,7 @@ impl Subject {
             check: self.check,
             warm: vec![self.event.clone()],
             note: String::new(),
+            fresh_connections: false,
         }
     }
 }
@@ -115,6 +166,22 @@ impl Case {
     fn warm_only(mut self) -> Case {
         self.cold = Cold::Skip;
         self
+    }
+
+    /// The same warm run, with a new connection per Runtime API request.
+    fn with_fresh_connections(&self) -> Case {
+        Case {
+            label: format!("{}{FRESH_CONNECTIONS}", self.label),
+            binary: self.binary,
+            env: self.env.clone(),
+            table: self.table,
+            cold: Cold::Skip,
+            first: self.first.clone(),
+            check: self.check,
+            warm: self.warm.clone(),
+            note: String::new(),
+            fresh_connections: true,
+        }
     }
 
     /// What init does, for the breakdown.
@@ -143,7 +210,9 @@ impl Case {
     }
 
     pub fn launch(&self) -> Launch {
-        Launch::new(self.binary).envs(self.env.iter().cloned())
+        Launch::new(self.binary)
+            .envs(self.env.iter().cloned())
+            .fresh_connections(self.fresh_connections)
     }
 
     /// Panics, with the function's output, unless `outcome` is a right answer.
@@ -191,6 +260,18 @@ fn has_email(answer: &Value) -> bool {
     answer["response"]["emailMessage"].is_string()
 }
 
+fn migrated(answer: &Value) -> bool {
+    answer["response"]["finalUserStatus"] == "CONFIRMED"
+}
+
+/// The sample sign-in of `user_name` with [`LEGACY_PASSWORD`].
+fn legacy_sign_in(user_name: &str) -> Value {
+    let mut event = event("user-migration/authentication.json");
+    event["userName"] = Value::String(user_name.to_owned());
+    event["request"]["password"] = Value::String(LEGACY_PASSWORD.to_owned());
+    event
+}
+
 /// The committed development JWKS, which signs every token here.
 pub fn dev_jwks_file() -> String {
     workspace_root()
@@ -205,6 +286,36 @@ pub fn authorizer_env() -> Vars {
         ("APP_CLIENT_IDS".to_owned(), CLIENT_ID.to_owned()),
         ("JWKS_FILE".to_owned(), dev_jwks_file()),
     ]
+}
+
+/// The keys as the `DeployKeys` custom resource hands them in: the
+/// development JWKS, minified.
+pub fn handed_in_jwks() -> String {
+    let path = dev_jwks_file();
+    let bytes = std::fs::read(&path).unwrap_or_else(|err| panic!("read {path}: {err}"));
+    cognito_auth_core::jwks::minify(&bytes).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+/// The authorizer as deployed: keys handed in (`JWKS`), and `JWKS_URL` at
+/// `jwks_url` for a kid they lack.
+pub fn handed_in_env(jwks_url: &str) -> Vars {
+    authorizer_env()
+        .into_iter()
+        .filter(|(k, _)| k != "JWKS_FILE")
+        .chain([
+            ("JWKS".to_owned(), handed_in_jwks()),
+            ("JWKS_URL".to_owned(), jwks_url.to_owned()),
+        ])
+        .collect()
+}
+
+/// The authorizer fetching its keys from `jwks_url` at init.
+pub fn url_env(jwks_url: &str) -> Vars {
+    authorizer_env()
+        .into_iter()
+        .filter(|(k, _)| k != "JWKS_FILE")
+        .chain([("JWKS_URL".to_owned(), jwks_url.to_owned())])
+        .collect()
 }
 
 /// An endpoint where nothing listens, for functions that build SDK clients:
@@ -279,6 +390,18 @@ fn authorizer_rows(subject: &Subject, labels: [&str; 2], fresh: &[Value], note: 
     ]
 }
 
+/// The rows of the floor comparison, measured again with a connection per
+/// request: the echo, and the authorizer with the same token, `ROTATION`
+/// tokens in rotation and a fresh token each time. Whichever way a harness
+/// speaks HTTP, the excess over the echo is measured that way too.
+fn fresh_connection_rows(cases: &[Case]) -> Vec<Case> {
+    cases
+        .iter()
+        .filter(|case| [ECHO_ROW, SAME_ROW, ROTATION_ROW, FILE_ROW].contains(&case.label.as_str()))
+        .map(Case::with_fresh_connections)
+        .collect()
+}
+
 /// The revocation check's rows, against the store at `endpoint`.
 fn revocation_rows(subject: &Subject, fresh: &[Value], endpoint: &str) -> [Case; 2] {
     let env = with(
@@ -299,9 +422,93 @@ fn revocation_rows(subject: &Subject, fresh: &[Value], endpoint: &str) -> [Case;
     ]
 }
 
+/// The sign-in triggers' rows: cold starts only (the floor section and the
+/// init breakdown), each as deployed, its one call answered by moto on
+/// 127.0.0.1 (`store`) or the legacy endpoint (`legacy_url`).
+fn sign_in_rows(store: &str, legacy_url: &str) -> Vec<Case> {
+    let pre_authentication = Subject::new(
+        "pre-authentication",
+        event("pre-authentication/authentication.json"),
+        is_object,
+    );
+    let post_authentication = Subject::new(
+        "post-authentication",
+        event("post-authentication/authentication.json"),
+        is_object,
+    );
+    let profile = [("AWS_ENDPOINT_URL", store), ("USERS_TABLE", PROFILE_TABLE)];
+    let mut rows = vec![
+        pre_authentication
+            .case(
+                PRE_AUTHENTICATION_ROW,
+                with(
+                    pairs(&profile),
+                    &[
+                        ("SUSPENDED_ATTRIBUTE", "status"),
+                        ("SUSPENDED_VALUES", "suspended"),
+                    ],
+                ),
+            )
+            .note("SDK config loaded, DynamoDB client built, one GetItem to moto"),
+        post_authentication
+            .case(
+                POST_AUTHENTICATION_ROW,
+                with(pairs(&profile), &[("RECORD_SIGN_INS", "true")]),
+            )
+            .note("SDK config loaded, DynamoDB client built, one UpdateItem to moto"),
+    ];
+    for (label, (user, spec)) in [MIGRATION_ARGON_ROW, MIGRATION_PBKDF2_ROW]
+        .into_iter()
+        .zip(LEGACY_USERS)
+    {
+        rows.push(
+            Subject::new("user-migration", legacy_sign_in(user), migrated)
+                .case(
+                    label,
+                    pairs(&[
+                        ("AWS_ENDPOINT_URL", store),
+                        ("LEGACY_USERS_TABLE", LEGACY_TABLE),
+                        ("LEGACY_HASH_DEFAULT", spec),
+                        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"),
+                    ]),
+                )
+                .note(format!(
+                    "dummy {spec} hashed at init, SDK config, client, one GetItem to moto, \
+                     the user's hash verified"
+                )),
+        );
+    }
+    rows.push(
+        Subject::new(
+            "user-migration",
+            legacy_sign_in(LEGACY_USERS[0].0),
+            migrated,
+        )
+        .case(
+            MIGRATION_ENDPOINT_ROW,
+            pairs(&[
+                ("LEGACY_ENDPOINT_URL", legacy_url),
+                ("LEGACY_ENDPOINT_SECRET", LEGACY_ENDPOINT_SECRET),
+            ]),
+        )
+        .note("reqwest client built (bundled roots), one signed POST, plain http to 127.0.0.1"),
+    );
+    rows.into_iter().map(Case::init_only).collect()
+}
+
 /// Every row, in the order of the tables. `store`: the revocation store's
-/// endpoint, for the rows with the check on.
-pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) -> Vec<Case> {
+/// endpoint, for the rows with the check on, and moto's for the sign-in
+/// triggers; `slow_jwks_url`: the JWKS server answering after
+/// [`crate::JWKS_DELAY`]; `legacy_url`: the legacy endpoint user-migration
+/// calls.
+pub fn cases(
+    staged: &Staged,
+    tokens: &[String],
+    jwks_url: &str,
+    slow_jwks_url: &str,
+    store: &str,
+    legacy_url: &str,
+) -> Vec<Case> {
     let fresh: Vec<Value> = tokens.iter().map(|token| token_event(token)).collect();
     let first = &fresh[0];
     let echo = Subject::new(ECHO, first.clone(), is_object);
@@ -322,11 +529,7 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) ->
         &[("DEFAULT_GROUP", "users"), ("USERS_TABLE", "users")],
     );
     let (rules, rules_bytes) = write_rules(&staged.root);
-    let url_only: Vars = authorizer_env()
-        .into_iter()
-        .filter(|(k, _)| k != "JWKS_FILE")
-        .chain([("JWKS_URL".to_owned(), jwks_url.to_owned())])
-        .collect();
+    let url_only = url_env(jwks_url);
 
     let mut cases = vec![
         echo.case(ECHO_ROW, Vec::new())
@@ -338,6 +541,14 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) ->
         &fresh,
         "JWKS_FILE read, keys parsed",
     ));
+    cases.push(
+        authorizer
+            .case(ROTATION_ROW, authorizer_env())
+            .warm(fresh.iter().take(ROTATION).cloned().collect())
+            .warm_only(),
+    );
+    let fresh_connections = fresh_connection_rows(&cases);
+    cases.extend(fresh_connections);
     cases.extend(revocation_rows(&authorizer, &fresh, store));
     if staged.node.is_ok() {
         cases.extend(authorizer_rows(
@@ -404,6 +615,12 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) ->
         authorizer
             .case(URL_ROW, url_only)
             .note("reqwest client built (bundled webpki roots) + 1 fetch, plain http to 127.0.0.1"),
+        authorizer
+            .case(HANDED_IN_ROW, handed_in_env(slow_jwks_url))
+            .note("JWKS parsed from the variable: no file, no fetch"),
+        authorizer
+            .case(SLOW_URL_ROW, url_env(slow_jwks_url))
+            .note("reqwest client built + 1 fetch answered after 20 ms"),
     ];
     if let Some(trust) = one_root_trust_store(&staged.root) {
         init.push(
@@ -423,6 +640,7 @@ pub fn cases(staged: &Staged, tokens: &[String], jwks_url: &str, store: &str) ->
             .note("exec to /init/error and exit: no template loaded"),
     );
     cases.extend(init.into_iter().map(Case::init_only));
+    cases.extend(sign_in_rows(store, legacy_url));
     cases
 }
 
@@ -437,6 +655,9 @@ mod tests {
             "post-confirmation/confirm-forgot-password.json",
             "pre-sign-up/sign-up.json",
             "custom-message/sign-up.json",
+            "pre-authentication/authentication.json",
+            "post-authentication/authentication.json",
+            "user-migration/authentication.json",
         ] {
             assert!(event(path).is_object(), "{path}");
         }

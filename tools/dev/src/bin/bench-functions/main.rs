@@ -34,6 +34,13 @@
 //!   as for the tests): its cold start (SDK configuration, client, and the
 //!   first read) and warm CPU per invocation with every subject cached and
 //!   with a read per invocation, against the same rows with the check off.
+//! - **keys handed in**: the authorizer as the template deploys it, with
+//!   the pool's keys in `JWKS` (and `JWKS_URL` at a server that answers
+//!   after 20 ms, standing for a region's TLS and round trip), beside
+//!   `JWKS_URL` at that slow server; both in the floor table.
+//! - **burst** ([`burst`]): `--burst N` authorizers (50 by default) started
+//!   at once against one JWKS server, with keys handed in and with
+//!   `JWKS_URL`: the requests the server saw and the slowest first answer.
 //! - **against the floor**: `lambda-echo` (`bench/echo`), a lambda_runtime
 //!   binary that returns its event, built like the functions. Its cold
 //!   starts take turns with the authorizer's (`JWKS_FILE`, and `JWKS_URL`
@@ -57,6 +64,7 @@
 //! init pieces inside this process, [`criterion`] reads the verify bench's
 //! results, and [`report`] lays it all out.
 
+mod burst;
 mod cases;
 mod cold_start;
 mod criterion;
@@ -72,8 +80,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dev_tools::cli;
-use e2e_tests::jwks_server::JwksServer;
-use e2e_tests::moto::{Moto, create_revocation_table};
+use e2e_tests::jwks_server::{JwksServer, Mode};
+use e2e_tests::legacy_endpoint::LegacyEndpoint;
+use e2e_tests::moto::{Moto, create_profile_table, create_revocation_table};
 use e2e_tests::tokens::{DevKey, TokenBuilder, jwks};
 
 use crate::in_process::Piece;
@@ -85,21 +94,27 @@ Usage: E2E_BIN_DIR=<dir of release binaries> bench-functions [options]
 
 Options:
   --starts N         cold starts per case            (default 20)
-  --invocations N    sequential warm invocations     (default 2000)
+  --invocations N    sequential warm invocations     (default 3000)
+  --burst N          authorizers started at once     (default 50)
   --no-node          skip the Node.js comparison
   --only TEXT        only the rows whose label contains TEXT (repeatable);
-                     skips the network check and the in-process pieces
+                     skips the network check and the in-process pieces;
+                     `--only burst` runs the bursts alone
   -h, --help         this text
 ";
 
 /// The pool and app client every token and authorizer here uses.
 const POOL_ID: &str = "eu-west-1_DevPool1";
 const CLIENT_ID: &str = "devclient1";
+/// How long the slow JWKS server waits before it answers: TLS and the round
+/// trip to a regional endpoint, which loopback does not have.
+const JWKS_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
 
 #[derive(Debug)]
 struct Options {
     starts: usize,
     invocations: usize,
+    burst: usize,
     node: bool,
     /// Label filters; empty: every row.
     only: Vec<String>,
@@ -109,7 +124,8 @@ struct Options {
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
     let mut options = Options {
         starts: 20,
-        invocations: 2000,
+        invocations: 3000,
+        burst: 50,
         node: true,
         only: Vec::new(),
     };
@@ -127,6 +143,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "-h" | "--help" => return Ok(None),
             "--starts" => options.starts = count("--starts")?,
             "--invocations" => options.invocations = count("--invocations")?,
+            "--burst" => options.burst = count("--burst")?,
             "--no-node" => options.node = false,
             "--only" => options.only.push(cli::value(&mut args, "--only")?),
             _ => return Err(format!("unknown option {flag}")),
@@ -175,21 +192,39 @@ fn main() -> ExitCode {
 async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> String {
     let load_before = procfs::load_average();
     let started = Instant::now();
-    let tokens: Vec<String> = (0..options.invocations)
+    // A distinct token for every warm invocation, the warm-up's included,
+    // and at least the rotation's.
+    let tokens: Vec<String> = (0..(options.invocations + warm::WARM_UP).max(cases::ROTATION))
         .map(|_| TokenBuilder::access(POOL_ID, CLIENT_ID).build())
         .collect();
     let server = JwksServer::start(&jwks(&[DevKey::One])).await;
+    let slow = JwksServer::start(&jwks(&[DevKey::One])).await;
+    slow.set_mode(Mode::Delayed { delay: JWKS_DELAY }).await;
     // The revocation store: moto's DynamoDB on 127.0.0.1, the table created
     // as the template creates it.
     let moto = Moto::start();
-    create_revocation_table(&moto.dynamodb().await, cases::REVOCATION_TABLE).await;
-    let cases: Vec<_> = cases::cases(staged, &tokens, &server.url_template(), &moto.endpoint())
-        .into_iter()
-        .filter(|case| {
-            options.only.is_empty() || options.only.iter().any(|text| case.label.contains(text))
-        })
-        .collect();
+    let dynamodb = moto.dynamodb().await;
+    create_revocation_table(&dynamodb, cases::REVOCATION_TABLE).await;
+    // The sign-in triggers' tables, and the legacy endpoint, holding the
+    // same users.
+    create_profile_table(&dynamodb, cases::PROFILE_TABLE).await;
+    let legacy = LegacyEndpoint::start(cases::LEGACY_ENDPOINT_SECRET).await;
+    legacy_users(&dynamodb, &legacy).await;
+    let cases: Vec<_> = cases::cases(
+        staged,
+        &tokens,
+        &server.url_template(),
+        &slow.url_template(),
+        &moto.endpoint(),
+        &legacy.url(),
+    )
+    .into_iter()
+    .filter(|case| {
+        options.only.is_empty() || options.only.iter().any(|text| case.label.contains(text))
+    })
+    .collect();
     let everything = options.only.is_empty();
+    let bursts = everything || options.only.iter().any(|text| text == "burst");
     if let Err(message) = stage::missing(staged, cases.iter().map(|case| case.binary)) {
         return format!("bench-functions: {message}\n");
     }
@@ -215,6 +250,19 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
         pieces.push(in_process::measure_logging());
     }
     drop(moto);
+    let mut burst_results = Vec::new();
+    if bursts {
+        let event = cases::token_event(&tokens[0]);
+        for (label, env) in [
+            (
+                "keys handed in (JWKS)",
+                cases::handed_in_env(&slow.url_template()),
+            ),
+            ("JWKS_URL, 20 ms", cases::url_env(&slow.url_template())),
+        ] {
+            burst_results.push(burst::burst(label, &env, options.burst, &slow, &event).await);
+        }
+    }
     let criterion = criterion::criterion_results(&staged.criterion_dir);
 
     report::render(&Results {
@@ -228,8 +276,60 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
         warm: &warm,
         pieces: &pieces,
         network: network.as_ref(),
+        bursts: &burst_results,
         criterion: &criterion,
     })
+}
+
+/// The legacy users table in moto (partition key `username`), with each of
+/// [`cases::LEGACY_USERS`] hashed by the crate user-migration verifies with,
+/// and the same users at the legacy endpoint.
+async fn legacy_users(dynamodb: &aws_sdk_dynamodb::Client, endpoint: &LegacyEndpoint) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType,
+    };
+    use user_migration::hash::DummySpec;
+    let result = dynamodb
+        .create_table()
+        .table_name(cases::LEGACY_TABLE)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("username")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("username")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    result.unwrap_or_else(|err| panic!("create the legacy table in moto: {err}"));
+    for (user, spec) in cases::LEGACY_USERS {
+        let hash = DummySpec::parse(spec)
+            .and_then(|spec| spec.hash(cases::LEGACY_PASSWORD.as_bytes(), b"bench-salt-16-by"))
+            .unwrap_or_else(|err| panic!("{spec}: {err}"));
+        dynamodb
+            .put_item()
+            .table_name(cases::LEGACY_TABLE)
+            .item("username", AttributeValue::S(user.to_owned()))
+            .item("password_hash", AttributeValue::S(hash))
+            .item("email", AttributeValue::S(format!("{user}@example.com")))
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("put the legacy user {user}: {err}"));
+        endpoint.add_user(
+            user,
+            cases::LEGACY_PASSWORD,
+            serde_json::json!({"email": format!("{user}@example.com")}),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -244,12 +344,15 @@ mod tests {
             "--invocations",
             "10",
             "--no-node",
+            "--burst",
+            "7",
             "--only",
             "revocation",
         ]))
         .unwrap()
         .unwrap();
         assert_eq!((options.starts, options.invocations), (3, 10));
+        assert_eq!(options.burst, 7);
         assert!(!options.node);
         assert_eq!(options.only, ["revocation"]);
         assert!(parse(cli::args(["--starts", "0"])).is_err());

@@ -9,11 +9,14 @@ use e2e_tests::runtime_api::{target_dir, workspace_root};
 
 /// The binaries a full run needs, as `cargo build --release --workspace`
 /// leaves them.
-const FUNCTIONS: [&str; 5] = [
+const FUNCTIONS: [&str; 8] = [
     "authorizer",
     "pre-sign-up",
     "post-confirmation",
     "custom-message",
+    "pre-authentication",
+    "post-authentication",
+    "user-migration",
     ECHO,
 ];
 /// The floor: `bench/echo`, lambda_runtime returning its event.

@@ -1,12 +1,16 @@
 //! The token inside a credential value (the `Authorization` header, or a
-//! TOKEN authorizer's `authorizationToken`).
+//! TOKEN authorizer's `authorizationToken`), read one way by the authorizer
+//! and the sign-out route.
 //!
 //! Accepted, after trimming spaces and tabs at both ends (HTTP's optional
 //! whitespace, which proxies may add or drop):
 //! - `Bearer <jwt>`: the scheme in any casing (RFC 9110 makes auth schemes
 //!   case-insensitive), then one or more spaces (`1*SP`, as RFC 9110 and
 //!   RFC 6750 write it), then the token;
-//! - a bare `<jwt>` with no scheme.
+//! - a bare `<jwt>` with no scheme, where the caller allows it
+//!   ([`Scheme::Optional`]: the authorizer, whose token may come from a
+//!   custom header or a query parameter; the sign-out route requires the
+//!   scheme).
 //!
 //! Refused: another scheme (`Basic …`), `Bearer` with no token, a tab
 //! between scheme and token, anything with whitespace inside the token
@@ -33,8 +37,17 @@ impl CredentialError {
     }
 }
 
+/// Whether a bare token, with no `Bearer` scheme, is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `Bearer <token>` only.
+    Required,
+    /// `Bearer <token>` or a bare `<token>`.
+    Optional,
+}
+
 /// The token in `value`.
-pub fn token(value: &str) -> Result<&str, CredentialError> {
+pub fn token(value: &str, scheme: Scheme) -> Result<&str, CredentialError> {
     let value = value.trim_matches([' ', '\t']);
     if value.is_empty() {
         return Err(CredentialError::Missing);
@@ -42,7 +55,10 @@ pub fn token(value: &str) -> Result<&str, CredentialError> {
     let Some(at) = value.find([' ', '\t']) else {
         // One word: a bare token, unless it is the scheme alone or holds
         // other whitespace (a no-break space, a line break).
-        if value.eq_ignore_ascii_case("bearer") || value.contains(char::is_whitespace) {
+        if scheme == Scheme::Required
+            || value.eq_ignore_ascii_case("bearer")
+            || value.contains(char::is_whitespace)
+        {
             return Err(CredentialError::Malformed);
         }
         return Ok(value);
@@ -76,7 +92,10 @@ mod tests {
             JWT.to_owned(),
             format!(" {JWT} "),
         ] {
-            assert_eq!(token(&value), Ok(JWT), "{value:?}");
+            assert_eq!(token(&value, Scheme::Optional), Ok(JWT), "{value:?}");
+            if value.trim() != JWT {
+                assert_eq!(token(&value, Scheme::Required), Ok(JWT), "{value:?}");
+            }
         }
     }
 
@@ -95,8 +114,18 @@ mod tests {
             ("Bearer\u{a0}abc.def.ghi", CredentialError::Malformed),
             ("Bearerabc.def.ghi x", CredentialError::Malformed),
         ] {
-            assert_eq!(token(value), Err(expected), "{value:?}");
+            assert_eq!(token(value, Scheme::Optional), Err(expected), "{value:?}");
+            assert_eq!(token(value, Scheme::Required), Err(expected), "{value:?}");
         }
+    }
+
+    #[test]
+    fn a_bare_token_needs_the_optional_scheme() {
+        assert_eq!(token(JWT, Scheme::Optional), Ok(JWT));
+        assert_eq!(
+            token(JWT, Scheme::Required),
+            Err(CredentialError::Malformed)
+        );
     }
 
     #[test]

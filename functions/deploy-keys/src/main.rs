@@ -1,0 +1,4 @@
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    cognito_auth_core::function::run::<deploy_keys::State>().await
+}
