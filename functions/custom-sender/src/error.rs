@@ -10,7 +10,12 @@ use crate::render::NoValidMessage;
 
 /// Why an invocation failed. Each is retried by Lambda, then lands in the
 /// on-failure destination.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` is written by hand: lambda_runtime logs a handler's error
+/// with `{:?}` at ERROR, and a derived one would print a provider's error
+/// text, which can quote the address (SES: "Email address not verified
+/// <address>").
+#[derive(thiserror::Error)]
 pub enum FnError {
     /// The event is not a trigger event.
     #[error(transparent)]
@@ -74,6 +79,22 @@ impl From<FnError> for Diagnostic {
         Diagnostic {
             error_type: error.error_type().to_owned(),
             error_message: message,
+        }
+    }
+}
+
+impl std::fmt::Debug for FnError {
+    /// The error type and its reason codes, nothing from the event or a
+    /// provider's text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.error_type())?;
+        match self {
+            FnError::Send(call) | FnError::Idempotency(call) => {
+                write!(f, "({} {})", call.code(), call.aws_code().unwrap_or("-"))
+            }
+            FnError::Decrypt(decrypt) => write!(f, "({})", decrypt.reason()),
+            FnError::MissingField(field) => write!(f, "({field})"),
+            _ => Ok(()),
         }
     }
 }
