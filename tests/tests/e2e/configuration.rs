@@ -121,7 +121,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 11] = [
+    let functions: [Case; 12] = [
         (
             "authorizer",
             &[

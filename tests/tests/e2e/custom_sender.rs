@@ -349,7 +349,7 @@ async fn a_code_that_does_not_decrypt_is_refused_and_nothing_is_sent() {
     let refusals = function
         .log_records()
         .into_iter()
-        .filter(|record| record["fields"]["error_type"] == "DecryptFailed")
+        .filter(|record| record["error_type"] == "DecryptFailed")
         .count();
     assert_eq!(refusals, 5, "one clear line per refusal");
     let logs = function.logs().join("\n");
