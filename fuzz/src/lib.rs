@@ -14,12 +14,12 @@
 //! | `token_verify` | a compact token, as text | `Verifier::verify` |
 //! | `token_signed` | header JSON, `\n`, payload JSON; signed here with the dev key | `Verifier::verify` |
 //! | `jwks_parse` | a JWKS document | `jwks::KeySet::parse` |
-//! | `authorizer_event` | an event, as JSON | `authorizer::handle` |
+//! | `authorizer_event` | an event, as JSON | `authorizer::State::handle` |
 //! | `authorizer_rules` | `AUTHZ_RULES`, inline JSON | `RuleSet::from_env`, then `Evaluation`, `check_stage`, `stage_policy`, `route_policy`, `allows_route` |
-//! | `pre_sign_up_event` | an event, as JSON | `pre_sign_up::handle` (two configurations) |
-//! | `post_confirmation_event` | an event, as JSON | `post_confirmation::handle`, `Plan::for_sign_up` |
-//! | `custom_message_event` | an event, as JSON | `custom_message::handle` |
-//! | `custom_message_attributes` | `userAttributes`, as JSON | `custom_message::handle`, once per trigger source |
+//! | `pre_sign_up_event` | an event, as JSON | `pre_sign_up::State::handle` (two configurations) |
+//! | `post_confirmation_event` | an event, as JSON | `post_confirmation::State::handle`, `Plan::for_sign_up` |
+//! | `custom_message_event` | an event, as JSON | `custom_message::State::handle` |
+//! | `custom_message_attributes` | `userAttributes`, as JSON | `custom_message::State::handle`, once per trigger source |
 //!
 //! Nothing here touches the network except the verifier's one JWKS fetch
 //! attempt for an unknown `kid`, aimed at a closed port on 127.0.0.1.
@@ -31,7 +31,8 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use cognito_auth_core::config::Env;
+use cognito_auth_core::config::{Env, FromEnv};
+use cognito_auth_core::function::Function;
 use cognito_auth_core::jwks::KeySet;
 use cognito_auth_core::policy::MethodArn;
 use cognito_auth_core::{Claims, Verifier, VerifierConfig, VerifyError};
@@ -261,7 +262,7 @@ pub fn authorizer_event(data: &[u8]) {
         .and_then(Value::as_str)
         .map(str::to_owned);
     let result =
-        authorizer_state(|state| block_on(authorizer::handle(state, lambda_event(event.clone()))));
+        authorizer_state(|state| block_on(state.handle(lambda_event(event.clone()))));
 
     match (&result, kind) {
         (Err(FnError::InvalidEvent), _) => {}
@@ -514,7 +515,7 @@ pub fn pre_sign_up_event(data: &[u8]) {
     };
     pre_sign_up_states(|states| {
         for state in states {
-            match block_on(pre_sign_up::handle(state, lambda_event(event.clone()))) {
+            match block_on(state.handle(lambda_event(event.clone()))) {
                 Ok(returned) => checks::assert_envelope_kept(CASE, &event, &returned),
                 Err(error) => {
                     let diagnostic = Diagnostic::from(error);
@@ -550,10 +551,7 @@ pub fn post_confirmation_event(data: &[u8]) {
         return;
     };
     let result = post_confirmation_state(|state| {
-        block_on(post_confirmation::handle(
-            state,
-            lambda_event(event.clone()),
-        ))
+        block_on(state.handle(lambda_event(event.clone())))
     });
     if let Ok(returned) = result {
         assert_eq!(
@@ -594,7 +592,7 @@ fn check_custom_message(sent: &Value, returned: &Value) {
 
 fn custom_message_respond(event: &Value) {
     let result = custom_message_state(|state| {
-        block_on(custom_message::handle(state, lambda_event(event.clone())))
+        block_on(state.handle(lambda_event(event.clone())))
     });
     if let Ok(returned) = result {
         check_custom_message(event, &returned);

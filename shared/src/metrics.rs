@@ -351,6 +351,12 @@ impl Metrics {
         }
         recorder
     }
+
+    /// [`Metrics::recorder`] for the invocation of `context`: its request id
+    /// and X-Ray trace, which every metric line carries.
+    pub fn recorder_for(&self, context: &lambda_runtime::Context) -> Recorder<'_> {
+        self.recorder(&context.request_id, context.xray_trace_id.as_deref())
+    }
 }
 
 type Dimension = (&'static str, &'static str);

@@ -5,7 +5,7 @@
 //! the payload ([`event`]). What it answers, the route rules and why each
 //! answer is exact for API Gateway's cache are specified once, in
 //! docs/authorizer.md; this crate implements it in stages, each returning a
-//! value, that [`handle`] runs in order:
+//! value, that `State`'s [`Function::handle`] runs in order:
 //!
 //! 1. read the event: its kind, the credential and the call ([`event`]);
 //! 2. verify the token (the shared [`bearer`] and [`Verifier`]);
@@ -108,33 +108,27 @@ impl Function for State {
         State::new(config).await
     }
 
+    /// Answers one authorizer event, and writes its metrics: the decision by
+    /// outcome and reason, the answer's size, and what the verifier did
+    /// (JWKS fetches, stale keys, cache hits).
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let outcome = run(state, event.payload, &mut recorder).await;
+        let result = outcome.conclude(&state.warnings, &mut recorder);
+        record_verifier(state, &mut recorder);
+        if matches!(result, Err(FnError::Unauthorized)) {
+            recorder.refusal();
+        }
+        recorder.flush();
+        // Every 401 was logged with its reason (a refusal at INFO or WARN, a
+        // failure at ERROR): lambda_runtime's ERROR line would only repeat
+        // `Unauthorized`.
+        if matches!(result, Err(FnError::Unauthorized | FnError::FailedClosed)) {
+            logging::error_already_logged();
+        }
+        result
     }
-}
-
-/// Answers one authorizer event, and writes its metrics: the decision by
-/// outcome and reason, the answer's size, and what the verifier did
-/// (JWKS fetches, stale keys, cache hits).
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let outcome = run(state, event.payload, &mut recorder).await;
-    let result = outcome.conclude(&state.warnings, &mut recorder);
-    record_verifier(state, &mut recorder);
-    if matches!(result, Err(FnError::Unauthorized)) {
-        recorder.refusal();
-    }
-    recorder.flush();
-    // Every 401 was logged with its reason (a refusal at INFO or WARN, a
-    // failure at ERROR): lambda_runtime's ERROR line would only repeat
-    // `Unauthorized`.
-    if matches!(result, Err(FnError::Unauthorized | FnError::FailedClosed)) {
-        logging::error_already_logged();
-    }
-    result
 }
 
 /// The stages, in order; the first that ends the invocation gives the

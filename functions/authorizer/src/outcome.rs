@@ -1,7 +1,7 @@
 //! How one invocation ended, and the one place that turns it into its log
 //! line, its decision metrics and the value (or error) API Gateway gets.
 //!
-//! The stages of [`crate::handle`] (read the event, verify the token, check
+//! The stages of `State`'s `Function::handle` (read the event, verify the token, check
 //! revocation, decide, build the answer) each return a value; the first
 //! that ends the invocation becomes an [`Outcome`], with everything its log
 //! line and metrics need, and [`Outcome::conclude`] writes them.

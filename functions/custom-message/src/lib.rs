@@ -106,22 +106,16 @@ impl Function for State {
         State::new(config)
     }
 
+    /// The Lambda handler. Writes the metrics: messages by outcome
+    /// (`rendered`, `fallback`, `passed_through`, `malformed`), fallback reason
+    /// and locale.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = compose(state, event.payload, &mut recorder);
+        recorder.flush();
+        result
     }
-}
-
-/// The Lambda handler. Writes the metrics: messages by outcome
-/// (`rendered`, `fallback`, `passed_through`, `malformed`), fallback reason
-/// and locale.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = compose(state, event.payload, &mut recorder);
-    recorder.flush();
-    result
 }
 
 /// The handler's logic, without the Lambda context.

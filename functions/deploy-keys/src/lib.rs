@@ -79,20 +79,14 @@ impl Function for State {
         State::new(config)
     }
 
+    /// Handles one request: decides, answers CloudFormation, returns the status.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let recorder = state.metrics.recorder_for(&event.context);
+        let result = answer(state, &event.payload).await;
+        recorder.flush();
+        result
     }
-}
-
-/// Handles one request: decides, answers CloudFormation, returns the status.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = answer(state, &event.payload).await;
-    recorder.flush();
-    result
 }
 
 async fn answer(state: &State, payload: &Value) -> Result<Value, FnError> {

@@ -88,21 +88,15 @@ impl Function for State {
         Ok(State::new(config).await)
     }
 
+    /// Handles one invocation. Writes the metrics: `SignIns` by client,
+    /// `SignInRecords` by result, the write's latency.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = record(state, event.payload, &mut recorder).await;
+        recorder.flush();
+        result
     }
-}
-
-/// Handles one invocation. Writes the metrics: `SignIns` by client,
-/// `SignInRecords` by result, the write's latency.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = record(state, event.payload, &mut recorder).await;
-    recorder.flush();
-    result
 }
 
 async fn record(

@@ -99,34 +99,28 @@ impl Function for State {
         Ok(State::new(config).await)
     }
 
+    /// Handles one invocation. Details of any failure are logged here; the
+    /// returned error carries only a code and [`USER_MESSAGE`]. Writes the
+    /// metrics: provisioning by outcome (`provisioned`, `already_existed`,
+    /// `nothing_to_do`, `failed` with the cause as `Reason`) and the latency of
+    /// each AWS call.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = confirm(state, event.payload, &mut recorder).await;
+        if let Err(error) = &result {
+            recorder.count(
+                metrics::PROVISIONING,
+                &[
+                    (metrics::OUTCOME, "failed"),
+                    (metrics::REASON, error.code()),
+                ],
+                1,
+            );
+        }
+        recorder.flush();
+        result
     }
-}
-
-/// Handles one invocation. Details of any failure are logged here; the
-/// returned error carries only a code and [`USER_MESSAGE`]. Writes the
-/// metrics: provisioning by outcome (`provisioned`, `already_existed`,
-/// `nothing_to_do`, `failed` with the cause as `Reason`) and the latency of
-/// each AWS call.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = confirm(state, event.payload, &mut recorder).await;
-    if let Err(error) = &result {
-        recorder.count(
-            metrics::PROVISIONING,
-            &[
-                (metrics::OUTCOME, "failed"),
-                (metrics::REASON, error.code()),
-            ],
-            1,
-        );
-    }
-    recorder.flush();
-    result
 }
 
 async fn confirm(

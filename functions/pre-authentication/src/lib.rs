@@ -172,31 +172,25 @@ impl Function for State {
         Ok(State::new(config).await)
     }
 
+    /// Handles one invocation. Writes the metrics: sign-in checks by outcome
+    /// and reason, refusals, the reads' results and latency.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
-    }
-}
-
-/// Handles one invocation. Writes the metrics: sign-in checks by outcome
-/// and reason, refusals, the reads' results and latency.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = check(state, event.payload, &mut recorder).await;
-    if let Err(error) = &result {
-        // A refusal is the function's answer, already logged at WARN:
-        // counted in `Refusals` (alarms read `Errors - Refusals`), and
-        // lambda_runtime's ERROR line for it is left out. A failed read that
-        // refuses stays a real failure.
-        if error.is_refusal() {
-            recorder.refusal();
-            logging::error_already_logged();
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = check(state, event.payload, &mut recorder).await;
+        if let Err(error) = &result {
+            // A refusal is the function's answer, already logged at WARN:
+            // counted in `Refusals` (alarms read `Errors - Refusals`), and
+            // lambda_runtime's ERROR line for it is left out. A failed read that
+            // refuses stays a real failure.
+            if error.is_refusal() {
+                recorder.refusal();
+                logging::error_already_logged();
+            }
         }
+        recorder.flush();
+        result
     }
-    recorder.flush();
-    result
 }
 
 async fn check(

@@ -116,42 +116,36 @@ impl Function for State {
         Ok(State::new(config).await)
     }
 
+    /// Handles one invocation: returns the whole event with the response flags
+    /// set, or an error that refuses the sign-up. Writes the metrics: sign-ups by
+    /// outcome (`accepted`, `refused`, `passed_through`) and refusal reason, and
+    /// the result of a federated link.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, PreSignUpError> {
-        handle(self, event).await
-    }
-}
-
-/// Handles one invocation: returns the whole event with the response flags
-/// set, or an error that refuses the sign-up. Writes the metrics: sign-ups by
-/// outcome (`accepted`, `refused`, `passed_through`) and refusal reason, and
-/// the result of a federated link.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, PreSignUpError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = sign_up(state, event.payload, &mut recorder).await;
-    if let Err(error) = &result {
-        recorder.count(
-            metrics::SIGN_UPS,
-            &[
-                (metrics::OUTCOME, "refused"),
-                (metrics::REASON, error.error_type()),
-            ],
-            1,
-        );
-        // The policy's refusals are the function's answer, not its failure:
-        // counted in `Refusals` (alarms read `Errors - Refusals`), and
-        // already logged at WARN with their reason, so lambda_runtime's
-        // ERROR line is left out. A malformed event and a failed link stay
-        // real failures.
-        if matches!(error, PreSignUpError::Refused(_)) {
-            recorder.refusal();
-            logging::error_already_logged();
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = sign_up(state, event.payload, &mut recorder).await;
+        if let Err(error) = &result {
+            recorder.count(
+                metrics::SIGN_UPS,
+                &[
+                    (metrics::OUTCOME, "refused"),
+                    (metrics::REASON, error.error_type()),
+                ],
+                1,
+            );
+            // The policy's refusals are the function's answer, not its failure:
+            // counted in `Refusals` (alarms read `Errors - Refusals`), and
+            // already logged at WARN with their reason, so lambda_runtime's
+            // ERROR line is left out. A malformed event and a failed link stay
+            // real failures.
+            if matches!(error, PreSignUpError::Refused(_)) {
+                recorder.refusal();
+                logging::error_already_logged();
+            }
         }
+        recorder.flush();
+        result
     }
-    recorder.flush();
-    result
 }
 
 async fn sign_up(

@@ -197,22 +197,16 @@ impl Function for State {
         Ok(State::new(config).await)
     }
 
+    /// Handles one invocation. Details of any failure are logged here; the
+    /// returned error carries only a code and a fixed message. Writes the
+    /// metrics: claims added, the profile read's result and latency.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = shape(state, event.payload, &mut recorder).await;
+        recorder.flush();
+        result
     }
-}
-
-/// Handles one invocation. Details of any failure are logged here; the
-/// returned error carries only a code and a fixed message. Writes the
-/// metrics: claims added, the profile read's result and latency.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = shape(state, event.payload, &mut recorder).await;
-    recorder.flush();
-    result
 }
 
 async fn shape(

@@ -62,26 +62,20 @@ impl Function for State {
         Ok(State::new(config).await)
     }
 
+    /// Handles one event. Returns a short summary (`{"result": ...}`); fails,
+    /// so that Lambda retries and the on-failure destination keeps the event,
+    /// when the event cannot be read, the user cannot be identified, or the
+    /// store write fails. Counts `RevocationsRecorded` by `Reason` and `Result`.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = record(state, &event.payload, &mut recorder).await;
+        if let Err(error) = &result {
+            tracing::error!(error_type = error.code(), error = %error, "the revocation was not recorded");
+        }
+        recorder.flush();
+        result
     }
-}
-
-/// Handles one event. Returns a short summary (`{"result": ...}`); fails,
-/// so that Lambda retries and the on-failure destination keeps the event,
-/// when the event cannot be read, the user cannot be identified, or the
-/// store write fails. Counts `RevocationsRecorded` by `Reason` and `Result`.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = record(state, &event.payload, &mut recorder).await;
-    if let Err(error) = &result {
-        tracing::error!(error_type = error.code(), error = %error, "the revocation was not recorded");
-    }
-    recorder.flush();
-    result
 }
 
 async fn record(

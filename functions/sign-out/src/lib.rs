@@ -77,24 +77,15 @@ impl Function for State {
         State::new(config).await
     }
 
+    /// Handles one request; always answers (never an invocation error), so API
+    /// Gateway returns the answer's status rather than a 502 of its own.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, std::convert::Infallible> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let answer = sign_out(state, &event.payload, &mut recorder).await;
+        recorder.flush();
+        Ok(answer.to_value())
     }
-}
-
-/// Handles one request; always answers (never an invocation error), so API
-/// Gateway returns the answer's status rather than a 502 of its own.
-pub async fn handle(
-    state: &State,
-    event: LambdaEvent<Value>,
-) -> Result<Value, std::convert::Infallible> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let answer = sign_out(state, &event.payload, &mut recorder).await;
-    recorder.flush();
-    Ok(answer.to_value())
 }
 
 async fn sign_out(state: &State, payload: &Value, recorder: &mut Recorder<'_>) -> Answer {

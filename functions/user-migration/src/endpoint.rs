@@ -19,7 +19,6 @@
 //! `LEGACY_ENDPOINT_TIMEOUT_MS` over connect, headers and body, without
 //! retries (a retry could not fit the budget) and without redirects.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lc_rs::hmac;
@@ -201,28 +200,16 @@ impl Endpoint {
     /// The client: the whole-call timeout, no redirects (following one
     /// would send the password wherever the endpoint points), HTTPS
     /// trusting the Mozilla roots compiled into `webpki-roots`, as
-    /// `JWKS_URL` does (shared/src/fetch.rs says why: the system bundle
-    /// costs every cold start). A legacy endpoint behind a private CA is
+    /// `JWKS_URL` does: the same client, `jwks::http_client`
+    /// (shared/src/fetch.rs says why: the system bundle costs every cold
+    /// start). A legacy endpoint behind a private CA is
     /// therefore not supported; put a public certificate in front of it.
     pub fn new(
         url: reqwest::Url,
         secret: &Secret,
         timeout: Duration,
     ) -> Result<Self, EndpointError> {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("user-migration/", env!("CARGO_PKG_VERSION")));
-        let builder = match tls_config() {
-            Ok(tls) => builder.tls_backend_preconfigured(tls),
-            Err(error) => {
-                tracing::warn!(error = %error, "bundled TLS roots unusable; using the system's");
-                builder
-            }
-        };
-        let client = builder
-            .build()
+        let client = cognito_auth_core::jwks::http_client(timeout)
             .map_err(|error| EndpointError::Client(error.to_string()))?;
         Ok(Self {
             url,
@@ -296,22 +283,6 @@ fn classify(error: reqwest::Error, timeout_ms: u64) -> EndpointError {
         source = cause.source();
     }
     EndpointError::Unreachable(detail)
-}
-
-/// rustls with aws-lc-rs, TLS 1.2 and 1.3, the `webpki-roots` anchors,
-/// HTTP/1.1: the configuration shared/src/fetch.rs builds for `JWKS_URL`.
-fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
 }
 
 #[cfg(test)]

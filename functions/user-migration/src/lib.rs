@@ -66,42 +66,36 @@ impl Function for State {
         State::new(config).await
     }
 
+    /// Handles one invocation. Refusals are logged (at INFO, or WARN for a
+    /// legacy record this function cannot use) and counted in `Refusals`, so
+    /// that alarms read `Errors - Refusals`; a store failure is a real error.
+    /// Writes the metrics: `Migrations` by outcome and reason,
+    /// `MigrationMarks`, and the latency of each AWS call.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let state = self;
+        let mut recorder = state.metrics.recorder_for(&event.context);
+        let result = migrate(
+            state,
+            event.payload,
+            &event.context.request_id,
+            &mut recorder,
+        )
+        .await;
+        if let Err(FnError::Refused(refusal)) = &result {
+            recorder.count(
+                metrics::MIGRATIONS,
+                &[
+                    (metrics::OUTCOME, "refused"),
+                    (metrics::REASON, refusal.code()),
+                ],
+                1,
+            );
+            recorder.refusal();
+            logging::error_already_logged();
+        }
+        recorder.flush();
+        result
     }
-}
-
-/// Handles one invocation. Refusals are logged (at INFO, or WARN for a
-/// legacy record this function cannot use) and counted in `Refusals`, so
-/// that alarms read `Errors - Refusals`; a store failure is a real error.
-/// Writes the metrics: `Migrations` by outcome and reason,
-/// `MigrationMarks`, and the latency of each AWS call.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = migrate(
-        state,
-        event.payload,
-        &event.context.request_id,
-        &mut recorder,
-    )
-    .await;
-    if let Err(FnError::Refused(refusal)) = &result {
-        recorder.count(
-            metrics::MIGRATIONS,
-            &[
-                (metrics::OUTCOME, "refused"),
-                (metrics::REASON, refusal.code()),
-            ],
-            1,
-        );
-        recorder.refusal();
-        logging::error_already_logged();
-    }
-    recorder.flush();
-    result
 }
 
 async fn migrate(
