@@ -1,6 +1,18 @@
 //! Opening `request.code`: an AWS Encryption SDK message, base64, that
 //! Cognito encrypted under the pool's KMS key (`LambdaConfig.KMSKeyID`).
 //!
+//! This crate does everything around the opening (the size and base64
+//! checks, the encryption context a code must carry, the redacted
+//! [`Secret`], the reasons in logs and metrics) and leaves the opening
+//! itself to a [`DecryptCode`]. The deployed one,
+//! `custom_sender_bootstrap::decrypt::EsdkDecryptor`, is the official AWS
+//! Encryption SDK for Rust (`aws-esdk`) with a KMS keyring. It lives in the
+//! bootstrap's own Cargo workspace (`functions/custom-sender/bootstrap`)
+//! because aws-esdk takes the AWS SDK with its default features, which
+//! bring `ring` and a second TLS stack: in this workspace, feature
+//! unification under SAM's root builds would link them into every other
+//! function (docs/custom-sender.md, "Supply chain").
+//!
 //! # What is checked
 //!
 //! - The keyring is a KMS keyring for the **one** key ARN in `KEY_ARN`: a
@@ -14,21 +26,42 @@
 //! - The message is authenticated (AES-GCM and, for the signing suites,
 //!   ECDSA): a tampered byte is refused.
 //!
-//! The commitment policy is `RequireEncryptAllowDecrypt`, the one AWS's
-//! Cognito examples use: it opens both the committing (v2) messages that
-//! current Encryption SDKs write and the v1 messages older ones wrote.
-//!
 //! The plaintext is held in [`Secret`], whose `Debug` prints nothing, so a
 //! stray `?secret` in a log line cannot leak it.
 
 use std::collections::HashMap;
+use std::future::Future;
 
-use aws_esdk::material_providers::client as mpl_client;
-use aws_esdk::material_providers::types::EsdkCommitmentPolicy;
-use aws_esdk::material_providers::types::keyring::KeyringRef;
-use aws_esdk::material_providers::types::material_providers_config::MaterialProvidersConfig;
-use aws_esdk::types::aws_encryption_sdk_config::AwsEncryptionSdkConfig;
+/// The AWS SDK configuration a [`DecryptCode`] builds its KMS client from:
+/// the one every client of this function shares (region, endpoint,
+/// credentials, the AWS call budget's timeouts and retries).
+pub use aws_config::SdkConfig;
 use base64::Engine as _;
+
+use crate::config::Config;
+
+/// Opens an AWS Encryption SDK message: the one thing this crate leaves to
+/// its bootstrap (see the module's documentation for why).
+///
+/// An implementation is built once at init and must refuse, as
+/// [`DecryptError::Refused`], a message encrypted under any key but
+/// `config.key_arn`, one whose authenticated encryption context lacks a
+/// pair of `expected_context`, and one with a changed byte.
+pub trait DecryptCode: Sized {
+    /// Builds the decryptor for `config.key_arn` only, with a KMS client
+    /// from `sdk`. No network call: KMS is called on the first decrypt.
+    fn start(config: &Config, sdk: &SdkConfig) -> impl Future<Output = Result<Self, DecryptError>>;
+
+    /// Opens `message` (the bytes of `request.code`, see [`decode`]),
+    /// requiring every pair of `expected_context` (see
+    /// [`expected_context`]). The plaintext goes through
+    /// [`Secret::from_plaintext`].
+    fn decrypt(
+        &self,
+        message: Vec<u8>,
+        expected_context: HashMap<String, String>,
+    ) -> impl Future<Output = Result<Secret, DecryptError>>;
+}
 
 /// The encryption-context key under which Cognito names the pool.
 pub const POOL_CONTEXT_KEY: &str = "userpool-id";
@@ -46,6 +79,14 @@ impl Secret {
     #[cfg(test)]
     pub(crate) fn for_tests(code: &str) -> Secret {
         Secret(code.to_owned())
+    }
+
+    /// A decrypted plaintext, which must be UTF-8 text (a code or a
+    /// temporary password).
+    pub fn from_plaintext(plaintext: Vec<u8>) -> Result<Secret, DecryptError> {
+        String::from_utf8(plaintext)
+            .map(Secret)
+            .map_err(|_| DecryptError::NotText)
     }
 
     /// The code, to put into the message (and nowhere else).
@@ -82,6 +123,14 @@ pub enum DecryptError {
 }
 
 impl DecryptError {
+    /// A refusal by the Encryption SDK, its text cut to a log-friendly
+    /// length (it never holds the plaintext).
+    pub fn refused(error: &dyn std::fmt::Display) -> DecryptError {
+        DecryptError::Refused {
+            detail: bounded(&error.to_string()),
+        }
+    }
+
     /// A stable snake_case reason for logs and metrics.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -90,71 +139,6 @@ impl DecryptError {
             DecryptError::NotText => "not_text",
             DecryptError::Setup(_) => "setup",
         }
-    }
-}
-
-/// The Encryption SDK client and the one-key keyring, built once at init.
-pub struct Decryptor {
-    client: aws_esdk::Client,
-    keyring: KeyringRef,
-}
-
-impl std::fmt::Debug for Decryptor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Decryptor")
-    }
-}
-
-impl Decryptor {
-    /// Builds the client and a KMS keyring for `key_arn` only. No network
-    /// call: KMS is called on the first decrypt.
-    pub async fn new(key_arn: &str, kms: aws_sdk_kms::Client) -> Result<Self, DecryptError> {
-        let setup = |error: &dyn std::fmt::Display| DecryptError::Setup(error.to_string());
-        let config = AwsEncryptionSdkConfig::builder()
-            .commitment_policy(EsdkCommitmentPolicy::RequireEncryptAllowDecrypt)
-            .build()
-            .map_err(|e| setup(&e))?;
-        let client = aws_esdk::Client::from_conf(config).map_err(|e| setup(&e))?;
-        let mpl = mpl_client::Client::from_conf(
-            MaterialProvidersConfig::builder()
-                .build()
-                .map_err(|e| setup(&e))?,
-        )
-        .map_err(|e| setup(&e))?;
-        let keyring = mpl
-            .create_aws_kms_keyring()
-            .kms_key_id(key_arn)
-            .kms_client(kms)
-            .send()
-            .await
-            .map_err(|e| setup(&e))?;
-        Ok(Self { client, keyring })
-    }
-
-    /// Opens `code`, requiring `expected_context` (see [`expected_context`]).
-    pub async fn decrypt(
-        &self,
-        code: &str,
-        expected_context: HashMap<String, String>,
-    ) -> Result<Secret, DecryptError> {
-        let ciphertext = decode(code)?;
-        let output = self
-            .client
-            .decrypt()
-            .ciphertext(ciphertext)
-            .keyring(self.keyring.clone())
-            .encryption_context(expected_context)
-            .send()
-            .await
-            .map_err(|error| DecryptError::Refused {
-                detail: bounded(&error.to_string()),
-            })?;
-        let plaintext = output.plaintext.ok_or(DecryptError::Refused {
-            detail: "no plaintext in the answer".to_owned(),
-        })?;
-        String::from_utf8(plaintext.into_inner())
-            .map(Secret)
-            .map_err(|_| DecryptError::NotText)
     }
 }
 
@@ -217,6 +201,27 @@ mod tests {
         let huge = "A".repeat(MAX_CIPHERTEXT_CHARS + 4);
         assert!(matches!(decode(&huge), Err(DecryptError::NotAMessage)));
         assert_eq!(decode("AQID").unwrap(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn only_text_is_a_secret() {
+        assert_eq!(
+            Secret::from_plaintext(b"Tmp<p>&1".to_vec())
+                .unwrap()
+                .expose(),
+            "Tmp<p>&1"
+        );
+        assert!(matches!(
+            Secret::from_plaintext(vec![0xff, 0xfe]),
+            Err(DecryptError::NotText)
+        ));
+    }
+
+    #[test]
+    fn refusals_carry_a_bounded_detail() {
+        let error = DecryptError::refused(&"x".repeat(1000));
+        assert_eq!(error.reason(), "refused");
+        assert!(error.to_string().chars().count() < 500);
     }
 
     #[test]

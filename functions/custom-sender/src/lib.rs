@@ -4,10 +4,20 @@
 //! Cognito hands the trigger the code (or the temporary password) encrypted
 //! with the AWS Encryption SDK under the pool's KMS key, and invokes it
 //! asynchronously. The function decrypts the code with a KMS keyring for
-//! that one key ([`decrypt`]), renders custom-message's templates for the
+//! that one key (a [`DecryptCode`], see [`decrypt`]), renders custom-message's templates for the
 //! user's locale with the same checks ([`render`]), claims the event in
 //! DynamoDB so a retried event sends once, and sends through SES v2 or SNS
 //! ([`aws`]). It returns the event unchanged: Cognito reads nothing back.
+//!
+//! # Two crates, two workspaces
+//!
+//! This library is everything but the Encryption SDK: [`State`] is generic
+//! over the [`DecryptCode`] that opens a code. The deployed binary is
+//! `functions/custom-sender/bootstrap`, a Cargo workspace of its own whose
+//! `main.rs` runs `State<EsdkDecryptor>` (aws-esdk's KMS keyring), so that
+//! the default-featured AWS SDK crates aws-esdk brings (with `ring` and a
+//! second TLS stack) never unify into the other functions' builds
+//! (docs/custom-sender.md, "Supply chain").
 //!
 //! # Failures
 //!
@@ -43,35 +53,35 @@ use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
 pub use config::Config;
-use decrypt::Decryptor;
+pub use decrypt::DecryptCode;
 pub use error::FnError;
 use source::{Channel, Kind, SenderSource};
 
 /// The `Function` dimension of this crate's metrics.
 pub const FUNCTION_NAME: &str = "custom-sender";
 
-/// What the handler needs, built once at init.
-pub struct State {
+/// What the handler needs, built once at init; `D` opens the codes.
+pub struct State<D> {
     config: Config,
     catalog: Catalog,
-    decryptor: Decryptor,
+    decryptor: D,
     dynamodb: aws_sdk_dynamodb::Client,
     ses: aws_sdk_sesv2::Client,
     sns: aws_sdk_sns::Client,
     metrics: Metrics,
 }
 
-impl State {
+impl<D: DecryptCode> State<D> {
     /// Loads and checks the templates, and builds the SDK clients and the
-    /// keyring. No network call.
-    pub async fn new(config: Config) -> Result<State, ConfigError> {
+    /// decryptor. No network call.
+    pub async fn new(config: Config) -> Result<State<D>, ConfigError> {
         let catalog = Catalog::load(
             &config.message.brand,
             &config.message.default_locale,
             config.message.templates_dir.as_deref(),
         )?;
         let sdk = sdk_config(&config.aws).await;
-        let decryptor = Decryptor::new(&config.key_arn, aws_sdk_kms::Client::new(&sdk))
+        let decryptor = D::start(&config, &sdk)
             .await
             .map_err(|error| ConfigError::new(config::KEY_ARN, error.to_string()))?;
         if config.email.from.is_none() {
@@ -95,7 +105,7 @@ impl State {
     }
 }
 
-impl Function for State {
+impl<D: DecryptCode> Function for State<D> {
     type Config = Config;
     type Error = FnError;
 
@@ -103,20 +113,14 @@ impl Function for State {
         State::new(config).await
     }
 
+    /// The Lambda handler. Writes the `Sends` metric by outcome (`sent`,
+    /// `duplicate`, `refused`, `failed`, `passed_through`) and reason.
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        handle(self, event).await
+        let mut recorder = self.metrics.recorder_for(&event.context);
+        let result = deliver(self, event.payload, &mut recorder).await;
+        recorder.flush();
+        result
     }
-}
-
-/// The Lambda handler.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-    let mut recorder = state.metrics.recorder(
-        &event.context.request_id,
-        event.context.xray_trace_id.as_deref(),
-    );
-    let result = deliver(state, event.payload, &mut recorder).await;
-    recorder.flush();
-    result
 }
 
 fn outcome(recorder: &mut Recorder<'_>, outcome: &'static str, reason: Option<&'static str>) {
@@ -130,8 +134,8 @@ fn outcome(recorder: &mut Recorder<'_>, outcome: &'static str, reason: Option<&'
     }
 }
 
-async fn deliver(
-    state: &State,
+async fn deliver<D: DecryptCode>(
+    state: &State<D>,
     payload: Value,
     recorder: &mut Recorder<'_>,
 ) -> Result<Value, FnError> {
@@ -181,8 +185,8 @@ async fn deliver(
     }
 }
 
-async fn send(
-    state: &State,
+async fn send<D: DecryptCode>(
+    state: &State<D>,
     event: &TriggerEvent,
     source: SenderSource,
     recorder: &mut Recorder<'_>,
@@ -221,8 +225,9 @@ async fn send(
         Channel::Sms => None,
     };
 
+    let message = decrypt::decode(code)?;
     let expected = decrypt::expected_context(pool_id, state.config.require_pool_context);
-    let secret = state.decryptor.decrypt(code, expected).await?;
+    let secret = state.decryptor.decrypt(message, expected).await?;
 
     enum Rendered {
         Email(render::Email),
