@@ -4,24 +4,24 @@
 //! record in moto's DynamoDB.
 //!
 //! The codes are encrypted by the tests with the AWS Encryption SDK for
-//! Rust (`aws-esdk`) and a KMS keyring against moto's KMS, as Cognito does
-//! with the pool's key; the sample events are in `events/custom-sender/`.
+//! Python and a KMS master key against moto's KMS, as Cognito does with the
+//! pool's key (`scripts/encrypt_code.py`, run with `.venv/bin/python`); the
+//! sample events are in `events/custom-sender/`. The binary is built from
+//! its own workspace, `functions/custom-sender/bootstrap`.
 //! What was sent is read back from moto's own record of it
 //! (`/moto-api/data.json`: SES's `Message` and SNS's `SMS` models).
 
-use std::collections::HashMap;
+use std::process::Stdio;
 
-use aws_esdk::material_providers::client as mpl_client;
-use aws_esdk::material_providers::types::material_providers_config::MaterialProvidersConfig;
-use aws_esdk::types::aws_encryption_sdk_config::AwsEncryptionSdkConfig;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use base64::Engine as _;
 use e2e_tests::events;
 use e2e_tests::moto::Moto;
-use e2e_tests::runtime_api::{Function, Launch};
+use e2e_tests::runtime_api::{Function, Launch, workspace_root};
 use serde_json::Value;
+use tokio::io::AsyncWriteExt as _;
 
 const FUNCTION: &str = "custom-sender";
 const TABLE: &str = "custom-sender-idempotency";
@@ -30,7 +30,6 @@ const POOL: &str = "us-east-1_Ex4mPle01";
 
 struct World {
     moto: Moto,
-    kms: aws_sdk_kms::Client,
     key_arn: String,
 }
 
@@ -38,8 +37,7 @@ impl World {
     async fn new() -> World {
         let moto = Moto::start();
         let sdk = moto.sdk_config().await;
-        let kms = aws_sdk_kms::Client::new(&sdk);
-        let key_arn = new_key(&kms).await;
+        let key_arn = new_key(&moto, None).await;
         let dynamodb = moto.dynamodb().await;
         dynamodb
             .create_table()
@@ -68,7 +66,7 @@ impl World {
             .send()
             .await
             .expect("verify the sender identity in moto's SES");
-        World { moto, kms, key_arn }
+        World { moto, key_arn }
     }
 
     fn launch(&self) -> Launch {
@@ -87,39 +85,19 @@ impl World {
     /// `plaintext` encrypted under `key_arn` with `context`, base64, as
     /// Cognito puts it in `request.code`.
     async fn encrypt(&self, key_arn: &str, plaintext: &str, context: &[(&str, &str)]) -> String {
-        let esdk = aws_esdk::Client::from_conf(
-            AwsEncryptionSdkConfig::builder()
-                .build()
-                .expect("esdk config"),
-        )
-        .expect("esdk client");
-        let mpl = mpl_client::Client::from_conf(
-            MaterialProvidersConfig::builder()
-                .build()
-                .expect("mpl config"),
-        )
-        .expect("mpl client");
-        let keyring = mpl
-            .create_aws_kms_keyring()
-            .kms_key_id(key_arn)
-            .kms_client(self.kms.clone())
-            .send()
-            .await
-            .expect("kms keyring");
-        let context: HashMap<String, String> = context
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let output = esdk
-            .encrypt()
-            .plaintext(plaintext.as_bytes().to_vec())
-            .keyring(keyring)
-            .encryption_context(context)
-            .send()
-            .await
-            .expect("encrypt through moto's KMS");
-        base64::engine::general_purpose::STANDARD
-            .encode(output.ciphertext.expect("ciphertext").into_inner())
+        let mut args = vec![
+            "encrypt".to_owned(),
+            "--key-arn".to_owned(),
+            key_arn.to_owned(),
+        ];
+        for (name, value) in context {
+            args.extend(["--context".to_owned(), format!("{name}={value}")]);
+        }
+        let output = encrypt_code_py(&self.moto, &args, plaintext).await;
+        let mut lines = output.lines();
+        let code = lines.next().expect("one message").to_owned();
+        assert_eq!(lines.next(), None, "one message per line of input");
+        code
     }
 
     /// A code for this pool, as Cognito makes it.
@@ -154,14 +132,51 @@ impl World {
     }
 }
 
-async fn new_key(kms: &aws_sdk_kms::Client) -> String {
-    kms.create_key()
-        .send()
+/// A new symmetric key in moto's KMS (and `alias` for it): its ARN.
+async fn new_key(moto: &Moto, alias: Option<&str>) -> String {
+    let mut args = vec!["create-key".to_owned()];
+    if let Some(alias) = alias {
+        args.extend(["--alias".to_owned(), alias.to_owned()]);
+    }
+    let arn = encrypt_code_py(moto, &args, "").await.trim().to_owned();
+    assert!(arn.starts_with("arn:aws:kms:"), "{arn}");
+    arn
+}
+
+/// Runs `scripts/encrypt_code.py` against moto with `.venv/bin/python`
+/// (the AWS Encryption SDK for Python and boto3, from requirements-dev.txt),
+/// `stdin` as its input; its output. A missing interpreter or package fails
+/// the test, naming what to install.
+async fn encrypt_code_py(moto: &Moto, args: &[String], stdin: &str) -> String {
+    let root = workspace_root();
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.is_file(),
+        "no {}: scripts/setup.sh installs requirements-dev.txt (aws-encryption-sdk) into .venv",
+        python.display()
+    );
+    let mut child = tokio::process::Command::new(&python)
+        .arg(root.join("scripts/encrypt_code.py"))
+        .args(["--endpoint", &moto.endpoint()])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run scripts/encrypt_code.py");
+    let mut input = child.stdin.take().expect("its stdin");
+    input
+        .write_all(stdin.as_bytes())
         .await
-        .expect("create a KMS key")
-        .key_metadata
-        .and_then(|metadata| metadata.arn)
-        .expect("the key's ARN")
+        .expect("write its stdin");
+    drop(input);
+    let output = child.wait_with_output().await.expect("its output");
+    assert!(
+        output.status.success(),
+        "scripts/encrypt_code.py {args:?} failed (is requirements-dev.txt installed in .venv?): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("its output is text")
 }
 
 fn event(name: &str, code: &str) -> Value {
@@ -314,7 +329,7 @@ async fn the_same_event_twice_sends_once_and_a_new_code_sends_again() {
 async fn a_code_that_does_not_decrypt_is_refused_and_nothing_is_sent() {
     let world = World::new().await;
     let function = world.start().await;
-    let other_key = new_key(&world.kms).await;
+    let other_key = new_key(&world.moto, None).await;
     let wrong_key = world
         .encrypt(&other_key, "111111", &[("userpool-id", POOL)])
         .await;
@@ -435,25 +450,15 @@ async fn a_sign_up_through_cognito_local_is_mailed_by_the_custom_sender() {
     use e2e_tests::moto::free_port;
 
     const EMAIL: &str = "joana.souza@example.com";
-    let world = World::new().await;
+    let mut world = World::new().await;
     let alias = "alias/cognito-local-codes";
-    world
-        .kms
-        .create_alias()
-        .alias_name(alias)
-        .target_key_id(&world.key_arn)
-        .send()
-        .await
-        .expect("alias the key");
+    // cognito-local names the key by ARN and alias: a key with both.
+    world.key_arn = new_key(&world.moto, Some(alias)).await;
     println!("moto (KMS, SES v2, DynamoDB)  {}", world.moto.endpoint());
     println!("the pool's key                {} ({alias})", world.key_arn);
 
-    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
-        .current_dir(e2e_tests::runtime_api::workspace_root())
-        .args(["build", "--quiet", "--bin", FUNCTION])
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build of custom-sender failed");
+    // Built (from its own workspace) before `cargo lambda watch` runs it.
+    e2e_tests::runtime_api::binary_path(FUNCTION);
 
     let dir = work_dir("custom-sender");
     let watch_port = free_port();
@@ -488,7 +493,10 @@ async fn a_sign_up_through_cognito_local_is_mailed_by_the_custom_sender() {
             ("APP_NAME", "Acme & Co".into()),
         ],
     );
-    let _watch = CargoLambdaWatch::start(watch_port, &env_file, &dir.join("watch.log"));
+    let bootstrap = e2e_tests::runtime_api::bootstrap_workspace(FUNCTION)
+        .expect("custom-sender is built from its own workspace");
+    let _watch =
+        CargoLambdaWatch::start_in(&bootstrap, watch_port, &env_file, &dir.join("watch.log"));
     let cognito = cognito_local.client().await;
     let pool_id = cognito
         .create_user_pool()
@@ -549,10 +557,14 @@ async fn a_sign_up_through_cognito_local_is_mailed_by_the_custom_sender() {
     let body = email["body"].as_str().expect("body");
     assert!(body.contains("Olá, Joana"), "Portuguese, with her name");
     assert!(body.contains("Acme &amp; Co"), "the brand, escaped");
+    // The code is an element's whole text (the layout's CSS colours are
+    // six-digit runs too, `#333333`).
     let code: String = body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == 6)
-        .expect("a six-digit code in the mail")
+        .split('>')
+        .filter_map(|after_tag| after_tag.split('<').next())
+        .map(str::trim)
+        .find(|text| text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()))
+        .expect("a six-digit code as an element's text in the mail")
         .to_owned();
     println!(
         "moto's SES recorded: from {}, subject {:?}, a code of {} digits",

@@ -38,9 +38,15 @@ fn every_function_crate_is_deployed_by_exactly_one_function() {
             .or_default()
             .push(id.to_owned());
         let code_uri = template.function_property(id, "CodeUri").and_then(literal);
-        if code_uri != Some(".") {
+        // The workspace root, or the function's own bootstrap workspace
+        // (which builds into the root's target/ too).
+        let expected = match e2e_tests::runtime_api::bootstrap_workspace(binary) {
+            Some(_) => format!("functions/{binary}/bootstrap"),
+            None => ".".to_owned(),
+        };
+        if code_uri != Some(expected.as_str()) {
             problems.push(format!(
-                "{id}: CodeUri is {code_uri:?}; use \".\" (the workspace root) so every function shares one target/"
+                "{id}: CodeUri is {code_uri:?}; use {expected:?} (its Cargo workspace) so every function shares one target/"
             ));
         }
         for (property, expected) in [("Runtime", "provided.al2023"), ("Handler", "bootstrap")] {
