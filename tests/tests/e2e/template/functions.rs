@@ -483,6 +483,16 @@ fn longest_json(template: &Template, value: &Value) -> Result<usize, String> {
             })
             .try_fold(0, |longest, bytes| Ok(longest.max(bytes?)));
     }
+    if let Some((resource, attribute)) = get_att(value)
+        && template.resource(&resource).get("Type").and_then(literal) == Some("AWS::KMS::Key")
+        && attribute == "Arn"
+    {
+        // arn:<partition>:kms:<region>:<account>:key/<key id>: a partition
+        // of at most 10 (aws-us-gov), a region of at most 20, 12 digits and
+        // a key id of 36 (a UUID, or mrk- and 32 hex digits): 93, rounded
+        // up. Nothing JSON escapes.
+        return Ok(128);
+    }
     let target = ref_target(value).ok_or_else(|| format!("cannot bound {value:?}"))?;
     if let Some(parameter) = template.doc.get("Parameters").and_then(|p| p.get(target)) {
         if let Some(values) = parameter.get("AllowedValues").and_then(Value::as_sequence) {
