@@ -58,12 +58,14 @@ sam-build: setup
 	rustup target add aarch64-unknown-linux-gnu
 	sam build --region us-east-1
 
-# RustSec advisories for every crate in Cargo.lock (cargo deny, deny.toml).
-# Needs the advisory database from GitHub, which the development machines
-# cannot reach, so it is not part of `make test`; run it where the network
-# allows (licences, bans and sources are checked by `make test`).
+# RustSec advisories for every crate in Cargo.lock (cargo deny, deny.toml),
+# and in custom-sender's bootstrap workspace (its own Cargo.lock and
+# deny.toml). Needs the advisory database from GitHub, which the development
+# machines cannot reach, so it is not part of `make test`; run it where the
+# network allows (licences, bans and sources are checked by `make test`).
 advisories: setup
 	cargo deny check advisories
+	cargo deny --manifest-path functions/custom-sender/bootstrap/Cargo.toml check advisories
 
 # Mutation testing of the security core (scripts/mutants.sh: the verifier,
 # claims, token and key-set parsing, the authorizer's templates and

@@ -144,3 +144,11 @@ echo "the DynamoDB. This is tests/tests/e2e/lifecycle.rs, printing each step as 
 # prints in full and stops the demo.
 cargo test --locked -p e2e-tests --test e2e lifecycle:: -- --nocapture 2>&1 |
   grep --line-buffered -v -E '^ *(Compiling|Finished|Running|running [0-9]+ tests?$|test result: ok|test [a-z_:]+ \.\.\. ok$)'
+
+echo
+echo "==================== a sign-up mailed by the custom email sender ===================="
+echo "cognito-local encrypts the code with the Encryption SDK under moto's KMS and invokes custom-sender"
+echo "(CustomEmailSender), which decrypts it and sends custom-message's text, in the user's language,"
+echo "through moto's SES v2. This is tests/tests/e2e/custom_sender.rs, printing each step it checks."
+cargo test --locked -p e2e-tests --test e2e custom_sender::a_sign_up_through_cognito_local -- --nocapture 2>&1 |
+  grep --line-buffered -v -E '^ *(Compiling|Finished|Running|running [0-9]+ tests?$|test result: ok|test [a-z_:]+ \.\.\. ok$)'

@@ -9,6 +9,8 @@
 #    workspace root), and copies `target/lambda/<Binary>/bootstrap`. One
 #    invocation with every `--bin` selects the same packages and features, so
 #    it builds the same bootstraps, with one Cargo lock instead of ten.
+#    A function with a workspace of its own (functions/<Binary>/bootstrap,
+#    its CodeUri: custom-sender) is built there, into the same target/.
 # 2. Runs the `e2e` test target with E2E_BIN_DIR at those bootstraps and
 #    E2E_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu", then the log audit
 #    over what they printed.
@@ -39,8 +41,19 @@ mapfile -t binaries < <(sed -n 's/^ *Binary: *\([a-z0-9-]*\) *$/\1/p' template.y
 
 step "arm64 bootstraps, as sam build makes them: cargo lambda build --release --arm64 (${#binaries[@]} functions)"
 build=(cargo lambda build --release --arm64)
-for binary in "${binaries[@]}"; do build+=(--bin "$binary"); done
+own=()
+for binary in "${binaries[@]}"; do
+  if [[ -f "functions/$binary/bootstrap/Cargo.toml" ]]; then
+    own+=("$binary")
+  else
+    build+=(--bin "$binary")
+  fi
+done
 "${build[@]}"
+for binary in "${own[@]}"; do
+  (cd "functions/$binary/bootstrap" &&
+    CARGO_TARGET_DIR="$target_dir" cargo lambda build --release --arm64 --locked --bin "$binary")
+done
 for binary in "${binaries[@]}"; do
   bootstrap="$target_dir/lambda/$binary/bootstrap"
   file -b "$bootstrap" | grep -q 'ARM aarch64' || {

@@ -120,6 +120,7 @@ const EVERY_FUNCTION: &[&str] = &[
     "pre-authentication",
     "post-authentication",
     "user-migration",
+    "custom-sender",
     "deploy-keys",
 ];
 
@@ -176,11 +177,18 @@ pub const AWS_CALL_LATENCY: Metric = metric(
         "pre-authentication",
         "post-authentication",
         "user-migration",
+        "custom-sender",
     ],
 );
 /// Custom messages, by `Outcome` (`rendered`, `fallback`, `passed_through`),
 /// `Reason` and `Locale`.
 pub const MESSAGES: Metric = metric("Messages", Unit::Count, &["custom-message"]);
+/// Custom sender deliveries, by `Outcome`: `sent` (with `Reason` the
+/// source's stem, `sign_up`…, and `Locale`), `duplicate` (a retried event
+/// already sent), `passed_through`, `refused` (the code did not decrypt;
+/// `Reason` says why) and `failed` (`Reason`: the error type or AWS call
+/// error).
+pub const SENDS: Metric = metric("Sends", Unit::Count, &["custom-sender"]);
 /// Claims added to the tokens of one sign-in.
 pub const CLAIMS_ADDED: Metric = metric("ClaimsAdded", Unit::Count, &["pre-token-generation"]);
 /// Reads of the profile item, by `Result` (`found`, `not_found`, `failed`).
@@ -252,6 +260,7 @@ pub const ALL: &[Metric] = &[
     PROVISIONING,
     AWS_CALL_LATENCY,
     MESSAGES,
+    SENDS,
     CLAIMS_ADDED,
     PROFILE_READS,
     SIGN_IN_CHECKS,

@@ -231,6 +231,18 @@ impl CognitoLocal {
         lambda_endpoint: &str,
         triggers: &[(&str, &str)],
     ) -> CognitoLocal {
+        Self::start_with_config(dir, lambda_endpoint, triggers, json!({}))
+    }
+
+    /// [`CognitoLocal::start_with`] with more members of its config file,
+    /// such as `KMSConfig` (the key, alias and KMS client settings it
+    /// encrypts `CustomEmailSender` codes with), merged at the top level.
+    pub fn start_with_config(
+        dir: &Path,
+        lambda_endpoint: &str,
+        triggers: &[(&str, &str)],
+        extra: Value,
+    ) -> CognitoLocal {
         let bin = cognito_local_bin();
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
@@ -246,6 +258,10 @@ impl CognitoLocal {
             "ServerConfig": {"hostname": "127.0.0.1", "port": port},
             "TokenConfig": {"IssuerDomain": origin},
         });
+        let mut config = config;
+        if let (Value::Object(config), Value::Object(extra)) = (&mut config, extra) {
+            config.extend(extra);
+        }
         std::fs::create_dir_all(dir.join(".cognito")).expect("create .cognito");
         std::fs::write(
             dir.join(".cognito/config.json"),
@@ -664,6 +680,14 @@ impl CargoLambdaWatch {
     /// other binaries than the ones asked for; so it fails instead, and
     /// `make test-arm64` leaves these tests out by name, saying why.
     pub fn start(port: u16, env_file: &Path, log: &Path) -> CargoLambdaWatch {
+        CargoLambdaWatch::start_in(&workspace_root(), port, env_file, log)
+    }
+
+    /// [`CargoLambdaWatch::start`] in the Cargo workspace `dir`, which it
+    /// builds and serves (a function's own workspace, see
+    /// [`crate::runtime_api::bootstrap_workspace`]), into this workspace's
+    /// target folder.
+    pub fn start_in(dir: &Path, port: u16, env_file: &Path, log: &Path) -> CargoLambdaWatch {
         for setting in ["E2E_BIN_DIR", "E2E_RUNNER"] {
             assert!(
                 std::env::var_os(setting).is_none_or(|value| value.is_empty()),
@@ -676,7 +700,8 @@ impl CargoLambdaWatch {
         let err = out.try_clone().expect("clone the log handle");
         let mut command = Command::new(&bin);
         command
-            .current_dir(workspace_root())
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", crate::runtime_api::target_dir())
             .args(["lambda", "watch", "-A", "127.0.0.1", "-P"])
             .arg(port.to_string())
             // Others may edit the tree while a test runs: no rebuilds.

@@ -33,6 +33,7 @@ pub const FUNCTIONS: &[(&str, Declarations)] = &[
         post_authentication::config::VARIABLES,
     ),
     ("user-migration", user_migration::config::VARIABLES),
+    ("custom-sender", custom_sender::config::VARIABLES),
     ("deploy-keys", deploy_keys::config::VARIABLES),
 ];
 

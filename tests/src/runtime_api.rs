@@ -617,6 +617,19 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The Cargo workspace of its own that builds function `name`'s binary,
+/// when it has one: `functions/<name>/bootstrap` (custom-sender's, which
+/// keeps the AWS Encryption SDK's dependencies out of this workspace; its
+/// library is still `functions/<name>`, a member here). `None`: the binary
+/// is this workspace's package `name`.
+pub fn bootstrap_workspace(name: &str) -> Option<PathBuf> {
+    let dir = workspace_root()
+        .join("functions")
+        .join(name)
+        .join("bootstrap");
+    dir.join("Cargo.toml").is_file().then_some(dir)
+}
+
 /// The Cargo target folder.
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -680,12 +693,22 @@ pub fn binary_path(name: &str) -> PathBuf {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !built.contains(name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = std::process::Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", name, "--bin", name])
+        let mut command = std::process::Command::new(cargo);
+        command.current_dir(workspace_root());
+        match bootstrap_workspace(name) {
+            // Its own workspace, built into this one's target folder.
+            Some(dir) => command
+                .args(["build", "--quiet", "--locked", "--manifest-path"])
+                .arg(dir.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(target_dir())
+                .args(["--bin", name]),
+            None => command.args(["build", "--quiet", "-p", name, "--bin", name]),
+        };
+        let status = command
             .status()
             .unwrap_or_else(|err| panic!("run cargo build for {name}: {err}"));
-        assert!(status.success(), "cargo build -p {name} failed");
+        assert!(status.success(), "cargo build of {name} failed");
         built.insert(name.to_owned());
     }
     let path = target_dir().join("debug").join(name);

@@ -113,14 +113,31 @@ pub fn wanted_locales(event: &TriggerEvent) -> Vec<Locale> {
     .collect()
 }
 
-/// Composes the message for `source`. The event must have a code placeholder
-/// (the caller checks): without one no valid message exists.
+/// Composes the message for `source` with the event's placeholders
+/// (`codeParameter` given as `code`, `usernameParameter`, `linkParameter`).
+/// The event must have a code placeholder (the caller checks): without one
+/// no valid message exists.
 pub fn compose(catalog: &Catalog, source: Source, event: &TriggerEvent, code: &str) -> Composed {
     let placeholders = Placeholders {
         code,
         username: event.request_str("usernameParameter"),
         link: event.request_str("linkParameter"),
     };
+    compose_with(catalog, source, event, placeholders)
+}
+
+/// Composes the message for `source` with the given placeholders: the
+/// custom sender triggers' events carry none, so the sender passes
+/// [`Placeholders::COGNITO`] and replaces them itself after every check
+/// has passed, exactly as Cognito does with this function's answer. Both
+/// triggers thus render the same templates, in the same locale, under the
+/// same limits.
+pub fn compose_with(
+    catalog: &Catalog,
+    source: Source,
+    event: &TriggerEvent,
+    placeholders: Placeholders<'_>,
+) -> Composed {
     let attributes = event.user_attributes();
     let name = display_name(&attributes);
     let full = Vars {

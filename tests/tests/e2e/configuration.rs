@@ -121,7 +121,7 @@ fn each_function_reads_exactly_what_it_declares() {
         &'static [(&'static str, &'static str)],
         Reader,
     );
-    let functions: [Case; 11] = [
+    let functions: [Case; 12] = [
         (
             "authorizer",
             &[
@@ -178,6 +178,18 @@ fn each_function_reads_exactly_what_it_declares() {
                 ("MARK_MIGRATED", "true"),
             ],
             read::<user_migration::Config>,
+        ),
+        (
+            "custom-sender",
+            &[
+                (
+                    "KEY_ARN",
+                    "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ),
+                ("IDEMPOTENCY_TABLE", "custom-sender-idempotency"),
+                ("APP_NAME", "Acme"),
+            ],
+            read::<custom_sender::Config>,
         ),
         ("deploy-keys", &[], read::<deploy_keys::Config>),
     ];

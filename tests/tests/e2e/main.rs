@@ -15,6 +15,8 @@
 // ---- One module per function ---------------------------------------------------
 mod authorizer;
 mod custom_message;
+// the custom email and SMS sender triggers
+mod custom_sender;
 // the custom resource that hands the pool's keys to the authorizer at deploy
 mod deploy_keys;
 mod post_confirmation;

@@ -80,6 +80,11 @@ const TRIGGERS: &[(&str, &str)] = &[
     // AWS::NoValue]` (see triggers.rs).
     ("PreAuthentication", "pre-authentication"),
     ("PostAuthentication", "post-authentication"),
+    // Only with CustomSenders enabled: `!If [CustomSendersEnabled,
+    // {LambdaArn, LambdaVersion: V1_0}, !Ref AWS::NoValue]`, one function
+    // for both; Cognito invokes them asynchronously.
+    ("CustomEmailSender", "custom-sender"),
+    ("CustomSMSSender", "custom-sender"),
 ];
 
 // ---------------------------------------------------------------------------
@@ -133,6 +138,9 @@ fn assert_no_problems(what: &str, problems: Vec<String>) {
 // ---------------------------------------------------------------------------
 
 const PLACEHOLDER_POOL_ID: &str = "us-east-1_Example01";
+/// What `!GetAtt <an AWS::KMS::Key>.Arn` resolves to in a default deployment.
+const PLACEHOLDER_KMS_KEY_ARN: &str =
+    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const PLACEHOLDER_CLIENT_ID: &str = "1example23456789abcdefghij";
 
 struct Template {
@@ -382,6 +390,12 @@ impl Template {
             let path = workspace_root().join("tests/fixtures/keys/dev-rsa-1.jwks.json");
             let jwks = std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
             return cognito_auth_core::jwks::minify(&jwks).map_err(|err| err.to_string());
+        }
+        if let Some((resource, attribute)) = get_att(value)
+            && self.resource(&resource).get("Type").and_then(literal) == Some("AWS::KMS::Key")
+            && attribute == "Arn"
+        {
+            return Ok(PLACEHOLDER_KMS_KEY_ARN.to_owned());
         }
         let target = ref_target(value)
             .ok_or_else(|| format!("cannot resolve {value:?}; extend default_value"))?;

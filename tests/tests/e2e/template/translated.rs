@@ -349,13 +349,27 @@ fn callers_invoke_the_live_alias_that_codedeploy_rolls_back() {
         .as_object()
         .expect("LambdaConfig");
     for (trigger, value) in config {
-        let target = value.get("LambdaArn").unwrap_or(value);
         // A trigger wired under a condition: `Fn::If [condition, alias,
         // AWS::NoValue]`; its wired branch must be the alias.
-        let target = match target["Fn::If"].as_array().map(Vec::as_slice) {
+        let value = match value["Fn::If"].as_array().map(Vec::as_slice) {
             Some([_, wired, unwired]) if json_ref(unwired) == Some("AWS::NoValue") => wired,
-            _ => target,
+            _ => value,
         };
+        if trigger == "KMSKeyID" {
+            // Not a function: the key the sender triggers' codes are
+            // encrypted with (its shape is checked in triggers.rs).
+            if value["Fn::GetAtt"][0]
+                .as_str()
+                .and_then(|id| translated.resource(id))
+                .map(|key| &key["Type"])
+                != Some(&Json::from("AWS::KMS::Key"))
+            {
+                problems.push(format!("LambdaConfig.KMSKeyID is not a stack key: {value}"));
+            }
+            continue;
+        }
+        // The sender triggers: `{LambdaArn, LambdaVersion}`.
+        let target = value.get("LambdaArn").unwrap_or(value);
         if alias_ref(target) != Some(&Json::from("AWS::Lambda::Alias")) {
             problems.push(format!("LambdaConfig.{trigger} is not an alias: {target}"));
         }

@@ -9,6 +9,10 @@ use super::*;
 /// invocation before Cognito gives up on it.
 const COGNITO_TRIGGER_DEADLINE_S: u64 = 5;
 
+/// The triggers Cognito invokes asynchronously (AWS's custom sender
+/// pages), to which its deadline does not apply.
+const ASYNCHRONOUS: &[&str] = &["CustomEmailSender", "CustomSMSSender"];
+
 #[test]
 fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
     let template = Template::load();
@@ -20,10 +24,30 @@ fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
         .expect("the user pool has a LambdaConfig");
     let mut problems = Vec::new();
 
-    let wired: BTreeMap<String, &Value> = lambda_config
+    let mut wired: BTreeMap<String, &Value> = lambda_config
         .iter()
         .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value)))
         .collect();
+    // Not a trigger: the key Cognito encrypts the custom senders' codes
+    // with, which must be this stack's key, set exactly when they are.
+    if let Some(key) = wired.remove("KMSKeyID") {
+        let key_ok = match if_branches(key).map(Vec::as_slice) {
+            Some([_, wired_key, unwired]) if ref_target(unwired) == Some("AWS::NoValue") => {
+                get_att(wired_key).is_some_and(|(id, attribute)| {
+                    attribute == "Arn"
+                        && template
+                            .resources_of_type("AWS::KMS::Key")
+                            .any(|(key_id, _)| key_id == id)
+                })
+            }
+            _ => false,
+        };
+        if !key_ok {
+            problems.push(format!(
+                "LambdaConfig.KMSKeyID should be !If [condition, !GetAtt <an AWS::KMS::Key>.Arn, !Ref AWS::NoValue], found {key:?}"
+            ));
+        }
+    }
     for key in wired.keys() {
         if !TRIGGERS.iter().any(|(trigger, _)| trigger == key) {
             problems.push(format!(
@@ -33,8 +57,22 @@ fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
     }
     for (trigger, binary) in TRIGGERS {
         let function_id = template.function_for_binary(binary);
+        // A `{LambdaArn, LambdaVersion}` mapping may itself be the wired
+        // branch of an `!If` (the custom senders, only when enabled).
+        fn unconditional(value: &Value) -> &Value {
+            match if_branches(value).map(Vec::as_slice) {
+                Some([_, wired, unwired])
+                    if ref_target(unwired) == Some("AWS::NoValue")
+                        && wired.get("LambdaArn").is_some() =>
+                {
+                    wired
+                }
+                _ => value,
+            }
+        }
         let arn = wired
             .get(*trigger)
+            .map(|value| unconditional(value))
             .map(|value| match value.get("LambdaArn") {
                 Some(arn) => {
                     let version = value.get("LambdaVersion");
@@ -98,6 +136,11 @@ fn user_pool_triggers_are_wired_with_scoped_invoke_permissions() {
             ));
         }
 
+        // Cognito invokes the custom senders asynchronously: it does not
+        // wait, and Lambda's retries apply instead (docs/custom-sender.md).
+        if ASYNCHRONOUS.contains(trigger) {
+            continue;
+        }
         let timeout = template
             .function_property(&function_id, "Timeout")
             .and_then(Value::as_u64);
