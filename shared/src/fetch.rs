@@ -125,6 +125,31 @@ impl Fetcher {
     }
 }
 
+/// Whether `url` may be called: `https`, or plain `http` to a loopback host
+/// (tests and local runs). Plain HTTP anywhere else would let anyone on the
+/// path answer for the server: hand us keys, or read what we send. The one
+/// rule for `JWKS_URL`, the deploy-time JWKS and CloudFormation URLs, and
+/// user-migration's legacy endpoint.
+pub fn is_https_or_loopback_http(url: &reqwest::Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(url),
+        _ => false,
+    }
+}
+
+/// Whether `url`'s host is `localhost` or a loopback IP address.
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
 /// An HTTP client as the fetcher uses: `timeout` for the connect and for
 /// the whole request, no redirects, the bundled roots (module doc). Public
 /// for the deploy-time custom resource, which answers CloudFormation's

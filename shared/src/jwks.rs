@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::error::JwksError;
 use crate::fetch::Fetcher;
-pub use crate::fetch::http_client;
+pub use crate::fetch::{http_client, is_https_or_loopback_http, is_loopback};
 
 /// One fetch of a JWKS document with the verifier's limits (one total
 /// timeout, a size cap, status 200 only, no redirects; `fetch.rs`), for the

@@ -10,6 +10,7 @@
 //! strings, whatever the template wrote.
 
 use cognito_auth_core::ids::UserPoolId;
+use cognito_auth_core::jwks;
 use serde_json::Value;
 
 /// What CloudFormation asks for.
@@ -81,7 +82,7 @@ impl Request {
         };
         let response_url = reqwest::Url::parse(&text("ResponseURL")?)
             .ok()
-            .filter(allowed_url)
+            .filter(jwks::is_https_or_loopback_http)
             .ok_or(RequestError::BadResponseUrl)?;
         let property = |name: &str| {
             event
@@ -120,22 +121,6 @@ impl Request {
     }
 }
 
-/// https, or http to a loopback host (the tests' servers).
-fn allowed_url(url: &reqwest::Url) -> bool {
-    match url.scheme() {
-        "https" => true,
-        "http" => url.host_str().is_some_and(|host| {
-            host == "localhost"
-                || host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }),
-        _ => false,
-    }
-}
-
 /// The JWKS URL of `pool`: `template` with `{userPoolId}` replaced, or the
 /// pool's own (`https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`).
 pub fn jwks_url(template: Option<&str>, pool: &str) -> Result<reqwest::Url, String> {
@@ -150,7 +135,7 @@ pub fn jwks_url(template: Option<&str>, pool: &str) -> Result<reqwest::Url, Stri
     };
     reqwest::Url::parse(&text)
         .ok()
-        .filter(allowed_url)
+        .filter(jwks::is_https_or_loopback_http)
         .ok_or_else(|| "is not an https URL (or http to loopback)".to_owned())
 }
 

@@ -400,23 +400,11 @@ fn endpoint_url(value: &str) -> Result<reqwest::Url, ConfigError> {
     let url = reqwest::Url::parse(value).map_err(|error| {
         ConfigError::new(LEGACY_ENDPOINT_URL, format!("is not a valid URL: {error}"))
     })?;
-    let loopback = url.host_str().is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    });
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => {
-            return Err(ConfigError::new(
-                LEGACY_ENDPOINT_URL,
-                "must use https (plain http only to a loopback host)",
-            ));
-        }
+    if !cognito_auth_core::jwks::is_https_or_loopback_http(&url) {
+        return Err(ConfigError::new(
+            LEGACY_ENDPOINT_URL,
+            "must use https (plain http only to a loopback host)",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ConfigError::new(

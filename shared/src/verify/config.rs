@@ -11,6 +11,7 @@ use crate::config::{
     Choice, ConfigError, Count, Declared, Env, Millis, Optional, Required, Seconds, choices,
     declare, split_list,
 };
+use crate::fetch::{is_https_or_loopback_http, is_loopback};
 use crate::ids::ClientId;
 use crate::jwks::RefreshPolicy;
 
@@ -498,30 +499,18 @@ fn parse_emulator(env: &Env) -> Result<Option<String>, ConfigError> {
     Ok(Some(origin))
 }
 
-/// Whether `url`'s host is `localhost` or a loopback IP address.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    url.host_str().is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
-}
-
 /// A JWKS URL: `https`, or `http` to a loopback host (tests, local runs).
 /// Plain HTTP anywhere else would let anyone on the path hand us keys.
 fn jwks_url(value: &str) -> Result<reqwest::Url, ConfigError> {
     let url = reqwest::Url::parse(value)
         .map_err(|err| ConfigError::new(JWKS_URL, format!("is not a valid URL: {err}")))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        _ => Err(ConfigError::new(
+    if is_https_or_loopback_http(&url) {
+        Ok(url)
+    } else {
+        Err(ConfigError::new(
             JWKS_URL,
             "must use https (plain http only to a loopback host)",
-        )),
+        ))
     }
 }
 
