@@ -116,3 +116,30 @@ pub fn render(readme: &str, tables: &[(String, String)]) -> Result<String, Strin
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `EMULATION_BUDGETS` names real variables, at values their functions
+    /// accept: a renamed variable would leave the emulated functions on
+    /// Lambda's budgets, and a value past a range would fail every launch.
+    #[test]
+    fn the_emulation_budgets_are_each_variables_documented_maximum() {
+        for (name, value) in crate::runtime_api::EMULATION_BUDGETS {
+            let declared: Vec<String> = FUNCTIONS
+                .iter()
+                .flat_map(|(binary, _)| variables(binary))
+                .filter(|variable| variable.name() == *name)
+                .map(|variable| variable.default_text())
+                .collect();
+            assert!(!declared.is_empty(), "no function declares {name}");
+            for range in declared {
+                assert!(
+                    range.ends_with(&format!("–{value})")),
+                    "{name}={value} is not the maximum of {range}"
+                );
+            }
+        }
+    }
+}

@@ -107,6 +107,10 @@ pub struct Launch {
     /// request, as against an HTTP/1.0 server. Lambda's own Runtime API keeps
     /// the connection open; benchmarks measure both.
     pub fresh_connections: bool,
+    /// Whether the budgets are widened under an emulator
+    /// ([`EMULATION_BUDGETS`]); off for the tests whose subject is a default
+    /// budget ([`Launch::deployed_budgets`]).
+    pub emulation_budgets: bool,
 }
 
 impl Launch {
@@ -118,6 +122,7 @@ impl Launch {
             env_os: Vec::new(),
             function_timeout: DEFAULT_FUNCTION_TIMEOUT,
             fresh_connections: false,
+            emulation_budgets: true,
         }
     }
 
@@ -152,6 +157,16 @@ impl Launch {
     /// Closes the connection after every answer: a fresh one per request.
     pub fn fresh_connections(mut self, fresh: bool) -> Self {
         self.fresh_connections = fresh;
+        self
+    }
+
+    /// Keeps the function's own default budgets under an emulator too: for a
+    /// test whose subject is a default (that a silent endpoint is cut off by
+    /// the default SDK budget inside Cognito's 5 s, that a hash is refused at
+    /// the default `MAX_HASH_MS`). Such a test waits on a timer, not on the
+    /// CPU, so it holds under emulation as it does natively.
+    pub fn deployed_budgets(mut self) -> Self {
+        self.emulation_budgets = false;
         self
     }
 
@@ -255,6 +270,7 @@ impl Function {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(standard_lambda_env(&launch.name, &address.to_string()))
+            .envs(emulation_budgets(&runner, &launch))
             .envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(
                 launch
@@ -534,6 +550,46 @@ fn error_report(headers: &HeaderMap, body: &[u8]) -> ErrorReport {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned),
     }
+}
+
+/// The time budgets a function works to, widened to their documented
+/// maximums when the binary runs under an emulator (`E2E_RUNNER`), before the
+/// test's own variables, so a test that sets one keeps its value.
+///
+/// Under qemu-user every instruction is translated, so a first TLS handshake,
+/// an SDK call or a hash takes many times its real duration, and a budget
+/// sized for Lambda (a 300 ms revocation read, a 600 ms SDK attempt) runs out
+/// on work that is not slow on Graviton. These defaults measure nothing about
+/// the code under test; the tests of what a function does when a budget runs
+/// out set that budget themselves, and so run unchanged. Each value is the
+/// variable's own maximum, which the function's configuration check accepts.
+pub const EMULATION_BUDGETS: &[(&str, &str)] = &[
+    ("AWS_CALL_TIMEOUT_MS", "4000"),
+    ("AWS_ATTEMPT_TIMEOUT_MS", "4000"),
+    ("REVOCATION_READ_TIMEOUT_MS", "3000"),
+    ("JWKS_FETCH_TIMEOUT_MS", "10000"),
+    ("LEGACY_ENDPOINT_TIMEOUT_MS", "3000"),
+    ("MAX_HASH_MS", "2000"),
+];
+
+/// The [`EMULATION_BUDGETS`] a launch gets: none natively or when the test
+/// keeps the deployed budgets, and never one the test sets itself. A test
+/// that sets `AWS_CALL_TIMEOUT_MS` keeps the default attempt budget too,
+/// which the function fits inside its call budget, where a widened one
+/// would exceed it and fail the configuration check.
+fn emulation_budgets(runner: &[String], launch: &Launch) -> Vec<(&'static str, &'static str)> {
+    if runner.is_empty() || !launch.emulation_budgets {
+        return Vec::new();
+    }
+    let set_by_test = |name: &str| launch.env.iter().any(|(key, _)| key == name);
+    EMULATION_BUDGETS
+        .iter()
+        .copied()
+        .filter(|(name, _)| !set_by_test(name))
+        .filter(|(name, _)| {
+            *name != "AWS_ATTEMPT_TIMEOUT_MS" || !set_by_test("AWS_CALL_TIMEOUT_MS")
+        })
+        .collect()
 }
 
 fn standard_lambda_env(name: &str, runtime_api: &str) -> Vec<(&'static str, String)> {

@@ -443,12 +443,14 @@ async fn a_stopped_endpoint_fails_within_the_cognito_budget() {
     );
 }
 
-/// The function with both provisioning steps on, against `endpoint`.
+/// The function with both provisioning steps on, against `endpoint`, with
+/// the budgets it deploys with (the subject of the tests that use it).
 async fn provisioning_against(endpoint: String) -> Function {
     Launch::new("post-confirmation")
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("DEFAULT_GROUP", GROUP)
         .env("USERS_TABLE", TABLE)
+        .deployed_budgets()
         .start()
         .await
 }

@@ -442,6 +442,7 @@ async fn a_slow_table_is_cut_off_by_the_call_timeout() {
         .env("USERS_TABLE", TABLE)
         .env("PROFILE_CLAIMS", "plan")
         .env("GROUP_SCOPES", GROUP_SCOPES)
+        .deployed_budgets()
         .start()
         .await;
 

@@ -390,7 +390,16 @@ async fn a_hash_too_costly_for_the_memory_is_refused_and_fits_a_bigger_function(
     put_legacy(&world.dynamodb, "heavy", Some(&heavy), &email_of("heavy")).await;
     // At 128 MB (the harness's AWS_LAMBDA_FUNCTION_MEMORY_SIZE) 600,000
     // iterations are estimated well over MAX_HASH_MS's 1 s.
-    let small = world.launch().start().await;
+    // MAX_HASH_MS at its deployed default, which is this test's subject,
+    // under an emulator too (`Launch`'s emulation budgets would widen it).
+    let small = world
+        .launch()
+        .env(
+            "MAX_HASH_MS",
+            user_migration::config::MAX_HASH_MS.kind.default.to_string(),
+        )
+        .start()
+        .await;
     let invoked = small.invoke(sign_in("heavy", PASSWORD)).await;
     let request_id = invoked.request_id.clone();
     assert_eq!(invoked.error().error_message, REFUSED);
