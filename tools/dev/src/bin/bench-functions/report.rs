@@ -148,7 +148,7 @@ fn render_sender(
     let _ = writeln!(
         out,
         "  {:<54} {:>6} {:>6}  {:>7} {:>7}  {:>6}",
-        format!("warm CPU per message ({count} sends), µs"),
+        format!("warm CPU per invocation ({count} sends a row), µs"),
         "stat",
         "sched",
         "- echo",
@@ -159,6 +159,7 @@ fn render_sender(
     let echo_cpu = row(ECHO_ROW).and_then(|i| warm[i].as_ref()).map(|w| w.cpu);
     for (label, shown) in [
         (ECHO_ROW, "lambda-echo, per invocation"),
+        (SENDER_INIT_ROW, "unknown source, passed through: no call"),
         (
             SENDER_EMAIL_ROW,
             "email sent: Decrypt, PutItem, SendEmail, UpdateItem",
