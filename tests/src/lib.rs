@@ -5,6 +5,7 @@
 //! Everything listens on 127.0.0.1 only.
 
 pub mod cognito_local;
+pub mod custom_sender;
 pub mod declarations;
 pub mod emf;
 pub mod events;

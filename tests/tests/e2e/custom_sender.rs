@@ -11,17 +11,14 @@
 //! What was sent is read back from moto's own record of it
 //! (`/moto-api/data.json`: SES's `Message` and SNS's `SMS` models).
 
-use std::process::Stdio;
-
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use base64::Engine as _;
+use e2e_tests::custom_sender::{
+    create_idempotency_table, encrypt_codes, new_key, sent_emails, sent_sms, verify_sender,
+};
 use e2e_tests::events;
 use e2e_tests::moto::Moto;
-use e2e_tests::runtime_api::{Function, Launch, workspace_root};
+use e2e_tests::runtime_api::{Function, Launch};
 use serde_json::Value;
-use tokio::io::AsyncWriteExt as _;
 
 const FUNCTION: &str = "custom-sender";
 const TABLE: &str = "custom-sender-idempotency";
@@ -36,36 +33,9 @@ struct World {
 impl World {
     async fn new() -> World {
         let moto = Moto::start();
-        let sdk = moto.sdk_config().await;
         let key_arn = new_key(&moto, None).await;
-        let dynamodb = moto.dynamodb().await;
-        dynamodb
-            .create_table()
-            .table_name(TABLE)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("id")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .expect("attribute definition"),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("id")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .expect("key schema"),
-            )
-            .send()
-            .await
-            .expect("create the idempotency table");
-        aws_sdk_sesv2::Client::new(&sdk)
-            .create_email_identity()
-            .email_identity(FROM)
-            .send()
-            .await
-            .expect("verify the sender identity in moto's SES");
+        create_idempotency_table(&moto.dynamodb().await, TABLE).await;
+        verify_sender(&moto, FROM).await;
         World { moto, key_arn }
     }
 
@@ -85,19 +55,8 @@ impl World {
     /// `plaintext` encrypted under `key_arn` with `context`, base64, as
     /// Cognito puts it in `request.code`.
     async fn encrypt(&self, key_arn: &str, plaintext: &str, context: &[(&str, &str)]) -> String {
-        let mut args = vec![
-            "encrypt".to_owned(),
-            "--key-arn".to_owned(),
-            key_arn.to_owned(),
-        ];
-        for (name, value) in context {
-            args.extend(["--context".to_owned(), format!("{name}={value}")]);
-        }
-        let output = encrypt_code_py(&self.moto, &args, plaintext).await;
-        let mut lines = output.lines();
-        let code = lines.next().expect("one message").to_owned();
-        assert_eq!(lines.next(), None, "one message per line of input");
-        code
+        let mut codes = encrypt_codes(&self.moto, key_arn, context, &[plaintext.to_owned()]).await;
+        codes.pop().expect("one message")
     }
 
     /// A code for this pool, as Cognito makes it.
@@ -106,77 +65,15 @@ impl World {
             .await
     }
 
-    async fn moto_data(&self) -> Value {
-        let body = reqwest::get(format!("{}/moto-api/data.json", self.moto.endpoint()))
-            .await
-            .expect("moto's data")
-            .bytes()
-            .await
-            .expect("moto's data, read");
-        serde_json::from_slice(&body).expect("moto's data as JSON")
-    }
-
     /// Every email moto's SES recorded as sent.
     async fn emails(&self) -> Vec<Value> {
-        let data = self.moto_data().await;
-        data["ses"]["Message"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        sent_emails(&self.moto).await
     }
 
     /// Every SMS moto's SNS recorded as sent.
     async fn sms(&self) -> Vec<Value> {
-        let data = self.moto_data().await;
-        data["sns"]["SMS"].as_array().cloned().unwrap_or_default()
+        sent_sms(&self.moto).await
     }
-}
-
-/// A new symmetric key in moto's KMS (and `alias` for it): its ARN.
-async fn new_key(moto: &Moto, alias: Option<&str>) -> String {
-    let mut args = vec!["create-key".to_owned()];
-    if let Some(alias) = alias {
-        args.extend(["--alias".to_owned(), alias.to_owned()]);
-    }
-    let arn = encrypt_code_py(moto, &args, "").await.trim().to_owned();
-    assert!(arn.starts_with("arn:aws:kms:"), "{arn}");
-    arn
-}
-
-/// Runs `scripts/encrypt_code.py` against moto with `.venv/bin/python`
-/// (the AWS Encryption SDK for Python and boto3, from requirements-dev.txt),
-/// `stdin` as its input; its output. A missing interpreter or package fails
-/// the test, naming what to install.
-async fn encrypt_code_py(moto: &Moto, args: &[String], stdin: &str) -> String {
-    let root = workspace_root();
-    let python = root.join(".venv/bin/python");
-    assert!(
-        python.is_file(),
-        "no {}: scripts/setup.sh installs requirements-dev.txt (aws-encryption-sdk) into .venv",
-        python.display()
-    );
-    let mut child = tokio::process::Command::new(&python)
-        .arg(root.join("scripts/encrypt_code.py"))
-        .args(["--endpoint", &moto.endpoint()])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run scripts/encrypt_code.py");
-    let mut input = child.stdin.take().expect("its stdin");
-    input
-        .write_all(stdin.as_bytes())
-        .await
-        .expect("write its stdin");
-    drop(input);
-    let output = child.wait_with_output().await.expect("its output");
-    assert!(
-        output.status.success(),
-        "scripts/encrypt_code.py {args:?} failed (is requirements-dev.txt installed in .venv?): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("its output is text")
 }
 
 fn event(name: &str, code: &str) -> Value {

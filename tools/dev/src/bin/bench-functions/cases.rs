@@ -9,7 +9,9 @@ use e2e_tests::moto::free_port;
 use e2e_tests::runtime_api::{Launch, Outcome, workspace_root};
 use serde_json::Value;
 
-use crate::stage::{ECHO, NODE_AUTHORIZER, Staged};
+use crate::sender::SenderEvents;
+use crate::stage::{ECHO, NODE_AUTHORIZER, SENDER, Staged};
+use crate::warm::WARM_UP;
 use crate::{CLIENT_ID, POOL_ID};
 
 /// A function's environment, as `(name, value)` pairs.
@@ -80,6 +82,23 @@ pub const POST_AUTHENTICATION_ROW: &str = "post-authentication, RECORD_SIGN_INS=
 pub const MIGRATION_ARGON_ROW: &str = "user-migration, table, argon2id (default)";
 pub const MIGRATION_PBKDF2_ROW: &str = "user-migration, table, pbkdf2 i=1000";
 pub const MIGRATION_ENDPOINT_ROW: &str = "user-migration, legacy endpoint";
+/// The custom sender's rows: a sign-up email sent (cold start and warm),
+/// a sign-up SMS sent (warm), each with a code of its own decrypted
+/// through moto's KMS, claimed in moto's DynamoDB and sent through moto's
+/// SES v2 or SNS; and an unknown trigger source, returned untouched, whose
+/// cold start is the function's init alone and whose warm run is the
+/// function's own cost per invocation without a message.
+pub const SENDER_EMAIL_ROW: &str = "custom-sender, SignUp email sent";
+pub const SENDER_SMS_ROW: &str = "custom-sender, SignUp SMS sent";
+pub const SENDER_INIT_ROW: &str = "custom-sender, unknown source";
+pub const SENDER_ROWS: [&str; 3] = [SENDER_EMAIL_ROW, SENDER_SMS_ROW, SENDER_INIT_ROW];
+/// The custom sender's idempotency table, in moto.
+pub const SENDER_TABLE: &str = "bench-custom-sender-idempotency";
+/// Its verified SES sender.
+pub const SENDER_FROM: &str = "no-reply@example.com";
+/// The pool of the sample events (`events/custom-sender/`), which Cognito
+/// names in the codes' encryption context (`userpool-id`).
+pub const SENDER_POOL: &str = "us-east-1_Ex4mPle01";
 
 /// Which table a case belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,10 +128,22 @@ pub struct Case {
     pub cold: Cold,
     /// Answered during the cold start.
     pub first: Value,
+    /// When not empty, the cold start of round `i` answers the `i`th of
+    /// these instead of `first` (cycling): for a function that must see a
+    /// new event each time, as the custom sender, whose idempotency claim
+    /// would otherwise short-circuit every start but the first.
+    cold_events: Vec<Value>,
     /// Whether an answer is the expected one.
     check: fn(&Value) -> bool,
+    /// The answer must also be the event sent, whole (a trigger that
+    /// returns its event unchanged).
+    whole: bool,
     /// Cycled through during the warm run; empty: no warm run.
     pub warm: Vec<Value>,
+    /// Timed warm invocations of this row, when not the run's
+    /// `--invocations`: the custom sender's rows, where each is a real send
+    /// through moto with a code of its own (`--sends`).
+    pub invocations: Option<usize>,
     /// What the case does at init, for the breakdown.
     pub note: String,
     /// A new connection for every Runtime API request
@@ -147,8 +178,11 @@ impl Subject {
             table: Table::Main,
             cold: Cold::Response,
             first: self.event.clone(),
+            cold_events: Vec::new(),
             check: self.check,
+            whole: false,
             warm: vec![self.event.clone()],
+            invocations: None,
             note: String::new(),
             fresh_connections: false,
         }
@@ -177,8 +211,11 @@ impl Case {
             table: self.table,
             cold: Cold::Skip,
             first: self.first.clone(),
+            cold_events: self.cold_events.clone(),
             check: self.check,
+            whole: self.whole,
             warm: self.warm.clone(),
+            invocations: self.invocations,
             note: String::new(),
             fresh_connections: true,
         }
@@ -215,12 +252,52 @@ impl Case {
             .fresh_connections(self.fresh_connections)
     }
 
-    /// Panics, with the function's output, unless `outcome` is a right answer.
+    /// Each cold start answers the next of `events` instead of the
+    /// subject's event.
+    fn cold_events(mut self, events: Vec<Value>) -> Case {
+        self.cold_events = events;
+        self
+    }
+
+    /// `count` timed warm invocations instead of the run's.
+    fn invocations(mut self, count: usize) -> Case {
+        self.invocations = Some(count);
+        self
+    }
+
+    /// A right answer is also the event sent, whole.
+    fn returning_the_event(mut self) -> Case {
+        self.whole = true;
+        self
+    }
+
+    /// The event the cold start of round `round` (from 0) answers.
+    pub fn cold_event(&self, round: usize) -> &Value {
+        if self.cold_events.is_empty() {
+            &self.first
+        } else {
+            &self.cold_events[round % self.cold_events.len()]
+        }
+    }
+
+    /// The events a warm run of `invocations` timed invocations sends, the
+    /// warm-up's first.
+    pub fn warm_events(&self, invocations: usize) -> impl Iterator<Item = &Value> {
+        self.warm.iter().cycle().take(WARM_UP + invocations)
+    }
+
+    /// Whether `outcome` is a right answer to `sent`.
+    pub fn is_right(&self, sent: &Value, outcome: &Outcome) -> bool {
+        matches!(outcome, Outcome::Response(answer)
+            if (self.check)(answer) && (!self.whole || answer == sent))
+    }
+
+    /// Panics, with the function's output, unless `outcome` is a right
+    /// answer to `sent`.
     #[track_caller]
-    pub fn expect(&self, outcome: &Outcome, logs: &[String]) {
-        let good = matches!(outcome, Outcome::Response(answer) if (self.check)(answer));
+    pub fn expect(&self, sent: &Value, outcome: &Outcome, logs: &[String]) {
         assert!(
-            good,
+            self.is_right(sent, outcome),
             "{}: unexpected answer {outcome:?}; its output:\n{}",
             self.label,
             logs.join("\n")
@@ -496,11 +573,58 @@ fn sign_in_rows(store: &str, legacy_url: &str) -> Vec<Case> {
     rows.into_iter().map(Case::init_only).collect()
 }
 
+/// The custom sender's rows, as deployed but for the endpoint (`store`,
+/// moto): `KEY_ARN` the key `events` are encrypted under.
+fn sender_rows(events: &SenderEvents, store: &str) -> Vec<Case> {
+    let env = pairs(&[
+        ("AWS_ENDPOINT_URL", store),
+        ("KEY_ARN", &events.key_arn),
+        ("IDEMPOTENCY_TABLE", SENDER_TABLE),
+        ("EMAIL_FROM", SENDER_FROM),
+        ("APP_NAME", "Acme & Co"),
+    ]);
+    let Some(first) = events.cold.first() else {
+        return Vec::new();
+    };
+    let email = Subject::new(SENDER, first.clone(), is_object);
+    let sms = Subject::new(SENDER, events.sms[0].clone(), is_object);
+    let unknown = Subject::new(
+        SENDER,
+        event("custom-sender/unknown-source.json"),
+        is_object,
+    );
+    vec![
+        email
+            .case(SENDER_EMAIL_ROW, env.clone())
+            .returning_the_event()
+            .cold_events(events.cold.clone())
+            .warm(events.email.clone())
+            .invocations(events.sends)
+            .note(
+                "templates checked, SDK config, 4 clients; then KMS Decrypt, PutItem, \
+                 SendEmail, UpdateItem to moto (Python on 127.0.0.1): moto's time included",
+            ),
+        sms.case(SENDER_SMS_ROW, env.clone())
+            .returning_the_event()
+            .warm(events.sms.clone())
+            .invocations(events.sends)
+            .warm_only(),
+        // Its warm run (the run's `--invocations`: no call to moto) is
+        // the function's own floor per invocation: the event read, a log
+        // line and a metric, without decrypting, rendering or sending.
+        unknown
+            .case(SENDER_INIT_ROW, env)
+            .returning_the_event()
+            .note("templates checked, SDK config, 4 clients; the event returned untouched"),
+    ]
+}
+
 /// Every row, in the order of the tables. `store`: the revocation store's
 /// endpoint, for the rows with the check on, and moto's for the sign-in
 /// triggers; `slow_jwks_url`: the JWKS server answering after
 /// [`crate::JWKS_DELAY`]; `legacy_url`: the legacy endpoint user-migration
-/// calls.
+/// calls; `sender`: the custom sender's events with their codes (none:
+/// no custom-sender rows).
 pub fn cases(
     staged: &Staged,
     tokens: &[String],
@@ -508,6 +632,7 @@ pub fn cases(
     slow_jwks_url: &str,
     store: &str,
     legacy_url: &str,
+    sender: Option<&SenderEvents>,
 ) -> Vec<Case> {
     let fresh: Vec<Value> = tokens.iter().map(|token| token_event(token)).collect();
     let first = &fresh[0];
@@ -641,6 +766,9 @@ pub fn cases(
     );
     cases.extend(init.into_iter().map(Case::init_only));
     cases.extend(sign_in_rows(store, legacy_url));
+    if let Some(events) = sender {
+        cases.extend(sender_rows(events, store));
+    }
     cases
 }
 
@@ -658,6 +786,9 @@ mod tests {
             "pre-authentication/authentication.json",
             "post-authentication/authentication.json",
             "user-migration/authentication.json",
+            "custom-sender/unknown-source.json",
+            "custom-sender/sign-up-email.json",
+            "custom-sender/sign-up-sms.json",
         ] {
             assert!(event(path).is_object(), "{path}");
         }

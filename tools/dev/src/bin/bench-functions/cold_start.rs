@@ -17,7 +17,7 @@ pub struct ColdResult {
 /// `starts` cold starts of every case that has one, taking turns.
 pub async fn cold_starts(cases: &[Case], starts: usize) -> Vec<ColdResult> {
     let mut results: Vec<ColdResult> = cases.iter().map(|_| ColdResult::default()).collect();
-    for _ in 0..starts {
+    for round in 0..starts {
         for (case, result) in cases.iter().zip(&mut results) {
             if case.cold == Cold::Skip {
                 continue;
@@ -30,10 +30,11 @@ pub async fn cold_starts(cases: &[Case], starts: usize) -> Vec<ColdResult> {
                 result.times.push(started.elapsed());
                 assert_eq!(report.error_type, "ConfigError", "{}", case.label);
             } else {
-                let invoked = function.invoke(case.first.clone()).await;
+                let event = case.cold_event(round);
+                let invoked = function.invoke(event.clone()).await;
                 result.times.push(started.elapsed());
                 result.memory.push(memory(function.pid()));
-                case.expect(&invoked.outcome, &function.logs());
+                case.expect(event, &invoked.outcome, &function.logs());
             }
             function.stop().await;
         }

@@ -34,6 +34,17 @@
 //!   as for the tests): its cold start (SDK configuration, client, and the
 //!   first read) and warm CPU per invocation with every subject cached and
 //!   with a read per invocation, against the same rows with the check off.
+//! - **custom sender** ([`sender`]): the custom-sender bootstrap (built
+//!   from its own workspace into the same target folder) sending sign-up
+//!   emails and SMS, each with a code of its own encrypted under a key in
+//!   moto's KMS as Cognito encrypts it (`scripts/encrypt_code.py`, all the
+//!   codes in one run), the idempotency claim in moto's DynamoDB, the mail
+//!   through moto's SES v2 and the SMS through moto's SNS: its cold start
+//!   against the echo (moto's latency, four calls to a Python server,
+//!   inside the figure), the init alone (an unknown trigger source, passed
+//!   through), and the warm CPU per message (`--sends` of them per
+//!   channel) above the echo's; then what moto recorded as sent is checked
+//!   against what was asked, code by code.
 //! - **keys handed in**: the authorizer as the template deploys it, with
 //!   the pool's keys in `JWKS` (and `JWKS_URL` at a server that answers
 //!   after 20 ms, standing for a region's TLS and round trip), beside
@@ -60,6 +71,7 @@
 //! The modules, in the order a run goes through them: [`stage`] links what
 //! the harness launches, [`cases`] says what each row starts and sends,
 //! [`cold_start`] and [`warm`] drive the functions (reading [`procfs`]),
+//! [`sender`] prepares and checks the custom sender's sends,
 //! [`network`] checks that `JWKS_FILE` means no fetch, [`in_process`] times
 //! init pieces inside this process, [`criterion`] reads the verify bench's
 //! results, and [`report`] lays it all out.
@@ -72,6 +84,7 @@ mod in_process;
 mod network;
 mod procfs;
 mod report;
+mod sender;
 mod stage;
 mod stats;
 mod warm;
@@ -96,6 +109,8 @@ Options:
   --starts N         cold starts per case            (default 20)
   --invocations N    sequential warm invocations     (default 3000)
   --burst N          authorizers started at once     (default 50)
+  --sends N          messages per custom-sender warm row, each a
+                     real send with a code of its own (default 300)
   --no-node          skip the Node.js comparison
   --only TEXT        only the rows whose label contains TEXT (repeatable);
                      skips the network check and the in-process pieces;
@@ -115,6 +130,8 @@ struct Options {
     starts: usize,
     invocations: usize,
     burst: usize,
+    /// Timed invocations of each custom-sender warm row.
+    sends: usize,
     node: bool,
     /// Label filters; empty: every row.
     only: Vec<String>,
@@ -126,6 +143,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         starts: 20,
         invocations: 3000,
         burst: 50,
+        sends: 300,
         node: true,
         only: Vec::new(),
     };
@@ -144,6 +162,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "--starts" => options.starts = count("--starts")?,
             "--invocations" => options.invocations = count("--invocations")?,
             "--burst" => options.burst = count("--burst")?,
+            "--sends" => options.sends = count("--sends")?,
             "--no-node" => options.node = false,
             "--only" => options.only.push(cli::value(&mut args, "--only")?),
             _ => return Err(format!("unknown option {flag}")),
@@ -210,6 +229,16 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
     create_profile_table(&dynamodb, cases::PROFILE_TABLE).await;
     let legacy = LegacyEndpoint::start(cases::LEGACY_ENDPOINT_SECRET).await;
     legacy_users(&dynamodb, &legacy).await;
+    // The custom sender's key, table, sender identity and codes, only when
+    // one of its rows runs: encrypting them takes a few seconds.
+    let sender = if cases::SENDER_ROWS
+        .iter()
+        .any(|label| wanted(options, label))
+    {
+        Some(sender::prepare(&moto, options.starts, options.sends).await)
+    } else {
+        None
+    };
     let cases: Vec<_> = cases::cases(
         staged,
         &tokens,
@@ -217,11 +246,10 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
         &slow.url_template(),
         &moto.endpoint(),
         &legacy.url(),
+        sender.as_ref(),
     )
     .into_iter()
-    .filter(|case| {
-        options.only.is_empty() || options.only.iter().any(|text| case.label.contains(text))
-    })
+    .filter(|case| wanted(options, &case.label))
     .collect();
     let everything = options.only.is_empty();
     let bursts = everything || options.only.iter().any(|text| text == "burst");
@@ -231,13 +259,25 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
 
     let cold = cold_start::cold_starts(&cases, options.starts).await;
     let mut warm = Vec::new();
+    let mut warm_invocations = Vec::new();
     for case in &cases {
-        warm.push(if case.warm.is_empty() {
-            None
-        } else {
-            Some(warm::warm_run(case, options.invocations).await)
+        let invocations =
+            (!case.warm.is_empty()).then(|| case.invocations.unwrap_or(options.invocations));
+        warm_invocations.push(invocations);
+        warm.push(match invocations {
+            Some(count) => Some(warm::warm_run(case, count).await),
+            None => None,
         });
     }
+    // What moto recorded the custom sender sending, against what it was
+    // asked to send; before moto goes.
+    let sends = match &sender {
+        Some(events) => {
+            let asked = sender::asked(events, &cases, &cold, &warm_invocations);
+            Some(sender::recorded(&moto, &asked).await)
+        }
+        None => None,
+    };
     let network = if everything {
         Some(network::network_check(&server, &tokens[..tokens.len().min(100)]).await)
     } else {
@@ -278,7 +318,14 @@ async fn run(options: &Options, staged: &Staged, runtime_builds: Vec<Piece>) -> 
         network: network.as_ref(),
         bursts: &burst_results,
         criterion: &criterion,
+        sends: sends.zip(sender.as_ref().map(|events| events.sends)),
     })
+}
+
+/// Whether the row `label` is to be run: every row, or those `--only`
+/// names.
+fn wanted(options: &Options, label: &str) -> bool {
+    options.only.is_empty() || options.only.iter().any(|text| label.contains(text))
 }
 
 /// The legacy users table in moto (partition key `username`), with each of
@@ -346,6 +393,8 @@ mod tests {
             "--no-node",
             "--burst",
             "7",
+            "--sends",
+            "11",
             "--only",
             "revocation",
         ]))
@@ -353,6 +402,7 @@ mod tests {
         .unwrap();
         assert_eq!((options.starts, options.invocations), (3, 10));
         assert_eq!(options.burst, 7);
+        assert_eq!(options.sends, 11);
         assert!(!options.node);
         assert_eq!(options.only, ["revocation"]);
         assert!(parse(cli::args(["--starts", "0"])).is_err());

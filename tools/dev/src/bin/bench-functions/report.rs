@@ -9,13 +9,14 @@ use std::time::Duration;
 use crate::burst::BurstResult;
 use crate::cases::{
     Case, Cold, ECHO_ROW, FILE_ROW, FRESH_CONNECTIONS, HANDED_IN_ROW, REFERENCE,
-    REVOCATION_CACHED_ROW, REVOCATION_READ_ROW, ROTATION_ROW, SAME_ROW, SIGN_IN_ROWS, SLOW_URL_ROW,
-    Table, URL_ROW,
+    REVOCATION_CACHED_ROW, REVOCATION_READ_ROW, ROTATION_ROW, SAME_ROW, SENDER_EMAIL_ROW,
+    SENDER_INIT_ROW, SENDER_SMS_ROW, SIGN_IN_ROWS, SLOW_URL_ROW, Table, URL_ROW,
 };
 use crate::cold_start::ColdResult;
 use crate::in_process::{Piece, REPEATS};
 use crate::network::NetworkCheck;
 use crate::procfs::{allowed_cpus, load_average};
+use crate::sender::Sends;
 use crate::stage::{ECHO, NODE_AUTHORIZER, Staged, node_binary_size, node_dir};
 use crate::stats::{median, percentile};
 use crate::warm::WarmResult;
@@ -40,6 +41,9 @@ pub struct Results<'a> {
     pub bursts: &'a [BurstResult],
     /// The verify bench's `(id, median ns, age)`.
     pub criterion: &'a [(String, f64, Duration)],
+    /// What moto recorded the custom sender sending (checked against what
+    /// it was asked), and `--sends`; `None` without its rows.
+    pub sends: Option<(Sends, usize)>,
 }
 
 /// The whole report.
@@ -74,7 +78,123 @@ pub fn render(results: &Results) -> String {
     }
     render_floor(&mut out, results.cases, results.cold, results.warm);
     render_revocation(&mut out, results.cases, results.cold, results.warm);
+    if let Some((sends, count)) = results.sends {
+        render_sender(
+            &mut out,
+            results.cases,
+            results.cold,
+            results.warm,
+            sends,
+            count,
+        );
+    }
     out
+}
+
+/// The custom sender against the echo: cold starts (a message sent, and
+/// the init alone), and the function's own CPU per message sent above the
+/// echo's per invocation; then what moto recorded.
+fn render_sender(
+    out: &mut String,
+    cases: &[Case],
+    cold: &[ColdResult],
+    warm: &[Option<WarmResult>],
+    sends: Sends,
+    count: usize,
+) {
+    let row = |label: &str| cases.iter().position(|case| case.label == label);
+    let _ = writeln!(
+        out,
+        "\nCustom sender (custom-sender, its own workspace; KMS, DynamoDB, SES v2 and SNS: moto on \
+         127.0.0.1) against the floor, same run"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<54} {:>6} {:>6} {:>6}  {:>7}",
+        "cold start, exec -> first response, ms", "median", "min", "p90", "x echo"
+    );
+    let echo = row(ECHO_ROW).map(|i| median(&cold[i].times));
+    for (label, shown) in [
+        (ECHO_ROW, ECHO),
+        (
+            SENDER_INIT_ROW,
+            "unknown source, passed through (init alone)",
+        ),
+        (
+            SENDER_EMAIL_ROW,
+            "SignUp email sent (moto's 4 calls inside)",
+        ),
+    ] {
+        let Some(i) = row(label) else { continue };
+        if cold[i].times.is_empty() {
+            continue;
+        }
+        let mut times = cold[i].times.clone();
+        times.sort();
+        let ratio = match echo {
+            Some(echo) if label != ECHO_ROW && !echo.is_zero() => {
+                format!("{:.2}x", median(&times).as_secs_f64() / echo.as_secs_f64())
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {shown:<54} {:>6} {:>6} {:>6}  {ratio:>7}",
+            ms(median(&times)),
+            ms(times.first().copied().unwrap_or_default()),
+            ms(percentile(&times, 90)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:<54} {:>6} {:>6}  {:>7} {:>7}  {:>6}",
+        format!("warm CPU per invocation ({count} sends a row), µs"),
+        "stat",
+        "sched",
+        "- echo",
+        "(sched)",
+        "p50 ms"
+    );
+    let us = |duration: Duration| duration.as_secs_f64() * 1e6;
+    let echo_cpu = row(ECHO_ROW).and_then(|i| warm[i].as_ref()).map(|w| w.cpu);
+    for (label, shown) in [
+        (ECHO_ROW, "lambda-echo, per invocation"),
+        (SENDER_INIT_ROW, "unknown source, passed through: no call"),
+        (
+            SENDER_EMAIL_ROW,
+            "email sent: Decrypt, PutItem, SendEmail, UpdateItem",
+        ),
+        (
+            SENDER_SMS_ROW,
+            "SMS sent: Decrypt, PutItem, Publish, UpdateItem",
+        ),
+    ] {
+        let Some(w) = row(label).and_then(|i| warm[i].as_ref()) else {
+            continue;
+        };
+        let (excess, excess_sched) = match echo_cpu {
+            Some(echo) if label != ECHO_ROW => (
+                format!("{:+.1}", us(w.cpu.stat) - us(echo.stat)),
+                format!("{:+.1}", us(w.cpu.sched) - us(echo.sched)),
+            ),
+            _ => Default::default(),
+        };
+        let _ = writeln!(
+            out,
+            "  {shown:<54} {:>6.1} {:>6.1}  {excess:>7} {excess_sched:>7}  {:>6}",
+            us(w.cpu.stat),
+            us(w.cpu.sched),
+            ms(w.p50),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  moto recorded {} email(s) and {} SMS, as many as asked for, each code in its message. \
+         The cold start and the p50 include moto's latency (KMS Decrypt, PutItem, SendEmail or \
+         Publish, UpdateItem over loopback to a Python server); the CPU figures are the \
+         function's own.",
+        sends.emails, sends.sms
+    );
 }
 
 /// The revocation check on against off: the cold start (SDK configuration

@@ -9,7 +9,7 @@ use e2e_tests::runtime_api::{target_dir, workspace_root};
 
 /// The binaries a full run needs, as `cargo build --release --workspace`
 /// leaves them.
-const FUNCTIONS: [&str; 8] = [
+const FUNCTIONS: [&str; 9] = [
     "authorizer",
     "pre-sign-up",
     "post-confirmation",
@@ -17,10 +17,14 @@ const FUNCTIONS: [&str; 8] = [
     "pre-authentication",
     "post-authentication",
     "user-migration",
+    SENDER,
     ECHO,
 ];
 /// The floor: `bench/echo`, lambda_runtime returning its event.
 pub const ECHO: &str = "lambda-echo";
+/// The custom sender, built from its own workspace
+/// (`functions/custom-sender/bootstrap`) into the same target folder.
+pub const SENDER: &str = "custom-sender";
 /// The Node.js authorizer's launcher, as linked beside the binaries.
 pub const NODE_AUTHORIZER: &str = "authorizer-node";
 
@@ -129,8 +133,14 @@ pub fn missing<'a>(
 ) -> Result<(), String> {
     for name in binaries {
         if !staged.bin_dir.join(name).exists() {
+            let build = if name == SENDER {
+                "cargo build --release --locked --manifest-path \
+                 functions/custom-sender/bootstrap/Cargo.toml --target-dir <that folder's target>"
+            } else {
+                "cargo build --release --workspace --bins --locked"
+            };
             return Err(format!(
-                "no {} (build with `cargo build --release --workspace --bins --locked`)",
+                "no {} (build with `{build}`)",
                 staged.source.join(name).display()
             ));
         }
