@@ -12,6 +12,8 @@
 //! - [`templates`]: the catalogue (built-in and operator templates), locale
 //!   resolution, the init checks. Its docs list what a template can use.
 //! - [`message`]: one message from one event, with the fallback.
+//! - [`notice`]: the account-takeover notice, a template kind that only
+//!   the custom email sender sends (no `CustomMessage_*` source has it).
 //! - [`limits`]: Cognito's limits and placeholder rules.
 //! - [`locale`], [`source`]: small value types.
 //!
@@ -43,6 +45,7 @@ pub mod error;
 pub mod limits;
 pub mod locale;
 pub mod message;
+pub mod notice;
 pub mod source;
 pub mod templates;
 
@@ -58,7 +61,7 @@ use serde_json::Value;
 pub use config::{Brand, Config};
 pub use message::{Composed, Step};
 pub use source::Source;
-pub use templates::Catalog;
+pub use templates::{Catalog, Kind};
 
 /// What the handler needs, built once at init.
 #[derive(Debug)]

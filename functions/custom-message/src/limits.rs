@@ -121,6 +121,10 @@ pub enum Broken {
     /// The username placeholder is missing from an invitation.
     #[error("the text does not contain the username placeholder")]
     MissingUsername,
+    /// A notice's body lacks one of its one-click links
+    /// ([`crate::notice::check`]).
+    #[error("the text does not contain both one-click links")]
+    MissingLink,
 }
 
 impl Broken {
@@ -132,6 +136,7 @@ impl Broken {
             Broken::TooLong { .. } => "too_long",
             Broken::MissingCode => "missing_code",
             Broken::MissingUsername => "missing_username",
+            Broken::MissingLink => "missing_link",
         }
     }
 }

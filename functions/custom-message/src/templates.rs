@@ -8,6 +8,8 @@
 //! templates/<locale>/<source>.subject.txt         one per source (sign_up, resend_code, ...)
 //! templates/<locale>/<source>.html
 //! templates/<locale>/<source>.sms.txt
+//! templates/<locale>/<notice>.subject.txt         one per notice (account_take_over): email only
+//! templates/<locale>/<notice>.html
 //! templates/<locale>/_<partial>.html|.txt         optional, for {% include %}
 //! ```
 //!
@@ -15,8 +17,8 @@
 //! `TEMPLATES_DIR`. A file in `TEMPLATES_DIR` replaces the built-in file of
 //! the same name, so an operator can restyle `en/layout.html` alone, or add a
 //! language with a new folder. A locale that is not built in must supply all
-//! three files of each source it supplies, so one message never mixes
-//! languages. A name without `/` in `{% extends %}` or `{% include %}` is
+//! three files of each source it supplies (the two of each notice), so one
+//! message never mixes languages. A name without `/` in `{% extends %}` or `{% include %}` is
 //! looked up in the including template's own locale folder.
 //!
 //! # What a template sees
@@ -39,6 +41,8 @@
 //! error, which the init check turns into a clear message). `attributes` is
 //! escaped but not vetted like `name`: a value such as `evil.example` is
 //! shown as text, which mail clients may still turn into a link.
+//!
+//! A notice's templates see other variables: [`crate::notice`] lists them.
 //!
 //! # Checks
 //!
@@ -63,6 +67,7 @@ use cognito_auth_core::config::ConfigError;
 
 use crate::config;
 use crate::limits::Channel;
+use crate::notice::Notice;
 use crate::source::Source;
 
 mod catalog;
@@ -89,9 +94,64 @@ enum Origin {
     User(PathBuf),
 }
 
+/// What a set of template files is for: the message of a
+/// `CustomMessage_*` source (which the custom senders send too), or a
+/// notice that only a custom sender sends. Kept apart so that
+/// CustomMessage's own [`Source`] set stays what Cognito sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A message with a code: subject, HTML body and SMS.
+    Message(Source),
+    /// A notice: the channels [`Notice::channels`] lists.
+    Notice(Notice),
+}
+
+impl Kind {
+    /// Every kind, in a fixed order.
+    pub fn all() -> impl Iterator<Item = Kind> {
+        Source::ALL
+            .into_iter()
+            .map(Kind::Message)
+            .chain(Notice::ALL.into_iter().map(Kind::Notice))
+    }
+
+    /// The stem of its template files.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Kind::Message(source) => source.stem(),
+            Kind::Notice(notice) => notice.stem(),
+        }
+    }
+
+    /// The kind whose template files have this stem.
+    pub fn from_stem(stem: &str) -> Option<Kind> {
+        Kind::all().find(|kind| kind.stem() == stem)
+    }
+
+    /// The texts (one template file each) it has.
+    pub fn channels(self) -> &'static [Channel] {
+        match self {
+            Kind::Message(_) => &Channel::ALL,
+            Kind::Notice(notice) => notice.channels(),
+        }
+    }
+}
+
+impl From<Source> for Kind {
+    fn from(source: Source) -> Kind {
+        Kind::Message(source)
+    }
+}
+
+impl From<Notice> for Kind {
+    fn from(notice: Notice) -> Kind {
+        Kind::Notice(notice)
+    }
+}
+
 /// `<locale>/<stem>.<suffix>`.
-fn template_name(locale: &str, source: Source, channel: Channel) -> String {
-    format!("{locale}/{}.{}", source.stem(), channel.file_suffix())
+fn template_name(locale: &str, kind: Kind, channel: Channel) -> String {
+    format!("{locale}/{}.{}", kind.stem(), channel.file_suffix())
 }
 
 /// The error for a template that fails, naming its file.

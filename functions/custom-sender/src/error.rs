@@ -7,6 +7,7 @@ use lambda_runtime::Diagnostic;
 
 use crate::decrypt::DecryptError;
 use crate::render::NoValidMessage;
+use crate::takeover::NoticeError;
 
 /// Why an invocation failed. Each is retried by Lambda, then lands in the
 /// on-failure destination.
@@ -26,9 +27,9 @@ pub enum FnError {
     /// A `request.type` this function does not know (a future version).
     #[error("request.type is not the version 1 request of this trigger")]
     UnknownRequestType,
-    /// `CustomEmailSender_AccountTakeOverNotification`: not sent yet.
-    #[error("account takeover notices are not sent by this function")]
-    Unsupported,
+    /// An account-takeover notice without a usable `EVENT_ID` or links.
+    #[error(transparent)]
+    Notice(#[from] NoticeError),
     /// An email event, but `EMAIL_FROM` is unset.
     #[error("EMAIL_FROM is not set")]
     NoSender,
@@ -53,7 +54,7 @@ impl FnError {
             FnError::Malformed(_) => "MalformedEvent",
             FnError::MissingField(_) => "MissingField",
             FnError::UnknownRequestType => "UnknownRequestType",
-            FnError::Unsupported => "Unsupported",
+            FnError::Notice(_) => "InvalidNotice",
             FnError::NoSender => "ConfigError",
             FnError::Decrypt(_) => "DecryptFailed",
             FnError::Render(_) => "NoValidMessage",
@@ -94,6 +95,7 @@ impl std::fmt::Debug for FnError {
             }
             FnError::Decrypt(decrypt) => write!(f, "({})", decrypt.reason()),
             FnError::MissingField(field) => write!(f, "({field})"),
+            FnError::Notice(notice) => write!(f, "({})", notice.reason()),
             _ => Ok(()),
         }
     }

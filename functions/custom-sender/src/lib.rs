@@ -40,6 +40,7 @@ pub mod decrypt;
 pub mod error;
 pub mod render;
 pub mod source;
+pub mod takeover;
 
 use std::time::Instant;
 
@@ -155,6 +156,7 @@ async fn deliver<D: DecryptCode>(
         Err(error) => {
             let reason = match &error {
                 FnError::Decrypt(decrypt) => decrypt.reason(),
+                FnError::Notice(notice) => notice.reason(),
                 FnError::Send(call) | FnError::Idempotency(call) => call.code(),
                 other => other.error_type(),
             };
@@ -191,17 +193,26 @@ async fn send<D: DecryptCode>(
     source: SenderSource,
     recorder: &mut Recorder<'_>,
 ) -> Result<(), FnError> {
-    let message_source = match source.kind {
-        Kind::Message(message_source) => message_source,
-        Kind::TakeoverNotice => return Err(FnError::Unsupported),
-    };
     if event.request_str("type") != Some(source.channel.request_type()) {
         return Err(FnError::UnknownRequestType);
     }
-    let code = event
-        .request_str("code")
-        .filter(|code| !code.is_empty())
-        .ok_or(FnError::MissingField("request.code"))?;
+    // What to send: a message with its code, or a takeover notice, read
+    // and checked before anything else is required of the event.
+    enum What<'e> {
+        Message(custom_message::Source, &'e str),
+        Notice(Box<takeover::TakeoverEvent>),
+    }
+    let what = match source.kind {
+        Kind::Message(message_source) => What::Message(
+            message_source,
+            event
+                .request_str("code")
+                .filter(|code| !code.is_empty())
+                .ok_or(FnError::MissingField("request.code"))?,
+        ),
+        // `request.code` is null: there is no code to send.
+        Kind::TakeoverNotice => What::Notice(Box::new(takeover::TakeoverEvent::read(event)?)),
+    };
     let pool_id = event
         .user_pool_id()
         .filter(|pool| !pool.is_empty())
@@ -225,28 +236,49 @@ async fn send<D: DecryptCode>(
         Channel::Sms => None,
     };
 
-    let message = decrypt::decode(code)?;
-    let expected = decrypt::expected_context(pool_id, state.config.require_pool_context);
-    let secret = state.decryptor.decrypt(message, expected).await?;
-
     enum Rendered {
         Email(render::Email),
         Sms(render::Sms),
     }
-    let rendered = match source.channel {
-        Channel::Email => Rendered::Email(render::email(
-            &state.catalog,
-            message_source,
-            event,
-            &secret,
-        )?),
-        Channel::Sms => Rendered::Sms(render::sms(&state.catalog, message_source, event, &secret)?),
+    // What is sent, and the idempotency key: a digest of the code for a
+    // message, of the pool and EVENT_ID for a notice.
+    let (rendered, key) = match &what {
+        What::Message(message_source, code) => {
+            let message = decrypt::decode(code)?;
+            let expected = decrypt::expected_context(pool_id, state.config.require_pool_context);
+            let secret = state.decryptor.decrypt(message, expected).await?;
+            let rendered = match source.channel {
+                Channel::Email => Rendered::Email(render::email(
+                    &state.catalog,
+                    *message_source,
+                    event,
+                    &secret,
+                )?),
+                Channel::Sms => Rendered::Sms(render::sms(
+                    &state.catalog,
+                    *message_source,
+                    event,
+                    &secret,
+                )?),
+            };
+            drop(secret);
+            (rendered, aws::idempotency_key(code))
+        }
+        // Email only: SenderSource knows no SMS notice.
+        What::Notice(notice) => (
+            Rendered::Email(render::takeover(&state.catalog, event, notice)?),
+            aws::idempotency_key(&notice.claim_text(pool_id)),
+        ),
     };
-    drop(secret);
+    let notice = match &what {
+        What::Notice(notice) => Some(notice.as_ref()),
+        What::Message(..) => None,
+    };
+    let event_id = notice.map(|notice| notice.event_id());
+    let action = notice.map(|notice| notice.action().code());
 
     let table = state.config.idempotency_table.as_str();
     let limits = &state.config.aws;
-    let key = aws::idempotency_key(code);
     let started = Instant::now();
     let claim = aws::claim(
         &state.dynamodb,
@@ -261,7 +293,8 @@ async fn send<D: DecryptCode>(
         tracing::info!(
             trigger_source = event.trigger_source(),
             sub = event.user_attribute("sub"),
-            "already sent (or being sent) for this code; nothing sent"
+            event_id,
+            "already sent (or being sent) for this code or event; nothing sent"
         );
         outcome(recorder, "duplicate", None);
         return Ok(());
@@ -318,6 +351,8 @@ async fn send<D: DecryptCode>(
         channel = source.channel.as_str(),
         locale,
         without_user_data,
+        event_id,
+        action,
         message_id = message_id.as_deref().unwrap_or_default(),
         "message sent"
     );

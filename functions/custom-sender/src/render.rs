@@ -12,9 +12,11 @@
 use cognito_auth_core::trigger::TriggerEvent;
 use custom_message::limits::{Channel as Part, Placeholders};
 use custom_message::message::{self, Step};
+use custom_message::notice::{Notice, compose_takeover};
 use custom_message::{Catalog, Source};
 
 use crate::decrypt::Secret;
+use crate::takeover::TakeoverEvent;
 
 /// The placeholders the sender renders with and then replaces.
 pub const PLACEHOLDERS: Placeholders<'static> = Placeholders {
@@ -161,20 +163,31 @@ pub fn fill(text: &str, code: &str, username: &str, html: bool) -> String {
     out
 }
 
-/// Escapes the five characters that matter in HTML text and attributes.
-pub fn escape_html(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            other => out.push(other),
+/// Escapes the five characters that matter in HTML text and attributes:
+/// custom-message's, which the notices' links go through too.
+pub use custom_message::notice::escape_html;
+
+/// The account-takeover notice (custom-message's `account_take_over`
+/// templates). It has no code to fill in: the templates render the
+/// notice's own values, escaped, and the result was checked for length
+/// and for both one-click links.
+pub fn takeover(
+    catalog: &Catalog,
+    event: &TriggerEvent,
+    notice: &TakeoverEvent,
+) -> Result<Email, NoValidMessage> {
+    let mail = compose_takeover(catalog, event, &notice.vars()).map_err(|(channel, _)| {
+        NoValidMessage {
+            part: channel.response_field(),
+            stem: Notice::AccountTakeOver.stem(),
         }
-    }
-    out
+    })?;
+    Ok(Email {
+        subject: mail.subject,
+        html: mail.html,
+        locale: mail.locale,
+        without_user_data: false,
+    })
 }
 
 #[cfg(test)]

@@ -51,8 +51,9 @@ pub enum Kind {
     /// A message with a code (or a temporary password), from
     /// custom-message's templates for this source.
     Message(MessageSource),
-    /// `CustomEmailSender_AccountTakeOverNotification`: no code; not sent
-    /// by this function yet (see docs/custom-sender.md).
+    /// `CustomEmailSender_AccountTakeOverNotification`: no code; its
+    /// details are user attributes ([`crate::takeover`]), rendered from
+    /// custom-message's `account_take_over` notice templates.
     TakeoverNotice,
 }
 
@@ -96,7 +97,7 @@ impl SenderSource {
     pub fn stem(self) -> &'static str {
         match self.kind {
             Kind::Message(source) => source.stem(),
-            Kind::TakeoverNotice => "account_take_over_notification",
+            Kind::TakeoverNotice => custom_message::notice::Notice::AccountTakeOver.stem(),
         }
     }
 }

@@ -297,17 +297,12 @@ async fn ses_refusing_is_an_error_that_lambda_retries_and_the_retry_sends() {
 }
 
 #[tokio::test]
-async fn other_sources_pass_through_and_takeover_notices_are_not_sent() {
+async fn other_sources_pass_through_and_other_request_types_are_refused() {
     let world = World::new().await;
     let function = world.start().await;
     function
         .assert_returns_unchanged(events::sample(FUNCTION, "unknown-source"))
         .await;
-    let error = function
-        .invoke(events::sample(FUNCTION, "account-takeover-notification"))
-        .await
-        .error();
-    assert_eq!(error.error_type, "Unsupported");
     let mut wrong_type = event("sign-up-email", &world.code("1").await);
     wrong_type["request"]["type"] = "customEmailSenderRequestV2".into();
     assert_eq!(
@@ -315,6 +310,153 @@ async fn other_sources_pass_through_and_takeover_notices_are_not_sent() {
         "UnknownRequestType"
     );
     assert!(world.emails().await.is_empty());
+}
+
+/// The sample takeover notice's feedback token: it, and the links that
+/// carry it, must never reach a log line (the log audit checks it too).
+const FEEDBACK_TOKEN: &str = "fbk-sentinel-7Qx9Lm2Vp4";
+
+fn takeover_notice() -> Value {
+    let mut notice = events::sample(FUNCTION, "account-takeover-notification");
+    assert!(notice["request"]["code"].is_null(), "a notice has no code");
+    notice["request"]["userAttributes"]["CITY"] = "<b>Lisbon</b>".into();
+    notice["request"]["userAttributes"]["DEVICE_NAME"] = "\"><script>alert(1)</script>".into();
+    notice
+}
+
+#[tokio::test]
+async fn a_takeover_notice_is_mailed_once_with_both_links_and_escaped_details() {
+    let world = World::new().await;
+    let function = world.start().await;
+    let notice = takeover_notice();
+    let output = function.invoke(notice.clone()).await.response();
+    assert_eq!(output, notice, "the event comes back unchanged");
+    let emails = world.emails().await;
+    assert_eq!(emails.len(), 1, "one mail in moto's SES");
+    let email = &emails[0];
+    assert_eq!(email["source"], FROM);
+    assert_eq!(
+        email["destinations"]["ToAddresses"][0],
+        "maria.silva@example.com"
+    );
+    assert_eq!(
+        email["subject"],
+        "We blocked a suspicious sign-in to your Acme & Co account"
+    );
+    let body = email["body"].as_str().expect("body");
+    assert!(body.contains("We blocked the sign-in."), "{body}");
+    assert!(
+        body.contains("203.0.113.7 (&lt;b&gt;Lisbon&lt;&#x2f;b&gt;, Portugal)"),
+        "the city, escaped: {body}"
+    );
+    assert!(!body.contains("<b>Lisbon"), "{body}");
+    assert!(!body.contains("<script>"), "{body}");
+    assert!(body.contains("2026-12-07T04:00:00Z"), "LOGIN_TIME as given");
+    for valid in ["true", "false"] {
+        let link = format!(
+            "href=\"https://feedback.example.com/risk?token={FEEDBACK_TOKEN}&amp;valid={valid}\""
+        );
+        assert!(body.contains(&link), "{link} in {body}");
+    }
+    assert!(body.contains("Acme &amp; Co"), "the brand, escaped");
+
+    // Cognito's retry of the same risk event sends nothing more.
+    function.invoke(notice.clone()).await.response();
+    assert_eq!(world.emails().await.len(), 1, "a retried notice sends once");
+    function.wait_for_log_containing("already sent").await;
+    // Another risk event is another notice.
+    let mut next = notice;
+    next["request"]["userAttributes"]["EVENT_ID"] = "9a8b7c6d-0000-4000-8000-000000000001".into();
+    function.invoke(next).await.response();
+    assert_eq!(world.emails().await.len(), 2);
+
+    function
+        .wait_for_log(|line| line.contains("message sent") && line.contains("9a8b7c6d-"))
+        .await;
+    let sent = function
+        .log_records()
+        .into_iter()
+        .filter(|record| record["message"] == "message sent")
+        .count();
+    assert_eq!(sent, 2, "one outcome line per mail");
+    let logs = function.logs().join("\n");
+    assert!(
+        logs.contains("d2ee7c09-5ea7-4c8f-9e6b-2d1c3f4a5b6c"),
+        "the event id is logged"
+    );
+    for secret in [
+        FEEDBACK_TOKEN,
+        "feedback.example.com",
+        "maria.silva@example.com",
+        "Lisbon",
+    ] {
+        assert!(!logs.contains(secret), "{secret} reached the logs");
+    }
+    function.assert_no_panic();
+}
+
+#[tokio::test]
+async fn a_takeover_notice_without_https_links_or_an_event_id_is_refused_and_nothing_is_sent() {
+    let world = World::new().await;
+    let function = world.start().await;
+    let with = |name: &str, value: Value| {
+        let mut notice = takeover_notice();
+        notice["request"]["userAttributes"][name] = value;
+        notice
+    };
+    for (what, notice, reason) in [
+        (
+            "a javascript: link",
+            with(
+                "ONE_CLICK_LINK_INVALID",
+                "javascript:alert(document.cookie)".into(),
+            ),
+            "link_not_https",
+        ),
+        (
+            "an http link",
+            with(
+                "ONE_CLICK_LINK_VALID",
+                format!("http://feedback.example.com/risk?token={FEEDBACK_TOKEN}").into(),
+            ),
+            "link_not_https",
+        ),
+        (
+            "no EVENT_ID",
+            with("EVENT_ID", Value::Null),
+            "missing_attribute",
+        ),
+    ] {
+        let error = function.invoke(notice).await.error();
+        assert_eq!(error.error_type, "InvalidNotice", "{what}");
+        assert!(!error.error_message.contains(FEEDBACK_TOKEN), "{what}");
+        assert_eq!(
+            error.error_message.contains("EVENT_ID"),
+            reason == "missing_attribute",
+            "{what}: {}",
+            error.error_message
+        );
+    }
+    // One clear line per refusal, in order (the last one arrived: so did
+    // the others).
+    function
+        .wait_for_log(|line| line.contains("InvalidNotice") && line.contains("missing_attribute"))
+        .await;
+    let reasons: Vec<Value> = function
+        .log_records()
+        .into_iter()
+        .filter(|record| record["error_type"] == "InvalidNotice")
+        .map(|record| record["reason"].clone())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["link_not_https", "link_not_https", "missing_attribute"]
+    );
+    assert!(world.emails().await.is_empty(), "nothing is sent");
+    let logs = function.logs().join("\n");
+    assert!(!logs.contains(FEEDBACK_TOKEN));
+    assert!(!logs.contains("javascript:"));
+    function.assert_no_panic();
 }
 
 #[tokio::test]

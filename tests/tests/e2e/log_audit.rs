@@ -64,6 +64,11 @@ const SECRETS: &[&str] = &[
     "Legacy-Passw0rd!",
     // tests/tests/e2e/custom_sender.rs: the codes it encrypts.
     "Tmp<p>&1",
+    // events/custom-sender/account-takeover-notification.json: the
+    // takeover notice's FEEDBACK_TOKEN, and the host of the one-click links
+    // that carry it.
+    "fbk-sentinel-7Qx9Lm2Vp4",
+    "feedback.example.com",
     // The legacy endpoint's tests: a wrong password and the shared secrets.
     "Not-Her-Password-1",
     "legacy-endpoint-shared-secret-0123456789",

@@ -11,10 +11,11 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
 use super::dir::read_dir;
-use super::{BUILT_IN, LAST_RESORT, Origin, blame, template_name, user_error};
+use super::{BUILT_IN, Kind, LAST_RESORT, Origin, blame, template_name, user_error};
 use crate::config::{self, Brand};
 use crate::limits::{self, Channel, Placeholders};
 use crate::locale::Locale;
+use crate::notice::{Notice, Takeover, escape_html};
 use crate::source::Source;
 
 /// How much work one render may do (minijinja "fuel", roughly one unit per
@@ -49,9 +50,9 @@ impl Vars<'_> {
 pub struct Catalog {
     env: Environment<'static>,
     brand: Brand,
-    /// Lower-case locale tag → the locale's canonical tag and the sources it
-    /// has all three templates for.
-    pub(super) locales: BTreeMap<String, (String, BTreeSet<Source>)>,
+    /// Lower-case locale tag → the locale's canonical tag and the kinds it
+    /// has every template of.
+    pub(super) locales: BTreeMap<String, (String, BTreeSet<Kind>)>,
     /// The fallback chain of `DEFAULT_LOCALE`, then [`LAST_RESORT`].
     default_chain: Vec<String>,
 }
@@ -142,11 +143,12 @@ impl Catalog {
         self.locales.values().map(|(tag, _)| tag.as_str())
     }
 
-    /// The locale to render `source` in: the first of `wanted` (most
-    /// preferred first), each falling back from region to language, that has
-    /// templates for `source`; else `DEFAULT_LOCALE` the same way; else
-    /// [`LAST_RESORT`].
-    pub fn resolve(&self, wanted: &[Locale], source: Source) -> &str {
+    /// The locale to render `kind` (a [`Source`] or a [`Notice`]) in: the
+    /// first of `wanted` (most preferred first), each falling back from
+    /// region to language, that has templates for `kind`; else
+    /// `DEFAULT_LOCALE` the same way; else [`LAST_RESORT`].
+    pub fn resolve(&self, wanted: &[Locale], kind: impl Into<Kind>) -> &str {
+        let kind = kind.into();
         let wanted = wanted
             .iter()
             .flat_map(Locale::fallbacks)
@@ -156,7 +158,7 @@ impl Catalog {
             .find_map(|key| {
                 self.locales
                     .get(&key)
-                    .filter(|(_, sources)| sources.contains(&source))
+                    .filter(|(_, kinds)| kinds.contains(&kind))
                     .map(|(tag, _)| tag.as_str())
             })
             .unwrap_or(LAST_RESORT)
@@ -171,15 +173,62 @@ impl Catalog {
         channel: Channel,
         vars: &Vars<'_>,
     ) -> Result<String, minijinja::Error> {
-        let name = template_name(locale, source, channel);
+        let name = template_name(locale, source.into(), channel);
         let template = self.env.get_template(&name)?;
         let rendered = template.render(self.context(locale, channel, vars))?;
+        Ok(limits::tidy(channel, &rendered))
+    }
+
+    /// Renders and tidies one text of the account-takeover notice. The
+    /// links go to an HTML body escaped and marked safe (readable `https://`
+    /// rather than `https:&#x2f;&#x2f;`, as `app_url`); everything else is
+    /// auto-escaped there.
+    pub fn render_takeover(
+        &self,
+        locale: &str,
+        channel: Channel,
+        takeover: &Takeover<'_>,
+    ) -> Result<String, minijinja::Error> {
+        let name = template_name(locale, Notice::AccountTakeOver.into(), channel);
+        let template = self.env.get_template(&name)?;
+        let link = |url: &str| match channel {
+            Channel::Email => Value::from_safe_string(escape_html(url)),
+            Channel::Subject | Channel::Sms => Value::from(url),
+        };
+        let optional = |value: Option<&str>| value.map_or(Value::UNDEFINED, Value::from);
+        let context = context! {
+            action => takeover.action.code(),
+            user_name => takeover.user_name,
+            ip_address => takeover.ip_address,
+            city => optional(takeover.city),
+            country => optional(takeover.country),
+            device_name => optional(takeover.device_name),
+            login_time => takeover.login_time,
+            valid_link => link(takeover.valid_link),
+            invalid_link => link(takeover.invalid_link),
+            ..self.brand_context(locale, channel)
+        };
+        let rendered = template.render(context)?;
         Ok(limits::tidy(channel, &rendered))
     }
 
     fn context(&self, locale: &str, channel: Channel, vars: &Vars<'_>) -> Value {
         let safe = |text: &str| Value::from_safe_string(text.to_owned());
         let placeholders = &vars.placeholders;
+        let undefined_if_none = |value: Option<Value>| value.unwrap_or(Value::UNDEFINED);
+        context! {
+            code => safe(placeholders.code),
+            username => undefined_if_none(placeholders.username.map(safe)),
+            link => undefined_if_none(placeholders.link.map(safe)),
+            name => undefined_if_none(vars.name.map(Value::from)),
+            attributes => vars.attributes.clone(),
+            ..self.brand_context(locale, channel)
+        }
+    }
+
+    /// What every template sees: the brand and the locale.
+    fn brand_context(&self, locale: &str, channel: Channel) -> Value {
+        let safe = |text: &str| Value::from_safe_string(text.to_owned());
         // APP_URL was checked at init to hold no quote, angle bracket or
         // space, so `&` is the only character HTML needs escaped. Marking it
         // safe keeps `https://` readable instead of `https:&#x2f;&#x2f;`.
@@ -189,11 +238,6 @@ impl Catalog {
         });
         let undefined_if_none = |value: Option<Value>| value.unwrap_or(Value::UNDEFINED);
         context! {
-            code => safe(placeholders.code),
-            username => undefined_if_none(placeholders.username.map(safe)),
-            link => undefined_if_none(placeholders.link.map(safe)),
-            name => undefined_if_none(vars.name.map(Value::from)),
-            attributes => vars.attributes.clone(),
             locale => locale,
             app_name => self.brand.app_name.as_str(),
             app_url => undefined_if_none(app_url),
@@ -247,14 +291,15 @@ fn environment() -> Result<Environment<'static>, ConfigError> {
     Ok(env)
 }
 
-/// Which locales can serve which sources. A source counts when all three of
-/// its templates exist; a locale folder that has some but not all of them
-/// (with no built-in file to fill the gap) is an error.
+/// Which locales can serve which kinds. A kind counts when all of its
+/// templates exist (three for a source, two for a notice); a locale folder
+/// that has some but not all of them (with no built-in file to fill the
+/// gap) is an error.
 fn index_locales(
     origins: &HashMap<String, Origin>,
     templates_dir: Option<&Path>,
-) -> Result<BTreeMap<String, (String, BTreeSet<Source>)>, ConfigError> {
-    let mut locales: BTreeMap<String, (String, BTreeSet<Source>)> = BTreeMap::new();
+) -> Result<BTreeMap<String, (String, BTreeSet<Kind>)>, ConfigError> {
+    let mut locales: BTreeMap<String, (String, BTreeSet<Kind>)> = BTreeMap::new();
     let mut names: Vec<&String> = origins.keys().collect();
     names.sort();
     for name in names {
@@ -264,25 +309,27 @@ fn index_locales(
         let entry = locales
             .entry(tag.to_ascii_lowercase())
             .or_insert_with(|| (tag.to_owned(), BTreeSet::new()));
-        let Some(source) = file
+        let Some(kind) = file
             .split_once('.')
-            .and_then(|(stem, _)| Source::from_stem(stem))
+            .and_then(|(stem, _)| Kind::from_stem(stem))
         else {
             continue;
         };
-        let missing: Vec<String> = Channel::ALL
-            .into_iter()
-            .map(|channel| template_name(tag, source, channel))
+        let missing: Vec<String> = kind
+            .channels()
+            .iter()
+            .map(|&channel| template_name(tag, kind, channel))
             .filter(|name| !origins.contains_key(name))
             .collect();
         if missing.is_empty() {
-            entry.1.insert(source);
+            entry.1.insert(kind);
         } else {
             let dir = templates_dir.unwrap_or(Path::new("templates"));
             return Err(user_error(
                 &dir.join(name),
                 &format!(
-                    "has no companion {} (a source needs a subject, an HTML body and an SMS text)",
+                    "has no companion {} (a source needs a subject, an HTML body and an SMS text; \
+                     a notice a subject and an HTML body)",
                     missing.join(" and ")
                 ),
             ));
@@ -310,7 +357,7 @@ mod tests {
     use super::*;
     use crate::templates::dir::is_template_file_name;
     use crate::templates::test_support::{TempDir, brand, en, plain_vars};
-    use crate::templates::{BUILT_IN, LAST_RESORT, LAYOUT, template_name};
+    use crate::templates::{BUILT_IN, Kind, LAST_RESORT, LAYOUT, template_name};
 
     #[test]
     fn autoescape_blocks_are_spotted() {
@@ -336,9 +383,9 @@ mod tests {
         );
         assert!(locales.contains(LAST_RESORT));
         for locale in locales {
-            for source in Source::ALL {
-                for channel in Channel::ALL {
-                    let name = template_name(locale, source, channel);
+            for kind in Kind::all() {
+                for &channel in kind.channels() {
+                    let name = template_name(locale, kind, channel);
                     assert!(BUILT_IN.iter().any(|(n, _)| *n == name), "missing {name}");
                 }
             }

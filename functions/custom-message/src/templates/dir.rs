@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 
 use cognito_auth_core::config::ConfigError;
 
-use super::{LAYOUT, user_error};
+use super::{Kind, LAYOUT, user_error};
 use crate::limits::Channel;
 use crate::locale::Locale;
-use crate::source::Source;
 
 /// The largest template file read from `TEMPLATES_DIR`. The largest message
 /// is 20,000 characters; a template many times that is a mistake.
@@ -53,7 +52,8 @@ pub(super) fn read_dir(dir: &Path) -> Result<Vec<(String, String, PathBuf)>, Con
                      <source>.subject.txt, <source>.html or <source>.sms.txt \
                      (sources: sign_up, resend_code, forgot_password, update_user_attribute, \
                      verify_user_attribute, admin_create_user, authentication), \
-                     or a partial named _<name>.html or _<name>.txt",
+                     account_take_over.subject.txt or account_take_over.html (a notice: \
+                     email only), or a partial named _<name>.html or _<name>.txt",
                 ));
             }
             let size = std::fs::metadata(&path)
@@ -118,7 +118,10 @@ pub(super) fn is_template_file_name(file: &str) -> bool {
         });
     }
     file.split_once('.').is_some_and(|(stem, suffix)| {
-        Source::from_stem(stem).is_some() && Channel::from_file_suffix(suffix).is_some()
+        Kind::from_stem(stem).is_some_and(|kind| {
+            Channel::from_file_suffix(suffix)
+                .is_some_and(|channel| kind.channels().contains(&channel))
+        })
     })
 }
 
@@ -134,6 +137,8 @@ mod tests {
             "layout.html",
             "sign_up.html",
             "admin_create_user.sms.txt",
+            "account_take_over.subject.txt",
+            "account_take_over.html",
             "_footer.html",
             "_sig.txt",
         ] {
@@ -147,6 +152,8 @@ mod tests {
             "_.html",
             "_a b.html",
             "layout.txt",
+            "account_take_over.sms.txt",
+            "account_takeover.html",
         ] {
             assert!(!is_template_file_name(bad), "{bad}");
         }

@@ -1,0 +1,608 @@
+//! Notices: messages that only a custom sender sends, with no
+//! `CustomMessage_*` counterpart, so no [`Source`](crate::Source) of their
+//! own. Today one: threat protection's account-takeover notice
+//! (`CustomEmailSender_AccountTakeOverNotification`), email only: AWS's
+//! custom SMS sender page lists no takeover source.
+//!
+//! A notice is a template kind of the catalogue like a source (built in,
+//! overridable through `TEMPLATES_DIR`, checked at init in every locale),
+//! but it carries no code placeholder: what it must carry instead is both
+//! one-click links, which [`check`] requires of the HTML body.
+//!
+//! # What the takeover template sees
+//!
+//! | variable | value |
+//! |---|---|
+//! | `action` | `ACCOUNT_TAKE_OVER_ACTION` as a code: `block`, `no_action`, `mfa`, `mfa_if_configured`, `mfa_required`, or `unknown` for a value Cognito does not document |
+//! | `user_name` | `USER_NAME` |
+//! | `ip_address` | `IP_ADDRESS` |
+//! | `city`, `country`, `device_name` | `CITY`, `COUNTRY`, `DEVICE_NAME`, undefined when absent |
+//! | `login_time` | `LOGIN_TIME`, as Cognito gives it (its format is not documented) |
+//! | `valid_link`, `invalid_link` | `ONE_CLICK_LINK_VALID` ("this was me") and `ONE_CLICK_LINK_INVALID` ("this wasn't me"), https URLs checked by the sender |
+//! | `app_name`, `app_url`, `support_email`, `locale` | as for every message |
+//!
+//! The text fields are cut to [`FIELD_MAX`] characters, and the links may
+//! be at most [`LINK_MAX`], so the init check, which renders every locale
+//! with values of those lengths, proves that no event can break a limit.
+//! The event's other attributes (`FEEDBACK_TOKEN`, `EVENT_ID`) are not
+//! given to templates.
+
+use std::borrow::Cow;
+
+use cognito_auth_core::trigger::TriggerEvent;
+
+use crate::limits::{self, Broken, Channel};
+use crate::message::wanted_locales;
+use crate::templates::Catalog;
+
+/// A message kind that only a custom sender sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Notice {
+    /// `CustomEmailSender_AccountTakeOverNotification`.
+    AccountTakeOver,
+}
+
+impl Notice {
+    /// Every notice, in a fixed order.
+    pub const ALL: [Notice; 1] = [Notice::AccountTakeOver];
+
+    /// The stem of its template files: `<locale>/<stem>.html`.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Notice::AccountTakeOver => "account_take_over",
+        }
+    }
+
+    /// The notice whose template files have this stem.
+    pub fn from_stem(stem: &str) -> Option<Notice> {
+        Notice::ALL.into_iter().find(|notice| notice.stem() == stem)
+    }
+
+    /// The texts it has: a subject and an HTML body (no SMS).
+    pub fn channels(self) -> &'static [Channel] {
+        match self {
+            Notice::AccountTakeOver => &[Channel::Subject, Channel::Email],
+        }
+    }
+}
+
+/// `ACCOUNT_TAKE_OVER_ACTION`: what threat protection did with the sign-in
+/// (Amazon Cognito API Reference, `AccountTakeoverActionType`), plus `MFA`,
+/// which @types/aws-lambda lists too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TakeoverAction {
+    /// `BLOCK`: the request was blocked.
+    Block,
+    /// `NO_ACTION`: the user was allowed to sign in.
+    NoAction,
+    /// `MFA`: an MFA challenge (listed by @types/aws-lambda only).
+    Mfa,
+    /// `MFA_IF_CONFIGURED`: an MFA challenge if the user has MFA, else allowed.
+    MfaIfConfigured,
+    /// `MFA_REQUIRED`: an MFA challenge if the user has MFA, else blocked.
+    MfaRequired,
+    /// Any other value: the template's generic text.
+    Unknown,
+}
+
+impl TakeoverAction {
+    /// Every action, in a fixed order.
+    pub const ALL: [TakeoverAction; 6] = [
+        TakeoverAction::Block,
+        TakeoverAction::NoAction,
+        TakeoverAction::Mfa,
+        TakeoverAction::MfaIfConfigured,
+        TakeoverAction::MfaRequired,
+        TakeoverAction::Unknown,
+    ];
+
+    /// The action for Cognito's value; a value it does not document is
+    /// [`TakeoverAction::Unknown`] (the notice is still worth sending).
+    pub fn parse(value: &str) -> TakeoverAction {
+        match value {
+            "BLOCK" => TakeoverAction::Block,
+            "NO_ACTION" => TakeoverAction::NoAction,
+            "MFA" => TakeoverAction::Mfa,
+            "MFA_IF_CONFIGURED" => TakeoverAction::MfaIfConfigured,
+            "MFA_REQUIRED" => TakeoverAction::MfaRequired,
+            _ => TakeoverAction::Unknown,
+        }
+    }
+
+    /// The code templates branch on, and logs carry.
+    pub fn code(self) -> &'static str {
+        match self {
+            TakeoverAction::Block => "block",
+            TakeoverAction::NoAction => "no_action",
+            TakeoverAction::Mfa => "mfa",
+            TakeoverAction::MfaIfConfigured => "mfa_if_configured",
+            TakeoverAction::MfaRequired => "mfa_required",
+            TakeoverAction::Unknown => "unknown",
+        }
+    }
+}
+
+/// The most characters of a text field (`USER_NAME`, `CITY`, …) a notice
+/// shows; longer values are cut (see [`clip`]).
+pub const FIELD_MAX: usize = 100;
+
+/// The longest one-click link accepted, in characters; a link cannot be
+/// cut, so the sender refuses a longer one.
+pub const LINK_MAX: usize = 2048;
+
+/// What one account-takeover notice is rendered from. The sender fills it
+/// from the event: text fields through [`clip`], links checked as https.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Takeover<'a> {
+    /// `ACCOUNT_TAKE_OVER_ACTION`.
+    pub action: TakeoverAction,
+    /// `USER_NAME`.
+    pub user_name: &'a str,
+    /// `IP_ADDRESS`.
+    pub ip_address: &'a str,
+    /// `CITY`, when given.
+    pub city: Option<&'a str>,
+    /// `COUNTRY`, when given.
+    pub country: Option<&'a str>,
+    /// `DEVICE_NAME`, when given.
+    pub device_name: Option<&'a str>,
+    /// `LOGIN_TIME`, as given.
+    pub login_time: &'a str,
+    /// `ONE_CLICK_LINK_VALID`: "this was me".
+    pub valid_link: &'a str,
+    /// `ONE_CLICK_LINK_INVALID`: "this wasn't me".
+    pub invalid_link: &'a str,
+}
+
+// The links carry the feedback token: Debug prints neither them nor the
+// user's details.
+impl std::fmt::Debug for Takeover<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Takeover")
+            .field("action", &self.action)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A text field as a notice shows it: control characters (a newline in a
+/// device name) become spaces, white space is trimmed, and at most
+/// [`FIELD_MAX`] characters (UTF-16 units, as Cognito's limits count) are
+/// kept, the last of them `…` when cut.
+pub fn clip(value: &str) -> Cow<'_, str> {
+    let trimmed = value.trim();
+    if !trimmed.chars().any(char::is_control) && limits::length(trimmed) <= FIELD_MAX {
+        return Cow::Borrowed(trimmed);
+    }
+    let clean: String = trimmed
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let clean = clean.trim();
+    if limits::length(clean) <= FIELD_MAX {
+        return Cow::Owned(clean.to_owned());
+    }
+    let mut out = String::with_capacity(FIELD_MAX * 4);
+    let mut length = 0;
+    for c in clean.chars() {
+        if length + c.len_utf16() > FIELD_MAX - 1 {
+            break;
+        }
+        length += c.len_utf16();
+        out.push(c);
+    }
+    out.push('…');
+    Cow::Owned(out)
+}
+
+/// Escapes the five characters that matter in HTML text and attributes.
+pub fn escape_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Checks a tidied notice text: not empty, within the channel's limit,
+/// and, for the HTML body, holding both links as the template context
+/// gives them (escaped), so "this wasn't me" can never be left out.
+pub fn check(channel: Channel, text: &str, takeover: &Takeover<'_>) -> Result<(), Broken> {
+    if text.trim().is_empty() {
+        return Err(Broken::Empty);
+    }
+    let length = limits::length(text);
+    if length > channel.limit() {
+        return Err(Broken::TooLong {
+            length,
+            limit: channel.limit(),
+        });
+    }
+    if channel == Channel::Email
+        && [takeover.valid_link, takeover.invalid_link]
+            .iter()
+            .any(|link| !text.contains(&escape_html(link)))
+    {
+        return Err(Broken::MissingLink);
+    }
+    Ok(())
+}
+
+/// A rendered account-takeover notice.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TakeoverMail {
+    /// The locale whose templates were used.
+    pub locale: String,
+    /// The subject, one line.
+    pub subject: String,
+    /// The HTML body.
+    pub html: String,
+}
+
+impl std::fmt::Debug for TakeoverMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TakeoverMail")
+            .field("locale", &self.locale)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Renders the account-takeover notice in the user's locale (the event's
+/// `locale` attribute or `clientMetadata.locale` when Cognito sends one,
+/// else `DEFAULT_LOCALE`). Unlike a message there is no fallback: the
+/// init check rendered every template with the longest values a
+/// [`Takeover`] can hold, so a failure here is a template that failed to
+/// render, reported with its channel; the log line names the template,
+/// never a value.
+pub fn compose_takeover(
+    catalog: &Catalog,
+    event: &TriggerEvent,
+    takeover: &Takeover<'_>,
+) -> Result<TakeoverMail, (Channel, Broken)> {
+    let notice = Notice::AccountTakeOver;
+    let locale = catalog.resolve(&wanted_locales(event), notice);
+    let text = |channel: Channel| -> Result<String, (Channel, Broken)> {
+        let text = catalog
+            .render_takeover(locale, channel, takeover)
+            .map_err(|error| {
+                tracing::error!(
+                    notice = notice.stem(),
+                    channel = channel.response_field(),
+                    locale,
+                    template = error.name().unwrap_or_default(),
+                    line = error.line().unwrap_or_default(),
+                    kind = %error.kind(),
+                    "template failed to render"
+                );
+                (channel, Broken::Render)
+            })?;
+        check(channel, &text, takeover).map_err(|broken| (channel, broken))?;
+        Ok(text)
+    };
+    Ok(TakeoverMail {
+        subject: text(Channel::Subject)?,
+        html: text(Channel::Email)?,
+        locale: locale.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::config::Brand;
+    use crate::locale::Locale;
+    use serde_json::json;
+
+    fn catalog(default_locale: &str) -> Catalog {
+        let brand = Brand {
+            app_name: "Acme & Co".to_owned(),
+            app_url: Some("https://app.example.com/?a=1&b=2".to_owned()),
+            support_email: Some("support@example.com".to_owned()),
+        };
+        Catalog::load(&brand, &Locale::parse(default_locale).unwrap(), None).unwrap()
+    }
+
+    fn event(locale: Option<&str>) -> TriggerEvent {
+        let mut attributes = json!({"EVENT_ID": "e-1", "email": "maria@example.com"});
+        if let Some(locale) = locale {
+            attributes["locale"] = locale.into();
+        }
+        TriggerEvent::from_value(json!({
+            "version": "1",
+            "triggerSource": "CustomEmailSender_AccountTakeOverNotification",
+            "region": "us-east-1",
+            "userPoolId": "us-east-1_Ex4mPle01",
+            "userName": "maria",
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "c"},
+            "request": {"type": "customEmailSenderRequestV1", "code": null, "userAttributes": attributes},
+            "response": {}
+        }))
+        .unwrap()
+    }
+
+    fn takeover(action: TakeoverAction) -> Takeover<'static> {
+        Takeover {
+            action,
+            user_name: "maria.silva@example.com",
+            ip_address: "203.0.113.7",
+            city: Some("Lisbon"),
+            country: Some("Portugal"),
+            device_name: Some("Firefox"),
+            login_time: "2026-12-07T04:00:00Z",
+            valid_link: "https://feedback.example.com/v?t=1&e=2",
+            invalid_link: "https://feedback.example.com/i?t=1&e=2",
+        }
+    }
+
+    /// What each action's body says, in each built-in locale: a phrase
+    /// only that action's text holds.
+    #[test]
+    fn each_action_says_what_happened_in_each_locale() {
+        let catalog = catalog("en");
+        let phrases = [
+            (
+                "en",
+                [
+                    (TakeoverAction::Block, "We blocked the sign-in."),
+                    (
+                        TakeoverAction::MfaRequired,
+                        "without one, the sign-in was blocked",
+                    ),
+                    (TakeoverAction::Mfa, "without one, the sign-in was blocked"),
+                    (
+                        TakeoverAction::MfaIfConfigured,
+                        "if you don't, the sign-in was allowed",
+                    ),
+                    (TakeoverAction::NoAction, "The sign-in was allowed."),
+                    (TakeoverAction::Unknown, "We noticed a sign-in"),
+                ],
+            ),
+            (
+                "es",
+                [
+                    (
+                        TakeoverAction::Block,
+                        "Hemos bloqueado el inicio de sesión.",
+                    ),
+                    (
+                        TakeoverAction::MfaRequired,
+                        "sin él, el inicio de sesión se bloqueó",
+                    ),
+                    (
+                        TakeoverAction::Mfa,
+                        "sin él, el inicio de sesión se bloqueó",
+                    ),
+                    (
+                        TakeoverAction::MfaIfConfigured,
+                        "si no, el inicio de sesión se permitió",
+                    ),
+                    (TakeoverAction::NoAction, "El inicio de sesión se permitió."),
+                    (
+                        TakeoverAction::Unknown,
+                        "Hemos detectado un inicio de sesión",
+                    ),
+                ],
+            ),
+            (
+                "pt",
+                [
+                    (TakeoverAction::Block, "Bloqueamos o acesso."),
+                    (
+                        TakeoverAction::MfaRequired,
+                        "sem ela, o acesso foi bloqueado",
+                    ),
+                    (TakeoverAction::Mfa, "sem ela, o acesso foi bloqueado"),
+                    (
+                        TakeoverAction::MfaIfConfigured,
+                        "se não tiver, o acesso foi permitido",
+                    ),
+                    (TakeoverAction::NoAction, "O acesso foi permitido."),
+                    (TakeoverAction::Unknown, "Notamos um acesso"),
+                ],
+            ),
+        ];
+        for (locale, cases) in phrases {
+            for (action, phrase) in cases {
+                let mail =
+                    compose_takeover(&catalog, &event(Some(locale)), &takeover(action)).unwrap();
+                assert_eq!(mail.locale, locale);
+                assert!(
+                    mail.html.contains(phrase),
+                    "{locale} {action:?}: {}",
+                    mail.html
+                );
+                // No other action's phrase.
+                for (other, other_phrase) in cases {
+                    if other_phrase != phrase {
+                        assert!(
+                            !mail.html.contains(other_phrase),
+                            "{locale} {action:?} says {other:?}"
+                        );
+                    }
+                }
+                assert!(mail.html.contains(&format!("<html lang=\"{locale}\">")));
+                assert!(
+                    mail.html
+                        .contains("href=\"https://feedback.example.com/v?t=1&amp;e=2\"")
+                );
+                assert!(
+                    mail.html
+                        .contains("href=\"https://feedback.example.com/i?t=1&amp;e=2\"")
+                );
+                assert!(
+                    mail.html.contains("2026-12-07T04:00:00Z"),
+                    "LOGIN_TIME as given"
+                );
+                assert!(mail.html.contains("203.0.113.7 (Lisbon, Portugal)"));
+                assert!(mail.html.contains("Firefox"));
+                assert!(mail.html.contains("maria.silva@example.com"));
+                assert!(mail.html.contains("Acme &amp; Co"));
+                assert!(
+                    !mail.html.contains("safely ignore"),
+                    "not the messages' footer"
+                );
+                assert!(mail.subject.contains("Acme & Co"), "{}", mail.subject);
+                assert!(!mail.subject.contains("https://"), "no link in the subject");
+                assert!(limits::length(&mail.subject) <= limits::SUBJECT_LIMIT);
+            }
+        }
+        let block =
+            compose_takeover(&catalog, &event(None), &takeover(TakeoverAction::Block)).unwrap();
+        assert_eq!(
+            block.subject,
+            "We blocked a suspicious sign-in to your Acme & Co account"
+        );
+        // Without a locale in the event: DEFAULT_LOCALE.
+        let portuguese = self::catalog("pt");
+        let mail = compose_takeover(
+            &portuguese,
+            &event(None),
+            &takeover(TakeoverAction::NoAction),
+        )
+        .unwrap();
+        assert_eq!(mail.locale, "pt");
+        assert_eq!(
+            mail.subject,
+            "Novo acesso suspeito à sua conta no Acme & Co"
+        );
+    }
+
+    #[test]
+    fn hostile_fields_are_escaped_and_links_are_not_mangled() {
+        let catalog = catalog("en");
+        let city = "<img src=x onerror=alert(1)>";
+        let device = "\"><script>alert('d')</script>";
+        let notice = Takeover {
+            city: Some(city),
+            country: None,
+            device_name: Some(device),
+            user_name: "<b>maria</b>",
+            login_time: "<i>now</i>",
+            ..takeover(TakeoverAction::Block)
+        };
+        let mail = compose_takeover(&catalog, &event(Some("en")), &notice).unwrap();
+        assert!(!mail.html.contains("<img"), "{}", mail.html);
+        assert!(!mail.html.contains("<script>"), "{}", mail.html);
+        assert!(!mail.html.contains("<b>maria"), "{}", mail.html);
+        assert!(
+            mail.html.contains("(&lt;img src=x onerror=alert(1)&gt;)"),
+            "{}",
+            mail.html
+        );
+        assert!(
+            mail.html
+                .contains("&quot;&gt;&lt;script&gt;alert(&#x27;d&#x27;)&lt;&#x2f;script&gt;"),
+            "{}",
+            mail.html
+        );
+        assert!(mail.html.contains("&lt;i&gt;now&lt;&#x2f;i&gt;"));
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent() {
+        let catalog = catalog("en");
+        let notice = Takeover {
+            city: None,
+            country: Some("Portugal"),
+            device_name: None,
+            ..takeover(TakeoverAction::MfaIfConfigured)
+        };
+        let mail = compose_takeover(&catalog, &event(None), &notice).unwrap();
+        assert!(
+            mail.html.contains("203.0.113.7 (Portugal)</td>"),
+            "{}",
+            mail.html
+        );
+        assert!(!mail.html.contains("Device"));
+        let notice = Takeover {
+            city: None,
+            country: None,
+            ..notice
+        };
+        let mail = compose_takeover(&catalog, &event(None), &notice).unwrap();
+        assert!(mail.html.contains("203.0.113.7</td>"), "{}", mail.html);
+    }
+
+    #[test]
+    fn stems_round_trip_and_notices_have_no_sms() {
+        for notice in Notice::ALL {
+            assert_eq!(Notice::from_stem(notice.stem()), Some(notice));
+            assert!(!notice.channels().contains(&Channel::Sms));
+        }
+        assert_eq!(Notice::from_stem("sign_up"), None);
+    }
+
+    #[test]
+    fn actions_parse_and_anything_else_is_unknown() {
+        for (value, action) in [
+            ("BLOCK", TakeoverAction::Block),
+            ("NO_ACTION", TakeoverAction::NoAction),
+            ("MFA", TakeoverAction::Mfa),
+            ("MFA_IF_CONFIGURED", TakeoverAction::MfaIfConfigured),
+            ("MFA_REQUIRED", TakeoverAction::MfaRequired),
+            ("block", TakeoverAction::Unknown),
+            ("", TakeoverAction::Unknown),
+        ] {
+            assert_eq!(TakeoverAction::parse(value), action, "{value}");
+        }
+    }
+
+    #[test]
+    fn clip_cuts_long_values_and_removes_control_characters() {
+        assert_eq!(clip("  Lisbon "), "Lisbon");
+        assert!(matches!(clip("Lisbon"), Cow::Borrowed(_)));
+        assert_eq!(clip("Fire\nfox\u{7}"), "Fire fox");
+        let at_max = "a".repeat(FIELD_MAX);
+        assert_eq!(clip(&at_max), at_max.as_str());
+        let long = "é".repeat(FIELD_MAX + 1);
+        let cut = clip(&long);
+        assert_eq!(limits::length(&cut), FIELD_MAX);
+        assert!(cut.ends_with('…'));
+        // An emoji (two UTF-16 units) is never split.
+        let emoji = "😀".repeat(FIELD_MAX);
+        assert!(limits::length(&clip(&emoji)) <= FIELD_MAX);
+    }
+
+    #[test]
+    fn the_body_must_hold_both_links_escaped() {
+        let takeover = Takeover {
+            action: TakeoverAction::Block,
+            user_name: "u",
+            ip_address: "203.0.113.7",
+            city: None,
+            country: None,
+            device_name: None,
+            login_time: "t",
+            valid_link: "https://x.example/v?a=1&b=2",
+            invalid_link: "https://x.example/i",
+        };
+        let both =
+            r#"<a href="https://x.example/v?a=1&amp;b=2">y</a><a href="https://x.example/i">n</a>"#;
+        assert_eq!(check(Channel::Email, both, &takeover), Ok(()));
+        let raw =
+            r#"<a href="https://x.example/v?a=1&b=2">y</a><a href="https://x.example/i">n</a>"#;
+        assert_eq!(
+            check(Channel::Email, raw, &takeover),
+            Err(Broken::MissingLink)
+        );
+        assert_eq!(
+            check(Channel::Subject, "Alert", &takeover),
+            Ok(()),
+            "the subject needs no link"
+        );
+        assert_eq!(
+            check(Channel::Subject, &"a".repeat(141), &takeover),
+            Err(Broken::TooLong {
+                length: 141,
+                limit: 140
+            })
+        );
+    }
+}
