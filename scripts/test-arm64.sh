@@ -15,7 +15,7 @@
 #    E2E_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu", then the log audit
 #    over what they printed.
 #
-# Left out, by name, below: the two tests through cognito-local, whose
+# Left out, by name, below: the three tests through cognito-local, whose
 # trigger calls go through `cargo lambda watch`. It builds and runs the
 # workspace's host binaries itself (`cargo run`), so it cannot run these
 # bootstraps, and its `--only-lambda-apis` mode serves the Runtime API under a
@@ -66,6 +66,7 @@ build_seconds=$((SECONDS - started))
 skips=(
   lifecycle::a_user_signs_up_confirms_signs_in_and_calls_the_api_through_cognito_local
   user_migration::a_legacy_user_signs_in_through_cognito_local_and_lands_in_the_pool
+  custom_sender::a_sign_up_through_cognito_local_is_mailed_by_the_custom_sender
 )
 step "end-to-end tests under qemu-aarch64; left out (cargo lambda watch cannot run these bootstraps, see above): ${skips[*]}"
 export E2E_BIN_DIR="$target_dir/lambda"
