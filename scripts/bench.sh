@@ -6,7 +6,10 @@
 #      (functions/custom-sender/bootstrap) into the same target folder;
 #   2. the criterion benches, kept short: verify (shared/benches/verify.rs)
 #      and the authorizer's answer (functions/authorizer/benches/answer.rs:
-#      deciding and encoding for 1,000 rules, and the answer-size table);
+#      deciding and encoding for 1,000 rules, and the answer-size table),
+#      and the authorizer's warm path by stage
+#      (functions/authorizer/benches/stages.rs: the handler's own stages,
+#      which bench-functions sets beside the warm CPU it measures);
 #   3. the Node.js comparison's dependencies (bench/node, `npm ci`);
 #   4. bench-functions (tools/dev/src/bin/bench-functions): every function
 #      through the Runtime API harness, on the release binaries, with the
@@ -55,6 +58,10 @@ cargo bench -p cognito-auth-core --bench verify --locked -- \
 
 step "criterion: the authorizer's answer, and its size against rules and groups"
 cargo bench -p authorizer --bench answer --locked -- \
+  --warm-up-time 1 --measurement-time 3
+
+step "criterion: the authorizer's warm path by stage"
+cargo bench -p authorizer --bench stages --locked -- \
   --warm-up-time 1 --measurement-time 3
 
 step "Node.js comparison: npm ci in bench/node"

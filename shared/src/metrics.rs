@@ -21,7 +21,7 @@
 //! start of each invocation, record with [`Recorder::count`] and
 //! [`Recorder::put`], and [`Recorder::flush`] once at the end.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -429,9 +429,15 @@ impl Recorder<'_> {
             .collect()
     }
 
-    /// Writes every line to stdout, each in one write, and ends the
+    /// Writes every line to stdout, all in one write, and ends the
     /// recorder. A failed write only loses metrics.
     pub fn flush(self) {
+        self.write_to(std::io::stdout());
+    }
+
+    /// [`Recorder::flush`], into `out` instead of stdout: for benchmarks,
+    /// which time the lines without a pipe behind them (`std::io::sink`).
+    pub fn write_to(self, mut out: impl Write) {
         if self.entries.is_empty() {
             return;
         }
@@ -440,7 +446,7 @@ impl Recorder<'_> {
             text.push_str(&line);
             text.push('\n');
         }
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        let _ = out.write_all(text.as_bytes());
     }
 
     fn line(&self, entry: &Entry, timestamp: u64) -> String {

@@ -49,7 +49,7 @@ use serde_json::Value;
 
 use crate::config::PolicyScope;
 use crate::decide::{Caller, Evaluation};
-use crate::event::{Credential, CredentialSources, Incoming, Kind, Target};
+use crate::event::{Credential, CredentialSources, EventError, Incoming, Kind, Target};
 use crate::outcome::{Answer, Call, ConfigWarning, Warnings};
 use crate::response::OversizedClaim;
 use crate::revocation::Revocations;
@@ -112,14 +112,9 @@ impl Function for State {
     /// outcome and reason, the answer's size, and what the verifier did
     /// (JWKS fetches, stale keys, cache hits).
     async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, FnError> {
-        let state = self;
-        let mut recorder = state.metrics.recorder_for(&event.context);
-        let outcome = run(state, event.payload, &mut recorder).await;
-        let result = outcome.conclude(&state.warnings, &mut recorder);
-        record_verifier(state, &mut recorder);
-        if matches!(result, Err(FnError::Unauthorized)) {
-            recorder.refusal();
-        }
+        let mut recorder = self.recorder(&event.context);
+        let outcome = self.run(event.payload, &mut recorder).await;
+        let result = self.conclude(outcome, &mut recorder);
         recorder.flush();
         // Every 401 was logged with its reason (a refusal at INFO or WARN, a
         // failure at ERROR): lambda_runtime's ERROR line would only repeat
@@ -131,105 +126,142 @@ impl Function for State {
     }
 }
 
-/// The stages, in order; the first that ends the invocation gives the
-/// outcome. `recorder` is for the revocation check's own metrics.
-async fn run(state: &State, payload: Value, recorder: &mut Recorder<'_>) -> Outcome {
-    let incoming = match Incoming::read(payload, &state.sources) {
-        Ok(incoming) => incoming,
-        Err(error) => return Outcome::NotRead(error),
-    };
-    let call = Call {
-        kind: incoming.kind,
-        route: incoming.target.describe(),
-    };
-    let claims = match verify(state, &incoming.credential).await {
-        Ok(claims) => claims,
-        Err(reason) => return Outcome::Unverified(call, reason),
-    };
-    if let Some(revocations) = &state.revocations {
-        match revocations
-            .check(&claims, call.kind.as_str(), &call.route, recorder)
+/// The stages of [`Function::handle`], each public so that the `stages`
+/// benchmark (benches/stages.rs) times the handler's own code, one stage
+/// at a time, rather than a copy of it.
+impl State {
+    /// The metrics recorder of the invocation of `context`: the first
+    /// thing an invocation does.
+    pub fn recorder(&self, context: &lambda_runtime::Context) -> Recorder<'_> {
+        self.metrics.recorder_for(context)
+    }
+
+    /// The stages, in order; the first that ends the invocation gives the
+    /// outcome. `recorder` is for the revocation check's own metrics.
+    pub async fn run(&self, payload: Value, recorder: &mut Recorder<'_>) -> Outcome {
+        let incoming = match self.read(payload) {
+            Ok(incoming) => incoming,
+            Err(error) => return Outcome::NotRead(error),
+        };
+        let call = Call {
+            kind: incoming.kind,
+            route: incoming.target.describe(),
+        };
+        let claims = match self.verify(&incoming.credential).await {
+            Ok(claims) => claims,
+            Err(reason) => return Outcome::Unverified(call, reason),
+        };
+        if let Some(revocations) = &self.revocations {
+            match revocations
+                .check(&claims, call.kind.as_str(), &call.route, recorder)
+                .await
+            {
+                revocation::Outcome::Pass => {}
+                revocation::Outcome::Revoked(reason) => return Outcome::Revoked(call, reason),
+                revocation::Outcome::FailedClosed => {
+                    return Outcome::RevocationUnavailable(call);
+                }
+            }
+        }
+        match self.answer(incoming.kind, &incoming.target, &claims) {
+            Ok(answer) => Outcome::Answered(call, Box::new(claims), answer),
+            Err(OversizedClaim(claim)) => Outcome::OversizedClaim(call, claim),
+        }
+    }
+
+    /// Reads the event the runtime parsed: its kind, the credential (from
+    /// the configured sources) and the call.
+    pub fn read(&self, payload: Value) -> Result<Incoming, EventError> {
+        Incoming::read(payload, &self.sources)
+    }
+
+    /// The verified claims, or the reason code for a refusal.
+    pub async fn verify(&self, credential: &Credential) -> Result<Claims, &'static str> {
+        let value = match credential {
+            Credential::Value(value) => value,
+            other => return Err(other.reason().unwrap_or("missing_token")),
+        };
+        let token =
+            bearer::token(value, bearer::Scheme::Optional).map_err(|error| error.reason())?;
+        self.verifier
+            .verify(token)
             .await
-        {
-            revocation::Outcome::Pass => {}
-            revocation::Outcome::Revoked(reason) => return Outcome::Revoked(call, reason),
-            revocation::Outcome::FailedClosed => return Outcome::RevocationUnavailable(call),
+            .map_err(|error: VerifyError| error.reason())
+    }
+
+    /// Logs the outcome and records its metrics (the decision, the
+    /// answer's size, what the verifier did, a refusal) in `recorder`,
+    /// which the caller then writes; returns what API Gateway gets.
+    pub fn conclude(
+        &self,
+        outcome: Outcome,
+        recorder: &mut Recorder<'_>,
+    ) -> Result<Value, FnError> {
+        let result = outcome.conclude(&self.warnings, recorder);
+        record_verifier(self, recorder);
+        if matches!(result, Err(FnError::Unauthorized)) {
+            recorder.refusal();
         }
+        result
     }
-    match answer(state, incoming.kind, &incoming.target, &claims) {
-        Ok(answer) => Outcome::Answered(call, Box::new(claims), answer),
-        Err(OversizedClaim(claim)) => Outcome::OversizedClaim(call, claim),
-    }
-}
 
-/// The verified claims, or the reason code for a refusal.
-async fn verify(state: &State, credential: &Credential) -> Result<Claims, &'static str> {
-    let value = match credential {
-        Credential::Value(value) => value,
-        other => return Err(other.reason().unwrap_or("missing_token")),
-    };
-    let token = bearer::token(value, bearer::Scheme::Optional).map_err(|error| error.reason())?;
-    state
-        .verifier
-        .verify(token)
-        .await
-        .map_err(|error: VerifyError| error.reason())
-}
-
-/// Decides for the caller of `claims` and builds the answer for `target`.
-fn answer(
-    state: &State,
-    kind: Kind,
-    target: &Target,
-    claims: &Claims,
-) -> Result<Answer, OversizedClaim> {
-    let caller = Caller::new(claims);
-    let evaluation = state
-        .rules
-        .as_ref()
-        .map(|rules| Evaluation::new(rules, &caller));
-    let evaluation = evaluation.as_ref();
-    Ok(match target {
-        Target::Arn { arn, resource } => {
-            let (policy, covers) =
-                iam_policy::for_call(state.scope, evaluation, arn, resource.as_deref());
-            let (key, left_out) = usage_identifier(state, claims);
-            let fitted = response::fit_policy_answer(claims, arn, policy, key)?;
-            // TOKEN authorizers cache on the token alone, so a `route`
-            // answer is reused for the token's every call.
-            let warning =
-                (evaluation.is_some() && state.scope == PolicyScope::Route && kind == Kind::Token)
+    /// Decides for the caller of `claims` and builds the answer for `target`.
+    pub fn answer(
+        &self,
+        kind: Kind,
+        target: &Target,
+        claims: &Claims,
+    ) -> Result<Answer, OversizedClaim> {
+        let state = self;
+        let caller = Caller::new(claims);
+        let evaluation = state
+            .rules
+            .as_ref()
+            .map(|rules| Evaluation::new(rules, &caller));
+        let evaluation = evaluation.as_ref();
+        Ok(match target {
+            Target::Arn { arn, resource } => {
+                let (policy, covers) =
+                    iam_policy::for_call(state.scope, evaluation, arn, resource.as_deref());
+                let (key, left_out) = usage_identifier(state, claims);
+                let fitted = response::fit_policy_answer(claims, arn, policy, key)?;
+                // TOKEN authorizers cache on the token alone, so a `route`
+                // answer is reused for the token's every call.
+                let warning = (evaluation.is_some()
+                    && state.scope == PolicyScope::Route
+                    && kind == Kind::Token)
                     .then_some(ConfigWarning::TokenRouteScope);
-            Answer::policy(fitted, arn, state.scope, covers)
-                .warning(warning)
-                .usage_key_left_out(left_out)
-        }
-        Target::Connect { arn } => {
-            let allowed = decide::connect(evaluation);
-            let policy = iam_policy::connect(arn, allowed);
-            let (key, left_out) = usage_identifier(state, claims);
-            let fitted = response::fit_policy_answer(claims, arn, policy, key)?;
-            Answer::connect(fitted, allowed).usage_key_left_out(left_out)
-        }
-        Target::Route {
-            verb,
-            route_key,
-            identity_source,
-            caller_sent_route_key,
-        } => {
-            let decision = decide::route(
-                evaluation,
+                Answer::policy(fitted, arn, state.scope, covers)
+                    .warning(warning)
+                    .usage_key_left_out(left_out)
+            }
+            Target::Connect { arn } => {
+                let allowed = decide::connect(evaluation);
+                let policy = iam_policy::connect(arn, allowed);
+                let (key, left_out) = usage_identifier(state, claims);
+                let fitted = response::fit_policy_answer(claims, arn, policy, key)?;
+                Answer::connect(fitted, allowed).usage_key_left_out(left_out)
+            }
+            Target::Route {
+                verb,
                 route_key,
                 identity_source,
-                *caller_sent_route_key,
-            );
-            let (simple, cut) = response::fit_simple_answer(claims, decision.allowed)?;
-            let warning = decision
-                .cache_key_unproven
-                .then_some(ConfigWarning::HttpCacheKey);
-            Answer::route(&simple, cut, verb).warning(warning)
-        }
-    })
+                caller_sent_route_key,
+            } => {
+                let decision = decide::route(
+                    evaluation,
+                    route_key,
+                    identity_source,
+                    *caller_sent_route_key,
+                );
+                let (simple, cut) = response::fit_simple_answer(claims, decision.allowed)?;
+                let warning = decision
+                    .cache_key_unproven
+                    .then_some(ConfigWarning::HttpCacheKey);
+                Answer::route(&simple, cut, verb).warning(warning)
+            }
+        })
+    }
 }
 
 /// The `usageIdentifierKey` when `USAGE_IDENTIFIER_CLAIM` is set, or why

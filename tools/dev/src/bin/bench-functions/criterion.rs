@@ -1,13 +1,15 @@
-//! The criterion verify bench's results (`cargo bench -p cognito-auth-core
-//! --bench verify`, run by `make bench` before this tool), read back from
-//! `target/criterion` so the report shows them beside the functions.
+//! The criterion benches' results (`cargo bench -p cognito-auth-core
+//! --bench verify`, and the authorizer's `answer` and `stages`, run by
+//! `make bench` before this tool), read back from `target/criterion` so the
+//! report shows them beside the functions: verification in its own table,
+//! the `stages/` ids in the warm cost by stage.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-/// The verify bench's results: `(id, median ns, age)`.
+/// Every criterion result found: `(id, median ns, age)`.
 pub fn criterion_results(dir: &Path) -> Vec<(String, f64, Duration)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();

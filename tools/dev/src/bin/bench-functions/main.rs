@@ -1,6 +1,6 @@
 //! `bench-functions`: what each function costs as Lambda runs it, measured
 //! through the same Runtime API harness as the end-to-end tests, on release
-//! binaries. `make bench` runs it after the criterion verify bench and prints
+//! binaries. `make bench` runs it after the criterion benches and prints
 //! the whole report; see `scripts/bench.sh`.
 //!
 //! ```sh
@@ -60,6 +60,12 @@
 //!   time on CPU over the warm run, from `/proc/<pid>/task/*/schedstat`,
 //!   with utime + stime from `/proc/<pid>/stat` beside it) is printed as the
 //!   authorizer's excess over the echo's. The goals are printed, not checked.
+//! - **warm cost by stage**: the authorizer's `stages` criterion bench
+//!   (functions/authorizer/benches/stages.rs: event read, verification with
+//!   the verified-token cache, decision and answer, log line, metrics),
+//!   read back from `target/criterion`, its sum set beside the warm CPU
+//!   above the echo measured here; the rest is the Runtime API's HTTP
+//!   client and the runtime's own work.
 //!
 //! `E2E_BIN_DIR` names one directory, and the harness launches
 //! `$E2E_BIN_DIR/<name>`. So that it can launch the Node.js authorizer
@@ -73,8 +79,9 @@
 //! [`cold_start`] and [`warm`] drive the functions (reading [`procfs`]),
 //! [`sender`] prepares and checks the custom sender's sends,
 //! [`network`] checks that `JWKS_FILE` means no fetch, [`in_process`] times
-//! init pieces inside this process, [`criterion`] reads the verify bench's
-//! results, and [`report`] lays it all out.
+//! init pieces inside this process, [`criterion`] reads the criterion
+//! benches' results (verification, and the authorizer's warm cost by
+//! stage), and [`report`] lays it all out.
 
 mod burst;
 mod cases;

@@ -39,7 +39,7 @@ pub struct Results<'a> {
     /// `None` when only some rows were run.
     pub network: Option<&'a NetworkCheck>,
     pub bursts: &'a [BurstResult],
-    /// The verify bench's `(id, median ns, age)`.
+    /// The criterion benches' `(id, median ns, age)`.
     pub criterion: &'a [(String, f64, Duration)],
     /// What moto recorded the custom sender sending (checked against what
     /// it was asked), and `--sends`; `None` without its rows.
@@ -77,6 +77,7 @@ pub fn render(results: &Results) -> String {
         render_network(&mut out, network);
     }
     render_floor(&mut out, results.cases, results.cold, results.warm);
+    render_stages(&mut out, results.criterion, results.cases, results.warm);
     render_revocation(&mut out, results.cases, results.cold, results.warm);
     if let Some((sends, count)) = results.sends {
         render_sender(
@@ -425,7 +426,169 @@ fn render_warm_floor(out: &mut String, cases: &[Case], warm: &[Option<WarmResult
     }
 }
 
+/// The criterion `stages` bench's ids (functions/authorizer/benches/stages.rs).
+const STAGE_PREFIX: &str = "stages/";
+
+/// The authorizer's warm path by stage, from the `stages` bench: what each
+/// stage of the handler costs on its own, their sum above the floor, and,
+/// beside it, the warm CPU above the echo that the harness measured in
+/// this run.
+#[derive(Debug, PartialEq)]
+pub struct Stages {
+    /// `(what, ns)`, in the handler's order: the part above the floor.
+    pub above_floor: Vec<(&'static str, f64)>,
+    /// lambda_runtime's JSON parse of the event, which the echo does too.
+    pub runtime_parse: f64,
+    /// `State::run` whole, against the sum of its three parts.
+    pub run_whole: f64,
+    pub run_parts: f64,
+    /// A full RS256 verification, for reference.
+    pub verify_fresh: f64,
+    /// The oldest result's age.
+    pub age: Duration,
+}
+
+impl Stages {
+    /// Read from the criterion results; `None` unless every stage is there.
+    pub fn from_criterion(results: &[(String, f64, Duration)]) -> Option<Self> {
+        let get = |name: &str| {
+            results
+                .iter()
+                .find(|(id, _, _)| id.strip_prefix(STAGE_PREFIX) == Some(name))
+                .map(|(_, ns, _)| *ns)
+        };
+        let read = get("event_read")?;
+        let verify = get("verify_cached")?;
+        let answer = get("decide_answer")?;
+        let logged = get("conclude_logged")?;
+        let unlogged = get("conclude_unlogged")?;
+        let age = results
+            .iter()
+            .filter(|(id, _, _)| id.starts_with(STAGE_PREFIX))
+            .map(|(_, _, age)| *age)
+            .max()
+            .unwrap_or_default();
+        Some(Self {
+            above_floor: vec![
+                ("event read: kind, credential, call", read),
+                ("verify: a verified-token cache hit", verify),
+                ("decide and answer (no rules, stage scope)", answer),
+                (
+                    "logs: the runtime's span, the decision's line",
+                    logged - unlogged,
+                ),
+                ("metrics: recorded, the EMF line built", unlogged),
+            ],
+            runtime_parse: get("event_json")?,
+            run_whole: get("run")?,
+            run_parts: read + verify + answer,
+            verify_fresh: get("verify_fresh")?,
+            age,
+        })
+    }
+
+    /// The stages' sum, in ns.
+    pub fn sum(&self) -> f64 {
+        self.above_floor.iter().map(|(_, ns)| ns).sum()
+    }
+}
+
+fn render_stages(
+    out: &mut String,
+    criterion: &[(String, f64, Duration)],
+    cases: &[Case],
+    warm: &[Option<WarmResult>],
+) {
+    let _ = writeln!(
+        out,
+        "\nWarm cost by stage (criterion, functions/authorizer/benches/stages.rs, median; \
+         JWKS_FILE, no rules, a REST TOKEN event; the handler's own code, one stage at a time)"
+    );
+    let Some(stages) = Stages::from_criterion(criterion) else {
+        let _ = writeln!(
+            out,
+            "  no stages results in target/criterion: run `cargo bench -p authorizer --bench stages`"
+        );
+        return;
+    };
+    if stages.age > Duration::from_secs(3600) {
+        let _ = writeln!(
+            out,
+            "  (measured {:.0} h ago, not in this run)",
+            stages.age.as_secs_f64() / 3600.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:<52} {:>10}   (lambda_runtime's; the echo does it too)",
+        "event parse: JSON into a Value",
+        nanos(stages.runtime_parse)
+    );
+    for (what, ns) in &stages.above_floor {
+        let _ = writeln!(out, "  {what:<52} {:>10}", nanos(*ns));
+    }
+    let sum = stages.sum();
+    let _ = writeln!(
+        out,
+        "  {:<52} {:>10}   (check: `run` whole {}, its three parts {})",
+        "sum above the floor",
+        nanos(sum),
+        nanos(stages.run_whole),
+        nanos(stages.run_parts)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<52} {:>10}",
+        "for reference: verify a fresh token (RS256)",
+        nanos(stages.verify_fresh)
+    );
+    let cpu_of = |label: &str| {
+        cases
+            .iter()
+            .position(|case| case.label == label)
+            .and_then(|i| warm[i].as_ref())
+            .map(|w| w.cpu.stat.as_secs_f64() * 1e9)
+    };
+    let Some(echo) = cpu_of(ECHO_ROW) else {
+        let _ = writeln!(
+            out,
+            "  no warm echo row in this run: add `--only lambda-echo` to set the sum beside the \
+             measured CPU"
+        );
+        return;
+    };
+    for (label, shown) in [
+        (ROTATION_ROW, "400 tokens in rotation"),
+        (SAME_ROW, "the same token"),
+    ] {
+        let Some(cpu) = cpu_of(label) else { continue };
+        let excess = cpu - echo;
+        let _ = writeln!(
+            out,
+            "  measured, {shown}: {:+.1} µs of CPU above the echo (utime + stime, connection kept \
+             open); the stages {:.1} µs; the rest {:+.1} µs",
+            excess / 1e3,
+            sum / 1e3,
+            (excess - sum) / 1e3
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  The rest is what the stages leave out: the Runtime API's HTTP client (hyper's two \
+         exchanges) and the runtime's own work (polling, the span entered at each poll, the \
+         answer serialised) beyond the echo's, the two write(2)s of the log and EMF lines (sinks \
+         here), and the cold caches of a process that shares its CPU with the harness, where \
+         criterion's loop runs hot."
+    );
+}
+
 fn render_criterion(out: &mut String, results: &[(String, f64, Duration)]) {
+    let results: Vec<_> = results
+        .iter()
+        .filter(|(id, _, _)| !id.starts_with(STAGE_PREFIX))
+        .cloned()
+        .collect();
+    let results = results.as_slice();
     let _ = writeln!(
         out,
         "\nVerification, one token on a warm verifier (criterion, shared/benches/verify.rs, median)"
@@ -642,4 +805,58 @@ fn render_network(out: &mut String, check: &NetworkCheck) {
          to the counting JWKS_URL server; the control without JWKS_FILE made {}.",
         check.invocations, check.with_file, check.control
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, ns: f64) -> (String, f64, Duration) {
+        (id.to_owned(), ns, Duration::from_secs(60))
+    }
+
+    #[test]
+    fn stages_add_up_and_the_log_line_is_the_difference() {
+        let mut results = vec![
+            result("verifier/fresh_token", 25_000.0),
+            result("stages/event_json", 2_000.0),
+            result("stages/event_read", 500.0),
+            result("stages/verify_cached", 1_500.0),
+            result("stages/verify_fresh", 26_000.0),
+            result("stages/decide_answer", 4_000.0),
+            result("stages/run", 6_200.0),
+            result("stages/conclude_logged", 9_000.0),
+            result("stages/conclude_unlogged", 2_500.0),
+        ];
+        let stages = Stages::from_criterion(&results).unwrap();
+        let logs = stages
+            .above_floor
+            .iter()
+            .find(|(what, _)| what.starts_with("logs"))
+            .unwrap()
+            .1;
+        assert_eq!(logs, 6_500.0);
+        // The runtime's parse is the echo's too: not in the sum.
+        assert_eq!(stages.sum(), 500.0 + 1_500.0 + 4_000.0 + 9_000.0);
+        assert_eq!(stages.run_parts, 6_000.0);
+        assert_eq!(stages.verify_fresh, 26_000.0);
+
+        // A stage missing: no table, rather than a sum short of a stage.
+        results.retain(|(id, _, _)| id != "stages/conclude_unlogged");
+        assert_eq!(Stages::from_criterion(&results), None);
+    }
+
+    #[test]
+    fn the_verification_table_leaves_the_stages_out() {
+        let mut out = String::new();
+        render_criterion(
+            &mut out,
+            &[
+                result("verifier/fresh_token", 25_000.0),
+                result("stages/run", 6_200.0),
+            ],
+        );
+        assert!(out.contains("verifier/fresh_token"), "{out}");
+        assert!(!out.contains("stages/"), "{out}");
+    }
 }
