@@ -78,6 +78,7 @@ where
         .with_writer(writer)
         .finish()
         .with(QuietLoggedErrors(&ERROR_LOGGED))
+        .with(PayloadCap)
         .try_init();
 }
 
@@ -151,20 +152,43 @@ fn level_filter() -> EnvFilter {
         "fatal" => "error".to_owned(),
         other => other.to_owned(),
     };
-    let filter = EnvFilter::try_new(&directive).unwrap_or_else(|_| EnvFilter::new("info"));
-    PAYLOAD_CAPS
-        .iter()
-        .filter_map(|cap| cap.parse().ok())
-        .fold(filter, EnvFilter::add_directive)
+    level_filter_for(&directive)
 }
 
-/// Targets that log whole payloads at TRACE level, capped at DEBUG: the raw
-/// event lambda_runtime receives (tokens included) and the request bodies the
-/// AWS SDK sends (emails included).
-const PAYLOAD_CAPS: [&str; 2] = [
-    "lambda_runtime::layers::api_response=debug",
-    "aws_smithy_runtime=debug",
-];
+/// The level filter for a `RUST_LOG`-style directive; `info` for one that
+/// does not parse. It only selects: the payload cap is a layer of its own
+/// ([`PayloadCap`]), because a cap written as a directive
+/// (`aws_smithy_runtime=debug`) is the most specific one for its target
+/// and so also raises it, from the default `info` to DEBUG: every SDK call
+/// then logged a dozen DEBUG lines.
+fn level_filter_for(directive: &str) -> EnvFilter {
+    EnvFilter::try_new(directive).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+/// Targets that log whole payloads at TRACE level: the raw event
+/// lambda_runtime receives (tokens included) and the request bodies the AWS
+/// SDK sends (emails included). Prefixes of the target, as `EnvFilter`
+/// matches them (`aws_smithy_runtime` covers `aws_smithy_runtime_api`).
+const PAYLOAD_TARGETS: [&str; 2] = ["lambda_runtime::layers::api_response", "aws_smithy_runtime"];
+
+/// Leaves out the TRACE lines of [`PAYLOAD_TARGETS`], whatever level is asked
+/// for, and nothing else: it can only take lines away, never enable one.
+struct PayloadCap;
+
+impl PayloadCap {
+    fn is_payload(metadata: &tracing::Metadata<'_>) -> bool {
+        *metadata.level() == Level::TRACE
+            && PAYLOAD_TARGETS
+                .iter()
+                .any(|target| metadata.target().starts_with(target))
+    }
+}
+
+impl<S: Subscriber> Layer<S> for PayloadCap {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
+        !Self::is_payload(metadata)
+    }
+}
 
 /// A Cognito `userName` as it may appear in logs.
 ///
@@ -197,17 +221,6 @@ mod tests {
     /// What a subscriber built like [`init`]'s, with its own flag, prints
     /// while `emit` runs.
     fn printed(flag: &'static AtomicBool, emit: impl FnOnce()) -> Vec<String> {
-        #[derive(Clone, Default)]
-        struct Sink(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Sink {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let sink = Sink::default();
         let writer = sink.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -218,8 +231,28 @@ mod tests {
             .finish()
             .with(QuietLoggedErrors(flag));
         tracing::subscriber::with_default(subscriber, emit);
-        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-        text.lines().map(str::to_owned).collect()
+        sink.lines()
+    }
+
+    /// Log lines written in memory.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Sink {
+        fn lines(&self) -> Vec<String> {
+            let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+            text.lines().map(str::to_owned).collect()
+        }
+    }
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 
     /// As lambda_runtime 1.x's catch layer logs a handler's error and a
@@ -292,13 +325,84 @@ mod tests {
         );
     }
 
+    /// What a subscriber built like [`init_with_writer`]'s (the filter for
+    /// `directive` and the payload cap) prints of one line at each level for
+    /// `target`.
+    fn levels_printed(directive: &str, target: &'static str) -> Vec<String> {
+        static UNUSED: AtomicBool = AtomicBool::new(false);
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(level_filter_for(directive))
+            .with_target(true)
+            .with_writer(move || writer.clone())
+            .finish()
+            .with(QuietLoggedErrors(&UNUSED))
+            .with(PayloadCap);
+        tracing::subscriber::with_default(subscriber, || {
+            // A callsite's target is fixed at compile time; one per target.
+            macro_rules! each_level {
+                ($target:literal) => {{
+                    tracing::trace!(target: $target, "trace");
+                    tracing::debug!(target: $target, "debug");
+                    tracing::info!(target: $target, "info");
+                }};
+            }
+            match target {
+                "aws_smithy_runtime::client::orchestrator" => {
+                    each_level!("aws_smithy_runtime::client::orchestrator")
+                }
+                "aws_smithy_runtime_api::client::interceptors" => {
+                    each_level!("aws_smithy_runtime_api::client::interceptors")
+                }
+                "lambda_runtime::layers::api_response" => {
+                    each_level!("lambda_runtime::layers::api_response")
+                }
+                "authorizer" => each_level!("authorizer"),
+                other => panic!("no callsites for {other}"),
+            }
+        });
+        sink.lines()
+            .iter()
+            .map(|line| {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                record["fields"]["message"]
+                    .as_str()
+                    .or(record["message"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
     #[test]
-    fn every_payload_cap_parses() {
-        for cap in PAYLOAD_CAPS {
-            assert!(
-                cap.parse::<tracing_subscriber::filter::Directive>().is_ok(),
-                "{cap}"
+    fn the_payload_cap_removes_trace_lines_and_never_raises_a_level() {
+        const SDK: &str = "aws_smithy_runtime::client::orchestrator";
+        const SDK_API: &str = "aws_smithy_runtime_api::client::interceptors";
+        const EVENTS: &str = "lambda_runtime::layers::api_response";
+        // The default level: the SDK's DEBUG lines stay out (a directive
+        // cap of `aws_smithy_runtime=debug` let them in).
+        for target in [SDK, SDK_API, EVENTS, "authorizer"] {
+            assert_eq!(levels_printed("info", target), ["info"], "{target}");
+        }
+        // TRACE asked for: the payload targets stop at DEBUG, others do not.
+        for target in [SDK, SDK_API, EVENTS] {
+            assert_eq!(
+                levels_printed("trace", target),
+                ["debug", "info"],
+                "{target}"
             );
         }
+        assert_eq!(
+            levels_printed("trace", "authorizer"),
+            ["trace", "debug", "info"]
+        );
+        // And per target: asking TRACE of the SDK alone gives DEBUG.
+        assert_eq!(
+            levels_printed("info,aws_smithy_runtime=trace", SDK),
+            ["debug", "info"]
+        );
+        assert_eq!(levels_printed("warn", SDK), Vec::<String>::new());
     }
 }

@@ -248,6 +248,12 @@ async fn a_confirmed_sign_up_gets_one_item_and_one_membership() {
             !line.contains("alice@example.com"),
             "an email address was logged: {line}"
         );
+        // The default level (no RUST_LOG, no AWS_LAMBDA_LOG_LEVEL) logs
+        // none of the SDK's DEBUG lines about its two calls.
+        assert!(
+            !line.contains(r#""level":"DEBUG""#),
+            "a DEBUG line at the default level: {line}"
+        );
     }
 }
 
