@@ -26,10 +26,12 @@
 //!
 //! What must never be logged: tokens, Authorization headers, passwords,
 //! verification codes. Call sites log reason codes and identifiers instead.
-//! Two dependencies print payloads at TRACE level: lambda_runtime every raw
-//! event (bearer tokens included), and the AWS SDK every request body (the
-//! `ListUsers` email filter, the profile item). Both are capped at DEBUG
-//! whatever level is asked for.
+//! Dependencies print payloads at TRACE level: lambda_runtime every raw
+//! event (bearer tokens included), the AWS SDK every request body (the
+//! `ListUsers` email filter, the profile item), aws-sigv4 the canonical
+//! request with the session token. So only this project's own crates log at
+//! TRACE ([`OWN_TARGETS`]); every dependency is capped at DEBUG whatever
+//! level is asked for.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,12 +46,12 @@ use crate::config::{Optional, Text, declare};
 
 declare! {
     /// Log level when `RUST_LOG` is unset, set by Lambda from the function's
-    /// `ApplicationLogLevel`. `fatal` reads as `error`. Payload logs of the runtime and the AWS
-    /// SDK (tokens, request bodies) stay capped at `debug`.
+    /// `ApplicationLogLevel`. `fatal` reads as `error`. Dependencies (which print tokens and
+    /// request bodies at `trace`) stay capped at `debug`.
     pub AWS_LAMBDA_LOG_LEVEL: Text = Text { default: "info" }, example "`debug`", set_by_lambda;
     /// Log level or `tracing` filter; the template sets it from `LogLevel`, and it wins over
-    /// `AWS_LAMBDA_LOG_LEVEL`. Metric lines are printed at every level. Payload logs stay capped
-    /// at `debug`.
+    /// `AWS_LAMBDA_LOG_LEVEL`. Metric lines are printed at every level. Dependencies stay capped
+    /// at `debug`; `trace` applies to this project's own crates.
     pub RUST_LOG: Optional = Optional, unset "`AWS_LAMBDA_LOG_LEVEL`'s",
         example "`info,authorizer=debug`";
 }
@@ -165,23 +167,49 @@ fn level_filter_for(directive: &str) -> EnvFilter {
     EnvFilter::try_new(directive).unwrap_or_else(|_| EnvFilter::new("info"))
 }
 
-/// Targets that log whole payloads at TRACE level: the raw event
-/// lambda_runtime receives (tokens included) and the request bodies the AWS
-/// SDK sends (emails included). Prefixes of the target, as `EnvFilter`
-/// matches them (`aws_smithy_runtime` covers `aws_smithy_runtime_api`).
-const PAYLOAD_TARGETS: [&str; 2] = ["lambda_runtime::layers::api_response", "aws_smithy_runtime"];
+/// The targets that may log at TRACE: this project's own crates (their
+/// target is the crate's name, `-` written `_`). A dependency stops at
+/// DEBUG, because dependencies print payloads at TRACE: lambda_runtime the
+/// raw event (bearer tokens included), the AWS SDK every request body (the
+/// `ListUsers` email filter, the profile item, a mail), and aws-sigv4 the
+/// canonical request it signs, whose `x-amz-security-token` header is the
+/// function's session token. A list of what may, not of what may not:
+/// a dependency that starts printing payloads at TRACE is capped already.
+/// The end-to-end suite checks that every function crate is listed.
+pub const OWN_TARGETS: [&str; 13] = [
+    "cognito_auth_core",
+    "authorizer",
+    "pre_sign_up",
+    "post_confirmation",
+    "pre_token_generation",
+    "custom_message",
+    "revocation_recorder",
+    "sign_out",
+    "pre_authentication",
+    "post_authentication",
+    "user_migration",
+    "custom_sender",
+    "deploy_keys",
+];
 
-/// Leaves out the TRACE lines of [`PAYLOAD_TARGETS`], whatever level is asked
-/// for, and nothing else: it can only take lines away, never enable one.
+/// Leaves out every TRACE line but those of [`OWN_TARGETS`], whatever level
+/// is asked for, and nothing else: it can only take lines away, never
+/// enable one.
 struct PayloadCap;
 
 impl PayloadCap {
     fn is_payload(metadata: &tracing::Metadata<'_>) -> bool {
-        *metadata.level() == Level::TRACE
-            && PAYLOAD_TARGETS
-                .iter()
-                .any(|target| metadata.target().starts_with(target))
+        *metadata.level() == Level::TRACE && !is_own_target(metadata.target())
     }
+}
+
+/// Whether `target` is one of this project's crates or a module of one;
+/// custom-sender's bootstrap crate (`custom_sender_bootstrap`) counts as
+/// custom-sender.
+fn is_own_target(target: &str) -> bool {
+    let crate_name = target.split("::").next().unwrap_or_default();
+    let crate_name = crate_name.strip_suffix("_bootstrap").unwrap_or(crate_name);
+    OWN_TARGETS.contains(&crate_name)
 }
 
 impl<S: Subscriber> Layer<S> for PayloadCap {
@@ -359,7 +387,12 @@ mod tests {
                 "lambda_runtime::layers::api_response" => {
                     each_level!("lambda_runtime::layers::api_response")
                 }
+                "aws_sigv4::http_request::sign" => each_level!("aws_sigv4::http_request::sign"),
                 "authorizer" => each_level!("authorizer"),
+                "custom_sender_bootstrap::decrypt" => {
+                    each_level!("custom_sender_bootstrap::decrypt")
+                }
+                "authorizer_lookalike" => each_level!("authorizer_lookalike"),
                 other => panic!("no callsites for {other}"),
             }
         });
@@ -386,18 +419,23 @@ mod tests {
         for target in [SDK, SDK_API, EVENTS, "authorizer"] {
             assert_eq!(levels_printed("info", target), ["info"], "{target}");
         }
-        // TRACE asked for: the payload targets stop at DEBUG, others do not.
-        for target in [SDK, SDK_API, EVENTS] {
+        // TRACE asked for: dependencies stop at DEBUG (aws-sigv4 prints the
+        // session token at TRACE), this project's crates do not.
+        const SIGV4: &str = "aws_sigv4::http_request::sign";
+        for target in [SDK, SDK_API, EVENTS, SIGV4, "authorizer_lookalike"] {
             assert_eq!(
                 levels_printed("trace", target),
                 ["debug", "info"],
                 "{target}"
             );
         }
-        assert_eq!(
-            levels_printed("trace", "authorizer"),
-            ["trace", "debug", "info"]
-        );
+        for target in ["authorizer", "custom_sender_bootstrap::decrypt"] {
+            assert_eq!(
+                levels_printed("trace", target),
+                ["trace", "debug", "info"],
+                "{target}"
+            );
+        }
         // And per target: asking TRACE of the SDK alone gives DEBUG.
         assert_eq!(
             levels_printed("info,aws_smithy_runtime=trace", SDK),

@@ -121,6 +121,20 @@ pub fn render(readme: &str, tables: &[(String, String)]) -> Result<String, Strin
 mod tests {
     use super::*;
 
+    /// Every function crate may log at TRACE: `logging::OWN_TARGETS`
+    /// lists its target, or its TRACE lines would be dropped as a
+    /// dependency's.
+    #[test]
+    fn every_function_crate_is_an_own_logging_target() {
+        for (binary, _) in FUNCTIONS {
+            let target = binary.replace('-', "_");
+            assert!(
+                cognito_auth_core::logging::OWN_TARGETS.contains(&target.as_str()),
+                "{target} is not in logging::OWN_TARGETS"
+            );
+        }
+    }
+
     /// `EMULATION_BUDGETS` names real variables, at values their functions
     /// accept: a renamed variable would leave the emulated functions on
     /// Lambda's budgets, and a value past a range would fail every launch.

@@ -592,6 +592,11 @@ fn emulation_budgets(runner: &[String], launch: &Launch) -> Vec<(&'static str, &
         .collect()
 }
 
+/// The session token every function is handed, recognisable so that the
+/// log audit can prove no function prints it (aws-sigv4 puts it in the
+/// canonical request it logs at TRACE). moto accepts any.
+pub const SESSION_TOKEN: &str = "e2e-session-token-sentinel-5Jq8Wz";
+
 fn standard_lambda_env(name: &str, runtime_api: &str) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
@@ -614,7 +619,7 @@ fn standard_lambda_env(name: &str, runtime_api: &str) -> Vec<(&'static str, Stri
         // are dummies that only moto accepts.
         ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
-        ("AWS_SESSION_TOKEN", "testing".to_owned()),
+        ("AWS_SESSION_TOKEN", SESSION_TOKEN.to_owned()),
     ]
 }
 
