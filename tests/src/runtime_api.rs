@@ -581,7 +581,10 @@ fn emulation_budgets(runner: &[String], launch: &Launch) -> Vec<(&'static str, &
     if runner.is_empty() || !launch.emulation_budgets {
         return Vec::new();
     }
-    let set_by_test = |name: &str| launch.env.iter().any(|(key, _)| key == name);
+    let set_by_test = |name: &str| {
+        launch.env.iter().any(|(key, _)| key == name)
+            || launch.env_os.iter().any(|(key, _)| key == name)
+    };
     EMULATION_BUDGETS
         .iter()
         .copied()

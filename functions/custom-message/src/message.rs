@@ -78,25 +78,40 @@ pub fn display_name(attributes: &BTreeMap<String, String>) -> Option<&str> {
 }
 
 fn is_plain_name(name: &str) -> bool {
-    if limits::length(name) > NAME_MAX {
+    is_plain_text(name, NAME_MAX)
+}
+
+/// Whether `text` can be shown as it is where an attacker may have chosen
+/// it (a greeting's name, a takeover notice's device name or city): at most
+/// `max` characters, and nothing a mail or SMS client could turn into a
+/// link or that hides what the reader sees (see [`display_name`]).
+pub fn is_plain_text(text: &str, max: usize) -> bool {
+    if limits::length(text) > max {
         return false;
     }
     let forbidden = |c: char| {
         c.is_control()
-            || matches!(c, ':' | '/' | '\\' | '@' | '<' | '>' | '{' | '}' | '[' | ']' | '"' | '`')
-            // Zero-width and bidirectional formatting characters: they hide
-            // or reorder what the reader sees.
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+            || matches!(
+                c,
+                ':' | '/' | '\\' | '@' | '<' | '>' | '{' | '}' | '[' | ']' | '"' | '`'
+            )
+            || is_invisible_format(c)
     };
-    if name.chars().any(forbidden) {
+    if text.chars().any(forbidden) {
         return false;
     }
     // A dot (or an ideographic or full-width dot, which some linkers accept)
     // followed by a letter or digit looks like a domain name.
-    let chars: Vec<char> = name.chars().collect();
+    let chars: Vec<char> = text.chars().collect();
     !chars
         .windows(2)
         .any(|pair| matches!(pair[0], '.' | '。' | '．' | '｡') && pair[1].is_alphanumeric())
+}
+
+/// Zero-width and bidirectional formatting characters: they hide or
+/// reorder what the reader sees.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// The locales the user and the app asked for, most preferred first: the

@@ -32,7 +32,7 @@ use std::borrow::Cow;
 use cognito_auth_core::trigger::TriggerEvent;
 
 use crate::limits::{self, Broken, Channel};
-use crate::message::wanted_locales;
+use crate::message::{is_invisible_format, wanted_locales};
 use crate::templates::Catalog;
 
 /// A message kind that only a custom sender sends.
@@ -165,16 +165,20 @@ impl std::fmt::Debug for Takeover<'_> {
 }
 
 /// A text field as a notice shows it: control characters (a newline in a
-/// device name) become spaces, white space is trimmed, and at most
-/// [`FIELD_MAX`] characters (UTF-16 units, as Cognito's limits count) are
-/// kept, the last of them `…` when cut.
+/// device name) become spaces, zero-width and bidirectional formatting
+/// characters are dropped (they hide or reorder what the reader sees),
+/// white space is trimmed, and at most [`FIELD_MAX`] characters (UTF-16
+/// units, as Cognito's limits count) are kept, the last of them `…` when
+/// cut.
 pub fn clip(value: &str) -> Cow<'_, str> {
     let trimmed = value.trim();
-    if !trimmed.chars().any(char::is_control) && limits::length(trimmed) <= FIELD_MAX {
+    let unclean = |c: char| c.is_control() || is_invisible_format(c);
+    if !trimmed.chars().any(unclean) && limits::length(trimmed) <= FIELD_MAX {
         return Cow::Borrowed(trimmed);
     }
     let clean: String = trimmed
         .chars()
+        .filter(|&c| !is_invisible_format(c))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let clean = clean.trim();

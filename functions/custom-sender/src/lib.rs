@@ -160,7 +160,7 @@ async fn deliver<D: DecryptCode>(
                 FnError::Send(call) | FnError::Idempotency(call) => call.code(),
                 other => other.error_type(),
             };
-            let refused = matches!(error, FnError::Decrypt(_));
+            let refused = matches!(error, FnError::Decrypt(_) | FnError::Notice(_));
             // Provider errors by their codes only: their text can quote
             // the address.
             let detail = match &error {
@@ -182,6 +182,14 @@ async fn deliver<D: DecryptCode>(
                 if refused { "refused" } else { "failed" },
                 Some(reason),
             );
+            if matches!(error, FnError::Notice(_)) {
+                // A notice that cannot be vouched for is refused the same
+                // way on every retry, and a retry would only carry its
+                // links, which hold the feedback token, into the failure
+                // queue. So it is answered, not retried: the line above
+                // and the refusal alarm report it.
+                return Ok(event.into_value());
+            }
             Err(error)
         }
     }

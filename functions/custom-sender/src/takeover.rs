@@ -23,6 +23,12 @@
 //! - Text fields are cut to custom-message's `FIELD_MAX` characters
 //!   (`notice::clip`); `LOGIN_TIME` is shown as given: AWS documents no
 //!   format for it, so it is not parsed.
+//! - `IP_ADDRESS` must parse as an IP address, and is shown as parsed.
+//!   `DEVICE_NAME`, `CITY` and `COUNTRY` describe the suspicious sign-in,
+//!   so an attacker chooses at least the device name: each is shown only
+//!   when it cannot be turned into a link by a mail client
+//!   (custom-message's `is_plain_text`, the greeting's rule), else left out
+//!   as if absent. A version number (`Chrome 120.0`) is left out too.
 //!
 //! # What is never logged
 //!
@@ -32,7 +38,8 @@
 
 use cognito_auth_core::trigger::TriggerEvent;
 use custom_message::limits;
-use custom_message::notice::{LINK_MAX, Takeover, TakeoverAction, clip, escape_html};
+use custom_message::message::is_plain_text;
+use custom_message::notice::{FIELD_MAX, LINK_MAX, Takeover, TakeoverAction, clip, escape_html};
 
 /// The longest `EVENT_ID` accepted. Cognito's event ids
 /// (`AuthEventType.EventId`) are UUIDs, 36 characters.
@@ -53,6 +60,9 @@ pub enum NoticeError {
     /// A one-click link is too long to be shown.
     #[error("{0} is longer than {LINK_MAX} characters")]
     LinkTooLong(&'static str),
+    /// `IP_ADDRESS` is not an IPv4 or IPv6 address.
+    #[error("IP_ADDRESS is not an IP address")]
+    BadIpAddress,
 }
 
 impl NoticeError {
@@ -63,6 +73,7 @@ impl NoticeError {
             NoticeError::BadEventId => "bad_event_id",
             NoticeError::NotHttps(_) => "link_not_https",
             NoticeError::LinkTooLong(_) => "link_too_long",
+            NoticeError::BadIpAddress => "bad_ip_address",
         }
     }
 }
@@ -103,7 +114,16 @@ impl TakeoverEvent {
         };
         let required = |name: &'static str| get(name).ok_or(NoticeError::Missing(name));
         let text = |name: &'static str| required(name).map(|value| clip(value).into_owned());
-        let optional = |name: &'static str| get(name).map(|value| clip(value).into_owned());
+        // Where the sign-in came from is the attacker's to choose (a device
+        // name from their user agent): shown only when it cannot be a link.
+        let optional = |name: &'static str| {
+            get(name)
+                .map(|value| clip(value).into_owned())
+                .filter(|value| is_plain_text(value, FIELD_MAX))
+        };
+        let ip_address = required("IP_ADDRESS")?
+            .parse::<std::net::IpAddr>()
+            .map_err(|_| NoticeError::BadIpAddress)?;
 
         let event_id = required("EVENT_ID")?;
         if event_id.len() > EVENT_ID_MAX
@@ -122,7 +142,7 @@ impl TakeoverEvent {
                 required("ONE_CLICK_LINK_INVALID")?,
             )?,
             user_name: text("USER_NAME")?,
-            ip_address: text("IP_ADDRESS")?,
+            ip_address: ip_address.to_string(),
             login_time: text("LOGIN_TIME")?,
             city: optional("CITY"),
             country: optional("COUNTRY"),
@@ -267,6 +287,66 @@ mod tests {
                 assert_eq!(read(attributes).unwrap_err(), NoticeError::Missing(name));
             }
         }
+    }
+
+    #[test]
+    fn the_ip_address_must_be_one() {
+        for bad in [
+            "evil.example",
+            "203.0.113",
+            "203.0.113.7 visit evil.example",
+            "::g",
+        ] {
+            let mut attributes = attributes();
+            attributes["IP_ADDRESS"] = bad.into();
+            assert_eq!(
+                read(attributes).unwrap_err(),
+                NoticeError::BadIpAddress,
+                "{bad}"
+            );
+        }
+        let mut attributes = attributes();
+        attributes["IP_ADDRESS"] = " 2001:DB8::1 ".into();
+        assert_eq!(read(attributes).unwrap().vars().ip_address, "2001:db8::1");
+    }
+
+    #[test]
+    fn where_the_sign_in_came_from_is_shown_only_when_it_cannot_be_a_link() {
+        let shown = |name: &str, value: &str| {
+            let mut attributes = attributes();
+            attributes[name] = value.into();
+            let notice = read(attributes).unwrap();
+            let vars = notice.vars();
+            match name {
+                "DEVICE_NAME" => vars.device_name.map(str::to_owned),
+                "CITY" => vars.city.map(str::to_owned),
+                _ => vars.country.map(str::to_owned),
+            }
+        };
+        for name in ["DEVICE_NAME", "CITY", "COUNTRY"] {
+            for link_like in [
+                "Visit evil.example now",
+                "https://evil.example",
+                "support@evil.example",
+                "Chrome 120.0",
+            ] {
+                assert_eq!(shown(name, link_like), None, "{name}={link_like}");
+            }
+        }
+        assert_eq!(
+            shown("DEVICE_NAME", "Chrome, Windows").as_deref(),
+            Some("Chrome, Windows")
+        );
+        assert_eq!(shown("CITY", "São Paulo").as_deref(), Some("São Paulo"));
+        // Invisible formatting is dropped, so it cannot hide a link either.
+        assert_eq!(
+            shown("DEVICE_NAME", "Safari\u{202E}elpmaxe.live").as_deref(),
+            None
+        );
+        assert_eq!(
+            shown("DEVICE_NAME", "Fire\u{200B}fox").as_deref(),
+            Some("Firefox")
+        );
     }
 
     #[test]

@@ -74,7 +74,8 @@ async fn a_slow_cognito_is_cut_off_well_within_the_five_second_budget() {
     let moto = Moto::start();
     let pool = Pool::with_native_users(&moto, &[("jane", "jane@example.com", true)]).await;
     let front = linking_front(&moto, LinkAnswer::Slow(Duration::from_secs(10))).await;
-    let function = start_linking(&front, &[]).await;
+    // The default budget is the subject: kept under an emulator too.
+    let function = linking(&front, &[]).deployed_budgets().start().await;
     // Warm up (first SDK use, credentials) with a sign-up that needs no link.
     respond_flags(
         &function,

@@ -196,11 +196,14 @@ const GOOGLE_FOR_EXAMPLE_COM: &str = "Google=example.com";
 /// A linking function whose Cognito is `front`, with Google bound to
 /// `example.com` (`LINK_PROVIDER_DOMAINS` in `extra` replaces that).
 async fn start_linking(front: &MotoFront, extra: &[(&str, &str)]) -> Function {
+    linking(front, extra).start().await
+}
+
+/// What [`start_linking`] starts, for a test that needs more of it.
+fn linking(front: &MotoFront, extra: &[(&str, &str)]) -> Launch {
     Launch::new(FUNCTION)
         .env("LINK_FEDERATED_USERS", "true")
         .env("LINK_PROVIDER_DOMAINS", GOOGLE_FOR_EXAMPLE_COM)
         .env("AWS_ENDPOINT_URL", front.endpoint())
         .envs(extra.iter().map(|(k, v)| (*k, *v)))
-        .start()
-        .await
 }
