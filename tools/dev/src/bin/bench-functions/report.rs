@@ -130,21 +130,8 @@ fn render_sender(
         if cold[i].times.is_empty() {
             continue;
         }
-        let mut times = cold[i].times.clone();
-        times.sort();
-        let ratio = match echo {
-            Some(echo) if label != ECHO_ROW && !echo.is_zero() => {
-                format!("{:.2}x", median(&times).as_secs_f64() / echo.as_secs_f64())
-            }
-            _ => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "  {shown:<54} {:>6} {:>6} {:>6}  {ratio:>7}",
-            ms(median(&times)),
-            ms(times.first().copied().unwrap_or_default()),
-            ms(percentile(&times, 90)),
-        );
+        let figures = cold_figures(&cold[i].times, echo.filter(|_| label != ECHO_ROW));
+        let _ = writeln!(out, "  {shown:<54} {figures}");
     }
     let _ = writeln!(
         out,
@@ -349,21 +336,8 @@ fn render_floor(
     .chain(sign_in)
     {
         let Some(i) = row(label) else { continue };
-        let mut times = cold[i].times.clone();
-        times.sort();
-        let ratio = match echo {
-            Some(echo) if label != ECHO_ROW && !echo.is_zero() => {
-                format!("{:.2}x", median(&times).as_secs_f64() / echo.as_secs_f64())
-            }
-            _ => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "  {shown:<44} {:>6} {:>6} {:>6}  {ratio:>7}  {goal}",
-            ms(median(&times)),
-            ms(times.first().copied().unwrap_or_default()),
-            ms(percentile(&times, 90)),
-        );
+        let figures = cold_figures(&cold[i].times, echo.filter(|_| label != ECHO_ROW));
+        let _ = writeln!(out, "  {shown:<44} {figures}  {goal}");
     }
     render_warm_floor(out, cases, warm);
 }
@@ -805,6 +779,26 @@ fn render_network(out: &mut String, check: &NetworkCheck) {
          to the counting JWKS_URL server; the control without JWKS_FILE made {}.",
         check.invocations, check.with_file, check.control
     );
+}
+
+/// One cold-start row's figures: median, min and p90 in ms, and the
+/// median as a multiple of `echo`'s (left blank for the echo itself, or
+/// when there is no echo figure).
+fn cold_figures(times: &[Duration], echo: Option<Duration>) -> String {
+    let mut times = times.to_vec();
+    times.sort();
+    let ratio = match echo {
+        Some(echo) if !echo.is_zero() => {
+            format!("{:.2}x", median(&times).as_secs_f64() / echo.as_secs_f64())
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{:>6} {:>6} {:>6}  {ratio:>7}",
+        ms(median(&times)),
+        ms(times.first().copied().unwrap_or_default()),
+        ms(percentile(&times, 90)),
+    )
 }
 
 #[cfg(test)]
