@@ -23,9 +23,22 @@ pub struct MalformedEvent {
 }
 
 /// A Cognito trigger event, kept whole.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct TriggerEvent {
     fields: Map<String, Value>,
+}
+
+/// The trigger source and the top-level field names only: an event holds
+/// passwords (user migration), codes, addresses and a takeover notice's
+/// feedback token, and a `{:?}` in a log line or an error must not print
+/// them.
+impl std::fmt::Debug for TriggerEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TriggerEvent")
+            .field("trigger_source", &self.trigger_source())
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl TriggerEvent {
@@ -274,6 +287,23 @@ mod tests {
             ),
         ] {
             assert_eq!(TriggerEvent::from_value(value).unwrap_err().reason, reason);
+        }
+    }
+
+    #[test]
+    fn debug_prints_no_value_of_the_event() {
+        let event = TriggerEvent::from_value(serde_json::json!({
+            "triggerSource": "UserMigration_Authentication",
+            "userName": "jane@example.com",
+            "request": {"password": "Correct-Horse-9", "userAttributes": {"FEEDBACK_TOKEN": "fbk"}},
+            "response": {}
+        }))
+        .unwrap();
+        let debug = format!("{event:?}");
+        assert!(debug.contains("UserMigration_Authentication"), "{debug}");
+        assert!(debug.contains("request"), "{debug}");
+        for secret in ["jane@example.com", "Correct-Horse-9", "fbk"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
         }
     }
 }
