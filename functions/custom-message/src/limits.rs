@@ -167,16 +167,7 @@ pub fn check(
     text: &str,
     placeholders: &Placeholders<'_>,
 ) -> Result<(), Broken> {
-    if text.trim().is_empty() {
-        return Err(Broken::Empty);
-    }
-    let length = length(text);
-    if length > channel.limit() {
-        return Err(Broken::TooLong {
-            length,
-            limit: channel.limit(),
-        });
-    }
+    check_size(channel, text)?;
     if channel.carries_placeholders() {
         if placeholders.code.is_empty() || !text.contains(placeholders.code) {
             return Err(Broken::MissingCode);
@@ -187,6 +178,22 @@ pub fn check(
                 _ => return Err(Broken::MissingUsername),
             }
         }
+    }
+    Ok(())
+}
+
+/// What every text must be, whatever else its kind requires: not empty,
+/// and within `channel`'s limit.
+pub fn check_size(channel: Channel, text: &str) -> Result<(), Broken> {
+    if text.trim().is_empty() {
+        return Err(Broken::Empty);
+    }
+    let length = length(text);
+    if length > channel.limit() {
+        return Err(Broken::TooLong {
+            length,
+            limit: channel.limit(),
+        });
     }
     Ok(())
 }

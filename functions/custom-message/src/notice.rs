@@ -53,11 +53,6 @@ impl Notice {
         }
     }
 
-    /// The notice whose template files have this stem.
-    pub fn from_stem(stem: &str) -> Option<Notice> {
-        Notice::ALL.into_iter().find(|notice| notice.stem() == stem)
-    }
-
     /// The texts it has: a subject and an HTML body (no SMS).
     pub fn channels(self) -> &'static [Channel] {
         match self {
@@ -218,16 +213,7 @@ pub fn escape_html(raw: &str) -> String {
 /// and, for the HTML body, holding both links as the template context
 /// gives them (escaped), so "this wasn't me" can never be left out.
 pub fn check(channel: Channel, text: &str, takeover: &Takeover<'_>) -> Result<(), Broken> {
-    if text.trim().is_empty() {
-        return Err(Broken::Empty);
-    }
-    let length = limits::length(text);
-    if length > channel.limit() {
-        return Err(Broken::TooLong {
-            length,
-            limit: channel.limit(),
-        });
-    }
+    limits::check_size(channel, text)?;
     if channel == Channel::Email
         && [takeover.valid_link, takeover.invalid_link]
             .iter()

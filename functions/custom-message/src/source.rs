@@ -66,11 +66,6 @@ impl Source {
         }
     }
 
-    /// The source whose template files have this stem.
-    pub fn from_stem(stem: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|source| source.stem() == stem)
-    }
-
     /// Whether Cognito requires the username placeholder in the message
     /// bodies: only the invitation, which carries the username and the
     /// temporary password.
@@ -82,15 +77,16 @@ impl Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::templates::Kind;
 
     #[test]
     fn trigger_names_and_stems_round_trip() {
         for source in Source::ALL {
             assert_eq!(Source::from_trigger(source.trigger()), Some(source));
-            assert_eq!(Source::from_stem(source.stem()), Some(source));
+            assert_eq!(Kind::from_stem(source.stem()), Some(Kind::Message(source)));
         }
         assert_eq!(Source::from_trigger("PreSignUp_SignUp"), None);
         assert_eq!(Source::from_trigger("custommessage_signup"), None);
-        assert_eq!(Source::from_stem("signup"), None);
+        assert_eq!(Kind::from_stem("signup"), None);
     }
 }

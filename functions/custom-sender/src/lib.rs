@@ -278,12 +278,11 @@ async fn send<D: DecryptCode>(
             aws::idempotency_key(&notice.claim_text(pool_id)),
         ),
     };
-    let notice = match &what {
-        What::Notice(notice) => Some(notice.as_ref()),
-        What::Message(..) => None,
+    // What the outcome lines say of a notice (nothing of a message).
+    let (event_id, action) = match &what {
+        What::Notice(notice) => (Some(notice.event_id()), Some(notice.action().code())),
+        What::Message(..) => (None, None),
     };
-    let event_id = notice.map(|notice| notice.event_id());
-    let action = notice.map(|notice| notice.action().code());
 
     let table = state.config.idempotency_table.as_str();
     let limits = &state.config.aws;

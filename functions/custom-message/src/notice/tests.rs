@@ -2,6 +2,7 @@ use super::*;
 
 use crate::config::Brand;
 use crate::locale::Locale;
+use crate::templates::Kind;
 use serde_json::json;
 
 fn catalog(default_locale: &str) -> Catalog {
@@ -235,10 +236,13 @@ fn optional_fields_may_be_absent() {
 #[test]
 fn stems_round_trip_and_notices_have_no_sms() {
     for notice in Notice::ALL {
-        assert_eq!(Notice::from_stem(notice.stem()), Some(notice));
+        assert_eq!(Kind::from_stem(notice.stem()), Some(Kind::Notice(notice)));
         assert!(!notice.channels().contains(&Channel::Sms));
     }
-    assert_eq!(Notice::from_stem("sign_up"), None);
+    assert_eq!(
+        Kind::from_stem("sign_up"),
+        Some(Kind::Message(crate::Source::SignUp))
+    );
 }
 
 #[test]
