@@ -80,7 +80,7 @@ where
         .with_writer(writer)
         .finish()
         .with(QuietLoggedErrors(&ERROR_LOGGED))
-        .with(PayloadCap)
+        .with(DependencyTraceCap)
         .try_init();
 }
 
@@ -159,7 +159,7 @@ fn level_filter() -> EnvFilter {
 
 /// The level filter for a `RUST_LOG`-style directive; `info` for one that
 /// does not parse. It only selects: the payload cap is a layer of its own
-/// ([`PayloadCap`]), because a cap written as a directive
+/// ([`DependencyTraceCap`]), because a cap written as a directive
 /// (`aws_smithy_runtime=debug`) is the most specific one for its target
 /// and so also raises it, from the default `info` to DEBUG: every SDK call
 /// then logged a dozen DEBUG lines.
@@ -195,10 +195,10 @@ pub const OWN_TARGETS: [&str; 13] = [
 /// Leaves out every TRACE line but those of [`OWN_TARGETS`], whatever level
 /// is asked for, and nothing else: it can only take lines away, never
 /// enable one.
-struct PayloadCap;
+struct DependencyTraceCap;
 
-impl PayloadCap {
-    fn is_payload(metadata: &tracing::Metadata<'_>) -> bool {
+impl DependencyTraceCap {
+    fn is_dependency_trace(metadata: &tracing::Metadata<'_>) -> bool {
         *metadata.level() == Level::TRACE && !is_own_target(metadata.target())
     }
 }
@@ -206,15 +206,15 @@ impl PayloadCap {
 /// Whether `target` is one of this project's crates or a module of one;
 /// custom-sender's bootstrap crate (`custom_sender_bootstrap`) counts as
 /// custom-sender.
-fn is_own_target(target: &str) -> bool {
+pub fn is_own_target(target: &str) -> bool {
     let crate_name = target.split("::").next().unwrap_or_default();
     let crate_name = crate_name.strip_suffix("_bootstrap").unwrap_or(crate_name);
     OWN_TARGETS.contains(&crate_name)
 }
 
-impl<S: Subscriber> Layer<S> for PayloadCap {
+impl<S: Subscriber> Layer<S> for DependencyTraceCap {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
-        !Self::is_payload(metadata)
+        !Self::is_dependency_trace(metadata)
     }
 }
 
@@ -367,7 +367,7 @@ mod tests {
             .with_writer(move || writer.clone())
             .finish()
             .with(QuietLoggedErrors(&UNUSED))
-            .with(PayloadCap);
+            .with(DependencyTraceCap);
         tracing::subscriber::with_default(subscriber, || {
             // A callsite's target is fixed at compile time; one per target.
             macro_rules! each_level {
