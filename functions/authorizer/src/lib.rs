@@ -212,9 +212,8 @@ impl State {
         target: &Target,
         claims: &Claims,
     ) -> Result<Answer, OversizedClaim> {
-        let state = self;
         let caller = Caller::new(claims);
-        let evaluation = state
+        let evaluation = self
             .rules
             .as_ref()
             .map(|rules| Evaluation::new(rules, &caller));
@@ -222,23 +221,23 @@ impl State {
         Ok(match target {
             Target::Arn { arn, resource } => {
                 let (policy, covers) =
-                    iam_policy::for_call(state.scope, evaluation, arn, resource.as_deref());
-                let (key, left_out) = usage_identifier(state, claims);
+                    iam_policy::for_call(self.scope, evaluation, arn, resource.as_deref());
+                let (key, left_out) = usage_identifier(self, claims);
                 let fitted = response::fit_policy_answer(claims, arn, policy, key)?;
                 // TOKEN authorizers cache on the token alone, so a `route`
                 // answer is reused for the token's every call.
                 let warning = (evaluation.is_some()
-                    && state.scope == PolicyScope::Route
+                    && self.scope == PolicyScope::Route
                     && kind == Kind::Token)
                     .then_some(ConfigWarning::TokenRouteScope);
-                Answer::policy(fitted, arn, state.scope, covers)
+                Answer::policy(fitted, arn, self.scope, covers)
                     .warning(warning)
                     .usage_key_left_out(left_out)
             }
             Target::Connect { arn } => {
                 let allowed = decide::connect(evaluation);
                 let policy = iam_policy::connect(arn, allowed);
-                let (key, left_out) = usage_identifier(state, claims);
+                let (key, left_out) = usage_identifier(self, claims);
                 let fitted = response::fit_policy_answer(claims, arn, policy, key)?;
                 Answer::connect(fitted, allowed).usage_key_left_out(left_out)
             }
